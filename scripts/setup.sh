@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages chunkwise's tests and examples use, on Debian/Ubuntu.
+# Idempotent: skips what is already there.
+set -euo pipefail
+need=()
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  else
+    echo "setup: please install: ${need[*]}" >&2
+  fi
+fi

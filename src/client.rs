@@ -1,0 +1,368 @@
+//! The futures interface: `Client` with `submit`, `map`, `gather`, `as_completed`, as
+//! `dask.distributed.Client`, on a thread pool.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex};
+
+use rayon::ThreadPool;
+use rayon::prelude::*;
+
+use crate::graph::{Key, Tokenizer};
+use crate::{BoxError, Compute, Config, Error, Result, Scheduler};
+
+type Outcome<T> = std::result::Result<Arc<T>, Arc<Error>>;
+
+struct State<T> {
+    inner: Mutex<Inner<T>>,
+    done: Condvar,
+}
+
+struct Inner<T> {
+    outcome: Option<Outcome<T>>,
+    watchers: Vec<(Sender<usize>, usize)>,
+}
+
+impl<T> State<T> {
+    fn new() -> Arc<Self> {
+        Arc::new(State {
+            inner: Mutex::new(Inner {
+                outcome: None,
+                watchers: Vec::new(),
+            }),
+            done: Condvar::new(),
+        })
+    }
+
+    fn set(&self, outcome: Outcome<T>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.outcome = Some(outcome);
+        for (tx, i) in inner.watchers.drain(..) {
+            let _ = tx.send(i);
+        }
+        self.done.notify_all();
+    }
+
+    fn wait(&self) -> Outcome<T> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(o) = &inner.outcome {
+                return o.clone();
+            }
+            inner = self.done.wait(inner).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// A result that is being computed; cheap to clone.
+pub struct Future<T> {
+    key: Key,
+    state: Arc<State<T>>,
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Future {
+            key: self.key.clone(),
+            state: Arc::clone(&self.state),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Future{} done={}", self.key, self.is_done())
+    }
+}
+
+impl<T> Future<T> {
+    /// The task's key.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// Whether the result (or error) is in.
+    pub fn is_done(&self) -> bool {
+        self.state
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .outcome
+            .is_some()
+    }
+}
+
+impl<T: Send + Sync + 'static> Future<T> {
+    /// Waits for the result, shared.
+    pub fn result_arc(&self) -> Result<Arc<T>> {
+        self.state.wait().map_err(Error::Shared)
+    }
+
+    /// Waits for the result.
+    pub fn result(&self) -> Result<T>
+    where
+        T: Clone,
+    {
+        self.result_arc().map(|a| (*a).clone())
+    }
+}
+
+/// Futures in the order they finish: `(index in the input slice, result)`.
+pub struct AsCompleted<T> {
+    futures: Vec<Future<T>>,
+    rx: Receiver<usize>,
+    left: usize,
+}
+
+impl<T: Clone + Send + Sync + 'static> Iterator for AsCompleted<T> {
+    type Item = (usize, Result<T>);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let i = self.rx.recv().ok()?;
+        self.left -= 1;
+        Some((i, self.futures[i].result()))
+    }
+}
+
+/// Runs calls at once on a pool of workers and hands back [`Future`]s.
+///
+/// ```
+/// use chunkwise::Client;
+/// let client = Client::threads(2).unwrap();
+/// let futures = client.map(|x: u64| x * x, 0..100u64);
+/// let squares = client.gather(&futures).unwrap();
+/// assert_eq!(squares[9], 81);
+/// let one = client.submit(|| "done".to_string());
+/// assert_eq!(one.result().unwrap(), "done");
+/// ```
+pub struct Client {
+    pool: Arc<ThreadPool>,
+    config: Config,
+    cache: Mutex<HashMap<u64, Arc<dyn Any + Send + Sync>>>,
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".into())
+}
+
+/// Runs `f`, turning an error or a panic into an error naming `key`.
+fn guarded<T>(key: &Key, f: impl FnOnce() -> std::result::Result<T, BoxError>) -> Outcome<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(Arc::new(v)),
+        Ok(Err(e)) => Err(Arc::new(match e.downcast::<Error>() {
+            Ok(e) => e.in_task(&key.to_string()),
+            Err(e) => Error::Task {
+                key: key.to_string(),
+                source: e,
+            },
+        })),
+        Err(p) => Err(Arc::new(Error::Panic {
+            key: key.to_string(),
+            message: panic_message(p.as_ref()),
+        })),
+    }
+}
+
+impl Client {
+    /// A client on the scheduler of `config` (threads; synchronous means one worker).
+    pub fn new(config: Config) -> Result<Self> {
+        let workers = config.get_scheduler().workers().max(1);
+        Ok(Client {
+            pool: crate::engine::pool(workers)?,
+            config,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A client with `n` worker threads (0: one per core).
+    pub fn threads(n: usize) -> Result<Self> {
+        Client::new(Config::current()?.scheduler(Scheduler::threads(n)))
+    }
+
+    /// A client on the process-wide default configuration.
+    pub fn from_env() -> Result<Self> {
+        Client::new(Config::current()?)
+    }
+
+    /// Number of workers.
+    pub fn workers(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Starts `f` at once; never served from a cache (impure).
+    pub fn submit<T, F>(&self, f: F) -> Future<T>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.try_submit(move || Ok::<T, BoxError>(f()))
+    }
+
+    /// Starts a fallible `f` at once.
+    pub fn try_submit<T, E, F>(&self, f: F) -> Future<T>
+    where
+        T: Send + Sync + 'static,
+        E: Into<BoxError>,
+        F: FnOnce() -> std::result::Result<T, E> + Send + 'static,
+    {
+        let key = Key::new("submit", Tokenizer::new("submit").sequenced().finish(), 0);
+        let state = State::new();
+        let (k, s) = (key.clone(), Arc::clone(&state));
+        self.pool
+            .spawn(move || s.set(guarded(&k, move || f().map_err(Into::into))));
+        Future { key, state }
+    }
+
+    /// Maps `f` over `inputs`, starting at once. Tiny calls are batched automatically:
+    /// the inputs are split adaptively over the workers (rayon's work splitting), so a
+    /// million cheap calls cost little more than a loop, and long uneven calls still
+    /// balance. Never cached: see [`Client::map_pure`].
+    pub fn map<I, T, F>(&self, f: F, inputs: impl IntoIterator<Item = I>) -> Vec<Future<T>>
+    where
+        I: Send + 'static,
+        T: Send + Sync + 'static,
+        F: Fn(I) -> T + Send + Sync + 'static,
+    {
+        self.try_map(move |x| Ok::<T, BoxError>(f(x)), inputs)
+    }
+
+    /// As [`Client::map`] for a fallible `f`.
+    pub fn try_map<I, T, E, F>(&self, f: F, inputs: impl IntoIterator<Item = I>) -> Vec<Future<T>>
+    where
+        I: Send + 'static,
+        T: Send + Sync + 'static,
+        E: Into<BoxError>,
+        F: Fn(I) -> std::result::Result<T, E> + Send + Sync + 'static,
+    {
+        let token = Tokenizer::new("map").sequenced().finish();
+        let inputs: Vec<I> = inputs.into_iter().collect();
+        let futures: Vec<Future<T>> = (0..inputs.len())
+            .map(|i| Future {
+                key: Key::new("map", token, i as u64),
+                state: State::new(),
+            })
+            .collect();
+        let work: Vec<(I, Future<T>)> = inputs.into_iter().zip(futures.iter().cloned()).collect();
+        self.pool.spawn(move || {
+            work.into_par_iter().for_each(|(x, fut)| {
+                fut.state
+                    .set(guarded(&fut.key, || f(x).map_err(Into::into)));
+            })
+        });
+        futures
+    }
+
+    /// Maps a pure function: calls are keyed by `name` and a hash of the input, and a
+    /// call whose key was computed before by this client is served from its cache
+    /// (the behaviour of Dask's `Client.map`). Use it only for functions whose result
+    /// depends on the input alone; a random simulation belongs in [`Client::map`].
+    pub fn map_pure<I, T, F>(
+        &self,
+        name: &str,
+        f: F,
+        inputs: impl IntoIterator<Item = I>,
+    ) -> Vec<Future<T>>
+    where
+        I: Hash + Send + 'static,
+        T: Send + Sync + 'static,
+        F: Fn(I) -> T + Send + Sync + 'static,
+    {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        let mut todo: Vec<(I, Future<T>)> = Vec::new();
+        let label: Arc<str> = Arc::from(name);
+        for x in inputs {
+            let token = Tokenizer::new("map_pure").param(name).param(&x).finish();
+            let key = Key::with_label(Arc::clone(&label), token, 0);
+            let hit = cache
+                .get(&token)
+                .and_then(|s| Arc::clone(s).downcast::<State<T>>().ok());
+            match hit {
+                Some(state) => out.push(Future { key, state }),
+                None => {
+                    let fut = Future {
+                        key,
+                        state: State::new(),
+                    };
+                    cache.insert(token, Arc::clone(&fut.state) as Arc<dyn Any + Send + Sync>);
+                    todo.push((x, fut.clone()));
+                    out.push(fut);
+                }
+            }
+        }
+        drop(cache);
+        self.pool.spawn(move || {
+            todo.into_par_iter().for_each(|(x, fut)| {
+                fut.state.set(guarded(&fut.key, || Ok::<T, BoxError>(f(x))));
+            })
+        });
+        out
+    }
+
+    /// Computes delayed values (or any collection) on this client's workers.
+    pub fn compute<C>(&self, outputs: C) -> Future<C::Output>
+    where
+        C: Compute + Send + 'static,
+        C::Output: Send + Sync + 'static,
+    {
+        let key = Key::new("compute", Tokenizer::new("compute").sequenced().finish(), 0);
+        let state = State::new();
+        let s = Arc::clone(&state);
+        let config = self.config.clone();
+        self.pool.spawn(move || {
+            let outcome = match crate::compute_with(outputs, &config) {
+                Ok(v) => Ok(Arc::new(v)),
+                Err(e) => Err(Arc::new(e)),
+            };
+            s.set(outcome);
+        });
+        Future { key, state }
+    }
+
+    /// Waits for every future; the first error (in input order) fails the whole gather.
+    pub fn gather<T: Clone + Send + Sync + 'static>(
+        &self,
+        futures: &[Future<T>],
+    ) -> Result<Vec<T>> {
+        futures.iter().map(Future::result).collect()
+    }
+
+    /// Yields futures as they finish, with their index in `futures`.
+    ///
+    /// ```
+    /// use chunkwise::Client;
+    /// let client = Client::threads(2).unwrap();
+    /// let fs = client.map(|ms: u64| { std::thread::sleep(std::time::Duration::from_millis(ms)); ms }, [30, 1, 10]);
+    /// let mut seen: Vec<u64> = client.as_completed(&fs).map(|(_, r)| r.unwrap()).collect();
+    /// seen.sort();
+    /// assert_eq!(seen, vec![1, 10, 30]);
+    /// ```
+    pub fn as_completed<T: Clone + Send + Sync + 'static>(
+        &self,
+        futures: &[Future<T>],
+    ) -> AsCompleted<T> {
+        let (tx, rx) = channel();
+        for (i, f) in futures.iter().enumerate() {
+            let mut inner = f.state.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if inner.outcome.is_some() {
+                let _ = tx.send(i);
+            } else {
+                inner.watchers.push((tx.clone(), i));
+            }
+        }
+        AsCompleted {
+            futures: futures.to_vec(),
+            rx,
+            left: futures.len(),
+        }
+    }
+}

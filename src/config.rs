@@ -1,0 +1,223 @@
+//! Where and how graphs run: the scheduler, the memory budget, progress; a process-wide
+//! default (as `dask.config.set`) that every call may override.
+
+use std::path::PathBuf;
+use std::sync::RwLock;
+
+use crate::{Error, Result};
+
+/// Which engine placement runs a graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scheduler {
+    /// Every task on the calling thread, in one deterministic order: for debugging.
+    Synchronous,
+    /// A pool of `n` worker threads (rayon); the calling thread is one of them.
+    Threads(usize),
+}
+
+impl Scheduler {
+    /// `n` worker threads; 0 means one per core.
+    pub fn threads(n: usize) -> Self {
+        Scheduler::Threads(if n == 0 { cores() } else { n })
+    }
+
+    /// Reads `CHUNKWISE_SCHEDULER` (`sync`/`synchronous`, `threads`) and
+    /// `CHUNKWISE_WORKERS`; unset means threads, one per core.
+    ///
+    /// ```
+    /// use chunkwise::Scheduler;
+    /// // SAFETY: doc tests run in their own process; nothing else reads the environment.
+    /// unsafe { std::env::set_var("CHUNKWISE_WORKERS", "3") };
+    /// assert_eq!(Scheduler::from_env().unwrap(), Scheduler::Threads(3));
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        let workers = match env("CHUNKWISE_WORKERS") {
+            None => 0,
+            Some(v) => v.trim().parse::<usize>().map_err(|e| Error::Env {
+                name: "CHUNKWISE_WORKERS".into(),
+                value: v.clone(),
+                reason: e.to_string(),
+            })?,
+        };
+        match env("CHUNKWISE_SCHEDULER").as_deref().map(str::trim) {
+            None | Some("") | Some("threads") | Some("threaded") => Ok(Scheduler::threads(workers)),
+            Some("sync") | Some("synchronous") | Some("single-threaded") => {
+                Ok(Scheduler::Synchronous)
+            }
+            Some(other) => Err(Error::Env {
+                name: "CHUNKWISE_SCHEDULER".into(),
+                value: other.into(),
+                reason: "expected `synchronous` or `threads`".into(),
+            }),
+        }
+    }
+
+    /// How many workers run tasks at once.
+    pub fn workers(&self) -> usize {
+        match self {
+            Scheduler::Synchronous => 1,
+            Scheduler::Threads(n) => *n,
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How a compute runs: scheduler, memory budget, spill directory, progress bar.
+///
+/// ```
+/// use chunkwise::{Config, Scheduler};
+/// let config = Config::new()
+///     .scheduler(Scheduler::threads(4))
+///     .memory_limit(512 << 20)
+///     .progress(false);
+/// assert_eq!(config.get_scheduler().workers(), 4);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    scheduler: Scheduler,
+    memory_limit: Option<u64>,
+    spill_dir: Option<PathBuf>,
+    progress: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+impl Config {
+    /// Threads on every core, no memory budget, no progress bar.
+    pub fn new() -> Self {
+        Config {
+            scheduler: Scheduler::threads(0),
+            memory_limit: None,
+            spill_dir: None,
+            progress: false,
+        }
+    }
+
+    /// Reads `CHUNKWISE_SCHEDULER`, `CHUNKWISE_WORKERS`, `CHUNKWISE_MEMORY_LIMIT`
+    /// (`4GB`, `512MiB`, bytes), `CHUNKWISE_SPILL_DIR` and `CHUNKWISE_PROGRESS` (`1`).
+    pub fn from_env() -> Result<Self> {
+        let mut c = Config::new().scheduler(Scheduler::from_env()?);
+        if let Some(v) = env("CHUNKWISE_MEMORY_LIMIT") {
+            c.memory_limit = Some(parse_bytes(&v).map_err(|reason| Error::Env {
+                name: "CHUNKWISE_MEMORY_LIMIT".into(),
+                value: v.clone(),
+                reason,
+            })?);
+        }
+        c.spill_dir = env("CHUNKWISE_SPILL_DIR").map(PathBuf::from);
+        c.progress = matches!(
+            env("CHUNKWISE_PROGRESS").as_deref(),
+            Some("1" | "true" | "yes")
+        );
+        Ok(c)
+    }
+
+    /// Sets the scheduler.
+    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = scheduler;
+        self
+    }
+
+    /// Sets the memory budget in bytes for results held at once.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Sets where spilled results go (a fresh directory inside it, removed afterwards).
+    pub fn spill_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spill_dir = Some(dir.into());
+        self
+    }
+
+    /// Draws a progress bar on standard error, when it is a terminal.
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    /// The scheduler.
+    pub fn get_scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// The memory budget, if any.
+    pub fn get_memory_limit(&self) -> Option<u64> {
+        self.memory_limit
+    }
+
+    pub(crate) fn get_spill_dir(&self) -> Option<&PathBuf> {
+        self.spill_dir.as_ref()
+    }
+
+    pub(crate) fn get_progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Makes this the process-wide default used by `compute` (as `dask.config.set`).
+    pub fn set_default(self) {
+        *DEFAULT.write().unwrap_or_else(|e| e.into_inner()) = Some(self);
+    }
+
+    /// The process-wide default: the one set last, or else [`Config::from_env`].
+    pub fn current() -> Result<Config> {
+        if let Some(c) = DEFAULT.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(c.clone());
+        }
+        let c = Config::from_env()?;
+        Ok(DEFAULT
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(c)
+            .clone())
+    }
+}
+
+static DEFAULT: RwLock<Option<Config>> = RwLock::new(None);
+
+/// Parses `4GB`, `512MiB`, `64 mb`, `1e9` or plain bytes.
+///
+/// ```
+/// assert_eq!(chunkwise::parse_bytes("2MiB"), Ok(2 << 20));
+/// assert_eq!(chunkwise::parse_bytes("1.5 GB"), Ok(1_500_000_000));
+/// assert!(chunkwise::parse_bytes("lots").is_err());
+/// ```
+pub fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let num: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size such as 4GB, 512MiB or 1000000"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0f64.powi(4),
+        u => return Err(format!("unknown size unit `{u}` in `{s}`")),
+    };
+    if num.is_nan() || num < 0.0 || !num.is_finite() {
+        return Err(format!("`{s}` is not a non-negative size"));
+    }
+    Ok((num * mult).round() as u64)
+}

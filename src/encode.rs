@@ -1,0 +1,132 @@
+//! Values that can leave memory: spilled to disk under the memory budget, and later sent
+//! between MPI ranks. Numbers go as raw little-endian bytes.
+
+use std::any::Any;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use crate::graph::Value;
+
+/// A value that can be written out and read back exactly.
+///
+/// ```
+/// use chunkwise::Encode;
+/// let v = vec![1.5f64, -2.0];
+/// let mut buf = Vec::new();
+/// v.encode(&mut buf).unwrap();
+/// assert_eq!(Vec::<f64>::decode(&mut buf.as_slice()).unwrap(), v);
+/// ```
+pub trait Encode: Sized + Send + Sync + 'static {
+    /// Bytes this value holds in memory (used for the budget).
+    fn held_bytes(&self) -> u64;
+    /// Writes the value.
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()>;
+    /// Reads a value written by [`Encode::encode`].
+    fn decode(r: &mut dyn Read) -> io::Result<Self>;
+}
+
+/// Type-erased encode/decode functions of one value type.
+#[derive(Clone, Copy)]
+pub(crate) struct Codec {
+    pub(crate) held_bytes: fn(&Value) -> u64,
+    pub(crate) encode: fn(&Value, &mut dyn Write) -> io::Result<()>,
+    pub(crate) decode: fn(&mut dyn Read) -> io::Result<Value>,
+}
+
+impl Codec {
+    pub(crate) fn of<T: Encode>() -> Codec {
+        fn downcast<T: Any>(v: &Value) -> &T {
+            v.downcast_ref::<T>()
+                .expect("a task's value has the type of its codec")
+        }
+        Codec {
+            held_bytes: |v| downcast::<T>(v).held_bytes(),
+            encode: |v, w| downcast::<T>(v).encode(w),
+            decode: |r| Ok(Arc::new(T::decode(r)?) as Value),
+        }
+    }
+}
+
+pub(crate) fn read_u64(r: &mut dyn Read) -> io::Result<u64> {
+    let mut b = [0u8; 8];
+    r.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+macro_rules! encode_number {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn held_bytes(&self) -> u64 {
+                size_of::<$t>() as u64
+            }
+            fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+                w.write_all(&self.to_le_bytes())
+            }
+            fn decode(r: &mut dyn Read) -> io::Result<Self> {
+                let mut b = [0u8; size_of::<$t>()];
+                r.read_exact(&mut b)?;
+                Ok(<$t>::from_le_bytes(b))
+            }
+        }
+
+        impl Encode for Vec<$t> {
+            fn held_bytes(&self) -> u64 {
+                (self.len() * size_of::<$t>()) as u64
+            }
+            fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+                w.write_all(&(self.len() as u64).to_le_bytes())?;
+                // Whole buffers at a time: element-by-element writes are slow.
+                let mut buf = Vec::with_capacity(self.len().min(8192) * size_of::<$t>());
+                for part in self.chunks(8192) {
+                    buf.clear();
+                    for x in part {
+                        buf.extend_from_slice(&x.to_le_bytes());
+                    }
+                    w.write_all(&buf)?;
+                }
+                Ok(())
+            }
+            fn decode(r: &mut dyn Read) -> io::Result<Self> {
+                let n = read_u64(r)? as usize;
+                let mut bytes = vec![0u8; n * size_of::<$t>()];
+                r.read_exact(&mut bytes)?;
+                Ok(bytes
+                    .chunks_exact(size_of::<$t>())
+                    .map(|c| <$t>::from_le_bytes(c.try_into().expect("exact chunk")))
+                    .collect())
+            }
+        }
+    )*};
+}
+
+encode_number!(f64, f32, i64, i32, u64, u32, u16, i16);
+
+impl Encode for Vec<u8> {
+    fn held_bytes(&self) -> u64 {
+        self.len() as u64
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&(self.len() as u64).to_le_bytes())?;
+        w.write_all(self)
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        let n = read_u64(r)? as usize;
+        let mut v = vec![0u8; n];
+        r.read_exact(&mut v)?;
+        Ok(v)
+    }
+}
+
+impl Encode for String {
+    fn held_bytes(&self) -> u64 {
+        self.len() as u64
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&(self.len() as u64).to_le_bytes())?;
+        w.write_all(self.as_bytes())
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        String::from_utf8(Vec::<u8>::decode(r)?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}

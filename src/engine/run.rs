@@ -1,0 +1,413 @@
+//! One run of a plan: ready queues, workers, release, budget and spill.
+//!
+//! Workers loop: take a task (their own next task first, else a batch from the shared
+//! priority queues), run it, store its value, release inputs whose last reader it was,
+//! and decrement the missing-input counts of its dependents. The first dependent made
+//! ready is run next by the same worker (depth-first, no lock); the rest go to the shared
+//! queue. See `src/engine/README.md`.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use indicatif::ProgressBar;
+
+use super::spill::Spill;
+use crate::graph::{Plan, Value};
+use crate::{Error, Result};
+
+enum Slot {
+    Empty,
+    Ready(Value),
+    Spilled(PathBuf),
+    Freed,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// Ready tasks that have inputs: always allowed to start.
+    ready: BinaryHeap<Reverse<u32>>,
+    /// Ready tasks without inputs: they only add memory, so the budget gates them.
+    sources: BinaryHeap<Reverse<u32>>,
+    /// Spillable held results, by the id of their first reader (latest needed first out).
+    spillable: BTreeSet<(u32, u32)>,
+    idle: usize,
+    error: Option<Error>,
+}
+
+pub(crate) struct Run<'p> {
+    plan: &'p Plan,
+    workers: usize,
+    missing: Vec<AtomicU32>,
+    readers: Vec<AtomicU32>,
+    slots: Vec<Mutex<Slot>>,
+    sizes: Vec<AtomicU64>,
+    shared: Mutex<Shared>,
+    wake: Condvar,
+    remaining: AtomicUsize,
+    running: AtomicUsize,
+    failed: AtomicBool,
+    held: AtomicU64,
+    reserved: AtomicU64,
+    pub(crate) peak: AtomicU64,
+    pub(crate) spilled_bytes: AtomicU64,
+    pub(crate) spilled_results: AtomicU64,
+    pub(crate) tasks_run: AtomicUsize,
+    budget: Option<u64>,
+    spill: Spill,
+    progress: Option<ProgressBar>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<'p> Run<'p> {
+    pub(crate) fn new(
+        plan: &'p Plan,
+        workers: usize,
+        budget: Option<u64>,
+        spill: Spill,
+        progress: Option<ProgressBar>,
+    ) -> Result<Self> {
+        let n = plan.len();
+        if let Some(b) = budget
+            && let Some(node) = plan.nodes.iter().find(|node| node.bytes > b)
+        {
+            return Err(Error::OverBudget {
+                key: node.key.to_string(),
+                bytes: node.bytes,
+                budget: b,
+            });
+        }
+        let mut shared = Shared::default();
+        let missing = (0..n as u32)
+            .map(|i| {
+                let m = plan.deps.row(i).len() as u32;
+                if m == 0 {
+                    shared.sources.push(Reverse(i));
+                }
+                AtomicU32::new(m)
+            })
+            .collect();
+        let mut readers: Vec<AtomicU32> = (0..n as u32)
+            .map(|i| AtomicU32::new(plan.dependents.row(i).len() as u32))
+            .collect();
+        for &o in &plan.outputs {
+            // Outputs are pinned: never freed before they are returned.
+            *readers[o as usize].get_mut() += 1;
+        }
+        Ok(Run {
+            plan,
+            workers: workers.max(1),
+            missing,
+            readers,
+            slots: (0..n).map(|_| Mutex::new(Slot::Empty)).collect(),
+            sizes: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            shared: Mutex::new(shared),
+            wake: Condvar::new(),
+            remaining: AtomicUsize::new(n),
+            running: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            held: AtomicU64::new(0),
+            reserved: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            spilled_bytes: AtomicU64::new(0),
+            spilled_results: AtomicU64::new(0),
+            tasks_run: AtomicUsize::new(0),
+            budget,
+            spill,
+            progress,
+        })
+    }
+
+    /// The loop every worker runs until the graph is done or failed.
+    pub(crate) fn work(&self) {
+        let mut batch: Vec<u32> = Vec::new();
+        let mut next: Option<u32> = None;
+        let mut inputs: Vec<Value> = Vec::new();
+        loop {
+            let id = match next.take().or_else(|| batch.pop()) {
+                Some(id) => id,
+                None => {
+                    if !self.take(&mut batch) {
+                        return;
+                    }
+                    batch.reverse(); // pop the highest priority (lowest id) first
+                    continue;
+                }
+            };
+            if self.failed.load(Relaxed) {
+                return;
+            }
+            next = self.run_task(id, &mut inputs);
+        }
+    }
+
+    /// Fills `batch` from the shared queues; false when there is nothing left to do.
+    fn take(&self, batch: &mut Vec<u32>) -> bool {
+        let mut sh = lock(&self.shared);
+        loop {
+            if self.failed.load(Relaxed) || self.remaining.load(Acquire) == 0 {
+                return false;
+            }
+            let queued = sh.ready.len() + sh.sources.len();
+            let want = (queued / (2 * self.workers)).clamp(1, 64);
+            while batch.len() < want {
+                match self.choose(&mut sh) {
+                    Some(id) => self.claim(id, batch),
+                    None => break,
+                }
+            }
+            if !batch.is_empty() {
+                return true;
+            }
+            if let Some(&Reverse(id)) = sh.sources.peek()
+                && self.running.load(Acquire) == 0
+            {
+                // Blocked by the budget with nothing running to free memory: make room
+                // by spilling, then start the source anyway so the run progresses.
+                let need = self.plan.nodes[id as usize].bytes;
+                let target = self.budget.unwrap_or(u64::MAX).saturating_sub(need);
+                if let Err(e) = self.spill_until(&mut sh, target) {
+                    self.fail_locked(&mut sh, e);
+                    return false;
+                }
+                sh.sources.pop();
+                self.claim(id, batch);
+                return true;
+            }
+            sh.idle += 1;
+            sh = self.wake.wait(sh).unwrap_or_else(|e| e.into_inner());
+            sh.idle -= 1;
+        }
+    }
+
+    fn claim(&self, id: u32, batch: &mut Vec<u32>) {
+        self.running.fetch_add(1, AcqRel);
+        self.reserved
+            .fetch_add(self.plan.nodes[id as usize].bytes, Relaxed);
+        batch.push(id);
+    }
+
+    fn fits(&self, id: u32) -> bool {
+        match self.budget {
+            None => true,
+            Some(b) => {
+                self.held.load(Relaxed)
+                    + self.reserved.load(Relaxed)
+                    + self.plan.nodes[id as usize].bytes
+                    <= b
+            }
+        }
+    }
+
+    fn choose(&self, sh: &mut Shared) -> Option<u32> {
+        let r = sh.ready.peek().map(|r| r.0);
+        let s = sh.sources.peek().map(|s| s.0);
+        match (r, s) {
+            (Some(r), Some(s)) if s < r && self.fits(s) => sh.sources.pop().map(|s| s.0),
+            (Some(_), _) => sh.ready.pop().map(|r| r.0),
+            (None, Some(s)) if self.fits(s) => sh.sources.pop().map(|s| s.0),
+            _ => None,
+        }
+    }
+
+    /// Runs one task; returns the dependent it made ready, to run next on this worker.
+    fn run_task(&self, id: u32, inputs: &mut Vec<Value>) -> Option<u32> {
+        let node = &self.plan.nodes[id as usize];
+        inputs.clear();
+        for &d in self.plan.deps.row(id) {
+            match self.load(d) {
+                Ok(v) => inputs.push(v),
+                Err(e) => {
+                    self.fail(e.in_task(&node.key.to_string()));
+                    return None;
+                }
+            }
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| (node.run)(inputs)));
+        inputs.clear();
+        let value = match result {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                self.fail(e.in_task(&node.key.to_string()));
+                return None;
+            }
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a non-string panic payload".into());
+                self.fail(Error::Panic {
+                    key: node.key.to_string(),
+                    message,
+                });
+                return None;
+            }
+        };
+        self.finish(id, value)
+    }
+
+    fn load(&self, id: u32) -> Result<Value> {
+        let slot = lock(&self.slots[id as usize]);
+        match &*slot {
+            Slot::Ready(v) => Ok(v.clone()),
+            Slot::Spilled(path) => {
+                let codec = self.plan.nodes[id as usize]
+                    .codec
+                    .as_ref()
+                    .expect("only results with a codec are spilled");
+                Spill::read(path, codec)
+            }
+            Slot::Empty | Slot::Freed => Err(Error::Cancelled(format!(
+                "internal: input {} is not available",
+                self.plan.nodes[id as usize].key
+            ))),
+        }
+    }
+
+    fn finish(&self, id: u32, value: Value) -> Option<u32> {
+        let node = &self.plan.nodes[id as usize];
+        let size = node
+            .codec
+            .as_ref()
+            .map_or(node.bytes, |c| (c.held_bytes)(&value));
+        self.sizes[id as usize].store(size, Relaxed);
+        *lock(&self.slots[id as usize]) = Slot::Ready(value);
+        let held = self.held.fetch_add(size, AcqRel) + size;
+        self.peak.fetch_max(held, Relaxed);
+        self.reserved.fetch_sub(node.bytes, Relaxed);
+        self.tasks_run.fetch_add(1, Relaxed);
+        if let Some(p) = &self.progress {
+            p.inc(1);
+        }
+
+        let mut freed = Vec::new();
+        for &d in self.plan.deps.row(id) {
+            if self.readers[d as usize].fetch_sub(1, AcqRel) == 1 {
+                self.free(d);
+                freed.push(d);
+            }
+        }
+        let mut next = None;
+        let mut more = Vec::new();
+        for &t in self.plan.dependents.row(id) {
+            if self.missing[t as usize].fetch_sub(1, AcqRel) == 1 {
+                if next.is_none() {
+                    next = Some(t);
+                    self.running.fetch_add(1, AcqRel);
+                } else {
+                    more.push(t);
+                }
+            }
+        }
+        let running = self.running.fetch_sub(1, AcqRel) - 1;
+        let done = self.remaining.fetch_sub(1, AcqRel) == 1;
+        let budgeted = self.budget.is_some();
+        if more.is_empty() && !done && !budgeted {
+            return next; // the fast path: no lock
+        }
+        let mut sh = lock(&self.shared);
+        sh.ready.extend(more.iter().map(|&t| Reverse(t)));
+        if let Some(b) = self.budget {
+            for d in freed {
+                let first = self.first_reader(d);
+                sh.spillable.remove(&(first, d));
+            }
+            if node.codec.is_some() && !self.plan.outputs.contains(&id) {
+                sh.spillable.insert((self.first_reader(id), id));
+            }
+            if self.held.load(Relaxed) > b
+                && let Err(e) = self.spill_until(&mut sh, b)
+            {
+                self.fail_locked(&mut sh, e);
+                return None;
+            }
+        }
+        if sh.idle > 0 && (done || !more.is_empty() || budgeted || running == 0) {
+            self.wake.notify_all();
+        }
+        next
+    }
+
+    fn first_reader(&self, id: u32) -> u32 {
+        self.plan
+            .dependents
+            .row(id)
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(u32::MAX)
+    }
+
+    fn free(&self, id: u32) {
+        let old = std::mem::replace(&mut *lock(&self.slots[id as usize]), Slot::Freed);
+        match old {
+            Slot::Ready(_) => {
+                self.held
+                    .fetch_sub(self.sizes[id as usize].load(Relaxed), AcqRel);
+            }
+            Slot::Spilled(path) => {
+                let _ = std::fs::remove_file(path);
+            }
+            Slot::Empty | Slot::Freed => {}
+        }
+    }
+
+    /// Spills the results needed latest until at most `target` bytes are held.
+    fn spill_until(&self, sh: &mut Shared, target: u64) -> Result<()> {
+        while self.held.load(Acquire) > target {
+            let Some(&(first, id)) = sh.spillable.iter().next_back() else {
+                return Ok(()); // nothing left to spill: run over budget rather than stall
+            };
+            sh.spillable.remove(&(first, id));
+            let mut slot = lock(&self.slots[id as usize]);
+            let Slot::Ready(value) = &*slot else { continue };
+            let codec = self.plan.nodes[id as usize]
+                .codec
+                .as_ref()
+                .expect("spillable results have a codec");
+            let path = self
+                .spill
+                .write(id, value, codec)
+                .map_err(|e| e.in_task(&self.plan.nodes[id as usize].key.to_string()))?;
+            *slot = Slot::Spilled(path);
+            let size = self.sizes[id as usize].load(Relaxed);
+            self.held.fetch_sub(size, AcqRel);
+            self.spilled_bytes.fetch_add(size, Relaxed);
+            self.spilled_results.fetch_add(1, Relaxed);
+        }
+        Ok(())
+    }
+
+    fn fail(&self, e: Error) {
+        let mut sh = lock(&self.shared);
+        self.fail_locked(&mut sh, e);
+    }
+
+    fn fail_locked(&self, sh: &mut Shared, e: Error) {
+        if sh.error.is_none() {
+            sh.error = Some(e);
+        }
+        self.failed.store(true, Release);
+        self.wake.notify_all();
+    }
+
+    /// The outputs, in request order, or the first error.
+    pub(crate) fn outputs(&self) -> Result<Vec<Value>> {
+        if let Some(e) = lock(&self.shared).error.take() {
+            return Err(e);
+        }
+        if self.remaining.load(Acquire) != 0 {
+            return Err(Error::Cancelled(
+                "the run stopped before every task ran".into(),
+            ));
+        }
+        self.plan.outputs.iter().map(|&o| self.load(o)).collect()
+    }
+}

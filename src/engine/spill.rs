@@ -1,0 +1,61 @@
+//! Results written to disk under the memory budget (zstd), read back on demand, and
+//! removed with their directory when the compute ends.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tempfile::TempDir;
+
+use crate::encode::Codec;
+use crate::graph::Value;
+use crate::{Error, Result};
+
+pub(crate) struct Spill {
+    parent: Option<PathBuf>,
+    dir: Mutex<Option<TempDir>>,
+}
+
+impl Spill {
+    pub(crate) fn new(parent: Option<&Path>) -> Self {
+        Spill {
+            parent: parent.map(Path::to_path_buf),
+            dir: Mutex::new(None),
+        }
+    }
+
+    fn path(&self, id: u32) -> Result<PathBuf> {
+        let mut dir = self.dir.lock().unwrap_or_else(|e| e.into_inner());
+        if dir.is_none() {
+            let parent = self.parent.clone().unwrap_or_else(std::env::temp_dir);
+            let d = tempfile::Builder::new()
+                .prefix("chunkwise-spill-")
+                .tempdir_in(&parent)
+                .map_err(|e| Error::io(&parent, e))?;
+            *dir = Some(d);
+        }
+        Ok(dir
+            .as_ref()
+            .expect("created above")
+            .path()
+            .join(format!("{id}.zst")))
+    }
+
+    pub(crate) fn write(&self, id: u32, value: &Value, codec: &Codec) -> Result<PathBuf> {
+        let path = self.path(id)?;
+        let io = |e| Error::io(&path, e);
+        let file = File::create(&path).map_err(io)?;
+        let mut enc = zstd::Encoder::new(BufWriter::new(file), 1).map_err(io)?;
+        (codec.encode)(value, &mut enc).map_err(io)?;
+        enc.finish().map_err(io)?.flush().map_err(io)?;
+        Ok(path)
+    }
+
+    pub(crate) fn read(path: &Path, codec: &Codec) -> Result<Value> {
+        let io = |e| Error::io(path, e);
+        let file = File::open(path).map_err(io)?;
+        let mut dec = zstd::Decoder::with_buffer(BufReader::new(file)).map_err(io)?;
+        (codec.decode)(&mut dec).map_err(io)
+    }
+}

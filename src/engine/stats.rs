@@ -1,0 +1,22 @@
+//! What a compute did: read after it with [`crate::last_stats`].
+
+/// Engine statistics of one compute.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Tasks in the culled graph.
+    pub tasks: usize,
+    /// Tasks that ran (fewer than `tasks` when a failure cancelled the rest).
+    pub tasks_run: usize,
+    /// Workers that ran tasks.
+    pub workers: usize,
+    /// Largest number of result bytes held in memory at once.
+    pub peak_held_bytes: u64,
+    /// Result bytes written to the spill directory.
+    pub bytes_spilled: u64,
+    /// Results spilled.
+    pub spilled_results: u64,
+    /// Wall time of the run, seconds.
+    pub secs: f64,
+    /// The graph's hash (equal on every rank that built the same graph).
+    pub graph_hash: u64,
+}

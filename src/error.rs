@@ -1,0 +1,122 @@
+//! The one error type of the crate and its `Result` alias.
+
+use std::path::PathBuf;
+
+/// A boxed error from user code (a task closure that returns `Result`).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error type, as DataFusion does it.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in chunkwise.
+///
+/// Errors raised while a graph runs name the task key; I/O errors name the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A task returned an error.
+    #[error("task {key} failed: {source}")]
+    Task {
+        /// The key of the failing task.
+        key: String,
+        /// What the task reported.
+        #[source]
+        source: BoxError,
+    },
+    /// A task panicked; the panic was caught and the run cancelled.
+    #[error("task {key} panicked: {message}")]
+    Panic {
+        /// The key of the failing task.
+        key: String,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+    /// A task's projected output alone is larger than the memory budget.
+    #[error(
+        "task {key} projects {bytes} bytes of output, more than the whole memory budget of {budget} bytes"
+    )]
+    OverBudget {
+        /// The key of the task that cannot fit.
+        key: String,
+        /// Its projected output size.
+        bytes: u64,
+        /// The budget in force.
+        budget: u64,
+    },
+    /// An external program exited with a non-zero status or could not start.
+    #[error("command `{command}` {status}; stderr tail: {stderr_tail}")]
+    Command {
+        /// The command line, shell-quoted for display.
+        command: String,
+        /// How it ended (`exited with status 1`, `could not start: ...`).
+        status: String,
+        /// The last lines of its standard error.
+        stderr_tail: String,
+    },
+    /// An I/O error on a named file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An argument or setting that cannot be used (zero chunk size, bad axis, ...).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// An environment variable that does not parse.
+    #[error("environment variable {name}={value:?}: {reason}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+        /// Why it is not accepted.
+        reason: String,
+    },
+    /// An external tool that chunkwise needs (such as graphviz's `dot`) is missing.
+    #[error("{tool} is not available: {hint}")]
+    MissingTool {
+        /// The tool's name.
+        tool: String,
+        /// How to get it.
+        hint: String,
+    },
+    /// An error shared by several futures that failed together.
+    #[error("{0}")]
+    Shared(std::sync::Arc<Error>),
+    /// The computation was cancelled because another task failed first.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds an [`Error::InvalidArgument`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::InvalidArgument(msg.into())
+    }
+
+    /// Attaches a task key to an error raised inside that task, unless it already names one.
+    pub(crate) fn in_task(self, key: &str) -> Self {
+        match self {
+            Error::Task { key: k, source } if k.is_empty() => Error::Task {
+                key: key.to_string(),
+                source,
+            },
+            e @ (Error::Task { .. } | Error::Panic { .. } | Error::Shared(_)) => e,
+            other => Error::Task {
+                key: key.to_string(),
+                source: Box::new(other),
+            },
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! A task node: key, inputs, the function, and what the engine needs to know of its output.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use super::Key;
+use crate::Result;
+use crate::encode::Codec;
+
+/// A type-erased value inside the engine.
+pub(crate) type Value = Arc<dyn Any + Send + Sync>;
+
+/// The work of one task: its inputs' values in, its value out.
+pub(crate) type TaskFn = Box<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
+
+/// One task of a graph. Nodes point at their inputs, so a collection is just the `Arc`s of
+/// its last layer and merging graphs is sharing nodes.
+pub struct Node {
+    pub(crate) key: Key,
+    pub(crate) deps: Vec<Arc<Node>>,
+    pub(crate) run: TaskFn,
+    /// Projected output size in bytes (0 when unknown and small).
+    pub(crate) bytes: u64,
+    /// How to spill the output, if it can be spilled.
+    pub(crate) codec: Option<Codec>,
+}
+
+impl Node {
+    pub(crate) fn new(key: Key, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
+        Node {
+            key,
+            deps,
+            run,
+            bytes: 0,
+            codec: None,
+        }
+    }
+
+    /// This task's key.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+}
+
+impl Drop for Node {
+    // Long chains of nodes would drop recursively and overflow the stack: unlink
+    // iteratively instead.
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.deps);
+        while let Some(dep) = stack.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(dep) {
+                stack.append(&mut inner.deps);
+            }
+        }
+    }
+}

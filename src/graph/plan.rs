@@ -1,0 +1,211 @@
+//! The dense form of a graph: tasks numbered in a depth-first post-order from the
+//! outputs, dependencies as integer slices. Built once per compute.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::{Key, Node};
+use crate::{Compute, Error, Result};
+
+/// Keys already carry a good hash in their token: mix it once, skip SipHash.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
+type KeyMap = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
+
+/// Compressed sparse rows: `offsets[i]..offsets[i + 1]` slices `items`.
+#[derive(Default)]
+pub(crate) struct Csr {
+    offsets: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    pub(crate) fn row(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.items[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+}
+
+/// A graph ready to run. Task ids are a post-order of a depth-first walk from the
+/// outputs, so a lower id is an earlier task in depth-first order: the engine uses the id
+/// itself as the priority, which combines partial results as soon as they exist.
+/// Unreachable tasks are never added (the cull is free).
+pub(crate) struct Plan {
+    pub(crate) nodes: Vec<Arc<Node>>,
+    pub(crate) deps: Csr,
+    pub(crate) dependents: Csr,
+    /// Task ids of the requested outputs, in request order (may repeat).
+    pub(crate) outputs: Vec<u32>,
+}
+
+impl Plan {
+    pub(crate) fn build(outputs: &[Arc<Node>]) -> Result<Plan> {
+        let mut ids = KeyMap::default();
+        let mut nodes: Vec<Arc<Node>> = Vec::new();
+        let mut deps = Csr {
+            offsets: vec![0],
+            items: Vec::new(),
+        };
+        // Iterative: long chains must not overflow the stack.
+        let mut stack: Vec<(&Arc<Node>, usize)> = Vec::new();
+        for out in outputs {
+            if ids.contains_key(&out.key) {
+                continue;
+            }
+            stack.push((out, 0));
+            while let Some((node, next)) = stack.last_mut() {
+                let node: &Arc<Node> = node;
+                if let Some(child) = node.deps.get(*next) {
+                    *next += 1;
+                    if !ids.contains_key(&child.key) {
+                        stack.push((child, 0));
+                    }
+                    continue;
+                }
+                stack.pop();
+                if ids.contains_key(&node.key) {
+                    continue; // the same key built twice: one task serves both
+                }
+                let id = u32::try_from(nodes.len())
+                    .map_err(|_| Error::invalid("a graph may hold at most 2^32 tasks"))?;
+                for child in &node.deps {
+                    deps.items.push(ids[&child.key]);
+                }
+                deps.offsets.push(deps.items.len() as u32);
+                ids.insert(node.key.clone(), id);
+                nodes.push(Arc::clone(node));
+            }
+        }
+        let outputs = outputs.iter().map(|o| ids[&o.key]).collect();
+        let dependents = invert(&deps, nodes.len());
+        Ok(Plan {
+            nodes,
+            deps,
+            dependents,
+            outputs,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A hash of the whole structure: keys and edges in plan order.
+    pub(crate) fn hash(&self) -> u64 {
+        let mut h = Xxh3::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            h.write_u64(n.key.token());
+            h.write_u64(n.key.index());
+            for d in self.deps.row(i as u32) {
+                h.write_u32(*d);
+            }
+            h.write_u8(0xff);
+        }
+        for o in &self.outputs {
+            h.write_u32(*o);
+        }
+        h.finish()
+    }
+}
+
+fn invert(deps: &Csr, n: usize) -> Csr {
+    let mut counts = vec![0u32; n + 1];
+    for &d in &deps.items {
+        counts[d as usize + 1] += 1;
+    }
+    for i in 0..n {
+        counts[i + 1] += counts[i];
+    }
+    let mut fill = counts.clone();
+    let mut items = vec![0u32; deps.items.len()];
+    for t in 0..n as u32 {
+        for &d in deps.row(t) {
+            items[fill[d as usize] as usize] = t;
+            fill[d as usize] += 1;
+        }
+    }
+    Csr {
+        offsets: counts,
+        items,
+    }
+}
+
+/// A task graph as a user sees it: for pictures, sizes and the stable hash.
+///
+/// ```
+/// use chunkwise::{delayed, Graph};
+/// let x = delayed(|| 1 + 1);
+/// let y = x.map(|v| v * 10);
+/// let g = Graph::of(&y).unwrap();
+/// assert_eq!(g.len(), 2);
+/// assert!(g.to_dot().contains("digraph"));
+/// ```
+pub struct Graph {
+    pub(crate) plan: Plan,
+}
+
+impl Graph {
+    /// The merged, culled graph of one or several collections.
+    pub fn of<C: Compute>(outputs: C) -> Result<Graph> {
+        let mut nodes = Vec::new();
+        outputs.nodes(&mut nodes);
+        Graph::from_nodes(&nodes)
+    }
+
+    pub(crate) fn from_nodes(nodes: &[Arc<Node>]) -> Result<Graph> {
+        Ok(Graph {
+            plan: Plan::build(nodes)?,
+        })
+    }
+
+    /// Number of tasks.
+    pub fn len(&self) -> usize {
+        self.plan.len()
+    }
+
+    /// Whether the graph has no task.
+    pub fn is_empty(&self) -> bool {
+        self.plan.len() == 0
+    }
+
+    /// The keys in execution priority order.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.plan.nodes.iter().map(|n| &n.key)
+    }
+
+    /// A hash of keys and edges: equal on every rank that built the same graph.
+    pub fn hash(&self) -> u64 {
+        self.plan.hash()
+    }
+
+    /// The graph in graphviz DOT.
+    pub fn to_dot(&self) -> String {
+        super::dot::to_dot(&self.plan)
+    }
+
+    /// Writes a picture: `.dot` as text, `.svg`/`.png`/`.pdf` through graphviz's `dot`.
+    pub fn visualize(&self, path: impl AsRef<Path>) -> Result<()> {
+        super::dot::visualize(&self.plan, path.as_ref())
+    }
+}

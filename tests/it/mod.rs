@@ -1,0 +1,5 @@
+mod client;
+mod command;
+mod delayed;
+mod engine;
+mod keys;

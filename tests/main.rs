@@ -1,0 +1,3 @@
+//! One integration-test binary with modules, as ripgrep does it.
+
+mod it;
