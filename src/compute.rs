@@ -15,6 +15,13 @@ pub trait Compute {
     #[doc(hidden)]
     fn nodes(&self, out: &mut Vec<Arc<Node>>);
 
+    /// An error the collection carries from building (a bad axis, say), reported
+    /// before anything runs.
+    #[doc(hidden)]
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Builds the output from the values of those nodes, in the same order.
     #[doc(hidden)]
     fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<Self::Output>;
@@ -24,6 +31,9 @@ impl<C: Compute + ?Sized> Compute for &C {
     type Output = C::Output;
     fn nodes(&self, out: &mut Vec<Arc<Node>>) {
         (**self).nodes(out)
+    }
+    fn check(&self) -> Result<()> {
+        (**self).check()
     }
     fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<Self::Output> {
         (**self).assemble(values)
@@ -38,6 +48,11 @@ macro_rules! compute_tuple {
             fn nodes(&self, out: &mut Vec<Arc<Node>>) {
                 let ($($name,)+) = self;
                 $($name.nodes(out);)+
+            }
+            fn check(&self) -> Result<()> {
+                let ($($name,)+) = self;
+                $($name.check()?;)+
+                Ok(())
             }
             fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<Self::Output> {
                 let ($($name,)+) = self;
@@ -73,6 +88,7 @@ pub fn compute<C: Compute>(outputs: C) -> Result<C::Output> {
 
 /// Computes with an explicit [`Config`] (scheduler, memory budget) for this call only.
 pub fn compute_with<C: Compute>(outputs: C, config: &Config) -> Result<C::Output> {
+    outputs.check()?;
     let mut nodes = Vec::new();
     outputs.nodes(&mut nodes);
     let plan = Plan::build(&nodes)?;

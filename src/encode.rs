@@ -130,3 +130,39 @@ impl Encode for String {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 }
+
+impl Encode for ndarray::ArrayD<f64> {
+    fn held_bytes(&self) -> u64 {
+        (self.len() * 8) as u64
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
+        shape.encode(w)?;
+        match self.as_slice() {
+            Some(s) => encode_f64s(s, w),
+            None => encode_f64s(&self.iter().copied().collect::<Vec<_>>(), w),
+        }
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        let shape: Vec<usize> = Vec::<u64>::decode(r)?
+            .into_iter()
+            .map(|n| n as usize)
+            .collect();
+        let data = Vec::<f64>::decode(r)?;
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), data)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+fn encode_f64s(s: &[f64], w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(&(s.len() as u64).to_le_bytes())?;
+    let mut buf = Vec::with_capacity(s.len().min(8192) * 8);
+    for part in s.chunks(8192) {
+        buf.clear();
+        for x in part {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        w.write_all(&buf)?;
+    }
+    Ok(())
+}

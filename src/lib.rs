@@ -17,6 +17,7 @@
 //! Coming from Dask? Read [`dask`], the map from Dask calls to chunkwise calls.
 #![warn(missing_docs)]
 
+pub mod array;
 mod client;
 mod command;
 mod compute;
@@ -28,6 +29,7 @@ mod encode;
 mod engine;
 mod error;
 pub mod graph;
+pub mod random;
 
 pub use crate::client::{AsCompleted, Client, Future};
 pub use crate::command::{Cmd, CmdOutput};
@@ -39,6 +41,8 @@ pub use crate::encode::Encode;
 pub use crate::engine::{Stats, last_stats};
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::graph::{Graph, Key};
+/// The ndarray version chunkwise computes into, for matching types.
+pub use ndarray;
 
 /// Writes a picture of the graph of one or several collections (`.dot`, `.svg`, `.png`).
 pub fn visualize<C: Compute>(outputs: C, path: impl AsRef<std::path::Path>) -> Result<()> {

@@ -1,3 +1,4 @@
+mod array;
 mod client;
 mod command;
 mod delayed;

@@ -1,0 +1,225 @@
+//! Creating arrays: random, constant, ranges, from memory, from a function.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::ArrayD;
+
+use super::DArray;
+use super::chunks::{Chunks, Grid};
+use super::expr::{Expr, Kind, chunk_codec};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::random::chunk_states;
+use crate::{Error, Result};
+
+fn grid(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Arc<Grid>> {
+    Ok(Arc::new(Grid::new(shape, &chunks.into())?))
+}
+
+fn token(op: &str, grid: &Grid, params: &[u64]) -> u64 {
+    Tokenizer::new(op).param(grid).param(params).finish()
+}
+
+/// Standard-normal-based samples `mean + std * z`, one independent stream per chunk.
+///
+/// The same seed, shape and chunks give the same bits on any scheduler, number of
+/// threads or CPU; other chunks give other numbers (see `chunkwise::random`).
+///
+/// ```
+/// use chunkwise::array::random_normal;
+/// let x = random_normal(0.0, 1.0, &[40, 40], [10, 10], 1).unwrap();
+/// let y = random_normal(0.0, 1.0, &[40, 40], [10, 10], 1).unwrap();
+/// assert_eq!(x.token(), y.token());
+/// assert_eq!(x.compute().unwrap(), y.compute().unwrap());
+/// ```
+pub fn random_normal(
+    mean: f64,
+    std: f64,
+    shape: &[usize],
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray> {
+    if !(std >= 0.0 && std.is_finite() && mean.is_finite()) {
+        return Err(Error::invalid(format!(
+            "random_normal needs a finite mean and std >= 0, got mean={mean} std={std}"
+        )));
+    }
+    let g = grid(shape, chunks)?;
+    let states = Arc::new(chunk_states(seed, g.n_chunks()));
+    let t = token("random_normal", &g, &[seed, mean.to_bits(), std.to_bits()]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "random_normal", Kind::Normal { states, mean, std }),
+    ))
+}
+
+/// Uniform samples in `[low, high)`, one independent stream per chunk.
+pub fn random_uniform(
+    low: f64,
+    high: f64,
+    shape: &[usize],
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray> {
+    if !(low < high && low.is_finite() && high.is_finite()) {
+        return Err(Error::invalid(format!(
+            "random_uniform needs finite low < high, got [{low}, {high})"
+        )));
+    }
+    let g = grid(shape, chunks)?;
+    let states = Arc::new(chunk_states(seed, g.n_chunks()));
+    let t = token("random_uniform", &g, &[seed, low.to_bits(), high.to_bits()]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "random_uniform", Kind::Uniform { states, low, high }),
+    ))
+}
+
+/// Integers in `[low, high)` (as `f64`), one independent stream per chunk.
+pub fn random_integers(
+    low: i64,
+    high: i64,
+    shape: &[usize],
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray> {
+    if low >= high {
+        return Err(Error::invalid(format!(
+            "random_integers needs low < high, got [{low}, {high})"
+        )));
+    }
+    let g = grid(shape, chunks)?;
+    let states = Arc::new(chunk_states(seed, g.n_chunks()));
+    let t = token("random_integers", &g, &[seed, low as u64, high as u64]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "random_integers", Kind::Integers { states, low, high }),
+    ))
+}
+
+/// An array of one value.
+pub fn full(shape: &[usize], value: f64, chunks: impl Into<Chunks>) -> Result<DArray> {
+    let g = grid(shape, chunks)?;
+    let t = token("full", &g, &[value.to_bits()]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "full", Kind::Full(value)),
+    ))
+}
+
+/// An array of zeros.
+pub fn zeros(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray> {
+    full(shape, 0.0, chunks)
+}
+
+/// An array of ones.
+pub fn ones(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray> {
+    full(shape, 1.0, chunks)
+}
+
+/// `start, start + step, ...` below `stop` (1-d), as `numpy.arange`.
+///
+/// ```
+/// let a = chunkwise::array::arange(0.0, 10.0, 3.0, [2]).unwrap();
+/// assert_eq!(a.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 3.0, 6.0, 9.0]);
+/// ```
+pub fn arange(start: f64, stop: f64, step: f64, chunks: impl Into<Chunks>) -> Result<DArray> {
+    if step == 0.0 || !step.is_finite() || !start.is_finite() || !stop.is_finite() {
+        return Err(Error::invalid(format!(
+            "arange needs finite bounds and a non-zero step, got ({start}, {stop}, {step})"
+        )));
+    }
+    let n = ((stop - start) / step).ceil().max(0.0) as usize;
+    let g = grid(&[n], chunks)?;
+    let t = token("arange", &g, &[start.to_bits(), step.to_bits()]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "arange", Kind::Linear { start, step }),
+    ))
+}
+
+/// `num` evenly spaced values from `start` to `stop` inclusive (1-d), as `numpy.linspace`.
+pub fn linspace(start: f64, stop: f64, num: usize, chunks: impl Into<Chunks>) -> Result<DArray> {
+    if !start.is_finite() || !stop.is_finite() {
+        return Err(Error::invalid(format!(
+            "linspace needs finite bounds, got ({start}, {stop})"
+        )));
+    }
+    let step = if num > 1 {
+        (stop - start) / (num - 1) as f64
+    } else {
+        0.0
+    };
+    let g = grid(&[num], chunks)?;
+    let t = token("linspace", &g, &[start.to_bits(), step.to_bits()]);
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "linspace", Kind::Linear { start, step }),
+    ))
+}
+
+/// Chunks an in-memory array. The array is shared, not copied: each chunk task reads
+/// its region of it.
+pub fn from_array(array: impl Into<Arc<ArrayD<f64>>>, chunks: impl Into<Chunks>) -> Result<DArray> {
+    let array = array.into();
+    let g = grid(array.shape(), chunks)?;
+    let t = Tokenizer::new("from_array").param(&*g).sequenced().finish();
+    Ok(DArray::from_expr(
+        g,
+        Expr::new(t, "from_array", Kind::Shared(array)),
+    ))
+}
+
+/// An array whose chunks are computed by `f` from their index ranges (one per axis).
+///
+/// ```
+/// use chunkwise::array::from_fn;
+/// use chunkwise::ndarray::{ArrayD, IxDyn};
+/// let a = from_fn(&[5], [2], |r| {
+///     ArrayD::from_shape_fn(IxDyn(&[r[0].len()]), |i| (r[0].start + i[0]) as f64)
+/// }).unwrap();
+/// assert_eq!(a.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+/// ```
+pub fn from_fn<F>(shape: &[usize], chunks: impl Into<Chunks>, f: F) -> Result<DArray>
+where
+    F: Fn(&[Range<usize>]) -> ArrayD<f64> + Send + Sync + 'static,
+{
+    let g = grid(shape, chunks)?;
+    let t = Tokenizer::new("from_fn").param(&*g).sequenced().finish();
+    let f = Arc::new(f);
+    let nodes = (0..g.n_chunks())
+        .map(|c| {
+            let (offset, cshape) = g.chunk(c);
+            let ranges: Vec<Range<usize>> = offset
+                .iter()
+                .zip(&cshape)
+                .map(|(&o, &n)| o..o + n)
+                .collect();
+            let f = Arc::clone(&f);
+            let key = Key::new("from_fn", t, c as u64);
+            let mut node = Node::new(
+                key,
+                Vec::new(),
+                Box::new(move |_| {
+                    let a = f(&ranges);
+                    if a.shape() != cshape.as_slice() {
+                        return Err(Error::invalid(format!(
+                            "from_fn returned shape {:?} for a chunk of shape {:?} (ranges {:?})",
+                            a.shape(),
+                            cshape,
+                            ranges
+                        )));
+                    }
+                    Ok(Arc::new(a.as_standard_layout().into_owned()) as Value)
+                }),
+            );
+            node.bytes = 8 * g.chunk(c).1.iter().product::<usize>() as u64;
+            node.codec = Some(chunk_codec());
+            Arc::new(node)
+        })
+        .collect();
+    Ok(DArray::from_expr(
+        Arc::clone(&g),
+        Expr::new(t, "from_fn", Kind::Chunks(Arc::new(nodes))),
+    ))
+}

@@ -1,0 +1,264 @@
+//! Rechunking, slicing by ranges and transposing: new chunk grids whose chunks copy
+//! regions of the old ones.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn, Slice, SliceInfoElem};
+
+use super::DArray;
+use super::chunks::{Chunks, Grid};
+use super::expr::{Expr, Kind, chunk_codec};
+use crate::Error;
+use crate::graph::{Key, Node, Tokenizer, Value};
+
+fn region(offset: &[usize], shape: &[usize]) -> Vec<SliceInfoElem> {
+    offset
+        .iter()
+        .zip(shape)
+        .map(|(&o, &n)| Slice::from(o..o + n).into())
+        .collect()
+}
+
+/// Start offsets of each chunk along one axis.
+fn starts(sizes: &[usize]) -> Vec<usize> {
+    sizes
+        .iter()
+        .scan(0, |s, &n| {
+            let start = *s;
+            *s += n;
+            Some(start)
+        })
+        .collect()
+}
+
+impl DArray {
+    /// The same values cut into other chunks (as `x.rechunk(...)`).
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 10.0, 1.0, [3]).unwrap();
+    /// let y = x.rechunk([4]);
+    /// assert_eq!(y.chunks(), &[vec![4, 4, 2]]);
+    /// assert_eq!(y.compute().unwrap(), x.compute().unwrap());
+    /// ```
+    pub fn rechunk(&self, chunks: impl Into<Chunks>) -> DArray {
+        match Grid::new(self.shape(), &chunks.into()) {
+            Ok(g) => self.rechunk_exact(g.chunks),
+            Err(e) => self.failed(e),
+        }
+    }
+
+    pub(crate) fn rechunk_exact(&self, chunks: Vec<Vec<usize>>) -> DArray {
+        if chunks == self.grid.chunks {
+            return self.clone();
+        }
+        let out = Grid {
+            shape: self.grid.shape.clone(),
+            chunks,
+        };
+        let zero = vec![0; self.ndim()];
+        self.copy_regions(out, &zero, "rechunk")
+    }
+
+    /// The sub-array of the given ranges, one per leading axis (missing ones are whole),
+    /// as `x[a:b, c:d]`. Chunk boundaries inside the ranges are kept.
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 10.0, 1.0, [4]).unwrap();
+    /// let y = x.slice(&[3..7]);
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0, 6.0]);
+    /// assert!(x.slice(&[3..11]).compute().is_err());
+    /// ```
+    pub fn slice(&self, ranges: &[Range<usize>]) -> DArray {
+        if ranges.len() > self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "{} ranges for an array of {} dimensions",
+                ranges.len(),
+                self.ndim()
+            )));
+        }
+        let mut full: Vec<Range<usize>> = ranges.to_vec();
+        full.extend(self.shape()[ranges.len()..].iter().map(|&n| 0..n));
+        for (d, (r, &n)) in full.iter().zip(self.shape()).enumerate() {
+            if r.start > r.end || r.end > n {
+                return self.failed(Error::invalid(format!(
+                    "range {r:?} is out of bounds for axis {d} of length {n}"
+                )));
+            }
+        }
+        let chunks = full
+            .iter()
+            .zip(&self.grid.chunks)
+            .map(|(r, sizes)| {
+                let mut out: Vec<usize> = starts(sizes)
+                    .iter()
+                    .zip(sizes)
+                    .filter_map(|(&s, &n)| {
+                        let (a, b) = (s.max(r.start), (s + n).min(r.end));
+                        (a < b).then(|| b - a)
+                    })
+                    .collect();
+                if out.is_empty() {
+                    out.push(0);
+                }
+                out
+            })
+            .collect();
+        let out = Grid {
+            shape: full.iter().map(|r| r.end - r.start).collect(),
+            chunks,
+        };
+        let offset: Vec<usize> = full.iter().map(|r| r.start).collect();
+        self.copy_regions(out, &offset, "getitem")
+    }
+
+    /// Builds `out`, whose element `i` is this array's element `i + offset`.
+    fn copy_regions(&self, out: Grid, offset: &[usize], label: &'static str) -> DArray {
+        let input = self.chunk_nodes();
+        let src = Arc::clone(&self.grid);
+        let t = Tokenizer::new(label)
+            .param(&self.token())
+            .param(&out)
+            .param(offset)
+            .finish();
+        let src_starts: Vec<Vec<usize>> = src.chunks.iter().map(|s| starts(s)).collect();
+        let nodes = (0..out.n_chunks())
+            .map(|c| {
+                let (o_off, o_shape) = out.chunk(c);
+                // Source chunks overlapping [o_off + offset, + o_shape) along each axis.
+                let per_axis: Vec<Vec<usize>> = (0..out.ndim())
+                    .map(|d| {
+                        let (lo, hi) = (o_off[d] + offset[d], o_off[d] + offset[d] + o_shape[d]);
+                        (0..src.chunks[d].len())
+                            .filter(|&k| {
+                                let s = src_starts[d][k];
+                                let e = s + src.chunks[d][k];
+                                (s < hi && e > lo) || (o_shape[d] == 0 && k == 0)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let mut sources: Vec<Vec<usize>> = vec![vec![]];
+                for axis in &per_axis {
+                    sources = sources
+                        .iter()
+                        .flat_map(|p| {
+                            axis.iter().map(move |&k| {
+                                let mut q = p.clone();
+                                q.push(k);
+                                q
+                            })
+                        })
+                        .collect();
+                }
+                let gshape = src.grid_shape();
+                let ids: Vec<usize> = sources
+                    .iter()
+                    .map(|p| super::chunks::ravel(p, &gshape))
+                    .collect();
+                let deps = ids.iter().map(|&i| Arc::clone(&input[i])).collect();
+                let (src, offset) = (Arc::clone(&src), offset.to_vec());
+                let mut node = Node::new(
+                    Key::new(label, t, c as u64),
+                    deps,
+                    Box::new(move |vals| {
+                        let mut chunk = ArrayD::<f64>::zeros(IxDyn(&o_shape));
+                        for (&i, v) in ids.iter().zip(vals) {
+                            let a = v
+                                .downcast_ref::<ArrayD<f64>>()
+                                .expect("chunk values are ArrayD<f64>");
+                            let (s_off, s_shape) = src.chunk(i);
+                            // Intersection in source coordinates.
+                            let lo: Vec<usize> = (0..o_shape.len())
+                                .map(|d| s_off[d].max(o_off[d] + offset[d]))
+                                .collect();
+                            let hi: Vec<usize> = (0..o_shape.len())
+                                .map(|d| {
+                                    (s_off[d] + s_shape[d]).min(o_off[d] + offset[d] + o_shape[d])
+                                })
+                                .collect();
+                            if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
+                                continue;
+                            }
+                            let n: Vec<usize> = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
+                            let in_src: Vec<usize> =
+                                lo.iter().zip(&s_off).map(|(l, s)| l - s).collect();
+                            let in_out: Vec<usize> =
+                                (0..n.len()).map(|d| lo[d] - offset[d] - o_off[d]).collect();
+                            chunk
+                                .slice_mut(region(&in_out, &n).as_slice())
+                                .assign(&a.slice(region(&in_src, &n).as_slice()));
+                        }
+                        Ok(Arc::new(chunk) as Value)
+                    }),
+                );
+                node.bytes = 8 * out.chunk(c).1.iter().product::<usize>() as u64;
+                node.codec = Some(chunk_codec());
+                Arc::new(node)
+            })
+            .collect();
+        DArray {
+            grid: Arc::new(out),
+            expr: Expr::new(t, label, Kind::Chunks(Arc::new(nodes))),
+            error: self.error.clone(),
+        }
+    }
+
+    /// Reverses the axes (as `x.T`).
+    pub fn t(&self) -> DArray {
+        let perm: Vec<usize> = (0..self.ndim()).rev().collect();
+        self.permute_axes(&perm)
+    }
+
+    /// Permutes the axes: axis `d` of the result is axis `perm[d]` of this array.
+    pub fn permute_axes(&self, perm: &[usize]) -> DArray {
+        let mut seen = perm.to_vec();
+        seen.sort_unstable();
+        if seen != (0..self.ndim()).collect::<Vec<_>>() {
+            return self.failed(Error::invalid(format!(
+                "{perm:?} is not a permutation of the {} axes",
+                self.ndim()
+            )));
+        }
+        let input = self.chunk_nodes();
+        let out = Grid {
+            shape: perm.iter().map(|&p| self.grid.shape[p]).collect(),
+            chunks: perm.iter().map(|&p| self.grid.chunks[p].clone()).collect(),
+        };
+        let t = Tokenizer::new("transpose")
+            .param(&self.token())
+            .param(perm)
+            .finish();
+        let in_grid = self.grid.grid_shape();
+        let nodes = (0..out.n_chunks())
+            .map(|c| {
+                let pos = out.position(c);
+                let mut src = vec![0; pos.len()];
+                for (d, &p) in perm.iter().enumerate() {
+                    src[p] = pos[d];
+                }
+                let i = super::chunks::ravel(&src, &in_grid);
+                let perm = perm.to_vec();
+                let mut node = Node::new(
+                    Key::new("transpose", t, c as u64),
+                    vec![Arc::clone(&input[i])],
+                    Box::new(move |v| {
+                        let a = v[0]
+                            .downcast_ref::<ArrayD<f64>>()
+                            .expect("chunk values are ArrayD<f64>");
+                        let p = a.view().permuted_axes(perm.as_slice());
+                        Ok(Arc::new(p.as_standard_layout().into_owned()) as Value)
+                    }),
+                );
+                node.bytes = input[i].bytes;
+                node.codec = Some(chunk_codec());
+                Arc::new(node)
+            })
+            .collect();
+        DArray {
+            grid: Arc::new(out),
+            expr: Expr::new(t, "transpose", Kind::Chunks(Arc::new(nodes))),
+            error: self.error.clone(),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `DArray`: lazily chunked n-dimensional arrays of `f64`, as `dask.array`.
+//!
+//! An array is a chunk grid and an expression. Generators (random, constant, ranges,
+//! an in-memory array) and elementwise operations stay a fused expression; they become
+//! tasks only where something needs them: one task per chunk when the array is
+//! computed, rechunked or sliced, or one *reducing* task per chunk that pulls the chunk
+//! through a reduction in tiles, so a generated 10000 x 10000 chunk never exists whole.
+//!
+//! Methods that transform an array are infallible and lazy: a bad axis or shapes that
+//! do not match give an array that carries the error, and `compute` returns it before
+//! any task runs. Constructors check their arguments at once.
+
+mod chunks;
+mod expr;
+mod impl_constructors;
+mod impl_ops;
+mod impl_reduce;
+mod impl_reshape;
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+
+pub use chunks::{AUTO_CHUNK_BYTES, Chunks};
+pub use impl_constructors::{
+    arange, from_array, from_fn, full, linspace, ones, random_integers, random_normal,
+    random_uniform, zeros,
+};
+pub use impl_reduce::{Axes, Reduction};
+
+use crate::compute::Compute;
+use crate::graph::{Node, Value};
+use crate::{Config, Error, Result};
+use chunks::Grid;
+use expr::{Expr, Kind};
+
+/// A lazily chunked n-dimensional array of `f64`.
+///
+/// ```
+/// use chunkwise::array::random_normal;
+/// let x = random_normal(0.0, 1.0, &[400, 300], [100, 100], 42).unwrap();
+/// let row_means = x.mean(1).compute().unwrap();
+/// assert_eq!(row_means.shape(), &[400]);
+/// assert!(row_means.iter().all(|m| m.abs() < 0.5));
+/// ```
+#[derive(Clone)]
+pub struct DArray {
+    grid: Arc<Grid>,
+    expr: Expr,
+    error: Option<Arc<Error>>,
+}
+
+impl std::fmt::Debug for DArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DArray<{}-{:016x}, shape={:?}, chunks={:?}>",
+            self.expr.label(),
+            self.expr.token(),
+            self.grid.shape,
+            self.grid.chunks
+        )
+    }
+}
+
+impl DArray {
+    pub(crate) fn from_expr(grid: Arc<Grid>, expr: Expr) -> Self {
+        DArray {
+            grid,
+            expr,
+            error: None,
+        }
+    }
+
+    /// This array with an error that `compute` will return.
+    pub(crate) fn failed(&self, e: Error) -> Self {
+        DArray {
+            error: Some(self.error.clone().unwrap_or_else(|| Arc::new(e))),
+            ..self.clone()
+        }
+    }
+
+    /// The error this array carries, if an operation that built it was invalid.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_deref()
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.grid.shape
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.grid.ndim()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.grid.len()
+    }
+
+    /// Whether the array has no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Chunk sizes along each dimension.
+    pub fn chunks(&self) -> &[Vec<usize>] {
+        &self.grid.chunks
+    }
+
+    /// Number of chunks.
+    pub fn n_chunks(&self) -> usize {
+        self.grid.n_chunks()
+    }
+
+    /// The token naming this array's tasks (equal for equal expressions).
+    pub fn token(&self) -> u64 {
+        self.expr.token()
+    }
+
+    /// One task per chunk.
+    pub(crate) fn chunk_nodes(&self) -> Arc<Vec<Arc<Node>>> {
+        expr::materialize(&self.expr, &self.grid)
+    }
+
+    /// Computes into an ndarray with the default configuration.
+    pub fn compute(&self) -> Result<ArrayD<f64>> {
+        crate::compute(self)
+    }
+
+    /// Computes with the given configuration.
+    pub fn compute_with(&self, config: &Config) -> Result<ArrayD<f64>> {
+        crate::compute_with(self, config)
+    }
+
+    /// Computes a 0-dimensional array (a full reduction) into its value.
+    pub fn compute_scalar(&self) -> Result<f64> {
+        let a = self.compute()?;
+        a.iter()
+            .next()
+            .copied()
+            .filter(|_| a.len() == 1)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "compute_scalar needs one element, the array has shape {:?}",
+                    a.shape()
+                ))
+            })
+    }
+
+    /// Computes the chunks now and keeps them in memory: later operations start from
+    /// them instead of recomputing (as `x.persist()`). Keys stay the same.
+    pub fn persist(&self) -> Result<DArray> {
+        self.persist_with(&Config::current()?)
+    }
+
+    /// As [`DArray::persist`] with a configuration.
+    pub fn persist_with(&self, config: &Config) -> Result<DArray> {
+        self.check()?;
+        let nodes = self.chunk_nodes();
+        let plan = crate::graph::Plan::build(&nodes)?;
+        let values = crate::engine::execute(&plan, config)?;
+        let held: Vec<Arc<Node>> = nodes
+            .iter()
+            .zip(values)
+            .map(|(n, v)| {
+                let mut node =
+                    Node::new(n.key.clone(), Vec::new(), Box::new(move |_| Ok(v.clone())));
+                node.bytes = n.bytes;
+                node.codec = n.codec;
+                Arc::new(node)
+            })
+            .collect();
+        Ok(DArray::from_expr(
+            Arc::clone(&self.grid),
+            Expr::new(self.expr.token(), "persisted", Kind::Chunks(Arc::new(held))),
+        ))
+    }
+}
+
+impl Compute for DArray {
+    type Output = ArrayD<f64>;
+
+    fn check(&self) -> Result<()> {
+        match &self.error {
+            Some(e) => Err(Error::Shared(Arc::clone(e))),
+            None => Ok(()),
+        }
+    }
+
+    fn nodes(&self, out: &mut Vec<Arc<Node>>) {
+        if self.error.is_none() {
+            out.extend(self.chunk_nodes().iter().cloned());
+        }
+    }
+
+    fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<ArrayD<f64>> {
+        self.check()?;
+        let mut out = ArrayD::<f64>::zeros(IxDyn(&self.grid.shape));
+        for c in 0..self.grid.n_chunks() {
+            let v = values.next().expect("one value per chunk");
+            let chunk = v
+                .downcast_ref::<ArrayD<f64>>()
+                .expect("chunk values are ArrayD<f64>");
+            let (offset, shape) = self.grid.chunk(c);
+            let info: Vec<SliceInfoElem> = offset
+                .iter()
+                .zip(&shape)
+                .map(|(&o, &n)| ndarray::Slice::from(o..o + n).into())
+                .collect();
+            out.slice_mut(info.as_slice()).assign(chunk);
+        }
+        Ok(out)
+    }
+}
