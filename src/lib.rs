@@ -30,6 +30,7 @@ mod engine;
 mod error;
 pub mod graph;
 pub mod random;
+mod simd;
 
 pub use crate::client::{AsCompleted, Client, Future};
 pub use crate::command::{Cmd, CmdOutput};

@@ -78,9 +78,6 @@ impl Op {
             Op::CountNonzero => "count_nonzero",
         }
     }
-    fn moments(self) -> bool {
-        matches!(self, Op::Mean | Op::Var | Op::Std)
-    }
     fn arg(self) -> bool {
         matches!(self, Op::ArgMin | Op::ArgMax)
     }
@@ -214,7 +211,7 @@ impl Partial {
             shape,
             n: vec![0.0; len],
             a: vec![init; len],
-            b: if op.moments() {
+            b: if matches!(op, Op::Var | Op::Std) {
                 vec![0.0; len]
             } else {
                 Vec::new()
@@ -259,7 +256,9 @@ impl Acc {
         let tot = na + n;
         let delta = mean - p.a[o];
         p.a[o] += delta * (n / tot);
-        p.b[o] += m2 + delta * delta * (na * n / tot);
+        if let Some(b) = p.b.get_mut(o) {
+            *b += m2 + delta * delta * (na * n / tot);
+        }
         p.n[o] = tot;
     }
 
@@ -271,10 +270,17 @@ impl Acc {
                 p.a[o] += if self.skip {
                     xs.iter().filter(|x| !x.is_nan()).sum()
                 } else {
-                    sum8(xs)
+                    sum8_dispatched(xs)
                 };
             }
             Op::CountNonzero => p.a[o] += xs.iter().filter(|&&x| x != 0.0).count() as f64,
+            Op::Mean if !self.skip => {
+                // A mean needs no M2: one pass.
+                let n = xs.len() as f64;
+                if n > 0.0 {
+                    self.merge_moments(p, o, n, sum8_dispatched(xs) / n, 0.0);
+                }
+            }
             Op::Mean | Op::Var | Op::Std => {
                 let (n, mean, m2) = if self.skip {
                     let v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -304,7 +310,9 @@ impl Acc {
                 let n = p.n[o] + 1.0;
                 let d = x - p.a[o];
                 p.a[o] += d / n;
-                p.b[o] += d * (x - p.a[o]);
+                if let Some(b) = p.b.get_mut(o) {
+                    *b += d * (x - p.a[o]);
+                }
                 p.n[o] = n;
             }
             Op::Min | Op::Max | Op::ArgMin | Op::ArgMax => {
@@ -324,7 +332,9 @@ impl Acc {
         for o in 0..p.a.len() {
             match self.op {
                 Op::Sum | Op::CountNonzero => p.a[o] += q.a[o],
-                Op::Mean | Op::Var | Op::Std => self.merge_moments(p, o, q.n[o], q.a[o], q.b[o]),
+                Op::Mean | Op::Var | Op::Std => {
+                    self.merge_moments(p, o, q.n[o], q.a[o], q.b.get(o).copied().unwrap_or(0.0))
+                }
                 Op::Min | Op::Max | Op::ArgMin | Op::ArgMax => {
                     if q.n[o] == 0.0 {
                         continue;
@@ -382,6 +392,7 @@ impl Acc {
 }
 
 /// A sum in 8 independent lanes: vectorises, and rounds less than one running sum.
+#[inline(always)]
 fn sum8(xs: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let mut it = xs.chunks_exact(8);
@@ -394,23 +405,51 @@ fn sum8(xs: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
+fn sum8_dispatched(xs: &[f64]) -> f64 {
+    let mut out = 0.0;
+    sum8_dispatch(xs, &mut out, false);
+    out
+}
+
+crate::simd::multiversion!(sum8_dispatch, sum8_into, (xs: &[f64], out: &mut f64));
+
+#[inline(always)]
+fn sum8_into(xs: &[f64], out: &mut f64) {
+    *out = sum8(xs);
+}
+
 /// Count, mean and M2 of a run, two passes (the run is in cache).
 fn moments(xs: &[f64]) -> (f64, f64, f64) {
+    let mut out = (0.0, 0.0, 0.0);
+    moments_dispatch(xs, &mut out, false);
+    out
+}
+
+crate::simd::multiversion!(moments_dispatch, moments_into, (xs: &[f64], out: &mut (f64, f64, f64)));
+
+#[inline(always)]
+fn moments_into(xs: &[f64], out: &mut (f64, f64, f64)) {
+    *out = moments_generic(xs);
+}
+
+#[inline(always)]
+fn moments_generic(xs: &[f64]) -> (f64, f64, f64) {
     if xs.is_empty() {
         return (0.0, 0.0, 0.0);
     }
     let n = xs.len() as f64;
     let mean = sum8(xs) / n;
-    let mut acc = [0.0f64; 4];
-    let mut it = xs.chunks_exact(4);
+    let mut acc = [0.0f64; 8];
+    let mut it = xs.chunks_exact(8);
     for c in &mut it {
-        for l in 0..4 {
+        for l in 0..8 {
             let d = c[l] - mean;
             acc[l] += d * d;
         }
     }
     let tail: f64 = it.remainder().iter().map(|x| (x - mean) * (x - mean)).sum();
-    (n, mean, (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail)
+    let m2 = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    (n, mean, m2 + tail)
 }
 
 /// Streams chunk `c` of `expr` through the accumulator.

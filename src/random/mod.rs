@@ -133,7 +133,7 @@ pub struct ChunkStream {
     fallback: Xoshiro256pp,
     buf: Box<[u64; BUF]>,
     pos: usize,
-    rejects: Vec<u32>,
+    flags: Box<[u8; BUF]>,
 }
 
 const BUF: usize = 512;
@@ -158,17 +158,19 @@ fn rounds_generic(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn rounds_avx512(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]) {
-    rounds_generic(s, out)
+/// The ziggurat's fast path over a block, branch-free so it vectorises (with gathers on
+/// AVX2/AVX-512): candidates into `out`, a non-zero flag where the sample is rejected.
+#[inline(always)]
+fn zig_fast_generic(bits: &[u64], out: &mut [f64], flags: &mut [u8]) {
+    for ((&b, d), f) in bits.iter().zip(out.iter_mut()).zip(flags.iter_mut()) {
+        let (i, _, x) = zig_candidate(b);
+        *d = x;
+        *f = u8::from(x.abs() >= ZIG_NORM_X[i + 1]);
+    }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rounds_avx2(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]) {
-    rounds_generic(s, out)
-}
+crate::simd::multiversion!(rounds, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]));
+crate::simd::multiversion!(zig_fast, zig_fast_generic, (bits: &[u64], out: &mut [f64], flags: &mut [u8]));
 
 /// Which generator code this CPU runs (the results are the same for all).
 pub fn simd_level() -> &'static str {
@@ -182,22 +184,6 @@ pub fn simd_level() -> &'static str {
         }
     }
     "scalar"
-}
-
-fn rounds(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF], force_scalar: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if !force_scalar {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, checked just above.
-            return unsafe { rounds_avx512(s, out) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { rounds_avx2(s, out) };
-        }
-    }
-    let _ = force_scalar;
-    rounds_generic(s, out)
 }
 
 /// The ziggurat's fast path, exactly as rand_distr computes it: one `u64` gives the
@@ -253,7 +239,7 @@ impl ChunkStream {
             fallback: g,
             buf: Box::new([0; BUF]),
             pos: BUF,
-            rejects: Vec::new(),
+            flags: Box::new([0; BUF]),
         }
     }
 
@@ -298,17 +284,20 @@ impl ChunkStream {
             let n = (BUF - self.pos).min(out.len() - done);
             let bits = &self.buf[self.pos..self.pos + n];
             let dst = &mut out[done..done + n];
-            self.rejects.clear();
-            for (k, (&b, d)) in bits.iter().zip(dst.iter_mut()).enumerate() {
-                let (i, _, x) = zig_candidate(b);
-                *d = x;
-                if x.abs() >= ZIG_NORM_X[i + 1] {
-                    self.rejects.push(k as u32);
+            let flags = &mut self.flags[..n];
+            zig_fast(bits, dst, flags, force_scalar);
+            // Rejections are rare (about 1%): skip eight flags at a time.
+            for (g, group) in flags.chunks(8).enumerate() {
+                if group.iter().all(|&f| f == 0) {
+                    continue;
                 }
-            }
-            for &k in &self.rejects {
-                let (i, u, x) = zig_candidate(bits[k as usize]);
-                dst[k as usize] = zig_slow(i, u, x, &mut self.fallback);
+                for (j, &f) in group.iter().enumerate() {
+                    if f != 0 {
+                        let k = g * 8 + j;
+                        let (i, u, x) = zig_candidate(bits[k]);
+                        dst[k] = zig_slow(i, u, x, &mut self.fallback);
+                    }
+                }
             }
             if mean != 0.0 || std != 1.0 {
                 for d in dst.iter_mut() {

@@ -1,0 +1,38 @@
+//! Runtime CPU feature dispatch: a generic, `#[inline(always)]` kernel compiled again for
+//! AVX-512 and AVX2 and picked at run time. The kernels use the same operations in the
+//! same order on every path (no reassociation), so the results are the same bits; only
+//! the width of the instructions changes.
+
+/// Compiles `$generic` again for each instruction set: the same operations, so the same
+/// bits, only wider.
+macro_rules! multiversion {
+    ($name:ident, $generic:ident, ($($arg:ident: $ty:ty),*)) => {
+        fn $name($($arg: $ty),*, force_scalar: bool) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512($($arg: $ty),*) {
+                    $generic($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) {
+                    $generic($($arg),*)
+                }
+                if !force_scalar {
+                    if std::arch::is_x86_feature_detected!("avx512f") {
+                        // SAFETY: the CPU has AVX-512F, checked just above.
+                        return unsafe { avx512($($arg),*) };
+                    }
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        // SAFETY: the CPU has AVX2, checked just above.
+                        return unsafe { avx2($($arg),*) };
+                    }
+                }
+            }
+            let _ = force_scalar;
+            $generic($($arg),*)
+        }
+    };
+}
+
+pub(crate) use multiversion;
