@@ -286,17 +286,18 @@ impl ChunkStream {
             let dst = &mut out[done..done + n];
             let flags = &mut self.flags[..n];
             zig_fast(bits, dst, flags, force_scalar);
-            // Rejections are rare (about 1%): skip eight flags at a time.
+            // Rejections are rare (about 1%): test eight flags as one word, then walk the
+            // set bytes of a non-zero word in order.
             for (g, group) in flags.chunks(8).enumerate() {
-                if group.iter().all(|&f| f == 0) {
-                    continue;
-                }
-                for (j, &f) in group.iter().enumerate() {
-                    if f != 0 {
-                        let k = g * 8 + j;
-                        let (i, u, x) = zig_candidate(bits[k]);
-                        dst[k] = zig_slow(i, u, x, &mut self.fallback);
-                    }
+                let mut word = group
+                    .iter()
+                    .rev()
+                    .fold(0u64, |w, &f| (w << 8) | u64::from(f));
+                while word != 0 {
+                    let k = g * 8 + (word.trailing_zeros() / 8) as usize;
+                    word &= !(0xffu64 << ((k - g * 8) * 8));
+                    let (i, u, x) = zig_candidate(bits[k]);
+                    dst[k] = zig_slow(i, u, x, &mut self.fallback);
                 }
             }
             if mean != 0.0 || std != 1.0 {
