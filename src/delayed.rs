@@ -102,6 +102,13 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         Self::from_node(Node::new(Key::new(label, t.finish(), 0), deps, run))
     }
 
+    pub(crate) fn from_arc(node: Arc<Node>) -> Self {
+        Delayed {
+            node,
+            _type: PhantomData,
+        }
+    }
+
     pub(crate) fn from_node(node: Node) -> Self {
         Delayed {
             node: Arc::new(node),

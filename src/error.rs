@@ -62,6 +62,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Input data that cannot be read as asked: corrupt compression, invalid text, a
+    /// value that does not parse. Names the file and, where known, line and byte offset.
+    #[error("{}{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), offset.map(|o| format!(", byte {o}")).unwrap_or_default())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number, where known.
+        line: Option<u64>,
+        /// The byte offset (in the decompressed stream for compressed files), where known.
+        offset: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
     /// An argument or setting that cannot be used (zero chunk size, bad axis, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+pub mod bag;
 mod client;
 mod command;
 mod compute;
@@ -29,6 +30,7 @@ mod encode;
 mod engine;
 mod error;
 pub mod graph;
+pub mod io;
 pub mod random;
 mod simd;
 

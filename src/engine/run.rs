@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use indicatif::ProgressBar;
 
@@ -56,6 +56,7 @@ pub(crate) struct Run<'p> {
     pub(crate) spilled_bytes: AtomicU64,
     pub(crate) spilled_results: AtomicU64,
     pub(crate) tasks_run: AtomicUsize,
+    pub(crate) io: Arc<super::io::IoCounters>,
     budget: Option<u64>,
     spill: Spill,
     progress: Option<ProgressBar>,
@@ -118,6 +119,7 @@ impl<'p> Run<'p> {
             spilled_bytes: AtomicU64::new(0),
             spilled_results: AtomicU64::new(0),
             tasks_run: AtomicUsize::new(0),
+            io: Arc::default(),
             budget,
             spill,
             progress,
@@ -126,6 +128,7 @@ impl<'p> Run<'p> {
 
     /// The loop every worker runs until the graph is done or failed.
     pub(crate) fn work(&self) {
+        let _io = super::io::enter(&self.io);
         let mut batch: Vec<u32> = Vec::new();
         let mut next: Option<u32> = None;
         let mut inputs: Vec<Value> = Vec::new();

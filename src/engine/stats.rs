@@ -17,6 +17,10 @@ pub struct Stats {
     pub spilled_results: u64,
     /// Wall time of the run, seconds.
     pub secs: f64,
+    /// Files opened for reading by tasks (a file read twice counts twice).
+    pub files_read: u64,
+    /// Bytes read from disk by tasks (compressed size for compressed files).
+    pub bytes_read: u64,
     /// The graph's hash (equal on every rank that built the same graph).
     pub graph_hash: u64,
 }

@@ -1,4 +1,5 @@
 mod array;
+mod bag;
 mod client;
 mod command;
 mod delayed;

@@ -1,0 +1,488 @@
+//! Reductions of a bag: each one a consumer of the root's single scan, combined by a tree.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::Hash;
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::scan::{Start, reduce_tree};
+use super::{Bag, RootItem, Sink};
+use crate::graph::{Tokenizer, Value};
+use crate::io::Compression;
+use crate::{Delayed, Error, Result};
+
+const SPLIT_EVERY: usize = 8;
+
+impl<T: ?Sized + 'static> Bag<T> {
+    /// The general reduction: per partition, `init` then `step` on each item (return
+    /// `false` to stop reading the partition), `part` to the partial; partials `combine`
+    /// in a tree, `finish` makes the result.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn consume<P, A, R>(
+        &self,
+        label: &'static str,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish: impl Fn(A) -> Result<R> + Send + Sync + 'static,
+    ) -> Delayed<R>
+    where
+        P: 'static,
+        A: Clone + Send + Sync + 'static,
+        R: Send + Sync + 'static,
+    {
+        let wrap = Arc::clone(&self.wrap);
+        let (init, step, part) = (Arc::new(init), Arc::new(step), Arc::new(part));
+        let start: Box<Start> = Box::new(move |p| {
+            let acc = Rc::new(RefCell::new(Some(init(p)?)));
+            let (a2, step, part) = (Rc::clone(&acc), Arc::clone(&step), Arc::clone(&part));
+            let sink: Sink<T> = Box::new(move |t: &T| {
+                let mut a = a2.borrow_mut();
+                step(
+                    a.as_mut()
+                        .expect("the accumulator lives until the partition ends"),
+                    t,
+                )
+            });
+            let fin = Box::new(move || {
+                let p = acc.borrow_mut().take().expect("finished once");
+                Ok(Arc::new(part(p)?) as Value)
+            });
+            Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
+        });
+        let consumer = self.root.register(start);
+        Delayed::from_arc(reduce_tree(
+            &self.root,
+            consumer,
+            label,
+            SPLIT_EVERY,
+            Arc::new(combine),
+            Arc::new(finish),
+        ))
+    }
+
+    /// Folds each partition from `init` with `step`, then combines partials with
+    /// `combine` in a tree (as `Bag.fold(binop, combine, initial)`).
+    pub fn fold<A, F, C>(&self, init: A, step: F, combine: C) -> Delayed<A>
+    where
+        A: Clone + Send + Sync + 'static,
+        F: Fn(&mut A, &T) + Send + Sync + 'static,
+        C: Fn(&mut A, &A) + Send + Sync + 'static,
+    {
+        self.consume(
+            "fold",
+            move |_| Ok(init.clone()),
+            move |a, t| {
+                step(a, t);
+                Ok(true)
+            },
+            Ok,
+            combine,
+            Ok,
+        )
+    }
+
+    /// Number of items.
+    pub fn count(&self) -> Delayed<u64> {
+        self.consume(
+            "count",
+            |_| Ok(0u64),
+            |n, _| {
+                *n += 1;
+                Ok(true)
+            },
+            Ok,
+            |a, b| *a += b,
+            Ok,
+        )
+    }
+
+    /// Per key, `step` folded from `init` over the items with that key, partials combined
+    /// with `combine`; sorted by key (as `Bag.foldby`).
+    pub fn foldby<K, A, KF, F, C>(
+        &self,
+        key: KF,
+        init: A,
+        step: F,
+        combine: C,
+    ) -> Delayed<Vec<(K, A)>>
+    where
+        K: Hash + Eq + Ord + Clone + Send + Sync + 'static,
+        A: Clone + Send + Sync + 'static,
+        KF: Fn(&T) -> K + Send + Sync + 'static,
+        F: Fn(&mut A, &T) + Send + Sync + 'static,
+        C: Fn(&mut A, &A) + Send + Sync + 'static,
+    {
+        self.consume(
+            "foldby",
+            |_| Ok(HashMap::<K, A>::new()),
+            move |m, t| {
+                step(m.entry(key(t)).or_insert_with(|| init.clone()), t);
+                Ok(true)
+            },
+            Ok,
+            move |a, b| {
+                for (k, v) in b {
+                    match a.get_mut(k) {
+                        Some(x) => combine(x, v),
+                        None => {
+                            a.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            },
+            |m| {
+                let mut v: Vec<(K, A)> = m.into_iter().collect();
+                v.sort_by(|x, y| x.0.cmp(&y.0));
+                Ok(v)
+            },
+        )
+    }
+}
+
+impl<T> Bag<T>
+where
+    T: ?Sized + ToOwned + 'static,
+    T::Owned: Send + Sync + 'static,
+{
+    /// All items, in partition order.
+    pub fn collect(&self) -> Delayed<Vec<T::Owned>>
+    where
+        T::Owned: Clone,
+    {
+        self.consume(
+            "collect",
+            |_| Ok(Vec::new()),
+            |v, t| {
+                v.push(t.to_owned());
+                Ok(true)
+            },
+            Ok,
+            |a: &mut Vec<T::Owned>, b| a.extend(b.iter().cloned()),
+            Ok,
+        )
+    }
+
+    /// Computes all items with the default configuration.
+    pub fn compute(&self) -> Result<Vec<T::Owned>>
+    where
+        T::Owned: Clone,
+    {
+        self.collect().compute()
+    }
+
+    /// The first `n` items, computed now. Each partition stops reading after `n` items.
+    pub fn take(&self, n: usize) -> Result<Vec<T::Owned>>
+    where
+        T::Owned: Clone,
+    {
+        self.consume(
+            "take",
+            |_| Ok(Vec::new()),
+            move |v, t| {
+                if v.len() < n {
+                    v.push(t.to_owned());
+                }
+                Ok(v.len() < n)
+            },
+            Ok,
+            move |a: &mut Vec<T::Owned>, b| {
+                let room = n.saturating_sub(a.len());
+                a.extend(b.iter().take(room).cloned());
+            },
+            Ok,
+        )
+        .compute()
+    }
+
+    /// How often each distinct item occurs, most frequent first (ties by item).
+    pub fn frequencies(&self) -> Delayed<Vec<(T::Owned, u64)>>
+    where
+        T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
+        T: Hash + Eq,
+    {
+        self.consume(
+            "frequencies",
+            |_| Ok(HashMap::<T::Owned, u64>::new()),
+            |m, t| {
+                match m.get_mut(t) {
+                    Some(c) => *c += 1,
+                    None => {
+                        m.insert(t.to_owned(), 1);
+                    }
+                }
+                Ok(true)
+            },
+            Ok,
+            |a, b| {
+                for (k, v) in b {
+                    *a.entry(k.clone()).or_insert(0) += v;
+                }
+            },
+            |m| {
+                let mut v: Vec<(T::Owned, u64)> = m.into_iter().collect();
+                v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+                Ok(v)
+            },
+        )
+    }
+
+    /// The distinct items, sorted.
+    pub fn distinct(&self) -> Delayed<Vec<T::Owned>>
+    where
+        T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
+        T: Hash + Eq,
+    {
+        self.consume(
+            "distinct",
+            |_| Ok(HashSet::<T::Owned>::new()),
+            |s, t| {
+                if !s.contains(t) {
+                    s.insert(t.to_owned());
+                }
+                Ok(true)
+            },
+            Ok,
+            |a, b| a.extend(b.iter().cloned()),
+            |s| {
+                let mut v: Vec<T::Owned> = s.into_iter().collect();
+                v.sort();
+                Ok(v)
+            },
+        )
+    }
+
+    /// The `k` largest items, largest first.
+    pub fn topk(&self, k: usize) -> Delayed<Vec<T::Owned>>
+    where
+        T::Owned: Ord + Clone,
+    {
+        let keep = move |h: &mut BinaryHeap<Reverse<T::Owned>>| {
+            while h.len() > k {
+                h.pop();
+            }
+        };
+        self.consume(
+            "topk",
+            |_| Ok(BinaryHeap::new()),
+            move |h, t| {
+                h.push(Reverse(t.to_owned()));
+                keep(h);
+                Ok(true)
+            },
+            Ok,
+            move |a, b| {
+                a.extend(b.iter().cloned());
+                keep(a);
+            },
+            |h| Ok(h.into_sorted_vec().into_iter().map(|r| r.0).collect()),
+        )
+    }
+
+    /// Applies `f` to each whole partition (materialised as a `Vec`), as
+    /// `Bag.map_partitions`.
+    pub fn map_partitions<U, F>(&self, f: F) -> Bag<U>
+    where
+        U: Send + Sync + 'static,
+        T::Owned: Clone,
+        F: Fn(Vec<T::Owned>) -> Vec<U> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let token = Tokenizer::new("map_partitions").sequenced().finish();
+        // One consumer per partition would rescan; instead a per-partition collect whose
+        // partials are taken straight from each scan task.
+        let wrap = Arc::clone(&self.wrap);
+        let start: Box<Start> = Box::new(move |_| {
+            let acc: Rc<RefCell<Vec<T::Owned>>> = Rc::new(RefCell::new(Vec::new()));
+            let a2 = Rc::clone(&acc);
+            let sink: Sink<T> = Box::new(move |t: &T| {
+                a2.borrow_mut().push(t.to_owned());
+                Ok(true)
+            });
+            let fin =
+                Box::new(move || Ok(Arc::new(std::mem::take(&mut *acc.borrow_mut())) as Value));
+            Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
+        });
+        let consumer = Arc::new(self.root.register(start));
+        let nodes = self
+            .root
+            .scan_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(p, scan)| {
+                let (f, consumer) = (Arc::clone(&f), Arc::clone(&consumer));
+                Arc::new(crate::graph::Node::new(
+                    crate::graph::Key::new("map_partitions", token, p as u64),
+                    vec![scan],
+                    Box::new(move |v| {
+                        let out = v[0]
+                            .downcast_ref::<super::scan::ScanOutput>()
+                            .expect("scan tasks return ScanOutput");
+                        let items: Vec<T::Owned> = out.partial_mut(consumer.id())?;
+                        Ok(Arc::new(f(items)) as Value)
+                    }),
+                ))
+            })
+            .collect();
+        let root = super::scan::Root::new(Box::new(super::source::Partitions::<U> {
+            nodes,
+            // Not `token`: the scan tasks of the new root need keys of their own.
+            token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
+            _type: std::marker::PhantomData,
+        }));
+        Bag {
+            root: Arc::new(root),
+            wrap: Arc::new(|mut down: Sink<U>| {
+                Box::new(move |r: RootItem<'_>| match r {
+                    RootItem::Item(a) => down(a.downcast_ref::<U>().expect("partitions hold U")),
+                    _ => unreachable!("partitions hand out items"),
+                })
+            }),
+            _type: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized + std::fmt::Display + 'static> Bag<T> {
+    /// Writes one text file per partition, an item per line; `*` in `pattern` becomes the
+    /// partition number, and the extension picks the compression (`.gz`, `.bz2`, `.zst`).
+    /// Returns the paths written.
+    pub fn to_textfiles(&self, pattern: &str) -> Result<Delayed<Vec<PathBuf>>> {
+        if !pattern.contains('*') {
+            return Err(Error::invalid(format!(
+                "to_textfiles needs a `*` in {pattern:?} for the partition number"
+            )));
+        }
+        let width = self.npartitions().saturating_sub(1).to_string().len();
+        let pattern = pattern.to_string();
+        type Out = (PathBuf, Box<dyn Write>);
+        Ok(self.consume(
+            "to_textfiles",
+            move |p| -> Result<Out> {
+                let path = PathBuf::from(pattern.replace('*', &format!("{p:0width$}")));
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+                let w = std::io::BufWriter::new(file);
+                let w: Box<dyn Write> = match Compression::from_path(&path) {
+                    Compression::None => Box::new(w),
+                    Compression::Gzip => Box::new(flate2::write::GzEncoder::new(
+                        w,
+                        flate2::Compression::default(),
+                    )),
+                    Compression::Bzip2 => Box::new(bzip2::write::BzEncoder::new(
+                        w,
+                        bzip2::Compression::default(),
+                    )),
+                    Compression::Zstd => Box::new(
+                        zstd::Encoder::new(w, 3)
+                            .map_err(|e| Error::io(&path, e))?
+                            .auto_finish(),
+                    ),
+                };
+                Ok((path, w))
+            },
+            |(path, w): &mut Out, t| {
+                writeln!(w, "{t}").map_err(|e| Error::io(path.clone(), e))?;
+                Ok(true)
+            },
+            |(path, mut w): Out| {
+                w.flush().map_err(|e| Error::io(&path, e))?;
+                drop(w); // finishes the compressed stream
+                Ok(vec![path])
+            },
+            |a: &mut Vec<PathBuf>, b| a.extend(b.iter().cloned()),
+            Ok,
+        ))
+    }
+}
+
+impl<T> Bag<T>
+where
+    T: Copy + Send + Sync + 'static,
+{
+    /// Sum of the items.
+    pub fn sum(&self) -> Delayed<T>
+    where
+        T: std::ops::Add<Output = T> + Default,
+    {
+        self.consume(
+            "sum",
+            |_| Ok(T::default()),
+            |s, t| {
+                *s = *s + *t;
+                Ok(true)
+            },
+            Ok,
+            |a, b| *a = *a + *b,
+            Ok,
+        )
+    }
+
+    /// Smallest item (`None` for an empty bag).
+    pub fn min(&self) -> Delayed<Option<T>>
+    where
+        T: PartialOrd,
+    {
+        self.extremum("min", |x, y| x < y)
+    }
+
+    /// Largest item (`None` for an empty bag).
+    pub fn max(&self) -> Delayed<Option<T>>
+    where
+        T: PartialOrd,
+    {
+        self.extremum("max", |x, y| x > y)
+    }
+
+    fn extremum(&self, label: &'static str, better: fn(&T, &T) -> bool) -> Delayed<Option<T>> {
+        let pick = move |a: &mut Option<T>, t: &T| {
+            if a.as_ref().is_none_or(|m| better(t, m)) {
+                *a = Some(*t);
+            }
+        };
+        self.consume(
+            label,
+            |_| Ok(None),
+            move |a, t| {
+                pick(a, t);
+                Ok(true)
+            },
+            Ok,
+            move |a, b| {
+                if let Some(b) = b {
+                    pick(a, b)
+                }
+            },
+            Ok,
+        )
+    }
+
+    /// Arithmetic mean (NaN for an empty bag).
+    pub fn mean(&self) -> Delayed<f64>
+    where
+        T: Into<f64>,
+    {
+        self.consume(
+            "mean",
+            |_| Ok((0.0f64, 0u64)),
+            |(s, n), t| {
+                *s += (*t).into();
+                *n += 1;
+                Ok(true)
+            },
+            Ok,
+            |a, b| {
+                a.0 += b.0;
+                a.1 += b.1;
+            },
+            |(s, n)| Ok(if n == 0 { f64::NAN } else { s / n as f64 }),
+        )
+    }
+}

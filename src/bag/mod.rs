@@ -1,0 +1,185 @@
+//! `Bag<T>`: partitioned collections of records, as `dask.bag`, built for one pass.
+//!
+//! A bag is a root source (text files, an in-memory sequence) and a chain of per-item
+//! steps (`map`, `filter`, `flat_map`) composed as closures. Nothing is materialised: a
+//! reduction registers a *consumer* with the root, and one scan task per partition
+//! streams the partition once through every live consumer of that root. So
+//! `compute((&total, &matches))` decompresses each file once, and memory is a read
+//! buffer per worker, not a partition. Items reach the closures by reference: text
+//! lines are slices of the read buffer, never copied one by one.
+
+mod impl_reduce;
+mod scan;
+mod source;
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+pub use source::ReadText;
+
+use crate::Result;
+use scan::Root;
+
+/// An item as a root source hands it out.
+pub(crate) enum RootItem<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    Item(&'a (dyn Any + Send + Sync)),
+}
+
+/// Where items of one step go; `Ok(false)` stops the partition early (for `take`).
+pub(crate) type Sink<T> = Box<dyn FnMut(&T) -> Result<bool>>;
+/// The same at the root.
+pub(crate) type RootSink = Box<dyn FnMut(RootItem<'_>) -> Result<bool>>;
+/// A chain of steps: turns a sink of this bag's items into a sink of root items.
+type Wrap<T> = Arc<dyn Fn(Sink<T>) -> RootSink + Send + Sync>;
+
+/// A partitioned, lazy collection of items of type `T` (`str` and `[u8]` for lines).
+///
+/// ```
+/// use chunkwise::bag::Bag;
+/// let b = Bag::from_iter(1..=10u64, 3);
+/// let even = b.filter(|x| x % 2 == 0);
+/// let (n, total) = chunkwise::compute((&b.count(), &even.map(|x| x * 10).sum())).unwrap();
+/// assert_eq!((n, total), (10, 300));
+/// ```
+pub struct Bag<T: ?Sized> {
+    root: Arc<Root>,
+    wrap: Wrap<T>,
+    _type: PhantomData<fn(&T)>,
+}
+
+impl<T: ?Sized> Clone for Bag<T> {
+    fn clone(&self) -> Self {
+        Bag {
+            root: Arc::clone(&self.root),
+            wrap: Arc::clone(&self.wrap),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for Bag<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Bag<{}, npartitions={}>",
+            self.root.label(),
+            self.root.npartitions()
+        )
+    }
+}
+
+impl<T: Send + Sync + 'static> Bag<T> {
+    /// A bag of `items` cut into `npartitions` partitions of near-equal length
+    /// (as `db.from_sequence`).
+    pub fn from_iter(items: impl IntoIterator<Item = T>, npartitions: usize) -> Bag<T> {
+        let root = Root::new(Box::new(source::Sequence::new(
+            items.into_iter().collect(),
+            npartitions,
+        )));
+        Bag {
+            root: Arc::new(root),
+            wrap: Arc::new(|mut down: Sink<T>| {
+                Box::new(move |r: RootItem<'_>| match r {
+                    RootItem::Item(a) => down(
+                        a.downcast_ref::<T>()
+                            .expect("a sequence hands out its own items"),
+                    ),
+                    _ => unreachable!("a sequence hands out items"),
+                })
+            }),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl Bag<str> {
+    /// Lines of text files (as `db.read_text`): a glob pattern or a path. Configure, then
+    /// [`ReadText::open`]. Lines come without their line break.
+    ///
+    /// ```no_run
+    /// use chunkwise::bag::Bag;
+    /// let wiki = Bag::read_text("data/wiki/*.gz").open().unwrap();
+    /// let total = wiki.count();
+    /// ```
+    pub fn read_text(pattern: &str) -> ReadText {
+        ReadText::new(vec![pattern.to_string()])
+    }
+
+    /// Lines of the given files.
+    pub fn read_text_files<P: AsRef<std::path::Path>>(paths: &[P]) -> ReadText {
+        ReadText::new(
+            paths
+                .iter()
+                .map(|p| p.as_ref().to_string_lossy().into_owned())
+                .collect(),
+        )
+    }
+}
+
+impl<T: ?Sized + 'static> Bag<T> {
+    /// Number of partitions.
+    pub fn npartitions(&self) -> usize {
+        self.root.npartitions()
+    }
+
+    fn then<U: ?Sized + 'static>(
+        &self,
+        step: impl Fn(Sink<U>) -> Sink<T> + Send + Sync + 'static,
+    ) -> Bag<U> {
+        let parent = Arc::clone(&self.wrap);
+        Bag {
+            root: Arc::clone(&self.root),
+            wrap: Arc::new(move |down: Sink<U>| parent(step(down))),
+            _type: PhantomData,
+        }
+    }
+
+    /// A function of each item.
+    pub fn map<U, F>(&self, f: F) -> Bag<U>
+    where
+        U: 'static,
+        F: Fn(&T) -> U + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.then(move |mut down: Sink<U>| {
+            let f = Arc::clone(&f);
+            Box::new(move |t: &T| down(&f(t)))
+        })
+    }
+
+    /// The items for which `pred` holds.
+    pub fn filter<F>(&self, pred: F) -> Bag<T>
+    where
+        F: Fn(&T) -> bool + Send + Sync + 'static,
+    {
+        let pred = Arc::new(pred);
+        self.then(move |mut down: Sink<T>| {
+            let pred = Arc::clone(&pred);
+            Box::new(move |t: &T| if pred(t) { down(t) } else { Ok(true) })
+        })
+    }
+
+    /// Every item of the iterables `f` returns.
+    pub fn flat_map<U, I, F>(&self, f: F) -> Bag<U>
+    where
+        U: 'static,
+        I: IntoIterator<Item = U>,
+        F: Fn(&T) -> I + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.then(move |mut down: Sink<U>| {
+            let f = Arc::clone(&f);
+            Box::new(move |t: &T| {
+                for u in f(t) {
+                    if !down(&u)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
+        })
+    }
+}

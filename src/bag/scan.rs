@@ -1,0 +1,275 @@
+//! The root of a bag and its scan tasks: one task per partition streams the partition
+//! once through every live consumer, and the consumers' partials combine in trees.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use super::{RootItem, RootSink};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
+
+/// What a bag reads: files, a sequence, materialised partitions.
+pub(crate) trait Source: Send + Sync {
+    fn npartitions(&self) -> usize;
+    fn label(&self) -> &'static str;
+    /// A token of the source's parameters.
+    fn token(&self) -> u64;
+    /// Tasks partition `p` reads (none for files and sequences).
+    fn deps(&self, _p: usize) -> Vec<Arc<Node>> {
+        Vec::new()
+    }
+    /// Streams partition `p` into `sink`; errors name the file and line.
+    fn scan(
+        &self,
+        p: usize,
+        inputs: &[Value],
+        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+    ) -> Result<()>;
+}
+
+/// A consumer of a root: for partition `p`, a sink and the finisher that yields its
+/// partial once the partition is through.
+pub(crate) type Start =
+    dyn Fn(usize) -> Result<(RootSink, Box<dyn FnOnce() -> Result<Value>>)> + Send + Sync;
+
+pub(crate) struct Consumer {
+    id: u64,
+    start: Box<Start>,
+}
+
+pub(crate) struct Root {
+    source: Box<dyn Source>,
+    token: u64,
+    next_id: AtomicU64,
+    consumers: Mutex<Vec<Weak<Consumer>>>,
+}
+
+/// What a scan task returns: each live consumer's partial, by consumer id.
+pub(crate) struct ScanOutput(Vec<(u64, Value)>);
+
+impl Consumer {
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl ScanOutput {
+    /// A copy of a consumer's partial, for consumers that take it whole.
+    pub(crate) fn partial_mut<A: Clone + 'static>(&self, id: u64) -> Result<A> {
+        self.partial::<A>(id).cloned()
+    }
+
+    pub(crate) fn partial<A: 'static>(&self, id: u64) -> Result<&A> {
+        self.0
+            .iter()
+            .find(|(i, _)| *i == id)
+            .and_then(|(_, v)| v.downcast_ref::<A>())
+            .ok_or_else(|| Error::Cancelled(format!("internal: no partial for consumer {id}")))
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".into())
+}
+
+impl Root {
+    pub(crate) fn new(source: Box<dyn Source>) -> Self {
+        let token = source.token();
+        Root {
+            source,
+            token,
+            next_id: AtomicU64::new(0),
+            consumers: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn npartitions(&self) -> usize {
+        self.source.npartitions()
+    }
+
+    pub(crate) fn label(&self) -> &'static str {
+        self.source.label()
+    }
+
+    /// Registers a consumer; it takes part in scans while it is alive.
+    pub(crate) fn register(&self, start: Box<Start>) -> Arc<Consumer> {
+        let c = Arc::new(Consumer {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            start,
+        });
+        let mut list = self.consumers.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|w| w.strong_count() > 0);
+        list.push(Arc::downgrade(&c));
+        c
+    }
+
+    /// The scan tasks, one per partition. Equal keys on every call, so every reduction
+    /// of this root in one compute shares them.
+    pub(crate) fn scan_nodes(self: &Arc<Self>) -> Vec<Arc<Node>> {
+        (0..self.npartitions())
+            .map(|p| {
+                let root = Arc::clone(self);
+                let mut node = Node::new(
+                    Key::new(self.source.label(), self.token, p as u64),
+                    self.source.deps(p),
+                    Box::new(move |inputs| Ok(Arc::new(root.scan(p, inputs)?) as Value)),
+                );
+                node.bytes = 1 << 20;
+                Arc::new(node)
+            })
+            .collect()
+    }
+
+    fn scan(&self, p: usize, inputs: &[Value]) -> Result<ScanOutput> {
+        let live: Vec<Arc<Consumer>> = self
+            .consumers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        let mut sinks = Vec::with_capacity(live.len());
+        let mut finishers = Vec::with_capacity(live.len());
+        for c in &live {
+            let (sink, fin) = (c.start)(p)?;
+            sinks.push(sink);
+            finishers.push((c.id, fin));
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut open = vec![true; sinks.len()];
+            let mut left = sinks.len();
+            self.source.scan(p, inputs, &mut |item: RootItem<'_>| {
+                for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
+                    if *open && !sink(clone_item(&item))? {
+                        *open = false;
+                        left -= 1;
+                    }
+                }
+                Ok(left > 0)
+            })
+        }));
+        drop(sinks);
+        match outcome {
+            Ok(r) => r?,
+            Err(payload) => {
+                return Err(Error::invalid(format!(
+                    "a closure panicked while scanning partition {p}: {}",
+                    panic_message(payload.as_ref())
+                )));
+            }
+        }
+        let mut out = Vec::with_capacity(finishers.len());
+        for (id, fin) in finishers {
+            out.push((id, fin()?));
+        }
+        Ok(ScanOutput(out))
+    }
+}
+
+fn clone_item<'a>(item: &RootItem<'a>) -> RootItem<'a> {
+    match item {
+        RootItem::Text(s) => RootItem::Text(s),
+        RootItem::Bytes(b) => RootItem::Bytes(b),
+        RootItem::Item(a) => RootItem::Item(*a),
+    }
+}
+
+/// How two partials of a consumer merge.
+pub(crate) type Combine<A> = Arc<dyn Fn(&mut A, &A) + Send + Sync>;
+
+/// A consumer's tree: partials extracted from the scan outputs, combined `split_every`
+/// at a time in partition order, then finished.
+pub(crate) fn reduce_tree<A, R>(
+    root: &Arc<Root>,
+    consumer: Arc<Consumer>,
+    label: &'static str,
+    split_every: usize,
+    combine: Combine<A>,
+    finish: Arc<dyn Fn(A) -> Result<R> + Send + Sync>,
+) -> Arc<Node>
+where
+    A: Clone + Send + Sync + 'static,
+    R: Send + Sync + 'static,
+{
+    let token = Tokenizer::new(label)
+        .param(&root.token)
+        .sequenced()
+        .finish();
+    let id = consumer.id;
+    let mut level = root.scan_nodes();
+    let mut first = true;
+    let mut index = 0u64;
+    let merge = move |vals: &[Value], from_scan: bool, combine: &dyn Fn(&mut A, &A)| -> Result<A> {
+        let get = |v: &Value| -> Result<A> {
+            if from_scan {
+                Ok(v.downcast_ref::<ScanOutput>()
+                    .expect("scan tasks return ScanOutput")
+                    .partial::<A>(id)?
+                    .clone())
+            } else {
+                Ok(v.downcast_ref::<A>()
+                    .expect("combine tasks return the accumulator")
+                    .clone())
+            }
+        };
+        let mut acc = get(&vals[0])?;
+        for v in &vals[1..] {
+            let b = if from_scan {
+                v.downcast_ref::<ScanOutput>()
+                    .expect("scan tasks return ScanOutput")
+                    .partial::<A>(id)?
+            } else {
+                v.downcast_ref::<A>()
+                    .expect("combine tasks return the accumulator")
+            };
+            combine(&mut acc, b);
+        }
+        Ok(acc)
+    };
+    let merge = Arc::new(merge);
+    while level.len() > split_every || (first && level.is_empty()) {
+        if level.is_empty() {
+            break;
+        }
+        let from_scan = first;
+        level = level
+            .chunks(split_every)
+            .map(|parts| {
+                let (merge, combine) = (Arc::clone(&merge), Arc::clone(&combine));
+                index += 1;
+                Arc::new(Node::new(
+                    Key::new(
+                        "bag-combine",
+                        Tokenizer::new("bag-combine").param(&token).finish(),
+                        index,
+                    ),
+                    parts.to_vec(),
+                    Box::new(move |vals| Ok(Arc::new(merge(vals, from_scan, &*combine)?) as Value)),
+                ))
+            })
+            .collect();
+        first = false;
+    }
+    let from_scan = first;
+    let empty = level.is_empty();
+    Arc::new(Node::new(
+        Key::new(label, token, 0),
+        level,
+        Box::new(move |vals| {
+            let _keep_alive = &consumer;
+            if empty {
+                return Err(Error::invalid(
+                    "a bag with no partitions has nothing to reduce",
+                ));
+            }
+            let acc = merge(vals, from_scan, &*combine)?;
+            Ok(Arc::new(finish(acc)?) as Value)
+        }),
+    ))
+}

@@ -1,0 +1,245 @@
+//! Root sources: an in-memory sequence, lines of text files, materialised partitions.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::scan::{Root, Source};
+use super::{Bag, RootItem, Sink};
+use crate::graph::{Node, Tokenizer, Value};
+use crate::io::{Compression, Encoding, Split, expand, for_each_line, splits};
+use crate::{Error, Result};
+
+/// Items held in memory, cut into near-equal partitions.
+pub(crate) struct Sequence<T> {
+    items: Arc<Vec<T>>,
+    bounds: Vec<(usize, usize)>,
+    token: u64,
+}
+
+impl<T> Sequence<T> {
+    pub(crate) fn new(items: Vec<T>, npartitions: usize) -> Self {
+        let n = items.len();
+        let parts = npartitions.clamp(1, n.max(1));
+        let bounds = (0..parts)
+            .map(|p| (p * n / parts, (p + 1) * n / parts))
+            .collect();
+        Sequence {
+            items: Arc::new(items),
+            bounds,
+            token: Tokenizer::new("from_sequence")
+                .param(&n)
+                .sequenced()
+                .finish(),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> Source for Sequence<T> {
+    fn npartitions(&self) -> usize {
+        self.bounds.len()
+    }
+    fn label(&self) -> &'static str {
+        "from_sequence"
+    }
+    fn token(&self) -> u64 {
+        self.token
+    }
+    fn scan(
+        &self,
+        p: usize,
+        _: &[Value],
+        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let (a, b) = self.bounds[p];
+        for item in &self.items[a..b] {
+            if !sink(RootItem::Item(item as &(dyn Any + Send + Sync)))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lines of text files: one partition per compressed file, plain files in blocks.
+pub(crate) struct TextFiles {
+    splits: Vec<Split>,
+    encoding: Option<Encoding>,
+    token: u64,
+}
+
+impl Source for TextFiles {
+    fn npartitions(&self) -> usize {
+        self.splits.len()
+    }
+    fn label(&self) -> &'static str {
+        "read_text"
+    }
+    fn token(&self) -> u64 {
+        self.token
+    }
+    fn scan(
+        &self,
+        p: usize,
+        _: &[Value],
+        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let split = &self.splits[p];
+        let mut text = String::new();
+        for_each_line(split, |line| {
+            let item = match self.encoding {
+                None => RootItem::Bytes(line.bytes),
+                Some(Encoding::Utf8) => match std::str::from_utf8(line.bytes) {
+                    Ok(s) => RootItem::Text(s),
+                    Err(e) => {
+                        return Err(Error::Input {
+                            path: split.path.clone(),
+                            line: Some(line.number),
+                            offset: Some(line.offset + e.valid_up_to() as u64),
+                            message:
+                                "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"
+                                    .into(),
+                        });
+                    }
+                },
+                Some(Encoding::Latin1) => {
+                    text.clear();
+                    text.extend(line.bytes.iter().map(|&b| char::from(b)));
+                    RootItem::Text(&text)
+                }
+                Some(Encoding::Lossy) => {
+                    text.clear();
+                    text.push_str(&String::from_utf8_lossy(line.bytes));
+                    RootItem::Text(&text)
+                }
+            };
+            sink(item)
+        })
+    }
+}
+
+/// Options of [`Bag::read_text`], as a builder.
+#[derive(Clone, Debug)]
+pub struct ReadText {
+    patterns: Vec<String>,
+    compression: Option<Compression>,
+    encoding: Encoding,
+    block_size: u64,
+}
+
+impl ReadText {
+    pub(crate) fn new(patterns: Vec<String>) -> Self {
+        ReadText {
+            patterns,
+            compression: None,
+            encoding: Encoding::Utf8,
+            block_size: 64 << 20,
+        }
+    }
+
+    /// Compression of every file, instead of guessing from the extension.
+    pub fn compression(mut self, c: Compression) -> Self {
+        self.compression = Some(c);
+        self
+    }
+
+    /// How bytes become text (default UTF-8, strict).
+    pub fn encoding(mut self, e: Encoding) -> Self {
+        self.encoding = e;
+        self
+    }
+
+    /// Block size for splitting large plain files (default 64 MiB; 0: never split).
+    pub fn block_size(mut self, bytes: u64) -> Self {
+        self.block_size = bytes;
+        self
+    }
+
+    fn source(&self, encoding: Option<Encoding>) -> Result<TextFiles> {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for p in &self.patterns {
+            paths.extend(expand(p)?);
+        }
+        if paths.is_empty() {
+            return Err(Error::invalid("read_text was given no file"));
+        }
+        let splits = splits(&paths, self.compression, self.block_size)?;
+        let token = Tokenizer::new("read_text")
+            .param(&splits)
+            .param(&encoding)
+            .finish();
+        Ok(TextFiles {
+            splits,
+            encoding,
+            token,
+        })
+    }
+
+    /// Lines as text. Fails at once if a pattern matches no file.
+    pub fn open(&self) -> Result<Bag<str>> {
+        let root = Arc::new(Root::new(Box::new(self.source(Some(self.encoding))?)));
+        Ok(Bag {
+            root,
+            wrap: Arc::new(|mut down: Sink<str>| {
+                Box::new(move |r: RootItem<'_>| match r {
+                    RootItem::Text(s) => down(s),
+                    _ => unreachable!("text files hand out text"),
+                })
+            }),
+            _type: std::marker::PhantomData,
+        })
+    }
+
+    /// Lines as raw bytes (no decoding at all).
+    pub fn open_bytes(&self) -> Result<Bag<[u8]>> {
+        let root = Arc::new(Root::new(Box::new(self.source(None)?)));
+        Ok(Bag {
+            root,
+            wrap: Arc::new(|mut down: Sink<[u8]>| {
+                Box::new(move |r: RootItem<'_>| match r {
+                    RootItem::Bytes(b) => down(b),
+                    _ => unreachable!("byte lines hand out bytes"),
+                })
+            }),
+            _type: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Partitions computed by tasks (each a `Vec<T>`), as `map_partitions` makes them.
+pub(crate) struct Partitions<T> {
+    pub(crate) nodes: Vec<Arc<Node>>,
+    pub(crate) token: u64,
+    pub(crate) _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Send + Sync + 'static> Source for Partitions<T> {
+    fn npartitions(&self) -> usize {
+        self.nodes.len()
+    }
+    fn label(&self) -> &'static str {
+        "map_partitions"
+    }
+    fn token(&self) -> u64 {
+        self.token
+    }
+    fn deps(&self, p: usize) -> Vec<Arc<Node>> {
+        vec![Arc::clone(&self.nodes[p])]
+    }
+    fn scan(
+        &self,
+        _: usize,
+        inputs: &[Value],
+        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let items = inputs[0]
+            .downcast_ref::<Vec<T>>()
+            .expect("map_partitions tasks return Vec<T>");
+        for item in items {
+            if !sink(RootItem::Item(item as &(dyn Any + Send + Sync)))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,347 @@
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chunkwise::bag::Bag;
+use chunkwise::io::{Compression, Encoding};
+use chunkwise::{Config, Error, Scheduler, compute, compute_with, last_stats};
+
+#[path = "../../data/gen/wiki.rs"]
+mod wiki_gen;
+
+fn find(line: &str) -> bool {
+    let f: Vec<&str> = line.split(' ').collect();
+    f.len() >= 6 && f[2] == "en" && f[3].contains("Obama")
+}
+
+/// The plain reference: decompress with flate2, split lines by hand.
+fn reference_lines(paths: &[PathBuf]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let mut bytes = Vec::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap())
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(|l| l.to_vec()).collect();
+        if lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        out.extend(lines);
+    }
+    out
+}
+
+fn latin1(b: &[u8]) -> String {
+    b.iter().map(|&c| char::from(c)).collect()
+}
+
+#[test]
+fn sequence_operations_match_iterators() {
+    let items: Vec<i64> = (0..1000).map(|i| (i * 37 % 101) - 50).collect();
+    for parts in [1, 3, 7, 1000, 5000] {
+        let b = Bag::from_iter(items.clone(), parts);
+        assert_eq!(b.compute().unwrap(), items);
+        let m = b.map(|x| x * 2).filter(|x| x % 3 == 0);
+        let want: Vec<i64> = items.iter().map(|x| x * 2).filter(|x| x % 3 == 0).collect();
+        assert_eq!(m.compute().unwrap(), want);
+        let fm = b.flat_map(|&x| (0..(x.rem_euclid(3))).map(move |k| x + k));
+        let want_fm: Vec<i64> = items
+            .iter()
+            .flat_map(|&x| (0..x.rem_euclid(3)).map(move |k| x + k))
+            .collect();
+        assert_eq!(fm.compute().unwrap(), want_fm);
+        let (n, s, lo, hi, mean) =
+            compute((&b.count(), &b.sum(), &b.min(), &b.max(), &b.mean_f64())).unwrap();
+        assert_eq!(n, 1000);
+        assert_eq!(s, items.iter().sum::<i64>());
+        assert_eq!(lo, items.iter().min().copied());
+        assert_eq!(hi, items.iter().max().copied());
+        assert!((mean - items.iter().sum::<i64>() as f64 / 1000.0).abs() < 1e-12);
+        let freq = b.map(|x| x.rem_euclid(5)).frequencies().compute().unwrap();
+        let mut want_f: Vec<(i64, u64)> = (0..5)
+            .map(|k| {
+                (
+                    k,
+                    items.iter().filter(|x| x.rem_euclid(5) == k).count() as u64,
+                )
+            })
+            .collect();
+        want_f.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        assert_eq!(freq, want_f);
+        let mut d: Vec<i64> = items.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(b.distinct().compute().unwrap(), d);
+        let mut top = items.clone();
+        top.sort_by(|x, y| y.cmp(x));
+        assert_eq!(b.topk(5).compute().unwrap(), top[..5].to_vec());
+        assert_eq!(b.take(7).unwrap(), items[..7].to_vec());
+        let f = b
+            .fold(0i64, |a, x| *a += x * x, |a, b| *a += b)
+            .compute()
+            .unwrap();
+        assert_eq!(f, items.iter().map(|x| x * x).sum::<i64>());
+        let by = b
+            .foldby(|x| x.rem_euclid(3), 0i64, |a, x| *a += x, |a, b| *a += b)
+            .compute()
+            .unwrap();
+        let want_by: Vec<(i64, i64)> = (0..3)
+            .map(|k| (k, items.iter().filter(|x| x.rem_euclid(3) == k).sum()))
+            .collect();
+        assert_eq!(by, want_by);
+        let mp = b
+            .map_partitions(|v: Vec<i64>| vec![v.len() as i64])
+            .sum()
+            .compute()
+            .unwrap();
+        assert_eq!(mp, 1000);
+    }
+}
+
+trait MeanF64 {
+    fn mean_f64(&self) -> chunkwise::Delayed<f64>;
+}
+impl MeanF64 for Bag<i64> {
+    fn mean_f64(&self) -> chunkwise::Delayed<f64> {
+        self.map(|&x| x as f64).mean()
+    }
+}
+
+#[test]
+fn empty_bag() {
+    let b = Bag::from_iter(Vec::<u32>::new(), 4);
+    assert_eq!(b.count().compute().unwrap(), 0);
+    assert_eq!(b.max().compute().unwrap(), None);
+    assert!(b.map(|&x| f64::from(x)).mean().compute().unwrap().is_nan());
+    assert!(b.compute().unwrap().is_empty());
+}
+
+#[test]
+fn gzip_logs_match_reference_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = wiki_gen::write(dir.path(), 5, 3000, 7).unwrap();
+    let lines = reference_lines(&paths);
+    let text: Vec<String> = lines.iter().map(|l| latin1(l)).collect();
+    let pattern = format!("{}/*.gz", dir.path().display());
+    let wiki = Bag::read_text(&pattern)
+        .encoding(Encoding::Latin1)
+        .open()
+        .unwrap();
+    assert_eq!(wiki.npartitions(), 5);
+    let total = wiki.count();
+    let matches = wiki.filter(find).count();
+    for sched in [Scheduler::Synchronous, Scheduler::threads(2)] {
+        let (t, m) = compute_with((&total, &matches), &Config::new().scheduler(sched)).unwrap();
+        assert_eq!(t, lines.len() as u64);
+        assert_eq!(m, text.iter().filter(|l| find(l)).count() as u64);
+        let s = last_stats().unwrap();
+        assert_eq!(
+            s.files_read, 5,
+            "each file decompressed once for both results"
+        );
+        assert!(s.bytes_read > 0);
+    }
+    assert_eq!(wiki.compute().unwrap(), text);
+    // Bytes, no decoding.
+    let raw = Bag::read_text(&pattern)
+        .open_bytes()
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(raw, lines);
+    // Lossy decoding.
+    let lossy = Bag::read_text(&pattern)
+        .encoding(Encoding::Lossy)
+        .open()
+        .unwrap()
+        .compute()
+        .unwrap();
+    let want: Vec<String> = lines
+        .iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    assert_eq!(lossy, want);
+}
+
+#[test]
+fn strict_utf8_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.txt");
+    std::fs::write(&p, b"fine\nalso fine\nnot \xff fine\n").unwrap();
+    let err = Bag::read_text(p.to_str().unwrap())
+        .open()
+        .unwrap()
+        .count()
+        .compute()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("bad.txt") && msg.contains("line 3") && msg.contains("byte 19"),
+        "{msg}"
+    );
+}
+
+fn write_compressed(path: &Path, data: &[u8]) {
+    let f = std::fs::File::create(path).unwrap();
+    match Compression::from_path(path) {
+        Compression::Gzip => {
+            let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+            w.write_all(data).unwrap();
+            w.finish().unwrap();
+        }
+        Compression::Bzip2 => {
+            let mut w = bzip2::write::BzEncoder::new(f, bzip2::Compression::default());
+            w.write_all(data).unwrap();
+            w.finish().unwrap();
+        }
+        Compression::Zstd => {
+            let mut w = zstd::Encoder::new(f, 3).unwrap();
+            w.write_all(data).unwrap();
+            w.finish().unwrap();
+        }
+        Compression::None => std::fs::write(path, data).unwrap(),
+    }
+}
+
+#[test]
+fn every_compression_and_plain_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = (0..5000)
+        .map(|i| format!("line {i} {}\r\n", "x".repeat(i % 40)))
+        .collect();
+    let want: Vec<String> = (0..5000)
+        .map(|i| format!("line {i} {}", "x".repeat(i % 40)))
+        .collect();
+    for ext in ["txt", "gz", "bz2", "zst"] {
+        let p = dir.path().join(format!("f.{ext}"));
+        write_compressed(&p, body.as_bytes());
+        let got = Bag::read_text(p.to_str().unwrap())
+            .open()
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_eq!(got, want, "{ext}");
+    }
+    // A plain file in many small blocks: every line once, whatever the cut.
+    let p = dir.path().join("f.txt");
+    for block in [997, 4096, 1 << 20] {
+        let b = Bag::read_text(p.to_str().unwrap())
+            .block_size(block)
+            .open()
+            .unwrap();
+        assert_eq!(b.compute().unwrap(), want, "block {block}");
+        assert_eq!(b.count().compute().unwrap(), 5000);
+    }
+    let tiny = dir.path().join("tiny.txt");
+    std::fs::write(
+        &tiny, "ab
+
+cd
+e",
+    )
+    .unwrap();
+    for block in [1, 2, 3] {
+        let b = Bag::read_text(tiny.to_str().unwrap())
+            .block_size(block)
+            .open()
+            .unwrap();
+        assert_eq!(b.compute().unwrap(), ["ab", "", "cd", "e"], "block {block}");
+    }
+    // No final newline, empty lines, empty file, many tiny files.
+    std::fs::write(dir.path().join("a.log"), "x\n\ny").unwrap();
+    std::fs::write(dir.path().join("b.log"), "").unwrap();
+    for i in 0..30 {
+        std::fs::write(dir.path().join(format!("c{i:02}.log")), format!("{i}\n")).unwrap();
+    }
+    let logs = Bag::read_text(&format!("{}/*.log", dir.path().display()))
+        .open()
+        .unwrap();
+    let got = logs.compute().unwrap();
+    let mut want: Vec<String> = vec!["x".into(), "".into(), "y".into()];
+    want.extend((0..30).map(|i| i.to_string()));
+    assert_eq!(got, want);
+    assert_eq!(logs.npartitions(), 32);
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = wiki_gen::write(dir.path(), 2, 2000, 3).unwrap();
+    let good = std::fs::read(&paths[0]).unwrap();
+    // Truncated.
+    let t = dir.path().join("trunc.gz");
+    std::fs::write(&t, &good[..good.len() / 2]).unwrap();
+    // Corrupt in the middle.
+    let c = dir.path().join("corrupt.gz");
+    let mut bad = good.clone();
+    for b in &mut bad[100..140] {
+        *b = !*b;
+    }
+    std::fs::write(&c, &bad).unwrap();
+    // Empty compressed file.
+    let e = dir.path().join("empty.gz");
+    std::fs::write(&e, b"").unwrap();
+    for (p, name) in [(&t, "trunc.gz"), (&c, "corrupt.gz"), (&e, "empty.gz")] {
+        let b = Bag::read_text(p.to_str().unwrap())
+            .encoding(Encoding::Latin1)
+            .open()
+            .unwrap();
+        let err = b.count().compute().unwrap_err().to_string();
+        assert!(err.contains(name), "{err}");
+        assert!(err.contains("gzip") || err.contains("empty"), "{err}");
+    }
+    // A truncated file next to good ones: the whole compute fails, no short count.
+    let mix = Bag::read_text_files(&[&paths[0], &t, &paths[1]])
+        .encoding(Encoding::Latin1)
+        .open()
+        .unwrap();
+    assert!(mix.count().compute().is_err());
+    // A glob matching nothing.
+    let err = Bag::read_text(&format!("{}/nothing-*.gz", dir.path().display()))
+        .open()
+        .unwrap_err();
+    assert!(err.to_string().contains("matches no file"), "{err}");
+    assert!(matches!(
+        Bag::read_text("/no/such/file.txt").open(),
+        Err(Error::Io { .. })
+    ));
+    // A closure that panics on one line.
+    let b = Bag::read_text(paths[1].to_str().unwrap())
+        .encoding(Encoding::Latin1)
+        .open()
+        .unwrap();
+    let err = b
+        .filter(|l| {
+            if l.contains("Dask") {
+                panic!("no Dask here");
+            }
+            true
+        })
+        .count()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no Dask here") && err.contains("read_text-"),
+        "{err}"
+    );
+    // to_textfiles needs a `*`.
+    assert!(b.to_textfiles("out.txt").is_err());
+}
+
+#[test]
+fn to_textfiles_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<String> = (0..500).map(|i| format!("item {i}")).collect();
+    let b = Bag::from_iter(items.clone(), 4);
+    for ext in ["txt", "gz", "bz2", "zst"] {
+        let pattern = format!("{}/out-{ext}/part-*.{ext}", dir.path().display());
+        let written = b.to_textfiles(&pattern).unwrap().compute().unwrap();
+        assert_eq!(written.len(), 4);
+        let back = Bag::read_text(&format!("{}/out-{ext}/*.{ext}", dir.path().display()))
+            .open()
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_eq!(back, items, "{ext}");
+    }
+}
