@@ -316,8 +316,12 @@ where
             .enumerate()
             .map(|(p, scan)| {
                 let (f, consumer) = (Arc::clone(&f), Arc::clone(&consumer));
+                let key = crate::graph::Key::new("map_partitions", token, p as u64);
+                if p == 0 {
+                    consumer.bind(&key);
+                }
                 Arc::new(crate::graph::Node::new(
-                    crate::graph::Key::new("map_partitions", token, p as u64),
+                    key,
                     vec![scan],
                     Box::new(move |v| {
                         let out = v[0]

@@ -37,6 +37,9 @@ pub(crate) type Start =
 pub(crate) struct Consumer {
     id: u64,
     start: Box<Start>,
+    /// The key of the reduction's last task: the consumer takes part in a scan only
+    /// when that key is in the graph being run.
+    key: std::sync::OnceLock<Key>,
 }
 
 pub(crate) struct Root {
@@ -52,6 +55,15 @@ pub(crate) struct ScanOutput(Vec<(u64, Value)>);
 impl Consumer {
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Ties the consumer to the task whose presence in a graph asks for it.
+    pub(crate) fn bind(&self, key: &Key) {
+        let _ = self.key.set(key.clone());
+    }
+
+    fn wanted(&self) -> bool {
+        self.key.get().is_some_and(crate::engine::context::in_graph)
     }
 }
 
@@ -102,6 +114,7 @@ impl Root {
         let c = Arc::new(Consumer {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             start,
+            key: std::sync::OnceLock::new(),
         });
         let mut list = self.consumers.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|w| w.strong_count() > 0);
@@ -133,6 +146,7 @@ impl Root {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter_map(Weak::upgrade)
+            .filter(|c| c.wanted())
             .collect();
         let mut sinks = Vec::with_capacity(live.len());
         let mut finishers = Vec::with_capacity(live.len());
@@ -258,8 +272,10 @@ where
     }
     let from_scan = first;
     let empty = level.is_empty();
+    let key = Key::new(label, token, 0);
+    consumer.bind(&key);
     Arc::new(Node::new(
-        Key::new(label, token, 0),
+        key,
         level,
         Box::new(move |vals| {
             let _keep_alive = &consumer;

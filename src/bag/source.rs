@@ -102,19 +102,36 @@ impl Source for TextFiles {
                         });
                     }
                 },
-                Some(Encoding::Latin1) => {
-                    text.clear();
-                    text.extend(line.bytes.iter().map(|&b| char::from(b)));
-                    RootItem::Text(&text)
-                }
-                Some(Encoding::Lossy) => {
-                    text.clear();
-                    text.push_str(&String::from_utf8_lossy(line.bytes));
-                    RootItem::Text(&text)
-                }
+                // Most lines are ASCII, which is already UTF-8: no copy for them.
+                Some(Encoding::Latin1) => match ascii(line.bytes) {
+                    Some(s) => RootItem::Text(s),
+                    None => {
+                        text.clear();
+                        text.extend(line.bytes.iter().map(|&b| char::from(b)));
+                        RootItem::Text(&text)
+                    }
+                },
+                Some(Encoding::Lossy) => match std::str::from_utf8(line.bytes) {
+                    Ok(s) => RootItem::Text(s),
+                    Err(_) => {
+                        text.clear();
+                        text.push_str(&String::from_utf8_lossy(line.bytes));
+                        RootItem::Text(&text)
+                    }
+                },
             };
             sink(item)
         })
+    }
+}
+
+/// The bytes as text when they are all ASCII.
+fn ascii(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8 (checking again would cost a second pass).
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        None
     }
 }
 

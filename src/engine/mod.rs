@@ -1,6 +1,6 @@
 //! The engine: runs a [`Plan`] on the chosen scheduler with memory bounded.
 
-pub(crate) mod io;
+pub(crate) mod context;
 mod pool;
 mod run;
 mod spill;
@@ -66,8 +66,8 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
         spilled_results: run.spilled_results.load(Relaxed),
         secs: start.elapsed().as_secs_f64(),
         graph_hash: plan.hash(),
-        files_read: run.io.files.load(Relaxed),
-        bytes_read: run.io.bytes.load(Relaxed),
+        files_read: run.context.files.load(Relaxed),
+        bytes_read: run.context.bytes.load(Relaxed),
     };
     LAST.with(|l| *l.borrow_mut() = Some(stats));
     run.outputs()

@@ -56,7 +56,7 @@ pub(crate) struct Run<'p> {
     pub(crate) spilled_bytes: AtomicU64,
     pub(crate) spilled_results: AtomicU64,
     pub(crate) tasks_run: AtomicUsize,
-    pub(crate) io: Arc<super::io::IoCounters>,
+    pub(crate) context: Arc<super::context::Context>,
     budget: Option<u64>,
     spill: Spill,
     progress: Option<ProgressBar>,
@@ -119,7 +119,7 @@ impl<'p> Run<'p> {
             spilled_bytes: AtomicU64::new(0),
             spilled_results: AtomicU64::new(0),
             tasks_run: AtomicUsize::new(0),
-            io: Arc::default(),
+            context: Arc::new(super::context::Context::new(Arc::clone(&plan.keys))),
             budget,
             spill,
             progress,
@@ -128,7 +128,7 @@ impl<'p> Run<'p> {
 
     /// The loop every worker runs until the graph is done or failed.
     pub(crate) fn work(&self) {
-        let _io = super::io::enter(&self.io);
+        let _context = super::context::enter(&self.context);
         let mut batch: Vec<u32> = Vec::new();
         let mut next: Option<u32> = None;
         let mut inputs: Vec<Value> = Vec::new();

@@ -33,6 +33,15 @@ impl Hasher for KeyHasher {
 
 type KeyMap = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
 
+/// The keys of a plan, for tasks that ask whether a key is in the graph being run.
+pub(crate) struct KeySet(KeyMap);
+
+impl KeySet {
+    pub(crate) fn contains(&self, key: &Key) -> bool {
+        self.0.contains_key(key)
+    }
+}
+
 /// Compressed sparse rows: `offsets[i]..offsets[i + 1]` slices `items`.
 #[derive(Default)]
 pub(crate) struct Csr {
@@ -57,6 +66,7 @@ pub(crate) struct Plan {
     pub(crate) dependents: Csr,
     /// Task ids of the requested outputs, in request order (may repeat).
     pub(crate) outputs: Vec<u32>,
+    pub(crate) keys: Arc<KeySet>,
 }
 
 impl Plan {
@@ -104,6 +114,7 @@ impl Plan {
             deps,
             dependents,
             outputs,
+            keys: Arc::new(KeySet(ids)),
         })
     }
 

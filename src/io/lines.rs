@@ -29,7 +29,7 @@ pub(crate) fn for_each_line(
         Some((start, end)) if split.compression == Compression::None => {
             let mut file =
                 std::fs::File::open(&split.path).map_err(|e| Error::io(&split.path, e))?;
-            crate::engine::io::file_opened();
+            crate::engine::context::file_opened();
             // A line belongs to the split where it starts: from `start - 1`, skip through
             // the first line break (the previous split's last line).
             let from = start.saturating_sub(1);

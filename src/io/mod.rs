@@ -145,7 +145,7 @@ pub(crate) fn open(split: &Split) -> Result<Box<dyn Read + Send>> {
             message: format!("empty file is not valid {} data", split.compression.name()),
         });
     }
-    crate::engine::io::file_opened();
+    crate::engine::context::file_opened();
     let counted = Counted(file);
     let raw = BufReader::with_capacity(1 << 16, counted);
     Ok(match split.compression {
@@ -164,7 +164,7 @@ pub(crate) struct Counted<R>(pub(crate) R);
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.0.read(buf)?;
-        crate::engine::io::bytes_read(n as u64);
+        crate::engine::context::bytes_read(n as u64);
         Ok(n)
     }
 }
