@@ -147,6 +147,19 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         )
     }
 
+    /// A fallible lazy call on this value (an `Error` from `f` is kept as it is).
+    pub(crate) fn try_map_err<U, F>(&self, f: F) -> Delayed<U>
+    where
+        U: Send + Sync + 'static,
+        F: Fn(&T) -> Result<U> + Send + Sync + 'static,
+    {
+        Delayed::from_fn(
+            "map",
+            vec![Arc::clone(&self.node)],
+            Box::new(move |v| f(value_of::<T>(&v[0])).map(|u| Arc::new(u) as Value)),
+        )
+    }
+
     /// A fallible lazy call on this value.
     pub fn try_map<U, E, F>(&self, f: F) -> Delayed<U>
     where

@@ -24,6 +24,8 @@ mod command;
 mod compute;
 mod config;
 pub mod dask;
+#[cfg(feature = "dataframe")]
+pub mod dataframe;
 pub mod delayed;
 mod diagnostics;
 mod encode;

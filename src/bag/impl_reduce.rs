@@ -21,10 +21,29 @@ impl<T: ?Sized + 'static> Bag<T> {
     /// The general reduction: per partition, `init` then `step` on each item (return
     /// `false` to stop reading the partition), `part` to the partial; partials `combine`
     /// in a tree, `finish` makes the result.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn consume<P, A, R>(
         &self,
         label: &'static str,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish: impl Fn(A) -> Result<R> + Send + Sync + 'static,
+    ) -> Delayed<R>
+    where
+        P: 'static,
+        A: Clone + Send + Sync + 'static,
+        R: Send + Sync + 'static,
+    {
+        self.consume_needs(label, None, init, step, part, combine, finish)
+    }
+
+    /// As `consume`, reading only the `needs` columns of a table source.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn consume_needs<P, A, R>(
+        &self,
+        label: &'static str,
+        needs: super::scan::Needs,
         init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
         step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
         part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
@@ -55,7 +74,7 @@ impl<T: ?Sized + 'static> Bag<T> {
             });
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let consumer = self.root.register(start);
+        let consumer = self.root.register(start, needs);
         Delayed::from_arc(reduce_tree(
             &self.root,
             consumer,
@@ -308,7 +327,7 @@ where
                 Box::new(move || Ok(Arc::new(std::mem::take(&mut *acc.borrow_mut())) as Value));
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let consumer = Arc::new(self.root.register(start));
+        let consumer = Arc::new(self.root.register(start, None));
         let nodes = self
             .root
             .scan_nodes()

@@ -9,7 +9,7 @@
 //! lines are slices of the read buffer, never copied one by one.
 
 mod impl_reduce;
-mod scan;
+pub(crate) mod scan;
 mod source;
 
 use std::any::Any;
@@ -95,6 +95,24 @@ impl<T: Send + Sync + 'static> Bag<T> {
     }
 }
 
+impl<T: Send + Sync + 'static> Bag<T> {
+    /// A bag over a root source that hands out items of type `T`.
+    pub(crate) fn from_source(source: Box<dyn scan::Source>) -> Bag<T> {
+        Bag {
+            root: Arc::new(Root::new(source)),
+            wrap: Arc::new(|mut down: Sink<T>| {
+                Box::new(move |r: RootItem<'_>| match r {
+                    RootItem::Item(a) => {
+                        down(a.downcast_ref::<T>().expect("the source hands out T"))
+                    }
+                    _ => unreachable!("a typed source hands out items"),
+                })
+            }),
+            _type: PhantomData,
+        }
+    }
+}
+
 impl Bag<str> {
     /// Lines of text files (as `db.read_text`): a glob pattern or a path. Configure, then
     /// [`ReadText::open`]. Lines come without their line break.
@@ -147,6 +165,19 @@ impl<T: ?Sized + 'static> Bag<T> {
         self.then(move |mut down: Sink<U>| {
             let f = Arc::clone(&f);
             Box::new(move |t: &T| down(&f(t)))
+        })
+    }
+
+    /// A fallible function of each item; an error fails the compute, naming the task.
+    pub fn try_map<U, F>(&self, f: F) -> Bag<U>
+    where
+        U: 'static,
+        F: Fn(&T) -> Result<U> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.then(move |mut down: Sink<U>| {
+            let f = Arc::clone(&f);
+            Box::new(move |t: &T| down(&f(t)?))
         })
     }
 

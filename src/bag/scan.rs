@@ -2,6 +2,7 @@
 //! once through every live consumer, and the consumers' partials combine in trees.
 
 use std::any::Any;
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -9,6 +10,17 @@ use std::sync::{Arc, Mutex, Weak};
 use super::{RootItem, RootSink};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
+
+/// Columns a consumer reads from a table source (`None`: all). Line sources ignore it.
+pub(crate) type Needs = Option<BTreeSet<String>>;
+
+/// The union of what several consumers need.
+fn union(a: &Needs, b: &Needs) -> Needs {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.union(y).cloned().collect()),
+        _ => None,
+    }
+}
 
 /// What a bag reads: files, a sequence, materialised partitions.
 pub(crate) trait Source: Send + Sync {
@@ -25,6 +37,7 @@ pub(crate) trait Source: Send + Sync {
         &self,
         p: usize,
         inputs: &[Value],
+        needs: &Needs,
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()>;
 }
@@ -40,6 +53,7 @@ pub(crate) struct Consumer {
     /// The key of the reduction's last task: the consumer takes part in a scan only
     /// when that key is in the graph being run.
     key: std::sync::OnceLock<Key>,
+    needs: Needs,
 }
 
 pub(crate) struct Root {
@@ -110,11 +124,12 @@ impl Root {
     }
 
     /// Registers a consumer; it takes part in scans while it is alive.
-    pub(crate) fn register(&self, start: Box<Start>) -> Arc<Consumer> {
+    pub(crate) fn register(&self, start: Box<Start>, needs: Needs) -> Arc<Consumer> {
         let c = Arc::new(Consumer {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             start,
             key: std::sync::OnceLock::new(),
+            needs,
         });
         let mut list = self.consumers.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|w| w.strong_count() > 0);
@@ -148,6 +163,11 @@ impl Root {
             .filter_map(Weak::upgrade)
             .filter(|c| c.wanted())
             .collect();
+        let needs = live
+            .iter()
+            .map(|c| c.needs.clone())
+            .reduce(|a, b| union(&a, &b))
+            .unwrap_or(None);
         let mut sinks = Vec::with_capacity(live.len());
         let mut finishers = Vec::with_capacity(live.len());
         for c in &live {
@@ -158,15 +178,16 @@ impl Root {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut open = vec![true; sinks.len()];
             let mut left = sinks.len();
-            self.source.scan(p, inputs, &mut |item: RootItem<'_>| {
-                for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
-                    if *open && !sink(clone_item(&item))? {
-                        *open = false;
-                        left -= 1;
+            self.source
+                .scan(p, inputs, &needs, &mut |item: RootItem<'_>| {
+                    for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
+                        if *open && !sink(clone_item(&item))? {
+                            *open = false;
+                            left -= 1;
+                        }
                     }
-                }
-                Ok(left > 0)
-            })
+                    Ok(left > 0)
+                })
         }));
         drop(sinks);
         match outcome {

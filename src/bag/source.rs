@@ -4,7 +4,7 @@ use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::scan::{Root, Source};
+use super::scan::{Needs, Root, Source};
 use super::{Bag, RootItem, Sink};
 use crate::graph::{Node, Tokenizer, Value};
 use crate::io::{Compression, Encoding, Split, expand, for_each_line, splits};
@@ -49,6 +49,7 @@ impl<T: Send + Sync + 'static> Source for Sequence<T> {
         &self,
         p: usize,
         _: &[Value],
+        _: &Needs,
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()> {
         let (a, b) = self.bounds[p];
@@ -82,6 +83,7 @@ impl Source for TextFiles {
         &self,
         p: usize,
         _: &[Value],
+        _: &Needs,
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()> {
         let split = &self.splits[p];
@@ -247,6 +249,7 @@ impl<T: Send + Sync + 'static> Source for Partitions<T> {
         &self,
         _: usize,
         inputs: &[Value],
+        _: &Needs,
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()> {
         let items = inputs[0]

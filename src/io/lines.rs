@@ -1,14 +1,26 @@
-//! Lines out of a byte stream, without a copy per line: blocks of about a megabyte are
-//! read, cut with memchr, and each line is handed out as a slice of the block.
+//! Blocks of whole lines out of a byte stream, and lines out of blocks, without a copy
+//! per line: about a megabyte is read at a time, cut after its last line break (the
+//! rest is carried into the next block), and lines are slices of the block.
 
 use std::io::{Read, Seek, SeekFrom};
 
-use memchr::memchr;
+use memchr::{memchr, memchr_iter, memrchr};
 
 use super::{Compression, Split, describe_read_error};
 use crate::{Error, Result};
 
-const BLOCK: usize = 1 << 20;
+/// Bytes read at a time.
+pub(crate) const BLOCK: usize = 1 << 20;
+
+/// Whole lines of a split, with where they start.
+pub(crate) struct Block<'a> {
+    /// Complete lines, each ending with `\n` except perhaps the split's last one.
+    pub(crate) bytes: &'a [u8],
+    /// 1-based number of the block's first line within the split.
+    pub(crate) first_line: u64,
+    /// Byte offset of the block (decompressed stream for compressed files).
+    pub(crate) offset: u64,
+}
 
 /// A line with where it came from, for error messages.
 pub(crate) struct Line<'a> {
@@ -16,14 +28,16 @@ pub(crate) struct Line<'a> {
     pub(crate) bytes: &'a [u8],
     /// 1-based line number within the split.
     pub(crate) number: u64,
-    /// Byte offset of the line start (decompressed stream for compressed files).
+    /// Byte offset of the line start.
     pub(crate) offset: u64,
 }
 
-/// Calls `f` on every line of `split`; `f` returns `Ok(false)` to stop early.
-pub(crate) fn for_each_line(
+/// Calls `f` on blocks of whole lines of `split` (at least `min_block` bytes each but
+/// the last); `f` returns `Ok(false)` to stop early.
+pub(crate) fn for_each_block(
     split: &Split,
-    mut f: impl FnMut(Line<'_>) -> Result<bool>,
+    min_block: usize,
+    mut f: impl FnMut(Block<'_>) -> Result<bool>,
 ) -> Result<()> {
     let (mut reader, mut pos, end) = match split.range {
         Some((start, end)) if split.compression == Compression::None => {
@@ -41,58 +55,74 @@ pub(crate) fn for_each_line(
         _ => (super::open(split)?, 0, None),
     };
     let mut skip_first = matches!(split.range, Some((s, _)) if s > 0);
-    let mut buf = vec![0u8; BLOCK];
+    let mut buf = vec![0u8; min_block.max(BLOCK)];
     let (mut head, mut filled) = (0usize, 0usize);
-    let mut number = 0u64;
+    let mut line = 1u64;
     let mut eof = false;
     loop {
-        // Hand out every complete line in buf[head..filled].
-        while let Some(nl) = memchr(b'\n', &buf[head..filled]) {
-            let line_start = pos;
-            let mut line = &buf[head..head + nl];
-            pos += nl as u64 + 1;
-            head += nl + 1;
-            if skip_first {
-                skip_first = false;
-                continue;
-            }
-            if end.is_some_and(|e| line_start >= e) {
-                return Ok(());
-            }
-            if let [rest @ .., b'\r'] = line {
-                line = rest;
-            }
-            number += 1;
-            if !f(Line {
-                bytes: line,
-                number,
-                offset: line_start,
-            })? {
-                return Ok(());
+        if skip_first {
+            match memchr(b'\n', &buf[head..filled]) {
+                Some(nl) => {
+                    head += nl + 1;
+                    pos += nl as u64 + 1;
+                    skip_first = false;
+                }
+                None if eof => return Ok(()),
+                None => {
+                    pos += (filled - head) as u64;
+                    head = filled;
+                }
             }
         }
-        if eof {
-            // A last line without a break.
-            if head < filled && !skip_first && end.is_none_or(|e| pos < e) {
-                number += 1;
-                let mut line = &buf[head..filled];
-                if let [rest @ .., b'\r'] = line {
-                    line = rest;
+        if !skip_first {
+            // The whole lines in buf[head..filled], or everything at the end of input.
+            let cut = if eof {
+                Some(filled)
+            } else if filled - head >= min_block || filled == buf.len() {
+                memrchr(b'\n', &buf[head..filled]).map(|i| head + i + 1)
+            } else {
+                None
+            };
+            if let Some(mut cut) = cut {
+                let mut stop = eof;
+                if let Some(e) = end {
+                    // Lines starting at or after `end` belong to the next split.
+                    if pos + (cut - head) as u64 > e {
+                        // The line holding byte `e - 1` is the last to start before `e`.
+                        let within = e.saturating_sub(pos) as usize;
+                        if within == 0 {
+                            cut = head;
+                        } else if let Some(i) = memchr(b'\n', &buf[head + within - 1..cut]) {
+                            cut = head + within + i;
+                        }
+                        stop = true;
+                    }
                 }
-                f(Line {
-                    bytes: line,
-                    number,
-                    offset: pos,
-                })?;
+                if cut > head {
+                    let bytes = &buf[head..cut];
+                    let n = memchr_iter(b'\n', bytes).count() as u64;
+                    if !f(Block {
+                        bytes,
+                        first_line: line,
+                        offset: pos,
+                    })? {
+                        return Ok(());
+                    }
+                    line += n;
+                    pos += (cut - head) as u64;
+                    head = cut;
+                }
+                if stop {
+                    return Ok(());
+                }
             }
-            return Ok(());
         }
         // Keep the partial line, make room, read more.
         buf.copy_within(head..filled, 0);
         filled -= head;
         head = 0;
         if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // a line longer than a block
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
         }
         match reader.read(&mut buf[filled..]) {
             Ok(0) => eof = true,
@@ -101,11 +131,40 @@ pub(crate) fn for_each_line(
             Err(e) => {
                 return Err(Error::Input {
                     path: split.path.clone(),
-                    line: Some(number + 1),
+                    line: Some(line),
                     offset: Some(pos + filled as u64),
                     message: describe_read_error(split, &e),
                 });
             }
         }
     }
+}
+
+/// Calls `f` on every line of `split`; `f` returns `Ok(false)` to stop early.
+pub(crate) fn for_each_line(
+    split: &Split,
+    mut f: impl FnMut(Line<'_>) -> Result<bool>,
+) -> Result<()> {
+    for_each_block(split, 0, |block| {
+        let mut number = block.first_line;
+        let mut start = 0;
+        let bytes = block.bytes;
+        while start < bytes.len() {
+            let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let mut line = &bytes[start..end];
+            if let [rest @ .., b'\r'] = line {
+                line = rest;
+            }
+            if !f(Line {
+                bytes: line,
+                number,
+                offset: block.offset + start as u64,
+            })? {
+                return Ok(false);
+            }
+            number += 1;
+            start = end + 1;
+        }
+        Ok(true)
+    })
 }

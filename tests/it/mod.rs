@@ -2,6 +2,8 @@ mod array;
 mod bag;
 mod client;
 mod command;
+#[cfg(feature = "dataframe")]
+mod dataframe;
 mod delayed;
 mod engine;
 mod keys;

@@ -1,0 +1,302 @@
+//! CSV sources: schema inferred from a sample of every file and widened once for the
+//! whole dataset, then each partition decompressed in blocks of whole lines and each
+//! block parsed by polars on one thread, only the columns the query needs.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::{DFrame, polars_error};
+use crate::bag::RootItem;
+use crate::bag::scan::{Needs, Source};
+use crate::graph::{Tokenizer, Value};
+use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
+use crate::{Error, Result};
+
+/// Options of [`DFrame::read_csv`], as a builder.
+#[derive(Clone, Debug)]
+pub struct ReadCsv {
+    patterns: Vec<String>,
+    compression: Option<Compression>,
+    encoding: Encoding,
+    null_values: Vec<String>,
+    dtypes: Vec<(String, DataType)>,
+    has_header: bool,
+    separator: u8,
+    block_size: u64,
+    parse_block: usize,
+    sample_bytes: usize,
+}
+
+impl ReadCsv {
+    pub(crate) fn new(patterns: Vec<String>) -> Self {
+        ReadCsv {
+            patterns,
+            compression: None,
+            encoding: Encoding::Utf8,
+            null_values: vec!["NA".into(), String::new()],
+            dtypes: Vec::new(),
+            has_header: true,
+            separator: b',',
+            block_size: 64 << 20,
+            parse_block: 4 << 20,
+            sample_bytes: 1 << 20,
+        }
+    }
+
+    /// Compression of every file, instead of guessing from the extension.
+    pub fn compression(mut self, c: Compression) -> Self {
+        self.compression = Some(c);
+        self
+    }
+
+    /// How bytes become text: UTF-8 (strict), Latin1, or lossy UTF-8.
+    pub fn encoding(mut self, e: Encoding) -> Self {
+        self.encoding = e;
+        self
+    }
+
+    /// Strings read as null (default `NA` and the empty field).
+    pub fn null_values<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {
+        self.null_values = v.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A column's type, instead of the inferred one.
+    pub fn dtype(mut self, column: &str, dtype: DataType) -> Self {
+        self.dtypes.push((column.to_string(), dtype));
+        self
+    }
+
+    /// Whether the first line of each file names the columns (default true).
+    pub fn has_header(mut self, h: bool) -> Self {
+        self.has_header = h;
+        self
+    }
+
+    /// The field separator (default `,`).
+    pub fn separator(mut self, s: u8) -> Self {
+        self.separator = s;
+        self
+    }
+
+    /// Partition size for plain (uncompressed) files (default 64 MiB).
+    pub fn block_size(mut self, bytes: u64) -> Self {
+        self.block_size = bytes;
+        self
+    }
+
+    /// Bytes parsed at once inside a partition (default 4 MiB): memory per worker.
+    pub fn parse_block(mut self, bytes: usize) -> Self {
+        self.parse_block = bytes.max(1);
+        self
+    }
+
+    /// Bytes read from the start of every file to infer the schema (default 1 MiB).
+    pub fn sample_bytes(mut self, bytes: usize) -> Self {
+        self.sample_bytes = bytes.max(1);
+        self
+    }
+
+    fn parse_options(&self) -> CsvParseOptions {
+        CsvParseOptions::default()
+            .with_separator(self.separator)
+            .with_null_values(Some(NullValues::AllColumns(
+                self.null_values.iter().map(|s| s.as_str().into()).collect(),
+            )))
+            .with_encoding(match self.encoding {
+                Encoding::Lossy => CsvEncoding::LossyUtf8,
+                _ => CsvEncoding::Utf8,
+            })
+    }
+
+    /// Finds the files, infers and widens the schema over samples of every file, and
+    /// returns the frame. Fails before anything runs when a pattern matches nothing, a
+    /// file's header differs, or a type override names a missing column.
+    pub fn open(&self) -> Result<DFrame> {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for p in &self.patterns {
+            paths.extend(expand(p)?);
+        }
+        let splits = splits(&paths, self.compression, self.block_size)?;
+        let mut schema: Option<(PathBuf, Schema)> = None;
+        for path in &paths {
+            let s = self.sample_schema(path)?;
+            schema = Some(match schema {
+                None => (path.clone(), s),
+                Some((first, acc)) => {
+                    let names_a: Vec<&PlSmallStr> = acc.iter_names().collect();
+                    let names_b: Vec<&PlSmallStr> = s.iter_names().collect();
+                    if names_a != names_b {
+                        return Err(Error::Input {
+                            path: path.clone(),
+                            line: Some(1),
+                            offset: Some(0),
+                            message: format!(
+                                "the columns {names_b:?} differ from {names_a:?} of {}",
+                                first.display()
+                            ),
+                        });
+                    }
+                    let merged = acc
+                        .iter()
+                        .zip(s.iter())
+                        .map(|((name, a), (_, b))| Field::new(name.clone(), widen(a, b)))
+                        .collect();
+                    (first, merged)
+                }
+            });
+        }
+        let (_, mut schema) = schema.ok_or_else(|| Error::invalid("read_csv was given no file"))?;
+        for (name, dtype) in &self.dtypes {
+            if schema.get(name.as_str()).is_none() {
+                return Err(Error::invalid(format!(
+                    "dtype given for column {name:?}, which the files do not have (columns: {:?})",
+                    schema.iter_names().collect::<Vec<_>>()
+                )));
+            }
+            schema.with_column(name.as_str().into(), dtype.clone());
+        }
+        let token = Tokenizer::new("read_csv")
+            .param(&splits)
+            .param(&format!("{:?}", self))
+            .finish();
+        let schema = Arc::new(schema);
+        let source = CsvSource {
+            options: self.clone(),
+            splits,
+            schema: Arc::clone(&schema),
+            token,
+        };
+        Ok(DFrame::from_source(Box::new(source), schema))
+    }
+
+    /// The schema polars infers from the first `sample_bytes` of one file.
+    fn sample_schema(&self, path: &Path) -> Result<Schema> {
+        let split = Split {
+            path: path.to_path_buf(),
+            compression: self
+                .compression
+                .unwrap_or_else(|| Compression::from_path(path)),
+            range: None,
+        };
+        let mut sample: Option<Vec<u8>> = None;
+        for_each_block(&split, self.sample_bytes, |block| {
+            sample = Some(block.bytes.to_vec());
+            Ok(false)
+        })?;
+        let bytes = transcode(sample.unwrap_or_default(), self.encoding);
+        if bytes.is_empty() {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                line: None,
+                offset: Some(0),
+                message: "empty file: no header and no rows".into(),
+            });
+        }
+        let df = CsvReadOptions::default()
+            .with_has_header(self.has_header)
+            .with_infer_schema_length(None)
+            .with_n_threads(Some(1))
+            .with_parse_options(self.parse_options())
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+            .map_err(|e| polars_error(path, None, e))?;
+        Ok(df.schema().as_ref().clone())
+    }
+}
+
+/// The narrowest type both values fit: integers widen to floats, anything else that
+/// differs to strings; a column of nulls takes the other's type.
+fn widen(a: &DataType, b: &DataType) -> DataType {
+    use DataType::*;
+    match (a, b) {
+        _ if a == b => a.clone(),
+        (Null, x) | (x, Null) => x.clone(),
+        (x, y) if x.is_integer() && y.is_integer() => Int64,
+        (x, y) if x.is_primitive_numeric() && y.is_primitive_numeric() => Float64,
+        _ => String,
+    }
+}
+
+/// Latin1 bytes as UTF-8 (ASCII blocks pass through untouched).
+fn transcode(bytes: Vec<u8>, encoding: Encoding) -> Vec<u8> {
+    if encoding != Encoding::Latin1 || bytes.is_ascii() {
+        return bytes;
+    }
+    bytes
+        .iter()
+        .map(|&b| char::from(b))
+        .collect::<std::string::String>()
+        .into_bytes()
+}
+
+struct CsvSource {
+    options: ReadCsv,
+    splits: Vec<Split>,
+    schema: SchemaRef,
+    token: u64,
+}
+
+impl Source for CsvSource {
+    fn npartitions(&self) -> usize {
+        self.splits.len()
+    }
+    fn label(&self) -> &'static str {
+        "read_csv"
+    }
+    fn token(&self) -> u64 {
+        self.token
+    }
+    fn scan(
+        &self,
+        p: usize,
+        _: &[Value],
+        needs: &Needs,
+        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let split = &self.splits[p];
+        let columns: Option<Arc<[PlSmallStr]>> = needs.as_ref().map(|n| {
+            // Parse at least one column so row counts survive.
+            let mut cols: Vec<PlSmallStr> = self
+                .schema
+                .iter_names()
+                .filter(|c| n.contains(c.as_str()))
+                .cloned()
+                .collect();
+            if cols.is_empty() {
+                cols.extend(self.schema.iter_names().next().cloned());
+            }
+            cols.into()
+        });
+        let mut header = self.options.has_header && split.range.is_none_or(|(s, _)| s == 0);
+        for_each_block(split, self.options.parse_block, |block| {
+            let mut bytes = block.bytes;
+            let mut first_line = block.first_line;
+            if header {
+                // The header was read once, for the schema.
+                header = false;
+                let nl = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+                bytes = &bytes[nl..];
+                first_line += 1;
+            }
+            if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(true);
+            }
+            let bytes = transcode(bytes.to_vec(), self.options.encoding);
+            let df = CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(Some(Arc::clone(&self.schema)))
+                .with_columns(columns.clone())
+                .with_n_threads(Some(1))
+                .with_rechunk(false)
+                .with_parse_options(self.options.parse_options())
+                .into_reader_with_file_handle(Cursor::new(bytes))
+                .finish()
+                .map_err(|e| polars_error(&split.path, Some((first_line, block.offset)), e))?;
+            sink(RootItem::Item(&df))
+        })
+    }
+}

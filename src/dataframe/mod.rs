@@ -1,0 +1,356 @@
+//! `DFrame`: partitioned dataframes on polars, as `dask.dataframe` (feature `dataframe`).
+//!
+//! A frame is a [`Bag`](crate::bag::Bag) of polars `DataFrame` batches: a root source
+//! (CSV blocks, Parquet or IPC files) and a chain of per-batch polars operations
+//! (`filter`, `select`, `with_columns`, written with polars expressions). Reductions,
+//! group-bys and writers are consumers of the root, so several results computed together
+//! read and decompress each file once. Each frame also knows which source columns it
+//! reads, so the CSV parser parses only those.
+
+mod csv;
+mod files;
+mod groupby;
+mod series;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+pub use csv::ReadCsv;
+pub use groupby::{Agg, AggKind, GroupBy};
+pub use series::DSeries;
+
+use crate::bag::Bag;
+use crate::bag::scan::{Needs, Source};
+use crate::{Delayed, Error, Result};
+
+/// Given the columns a consumer reads from this frame, the columns the source must parse.
+type NeedsFn = Arc<dyn Fn(Needs) -> Needs + Send + Sync>;
+
+/// A lazily partitioned dataframe.
+///
+/// ```no_run
+/// use chunkwise::dataframe::DFrame;
+/// use chunkwise::io::Encoding;
+/// use polars::prelude::*;
+/// let air = DFrame::read_csv("data/airline/*.csv.bz2").encoding(Encoding::Latin1).open()?;
+/// let max_delay = air.column("DepDelay")?.max();
+/// let sfo = air.filter(col("UniqueCarrier").eq(lit("UA")).and(col("Origin").eq(lit("SFO"))))?;
+/// let by_dest = sfo.groupby(&["Dest"])?.mean("DepDelay")?;
+/// let (max_delay, by_dest) = chunkwise::compute((&max_delay, &by_dest))?;
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct DFrame {
+    batches: Bag<DataFrame>,
+    needs: NeedsFn,
+    schema: SchemaRef,
+}
+
+impl std::fmt::Debug for DFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DFrame<npartitions={}, schema={:?}>",
+            self.npartitions(),
+            self.schema
+        )
+    }
+}
+
+/// A polars error as ours, naming the file and, where known, the block's first line.
+pub(crate) fn polars_error(path: &Path, at: Option<(u64, u64)>, e: PolarsError) -> Error {
+    Error::Input {
+        path: path.to_path_buf(),
+        line: at.map(|a| a.0),
+        offset: at.map(|a| a.1),
+        message: e.to_string(),
+    }
+}
+
+fn plan_error(e: PolarsError) -> Error {
+    Error::invalid(e.to_string())
+}
+
+/// The source columns an expression reads.
+fn roots(exprs: &[Expr]) -> BTreeSet<String> {
+    exprs
+        .iter()
+        .flat_map(|e| e.clone().meta().root_names())
+        .map(|n| n.to_string())
+        .collect()
+}
+
+fn add(needs: Needs, more: &BTreeSet<String>) -> Needs {
+    needs.map(|mut n| {
+        n.extend(more.iter().cloned());
+        n
+    })
+}
+
+impl DFrame {
+    /// CSV files (a glob or a path; `.bz2`, `.gz`, `.zst` decompressed): configure, then
+    /// [`ReadCsv::open`].
+    pub fn read_csv(pattern: &str) -> ReadCsv {
+        ReadCsv::new(vec![pattern.to_string()])
+    }
+
+    /// CSV files given one by one.
+    pub fn read_csv_files<P: AsRef<Path>>(paths: &[P]) -> ReadCsv {
+        ReadCsv::new(
+            paths
+                .iter()
+                .map(|p| p.as_ref().to_string_lossy().into_owned())
+                .collect(),
+        )
+    }
+
+    /// Parquet files, one partition each, reading only the needed columns.
+    pub fn read_parquet(pattern: &str) -> Result<DFrame> {
+        files::open(pattern, files::Format::Parquet)
+    }
+
+    /// Arrow IPC files, one partition each.
+    pub fn read_ipc(pattern: &str) -> Result<DFrame> {
+        files::open(pattern, files::Format::Ipc)
+    }
+
+    pub(crate) fn from_source(source: Box<dyn Source>, schema: SchemaRef) -> DFrame {
+        DFrame {
+            batches: Bag::from_source(source),
+            needs: Arc::new(|n| n),
+            schema,
+        }
+    }
+
+    /// The columns and their types.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Number of partitions.
+    pub fn npartitions(&self) -> usize {
+        self.batches.npartitions()
+    }
+
+    fn check_columns(&self, cols: &BTreeSet<String>, what: &str) -> Result<()> {
+        for c in cols {
+            if self.schema.get(c.as_str()).is_none() {
+                return Err(Error::invalid(format!(
+                    "{what}: no column {c:?} (columns: {:?})",
+                    self.schema.iter_names().collect::<Vec<_>>()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema after a per-batch operation, found on an empty frame.
+    fn schema_after(&self, op: &dyn Fn(LazyFrame) -> LazyFrame) -> Result<SchemaRef> {
+        let empty = DataFrame::empty_with_schema(&self.schema);
+        let out = op(empty.lazy()).collect().map_err(plan_error)?;
+        Ok(out.schema().clone())
+    }
+
+    fn then(
+        &self,
+        op: Arc<dyn Fn(LazyFrame) -> LazyFrame + Send + Sync>,
+        needs: NeedsFn,
+    ) -> Result<DFrame> {
+        let schema = self.schema_after(&*op)?;
+        let batches = self.batches.try_map(move |df: &DataFrame| {
+            op(df.clone().lazy())
+                .collect()
+                .map_err(|e| Error::invalid(e.to_string()))
+        });
+        Ok(DFrame {
+            batches,
+            needs,
+            schema,
+        })
+    }
+
+    /// Rows where `predicate` holds.
+    pub fn filter(&self, predicate: Expr) -> Result<DFrame> {
+        let used = roots(std::slice::from_ref(&predicate));
+        self.check_columns(&used, "filter")?;
+        let parent = Arc::clone(&self.needs);
+        self.then(
+            Arc::new(move |lf| lf.filter(predicate.clone())),
+            Arc::new(move |down| parent(add(down, &used))),
+        )
+    }
+
+    /// Only these expressions (columns or computed ones).
+    pub fn select<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
+        let exprs = exprs.as_ref().to_vec();
+        let used = roots(&exprs);
+        self.check_columns(&used, "select")?;
+        let parent = Arc::clone(&self.needs);
+        self.then(
+            Arc::new(move |lf| lf.select(exprs.clone())),
+            Arc::new(move |_| parent(Some(used.clone()))),
+        )
+    }
+
+    /// Adds or replaces columns computed by expressions.
+    pub fn with_columns<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
+        let exprs = exprs.as_ref().to_vec();
+        let used = roots(&exprs);
+        self.check_columns(&used, "with_columns")?;
+        let before: BTreeSet<String> = self.schema.iter_names().map(|n| n.to_string()).collect();
+        let parent = Arc::clone(&self.needs);
+        self.then(
+            Arc::new(move |lf| lf.with_columns(exprs.clone())),
+            Arc::new(move |down| {
+                // New columns come from the expressions; old ones from the source.
+                let down = down.map(|d| d.intersection(&before).cloned().collect());
+                parent(add(down, &used))
+            }),
+        )
+    }
+
+    /// One column, for reductions.
+    pub fn column(&self, name: &str) -> Result<DSeries> {
+        self.check_columns(&BTreeSet::from([name.to_string()]), "column")?;
+        Ok(DSeries::new(self.clone(), name))
+    }
+
+    /// Groups by key columns, for aggregations.
+    pub fn groupby(&self, keys: &[&str]) -> Result<GroupBy> {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        self.check_columns(&keys.iter().cloned().collect(), "groupby")?;
+        Ok(GroupBy::new(self.clone(), keys))
+    }
+
+    /// The general reduction over batches, reading `columns` of this frame.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn consume<P, A, R>(
+        &self,
+        label: &'static str,
+        columns: Needs,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &DataFrame) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish: impl Fn(A) -> Result<R> + Send + Sync + 'static,
+    ) -> Delayed<R>
+    where
+        P: 'static,
+        A: Clone + Send + Sync + 'static,
+        R: Send + Sync + 'static,
+    {
+        self.batches.consume_needs(
+            label,
+            (self.needs)(columns),
+            init,
+            step,
+            part,
+            combine,
+            finish,
+        )
+    }
+
+    /// Number of rows (as `len(df)`).
+    pub fn len(&self) -> Delayed<u64> {
+        self.consume(
+            "len",
+            Some(BTreeSet::new()),
+            |_| Ok(0u64),
+            |n, df| {
+                *n += df.height() as u64;
+                Ok(true)
+            },
+            Ok,
+            |a, b| *a += b,
+            Ok,
+        )
+    }
+
+    /// Every row, as one polars `DataFrame`, in partition order.
+    pub fn collect(&self) -> Delayed<DataFrame> {
+        let schema = Arc::clone(&self.schema);
+        self.consume(
+            "collect",
+            None,
+            |_| Ok(Vec::new()),
+            |v: &mut Vec<DataFrame>, df| {
+                v.push(df.clone());
+                Ok(true)
+            },
+            Ok,
+            |a, b| a.extend(b.iter().cloned()),
+            move |v| concat(v, &schema),
+        )
+    }
+
+    /// Computes every row with the default configuration.
+    pub fn compute(&self) -> Result<DataFrame> {
+        self.collect().compute()
+    }
+
+    /// The first `n` rows, computed now; each partition stops after `n` rows.
+    pub fn head(&self, n: usize) -> Result<DataFrame> {
+        let schema = Arc::clone(&self.schema);
+        self.consume(
+            "head",
+            None,
+            |_| Ok(Vec::<DataFrame>::new()),
+            move |v, df| {
+                let have: usize = v.iter().map(|d| d.height()).sum();
+                if have < n {
+                    v.push(df.head(Some(n - have)));
+                }
+                Ok(v.iter().map(|d| d.height()).sum::<usize>() < n)
+            },
+            Ok,
+            |a, b| a.extend(b.iter().cloned()),
+            move |v| Ok(concat(v, &schema)?.head(Some(n))),
+        )
+        .compute()
+    }
+
+    /// Writes one Parquet file (zstd) per partition into `dir`; returns the paths.
+    pub fn to_parquet(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
+        files::write(self, dir.as_ref(), files::Format::Parquet)
+    }
+
+    /// Writes one Arrow IPC file (zstd) per partition into `dir`; returns the paths.
+    pub fn to_ipc(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
+        files::write(self, dir.as_ref(), files::Format::Ipc)
+    }
+
+    /// Writes one CSV file per partition into `dir`; returns the paths.
+    pub fn to_csv(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
+        files::write(self, dir.as_ref(), files::Format::Csv)
+    }
+}
+
+/// Batches stacked into one frame (an empty frame of `schema` when there are none).
+pub(crate) fn concat(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    if v.is_empty() {
+        return Ok(DataFrame::empty_with_schema(schema));
+    }
+    let mut it = v.into_iter();
+    let mut out = it.next().expect("not empty");
+    for df in it {
+        out.vstack_mut(&df).map_err(plan_error)?;
+    }
+    out.align_chunks_par();
+    Ok(out)
+}
+
+impl crate::Compute for DFrame {
+    type Output = DataFrame;
+    fn nodes(&self, out: &mut Vec<Arc<crate::graph::Node>>) {
+        self.collect().nodes(out)
+    }
+    fn assemble(&self, values: &mut dyn Iterator<Item = crate::graph::Value>) -> Result<DataFrame> {
+        let v = values.next().expect("one value");
+        Ok(v.downcast_ref::<DataFrame>()
+            .expect("collect returns a DataFrame")
+            .clone())
+    }
+}

@@ -1,0 +1,419 @@
+use std::io::Read;
+use std::path::PathBuf;
+
+use chunkwise::dataframe::{Agg, DFrame};
+use chunkwise::io::Encoding;
+use chunkwise::{compute, last_stats};
+use polars::prelude::*;
+
+#[path = "../../data/gen/airline.rs"]
+mod airline_gen;
+
+/// The eager reference: every file decompressed and read by polars in one go, with the
+/// types the synthetic data needs.
+fn eager(paths: &[PathBuf]) -> DataFrame {
+    let mut all = Vec::new();
+    for (i, p) in paths.iter().enumerate() {
+        let mut bytes = Vec::new();
+        bzip2::read::MultiBzDecoder::new(std::fs::File::open(p).unwrap())
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+        let body = if i == 0 {
+            text
+        } else {
+            text.split_once('\n').unwrap().1.to_string()
+        };
+        all.push(body);
+    }
+    let csv = all.concat();
+    let mut schema_over = Schema::default();
+    for c in [
+        "TailNum",
+        "CancellationCode",
+        "UniqueCarrier",
+        "Origin",
+        "Dest",
+    ] {
+        schema_over.with_column(c.into(), DataType::String);
+    }
+    for c in [
+        "Distance",
+        "DepDelay",
+        "ArrDelay",
+        "CarrierDelay",
+        "WeatherDelay",
+        "NASDelay",
+        "SecurityDelay",
+        "LateAircraftDelay",
+        "DepTime",
+        "ArrTime",
+        "ActualElapsedTime",
+        "AirTime",
+        "TaxiIn",
+        "TaxiOut",
+        "CRSElapsedTime",
+    ] {
+        schema_over.with_column(c.into(), DataType::Float64);
+    }
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema_overwrite(Some(Arc::new(schema_over)))
+        .with_infer_schema_length(None)
+        .with_parse_options(
+            CsvParseOptions::default()
+                .with_null_values(Some(NullValues::AllColumns(vec!["NA".into(), "".into()]))),
+        )
+        .into_reader_with_file_handle(std::io::Cursor::new(csv.into_bytes()))
+        .finish()
+        .unwrap()
+}
+
+fn sample(dir: &std::path::Path) -> Vec<PathBuf> {
+    airline_gen::write(dir, 1994..=2003, 700, 11).unwrap()
+}
+
+fn assert_frames_close(a: &DataFrame, b: &DataFrame) {
+    assert_eq!(a.shape(), b.shape(), "{a}\n{b}");
+    for (ca, cb) in a.columns().iter().zip(b.columns()) {
+        assert_eq!(ca.name(), cb.name());
+        let (sa, sb) = (ca.as_materialized_series(), cb.as_materialized_series());
+        if sa.dtype().is_float() || sb.dtype().is_float() {
+            let fa = sa.cast(&DataType::Float64).unwrap();
+            let fb = sb.cast(&DataType::Float64).unwrap();
+            for (x, y) in fa.f64().unwrap().iter().zip(fb.f64().unwrap().iter()) {
+                match (x, y) {
+                    (Some(x), Some(y)) => assert!(
+                        (x - y).abs() <= 1e-9 * (1.0 + y.abs()),
+                        "{}: {x} vs {y}",
+                        ca.name()
+                    ),
+                    (x, y) => assert_eq!(x.is_none(), y.is_none(), "{}", ca.name()),
+                }
+            }
+        } else {
+            assert!(sa.equals_missing(sb), "{}:\n{sa}\n{sb}", ca.name());
+        }
+    }
+}
+
+#[test]
+fn airline_queries_match_eager_polars_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = sample(dir.path());
+    let reference = eager(&paths);
+    let air = DFrame::read_csv(&format!("{}/*.csv.bz2", dir.path().display()))
+        .encoding(Encoding::Latin1)
+        .open()
+        .unwrap();
+    assert_eq!(air.npartitions(), 10);
+    // Widened across files: TailNum is NA in early years, Distance a float later.
+    assert_eq!(air.schema().get("TailNum"), Some(&DataType::String));
+    assert_eq!(air.schema().get("Distance"), Some(&DataType::Float64));
+    let max = air.column("DepDelay").unwrap().max();
+    let n = air.len();
+    let sfo = air
+        .filter(
+            col("UniqueCarrier")
+                .eq(lit("UA"))
+                .and(col("Origin").eq(lit("SFO"))),
+        )
+        .unwrap();
+    let by_dest = sfo.groupby(&["Dest"]).unwrap().mean("DepDelay").unwrap();
+    let (max, n, by_dest) = compute((&max, &n, &by_dest)).unwrap();
+    let s = last_stats().unwrap();
+    assert_eq!(s.files_read, 10, "each file read once for three results");
+
+    assert_eq!(n as usize, reference.height());
+    let want_max = reference
+        .column("DepDelay")
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .max();
+    assert_eq!(max, want_max);
+    let want = reference
+        .clone()
+        .lazy()
+        .filter(
+            col("UniqueCarrier")
+                .eq(lit("UA"))
+                .and(col("Origin").eq(lit("SFO"))),
+        )
+        .group_by([col("Dest")])
+        .agg([col("DepDelay").cast(DataType::Float64).mean()])
+        .sort(["Dest"], Default::default())
+        .collect()
+        .unwrap();
+    assert_frames_close(&by_dest, &want);
+}
+
+fn open(dir: &std::path::Path) -> DFrame {
+    DFrame::read_csv(&format!("{}/*.csv.bz2", dir.display()))
+        .encoding(Encoding::Latin1)
+        .open()
+        .unwrap()
+}
+
+#[test]
+fn groupby_and_column_reductions_match_eager() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = eager(&sample(dir.path()));
+    let air = open(dir.path());
+    let aggs = [
+        Agg::sum("ArrDelay"),
+        Agg::mean("DepDelay"),
+        Agg::count("DepDelay"),
+        Agg::min("Distance"),
+        Agg::max("DepDelay"),
+        Agg::std("DepDelay"),
+        Agg::var("ArrDelay"),
+        Agg::size("Dest"),
+    ];
+    let got = air
+        .groupby(&["UniqueCarrier", "Month"])
+        .unwrap()
+        .agg(&aggs)
+        .unwrap();
+    let c = |n: &str| col(n).cast(DataType::Float64);
+    let want = reference
+        .clone()
+        .lazy()
+        .group_by([col("UniqueCarrier"), col("Month")])
+        .agg([
+            c("ArrDelay").sum().alias("ArrDelay_sum"),
+            c("DepDelay").mean().alias("DepDelay_mean"),
+            c("DepDelay")
+                .count()
+                .cast(DataType::Int64)
+                .alias("DepDelay_count"),
+            c("Distance").min().alias("Distance_min"),
+            c("DepDelay").max().alias("DepDelay_max"),
+            c("DepDelay").std(1).alias("DepDelay_std"),
+            c("ArrDelay").var(1).alias("ArrDelay_var"),
+            len().cast(DataType::Int64).alias("Dest_size"),
+        ])
+        .sort(["UniqueCarrier", "Month"], Default::default())
+        .collect()
+        .unwrap();
+    let dep = air.column("DepDelay").unwrap();
+    let (got, mn, sum, cnt, mean, std, var, nu) = compute((
+        &got,
+        &dep.min(),
+        &dep.sum(),
+        &dep.count(),
+        &dep.mean(),
+        &dep.std(),
+        &dep.var(),
+        &air.column("Dest").unwrap().n_unique(),
+    ))
+    .unwrap();
+    assert_frames_close(&got, &want);
+    let s = reference
+        .column("DepDelay")
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::Float64)
+        .unwrap();
+    let s = s.f64().unwrap();
+    assert_eq!(mn, s.min());
+    assert!((sum - s.sum().unwrap()).abs() < 1e-6);
+    assert_eq!(cnt as usize, s.len() - s.null_count());
+    assert!((mean - s.mean().unwrap()).abs() < 1e-9);
+    assert!((std - s.std(1).unwrap()).abs() < 1e-9);
+    assert!((var - s.var(1).unwrap()).abs() < 1e-9);
+    assert_eq!(
+        nu as usize,
+        reference.column("Dest").unwrap().n_unique().unwrap()
+    );
+    let vc = air
+        .column("Origin")
+        .unwrap()
+        .value_counts()
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(
+        vc.height(),
+        reference.column("Origin").unwrap().n_unique().unwrap()
+    );
+    let counts: i64 = vc.column("count").unwrap().i64().unwrap().sum().unwrap();
+    assert_eq!(counts as usize, reference.height());
+}
+
+#[test]
+fn select_with_columns_head_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = eager(&sample(dir.path()));
+    let air = open(dir.path());
+    let sel = air
+        .with_columns([(col("ArrDelay") - col("DepDelay")).alias("Gain")])
+        .unwrap()
+        .select([col("Year"), col("Dest"), col("Gain")])
+        .unwrap();
+    let got = sel.compute().unwrap();
+    let want = reference
+        .clone()
+        .lazy()
+        .with_columns([(col("ArrDelay") - col("DepDelay")).alias("Gain")])
+        .select([col("Year"), col("Dest"), col("Gain")])
+        .collect()
+        .unwrap();
+    assert_frames_close(&got, &want);
+    let head = air.head(5).unwrap();
+    assert_eq!(head.height(), 5);
+    assert_eq!(
+        head.column("Year").unwrap().i64().unwrap().get(0),
+        Some(1994)
+    );
+    // Convert once, query the copies: the same answers.
+    let query = |f: &DFrame| {
+        let by = f
+            .filter(col("Origin").eq(lit("SFO")))
+            .unwrap()
+            .groupby(&["Dest"])
+            .unwrap()
+            .mean("DepDelay")
+            .unwrap();
+        compute((&f.len(), &by)).unwrap()
+    };
+    let base = query(&air);
+    for fmt in ["parquet", "ipc", "csv"] {
+        let out = dir.path().join(fmt);
+        let written = match fmt {
+            "parquet" => air.to_parquet(&out),
+            "ipc" => air.to_ipc(&out),
+            _ => air.to_csv(&out),
+        }
+        .unwrap()
+        .compute()
+        .unwrap();
+        assert_eq!(written.len(), 10);
+        let back = match fmt {
+            "parquet" => DFrame::read_parquet(&format!("{}/*.parquet", out.display())).unwrap(),
+            "ipc" => DFrame::read_ipc(&format!("{}/*.arrow", out.display())).unwrap(),
+            _ => DFrame::read_csv(&format!("{}/*.csv", out.display()))
+                .open()
+                .unwrap(),
+        };
+        let got = query(&back);
+        assert_eq!(got.0, base.0, "{fmt}");
+        assert_frames_close(&got.1, &base.1);
+    }
+}
+
+#[test]
+fn only_needed_columns_are_parsed_and_bad_values_name_file_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    let b = dir.path().join("b.csv");
+    std::fs::write(&a, "x,y,z\n1,2,u\n3,4,v\n").unwrap();
+    std::fs::write(&b, "x,y,z\n5,6,w\n7,oops,t\n").unwrap();
+    // y widens to a string across files; forcing it to Int64 makes `oops` an error.
+    let df = DFrame::read_csv(&format!("{}/*.csv", dir.path().display()))
+        .dtype("y", DataType::Int64)
+        .open()
+        .unwrap();
+    assert_eq!(df.column("x").unwrap().sum().compute().unwrap(), 16.0);
+    let err = df
+        .column("y")
+        .unwrap()
+        .sum()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("b.csv") && err.contains("oops"), "{err}");
+    // Without the override the type widens before the run and nothing fails.
+    let df = DFrame::read_csv(&format!("{}/*.csv", dir.path().display()))
+        .open()
+        .unwrap();
+    assert_eq!(df.schema().get("y"), Some(&DataType::String));
+    assert_eq!(df.len().compute().unwrap(), 4);
+    // A plain file split in tiny blocks reads the same.
+    let big = dir.path().join("big.txt");
+    let body: String = std::iter::once("k,v\n".to_string())
+        .chain((0..5000).map(|i| format!("{},{}\n", i % 7, i)))
+        .collect();
+    std::fs::write(&big, body).unwrap();
+    for block in [100, 1000, 1 << 20] {
+        let f = DFrame::read_csv(big.to_str().unwrap())
+            .block_size(block)
+            .parse_block(333)
+            .open()
+            .unwrap();
+        let (n, s) = compute((&f.len(), &f.column("v").unwrap().sum())).unwrap();
+        assert_eq!(
+            (n, s),
+            (5000, (0..5000).sum::<i64>() as f64),
+            "block {block}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = sample(dir.path());
+    let air = open(dir.path());
+    assert!(
+        air.column("NoSuch")
+            .unwrap_err()
+            .to_string()
+            .contains("NoSuch")
+    );
+    assert!(air.filter(col("Nope").gt(lit(1))).is_err());
+    assert!(air.groupby(&["Nope"]).is_err());
+    assert!(
+        DFrame::read_csv(&format!("{}/*.nothing", dir.path().display()))
+            .open()
+            .is_err()
+    );
+    assert!(
+        DFrame::read_csv(paths[0].to_str().unwrap())
+            .dtype("Nope", DataType::Int64)
+            .open()
+            .is_err()
+    );
+    // Truncated bz2.
+    let good = std::fs::read(&paths[3]).unwrap();
+    let t = dir.path().join("trunc.csv.bz2");
+    std::fs::write(&t, &good[..good.len() * 2 / 3]).unwrap();
+    let err = DFrame::read_csv_files(&[&paths[0], &t])
+        .encoding(Encoding::Latin1)
+        .open()
+        .and_then(|f| f.len().compute())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("trunc.csv.bz2"), "{err}");
+    // Empty file, header mismatch, a row with too many fields.
+    let e = dir.path().join("e.csv");
+    std::fs::write(&e, "").unwrap();
+    assert!(
+        DFrame::read_csv(e.to_str().unwrap())
+            .open()
+            .unwrap_err()
+            .to_string()
+            .contains("e.csv")
+    );
+    let h1 = dir.path().join("h1.csv");
+    let h2 = dir.path().join("h2.csv");
+    std::fs::write(&h1, "a,b\n1,2\n").unwrap();
+    std::fs::write(&h2, "a,c\n1,2\n").unwrap();
+    let err = DFrame::read_csv_files(&[&h1, &h2])
+        .open()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("h2.csv"), "{err}");
+    let r = dir.path().join("ragged.csv");
+    std::fs::write(&r, "a,b\n1,2\n3,4,5\n").unwrap();
+    let res = DFrame::read_csv(r.to_str().unwrap())
+        .open()
+        .and_then(|f| f.len().compute());
+    assert!(
+        res.is_err(),
+        "a row with too many fields is an error: {res:?}"
+    );
+}
