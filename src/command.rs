@@ -58,6 +58,32 @@ impl CmdOutput {
     }
 }
 
+impl crate::Encode for CmdOutput {
+    fn held_bytes(&self) -> u64 {
+        (self.command.len() + self.stdout.len() + self.stderr.len() + 32) as u64
+    }
+    fn encode(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.command.encode(w)?;
+        (self.code.map_or(i64::MIN, i64::from)).encode(w)?;
+        u8::from(self.success).encode(w)?;
+        self.stdout.encode(w)?;
+        self.stderr.encode(w)?;
+        self.millis.encode(w)
+    }
+    fn decode(r: &mut dyn std::io::Read) -> std::io::Result<Self> {
+        let command = String::decode(r)?;
+        let code = i64::decode(r)?;
+        Ok(CmdOutput {
+            command,
+            code: (code != i64::MIN).then_some(code as i32),
+            success: u8::decode(r)? != 0,
+            stdout: Vec::decode(r)?,
+            stderr: Vec::decode(r)?,
+            millis: u64::decode(r)?,
+        })
+    }
+}
+
 const TAIL_LINES: usize = 20;
 
 fn tail(bytes: &[u8]) -> String {
@@ -175,5 +201,6 @@ impl Cmd {
             Box::new(move |_| self.run().map(|o| Arc::new(o) as Value)),
         )
         .name(&label)
+        .spillable()
     }
 }

@@ -14,6 +14,9 @@ pub enum Scheduler {
     Synchronous,
     /// A pool of `n` worker threads (rayon); the calling thread is one of them.
     Threads(usize),
+    /// Every rank of an MPI job, `n` threads on each (feature `mpi`).
+    #[cfg(feature = "mpi")]
+    Mpi(usize),
 }
 
 impl Scheduler {
@@ -40,7 +43,12 @@ impl Scheduler {
                 reason: e.to_string(),
             })?,
         };
+        let workers = if workers == 0 { cores() } else { workers };
         match env("CHUNKWISE_SCHEDULER").as_deref().map(str::trim) {
+            #[cfg(feature = "mpi")]
+            Some("mpi") => Ok(Scheduler::Mpi(workers)),
+            #[cfg(feature = "mpi")]
+            None | Some("") if crate::cluster::launched_under_mpi() => Ok(Scheduler::Mpi(workers)),
             None | Some("") | Some("threads") | Some("threaded") => Ok(Scheduler::threads(workers)),
             Some("sync") | Some("synchronous") | Some("single-threaded") => {
                 Ok(Scheduler::Synchronous)
@@ -48,7 +56,8 @@ impl Scheduler {
             Some(other) => Err(Error::Env {
                 name: "CHUNKWISE_SCHEDULER".into(),
                 value: other.into(),
-                reason: "expected `synchronous` or `threads`".into(),
+                reason: "expected `synchronous`, `threads` or (with the `mpi` feature) `mpi`"
+                    .into(),
             }),
         }
     }
@@ -58,6 +67,8 @@ impl Scheduler {
         match self {
             Scheduler::Synchronous => 1,
             Scheduler::Threads(n) => *n,
+            #[cfg(feature = "mpi")]
+            Scheduler::Mpi(n) => *n,
         }
     }
 }

@@ -148,6 +148,7 @@ impl<T: Send + Sync + 'static> Delayed<T> {
     }
 
     /// A fallible lazy call on this value (an `Error` from `f` is kept as it is).
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn try_map_err<U, F>(&self, f: F) -> Delayed<U>
     where
         U: Send + Sync + 'static,

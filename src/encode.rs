@@ -101,6 +101,20 @@ macro_rules! encode_number {
 
 encode_number!(f64, f32, i64, i32, u64, u32, u16, i16);
 
+impl Encode for u8 {
+    fn held_bytes(&self) -> u64 {
+        1
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&[*self])
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b)?;
+        Ok(b[0])
+    }
+}
+
 impl Encode for Vec<u8> {
     fn held_bytes(&self) -> u64 {
         self.len() as u64

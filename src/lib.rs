@@ -20,6 +20,7 @@
 pub mod array;
 pub mod bag;
 mod client;
+pub mod cluster;
 mod command;
 mod compute;
 mod config;
@@ -32,6 +33,7 @@ mod encode;
 mod engine;
 mod error;
 pub mod graph;
+pub mod guide;
 pub mod io;
 pub mod random;
 mod simd;

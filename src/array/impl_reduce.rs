@@ -199,6 +199,33 @@ struct Partial {
     idx: Vec<u64>,
 }
 
+impl crate::Encode for Partial {
+    fn held_bytes(&self) -> u64 {
+        8 * (self.n.len() + self.a.len() + self.b.len() + self.idx.len()) as u64
+    }
+    fn encode(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let shape: Vec<u64> = self.shape.iter().map(|&s| s as u64).collect();
+        shape.encode(w)?;
+        self.n.encode(w)?;
+        self.a.encode(w)?;
+        self.b.encode(w)?;
+        self.idx.encode(w)
+    }
+    fn decode(r: &mut dyn std::io::Read) -> std::io::Result<Self> {
+        let shape = Vec::<u64>::decode(r)?
+            .into_iter()
+            .map(|s| s as usize)
+            .collect();
+        Ok(Partial {
+            shape,
+            n: Vec::decode(r)?,
+            a: Vec::decode(r)?,
+            b: Vec::decode(r)?,
+            idx: Vec::decode(r)?,
+        })
+    }
+}
+
 impl Partial {
     fn new(op: Op, shape: Vec<usize>) -> Self {
         let len: usize = shape.iter().product();
@@ -660,6 +687,7 @@ impl DArray {
                     }),
                 );
                 node.bytes = 32 * plen as u64;
+                node.codec = Some(crate::encode::Codec::of::<Partial>());
                 Arc::new(node)
             })
             .collect();
@@ -699,7 +727,7 @@ impl DArray {
                             }
                             let acc = Arc::clone(&acc);
                             combine_index += 1;
-                            let node = Node::new(
+                            let mut node = Node::new(
                                 Key::new("reduce-combine", t_combine, combine_index),
                                 parts.to_vec(),
                                 Box::new(move |vals| {
@@ -717,6 +745,7 @@ impl DArray {
                                     Ok(Arc::new(p) as Value)
                                 }),
                             );
+                            node.codec = Some(crate::encode::Codec::of::<Partial>());
                             Arc::new(node)
                         })
                         .collect();

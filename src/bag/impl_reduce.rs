@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::scan::{Start, reduce_tree};
-use super::{Bag, RootItem, Sink};
+use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
 use crate::io::Compression;
 use crate::{Delayed, Error, Result};
@@ -352,22 +352,12 @@ where
                 ))
             })
             .collect();
-        let root = super::scan::Root::new(Box::new(super::source::Partitions::<U> {
+        Bag::from_source(Box::new(super::source::Partitions::<U> {
             nodes,
             // Not `token`: the scan tasks of the new root need keys of their own.
             token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
             _type: std::marker::PhantomData,
-        }));
-        Bag {
-            root: Arc::new(root),
-            wrap: Arc::new(|mut down: Sink<U>| {
-                Box::new(move |r: RootItem<'_>| match r {
-                    RootItem::Item(a) => down(a.downcast_ref::<U>().expect("partitions hold U")),
-                    _ => unreachable!("partitions hand out items"),
-                })
-            }),
-            _type: std::marker::PhantomData,
-        }
+        }))
     }
 }
 

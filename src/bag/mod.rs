@@ -75,27 +75,12 @@ impl<T: Send + Sync + 'static> Bag<T> {
     /// A bag of `items` cut into `npartitions` partitions of near-equal length
     /// (as `db.from_sequence`).
     pub fn from_iter(items: impl IntoIterator<Item = T>, npartitions: usize) -> Bag<T> {
-        let root = Root::new(Box::new(source::Sequence::new(
+        Bag::from_source(Box::new(source::Sequence::new(
             items.into_iter().collect(),
             npartitions,
-        )));
-        Bag {
-            root: Arc::new(root),
-            wrap: Arc::new(|mut down: Sink<T>| {
-                Box::new(move |r: RootItem<'_>| match r {
-                    RootItem::Item(a) => down(
-                        a.downcast_ref::<T>()
-                            .expect("a sequence hands out its own items"),
-                    ),
-                    _ => unreachable!("a sequence hands out items"),
-                })
-            }),
-            _type: PhantomData,
-        }
+        )))
     }
-}
 
-impl<T: Send + Sync + 'static> Bag<T> {
     /// A bag over a root source that hands out items of type `T`.
     pub(crate) fn from_source(source: Box<dyn scan::Source>) -> Bag<T> {
         Bag {

@@ -29,6 +29,10 @@ pub fn last_stats() -> Option<Stats> {
 
 /// Runs `plan` and returns its outputs in request order.
 pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
+    #[cfg(feature = "mpi")]
+    if let Scheduler::Mpi(_) = config.get_scheduler() {
+        return crate::cluster::mpi::execute(plan, config);
+    }
     let start = Instant::now();
     let workers = config.get_scheduler().workers().max(1);
     let progress = (config.get_progress() && plan.len() > 0)
@@ -43,6 +47,8 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
     match config.get_scheduler() {
         Scheduler::Synchronous => run.work(),
         Scheduler::Threads(_) if workers == 1 => run.work(),
+        #[cfg(feature = "mpi")]
+        Scheduler::Mpi(_) => unreachable!("handled above"),
         Scheduler::Threads(_) => {
             // The calling thread is one of the workers, so a compute started from inside
             // a pool task still progresses when the pool is busy.

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub(crate) use lines::{for_each_block, for_each_line};
+#[cfg(feature = "dataframe")]
+pub(crate) use lines::for_each_block;
+pub(crate) use lines::for_each_line;
 
 use crate::{Error, Result};
 

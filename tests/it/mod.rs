@@ -1,6 +1,7 @@
 mod array;
 mod bag;
 mod client;
+mod cluster;
 mod command;
 #[cfg(feature = "dataframe")]
 mod dataframe;

@@ -1,0 +1,66 @@
+//! Job scripts (seed 000, seed 002 §5.5, §9): prints the script for the seed's SGE
+//! settings and for the tutorial's SLURM settings; `--submit` submits the SLURM one
+//! (running `array_mean` on 2 ranks under mpirun) and waits for it.
+//!
+//! cargo run --example cluster [-- --submit [LOG_DIR]]
+use std::time::Duration;
+
+use chunkwise::cluster::{JobScript, Launcher, jobs_for};
+
+fn main() -> chunkwise::Result<()> {
+    // Seed 000: SGECluster(cores=10, memory="64GB", processes=1, queue='256G-batch',
+    // job_extra=['-cwd', '-V']) and scale(10).
+    let sge = JobScript::sge()
+        .name("iqtree")
+        .cores(10)
+        .memory("64GB")
+        .processes(1)
+        .queue("256G-batch")
+        .extra(["-cwd", "-V"])
+        .command(["./target/release/examples/commands"]);
+    println!(
+        "# SGE, as seed 000 (scale(10) submits {} jobs):",
+        jobs_for(10, 1)
+    );
+    println!("{}", sge.job_script());
+
+    // Seed 002 §5.5 / §9: a SLURM job whose ranks compute together.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let log_dir = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "/tmp/chunkwise-jobs".into());
+    let exe = std::env::current_exe().map_err(|e| chunkwise::Error::io("current exe", e))?;
+    let array_mean = exe.with_file_name("array_mean");
+    let slurm = JobScript::slurm()
+        .name("rowmeans")
+        .cores(2)
+        .processes(2)
+        .memory("2GB")
+        .walltime("00:10:00")
+        .log_dir(&log_dir)
+        .launcher(Launcher::Mpirun)
+        .prologue(["export CHUNKWISE_SCHEDULER=mpi"])
+        .command([
+            array_mean.display().to_string(),
+            "4000".into(),
+            "1000".into(),
+        ]);
+    println!("# SLURM, 2 ranks of 1 thread:");
+    println!("{}", slurm.job_script());
+
+    if args.first().map(String::as_str) == Some("--submit") {
+        let id = slurm.submit()?;
+        println!("submitted job {id}; waiting");
+        slurm.wait(&id, Duration::from_secs(1))?;
+        for entry in std::fs::read_dir(&log_dir).map_err(|e| chunkwise::Error::io(&log_dir, e))? {
+            let path = entry.map_err(|e| chunkwise::Error::io(&log_dir, e))?.path();
+            if path.to_string_lossy().contains(&format!("rowmeans-{id}")) {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                println!("== {}\n{text}", path.display());
+            }
+        }
+        println!("job={id} state=done");
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# MPI tests: the same examples on threads and on 1, 2 and 3 ranks must print the same
+# checksum; ranks that build different graphs, and a failing task, must end in errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --features dataframe,mpi --example array_mean --example mpi_sweep
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
+sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
+fail() { echo "mpi-test: $*" >&2; exit 1; }
+
+for ex in "array_mean 600 150" "array_mean 1000 333" "mpi_sweep"; do
+  base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/$ex | sum)
+  [ -n "$base" ] || fail "$ex printed no checksum"
+  for np in 1 2 3; do
+    got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/$ex | sum)
+    [ "$got" = "$base" ] || fail "$ex on $np ranks: '$got' != threads '$base'"
+    echo "mpi-test: $ex on $np ranks: $got (threads: $base)"
+  done
+done
+
+out=$(timeout 120 "${MPIRUN[@]}" -np 2 target/debug/examples/mpi_sweep --diverge 2>&1 || true)
+grep -q "every rank must build the same graph" <<<"$out" || fail "no graph mismatch error: $out"
+echo "mpi-test: diverging graphs are refused"
+
+out=$(timeout 120 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --fail 2>&1 || true)
+grep -q "chunkwise: rank [0-9] of 3: task (sh-" <<<"$out" || fail "no rank/key in failure: $out"
+echo "mpi-test: a failing task names its rank and key"
