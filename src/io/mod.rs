@@ -136,6 +136,10 @@ pub(crate) fn splits(
 
 /// Opens a split for reading decompressed bytes (counted in the engine's I/O stats).
 pub(crate) fn open(split: &Split) -> Result<Box<dyn Read + Send>> {
+    open_with(split, external_bzip2())
+}
+
+fn open_with(split: &Split, lbzip2: Option<&Path>) -> Result<Box<dyn Read + Send>> {
     let path = &split.path;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -148,6 +152,12 @@ pub(crate) fn open(split: &Split) -> Result<Box<dyn Read + Send>> {
         });
     }
     crate::engine::context::file_opened();
+    if split.compression == Compression::Bzip2
+        && let Some(lbzip2) = lbzip2
+    {
+        crate::engine::context::bytes_read(len);
+        return Ok(Box::new(Piped::spawn(lbzip2, path)?));
+    }
     let counted = Counted(file);
     let raw = BufReader::with_capacity(1 << 16, counted);
     Ok(match split.compression {
@@ -158,6 +168,89 @@ pub(crate) fn open(split: &Split) -> Result<Box<dyn Read + Send>> {
             Box::new(zstd::Decoder::with_buffer(raw).map_err(|e| Error::io(path, e))?)
         }
     })
+}
+
+/// lbzip2, when it is installed and `CHUNKWISE_BZIP2` is not `builtin`: its decoder is
+/// about 1.6x faster than the bzip2 crate's here, and the airline files are bz2.
+fn external_bzip2() -> Option<&'static Path> {
+    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            if std::env::var("CHUNKWISE_BZIP2").is_ok_and(|v| v == "builtin") {
+                return None;
+            }
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("lbzip2"))
+                    .find(|p| p.is_file())
+            })
+        })
+        .as_deref()
+}
+
+/// The standard output of `lbzip2 -d -c -n CORES FILE` (its threads also keep every core
+/// busy when fewer files than workers remain). At its end the exit status is
+/// checked: a failure (corrupt, truncated) is a read error carrying lbzip2's message,
+/// never a silent short stream.
+struct Piped {
+    child: std::process::Child,
+    out: std::process::ChildStdout,
+    done: bool,
+}
+
+impl Piped {
+    fn spawn(program: &Path, file: &Path) -> Result<Self> {
+        let mut child = std::process::Command::new(program)
+            .args(["-d", "-c", "-n"])
+            .arg(
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .to_string(),
+            )
+            .arg(file)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::io(program, e))?;
+        let out = child.stdout.take().expect("stdout is piped");
+        Ok(Piped {
+            child,
+            out,
+            done: false,
+        })
+    }
+}
+
+impl Read for Piped {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.out.read(buf)?;
+        if n == 0 && !buf.is_empty() && !self.done {
+            self.done = true;
+            let mut err = String::new();
+            if let Some(mut e) = self.child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let status = self.child.wait()?;
+            if !status.success() {
+                return Err(std::io::Error::other(format!(
+                    "lbzip2 {status}: {}",
+                    err.trim()
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Piped {
+    fn drop(&mut self) {
+        if !self.done {
+            // Stopped early (take, head): do not leave the decoder running.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// Counts bytes read from disk into the running compute's statistics.
@@ -176,5 +269,53 @@ pub(crate) fn describe_read_error(split: &Split, e: &std::io::Error) -> String {
     match split.compression {
         Compression::None => format!("read failed: {e}"),
         c => format!("corrupt or truncated {} data: {e}", c.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both bzip2 decoders: the same bytes from a good file, an error from a truncated one.
+    #[test]
+    fn bzip2_builtin_and_lbzip2_agree() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| format!("{i},{}\n", i % 7).into_bytes())
+            .collect();
+        let good = dir.path().join("g.bz2");
+        let mut w =
+            bzip2::write::BzEncoder::new(File::create(&good).unwrap(), bzip2::Compression::fast());
+        w.write_all(&data).unwrap();
+        w.finish().unwrap();
+        let bytes = std::fs::read(&good).unwrap();
+        let bad = dir.path().join("t.bz2");
+        std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+        let split = |p: &Path| Split {
+            path: p.to_path_buf(),
+            compression: Compression::Bzip2,
+            range: None,
+        };
+        let lb = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join("lbzip2"))
+            .find(|p| p.is_file());
+        let mut decoders: Vec<Option<&Path>> = vec![None];
+        decoders.extend(lb.as_deref().map(Some));
+        for dec in decoders {
+            let mut out = Vec::new();
+            open_with(&split(&good), dec)
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, data, "{dec:?}");
+            let mut out = Vec::new();
+            let err = open_with(&split(&bad), dec).unwrap().read_to_end(&mut out);
+            assert!(
+                err.is_err(),
+                "{dec:?}: a truncated file must fail, read {} bytes",
+                out.len()
+            );
+        }
     }
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A real one-node SLURM: a job script built by chunkwise (examples/cluster.rs) is
+# submitted with sbatch; inside it mpirun starts 2 ranks of array_mean under the MPI
+# scheduler; the job's output must carry the checksum of the threads run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --features dataframe,mpi --example cluster --example array_mean
+bash scripts/slurm-up.sh
+trap 'bash scripts/slurm-down.sh' EXIT
+logs=$(mktemp -d)
+# The job inherits this environment (--export=ALL): let OpenMPI run as root here.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+out=$(timeout 300 target/debug/examples/cluster --submit "$logs")
+echo "$out" | tail -8
+want=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/array_mean 4000 1000 | grep -o 'checksum=[0-9a-f]*')
+got=$(echo "$out" | grep -o 'checksum=[0-9a-f]*' | sort -u)
+[ "$got" = "$want" ] || { echo "slurm-test: job printed '$got', threads '$want'" >&2; exit 1; }
+echo "slurm-test: sbatch job with 2 MPI ranks printed $got, as threads"
