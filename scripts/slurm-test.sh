@@ -4,7 +4,7 @@
 # scheduler; the job's output must carry the checksum of the threads run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example cluster --example array_mean
+cargo build --features dataframe,mpi --example cluster --example array_mean --example array_map
 bash scripts/slurm-up.sh
 trap 'bash scripts/slurm-down.sh' EXIT
 logs=$(mktemp -d)
@@ -16,3 +16,11 @@ want=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/array_mean 4000 1000 | 
 got=$(echo "$out" | grep -o 'checksum=[0-9a-f]*' | sort -u)
 [ "$got" = "$want" ] || { echo "slurm-test: job printed '$got', threads '$want'" >&2; exit 1; }
 echo "slurm-test: sbatch job with 2 MPI ranks printed $got, as threads"
+
+# An adaptive map on the queue: an array job (at most 4 tasks at once) whose tasks are
+# the same binary; the driver gathers the results from the shared directory.
+shared=$(mktemp -d)
+want=$(target/debug/examples/array_map "$shared/local" --local | grep -o 'checksum=[0-9a-f]*')
+got=$(timeout 300 target/debug/examples/array_map "$shared/queue" | grep -o 'checksum=[0-9a-f]*')
+[ "$got" = "$want" ] || { echo "slurm-test: array map '$got', threads '$want'" >&2; ls "$shared/queue" >&2; exit 1; }
+echo "slurm-test: array job map of 40 runs gathered $got, as threads"

@@ -24,6 +24,29 @@
 //! | `delayed(subprocess.run)(cmd)` | `Cmd::new("iqtree").args(["-s", aln]).delayed()` |
 //! | the dashboard's progress | `Config::progress(true)` or `CHUNKWISE_PROGRESS=1` |
 //! | `distributed.worker.memory.target` | `Config::memory_limit(bytes)` or `CHUNKWISE_MEMORY_LIMIT=4GB` |
+//! | `da.random.normal(0, 1, size, chunks)` | `array::random_normal(0.0, 1.0, &shape, chunks, seed)?` |
+//! | `da.random.default_rng(seed)` | the `seed` argument: one stream per chunk by jump-ahead ([`random`](crate::random)) |
+//! | `x.mean(axis=1)`, `x.var()`, `x.argmax(axis=0)` | `x.mean(1)`, `x.var(None)`, `x.argmax(0)` |
+//! | `da.nanmean(x, axis=0)` | `x.nanmean(0)` |
+//! | `x.sum(axis=0, keepdims=True, split_every=4)` | `x.reduce(&Reduction::sum().axes(0).keepdims(true).split_every(4))` |
+//! | `x + y`, `np.exp(x)`, `x > 0` | `&x + &y`, `x.exp()`, `x.gt(0.0)` (1.0/0.0) |
+//! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
+//! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
+//! | `x.persist()` | `x.persist()?` |
+//! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
+//! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |
+//! | `b.map`, `b.filter`, `b.flatten`/`map` to lists | `b.map`, `b.filter`, `b.flat_map` |
+//! | `b.count()`, `b.frequencies()`, `b.foldby(...)`, `b.topk(k)` | the same names, each a [`Delayed`](crate::Delayed) |
+//! | `b.take(5)` | `b.take(5)?` (computes now, as Dask does) |
+//! | `b.to_textfiles('out/*.gz')` | `b.to_textfiles("out/*.gz")?` |
+//! | `dd.read_csv(..., dtype=...)` | `DFrame::read_csv(..).dtype("col", DataType::Float64).open()?` (feature `dataframe`) |
+//! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
+//! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |
+//! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg(&[Agg::mean("x"), Agg::count("y")])?` |
+//! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |
+//! | `cluster.scale(n)` | `job.scale(n)?` (ceil(n / processes) jobs) |
+//! | `cluster.adapt(minimum, maximum)` | `ArrayMap::new(job, dir).adapt(min, max).map(inputs, f)?` |
+//! | `Client(scheduler_address)` on `dask-ssh`/`srun dask-worker` | `mpirun`/`srun` the program itself (feature `mpi`): [`guide::cluster`](crate::guide::cluster) |
 //!
 //! ## What differs, and why
 //!
