@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::{DFrame, polars_error};
+use super::{DFrame, polars_error, projection};
 use crate::bag::RootItem;
 use crate::bag::scan::{Needs, Source};
 use crate::graph::{Tokenizer, Value};
@@ -258,19 +258,8 @@ impl Source for CsvSource {
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()> {
         let split = &self.splits[p];
-        let columns: Option<Arc<[PlSmallStr]>> = needs.as_ref().map(|n| {
-            // Parse at least one column so row counts survive.
-            let mut cols: Vec<PlSmallStr> = self
-                .schema
-                .iter_names()
-                .filter(|c| n.contains(c.as_str()))
-                .cloned()
-                .collect();
-            if cols.is_empty() {
-                cols.extend(self.schema.iter_names().next().cloned());
-            }
-            cols.into()
-        });
+        let columns: Option<Arc<[PlSmallStr]>> =
+            projection(&self.schema, needs).map(|c| c.into_iter().map(PlSmallStr::from).collect());
         let mut header = self.options.has_header && split.range.is_none_or(|(s, _)| s == 0);
         for_each_block(split, self.options.parse_block, |block| {
             let mut bytes = block.bytes;

@@ -72,18 +72,7 @@ impl Source for FileSource {
         needs: &Needs,
         sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
     ) -> Result<()> {
-        let columns = needs.as_ref().map(|n| {
-            let mut c: Vec<String> = self
-                .schema
-                .iter_names()
-                .filter(|c| n.contains(c.as_str()))
-                .map(|c| c.to_string())
-                .collect();
-            if c.is_empty() {
-                c.extend(self.schema.iter_names().next().map(|c| c.to_string()));
-            }
-            c
-        });
+        let columns = super::projection(&self.schema, needs);
         let df = read(&self.paths[p], self.format, columns)?;
         sink(RootItem::Item(&df)).map(|_| ())
     }

@@ -1,6 +1,6 @@
 //! `DFrame`: partitioned dataframes on polars, as `dask.dataframe` (feature `dataframe`).
 //!
-//! A frame is a [`Bag`](crate::bag::Bag) of polars `DataFrame` batches: a root source
+//! A frame is a [`crate::bag::Bag`] of polars `DataFrame` batches: a root source
 //! (CSV blocks, Parquet or IPC files) and a chain of per-batch polars operations
 //! (`filter`, `select`, `with_columns`, written with polars expressions). Reductions,
 //! group-bys and writers are consumers of the root, so several results computed together
@@ -68,6 +68,22 @@ pub(crate) fn polars_error(path: &Path, at: Option<(u64, u64)>, e: PolarsError) 
         offset: at.map(|a| a.1),
         message: e.to_string(),
     }
+}
+
+/// The columns to read for `needs`, in schema order; at least one, so that row counts
+/// survive a query that reads no column (`len`). `None`: all.
+pub(crate) fn projection(schema: &Schema, needs: &Needs) -> Option<Vec<String>> {
+    needs.as_ref().map(|n| {
+        let mut cols: Vec<String> = schema
+            .iter_names()
+            .filter(|c| n.contains(c.as_str()))
+            .map(|c| c.to_string())
+            .collect();
+        if cols.is_empty() {
+            cols.extend(schema.iter_names().next().map(|c| c.to_string()));
+        }
+        cols
+    })
 }
 
 fn plan_error(e: PolarsError) -> Error {
