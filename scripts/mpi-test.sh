@@ -3,7 +3,7 @@
 # checksum; ranks that build different graphs, and a failing task, must end in errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example array_mean --example mpi_sweep
+cargo build --features dataframe,mpi --example array_mean --example mpi_sweep --example wiki --example airline
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
 fail() { echo "mpi-test: $*" >&2; exit 1; }
@@ -15,6 +15,17 @@ for ex in "array_mean 600 150" "array_mean 1000 333" "mpi_sweep"; do
     got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/$ex | sum)
     [ "$got" = "$base" ] || fail "$ex on $np ranks: '$got' != threads '$base'"
     echo "mpi-test: $ex on $np ranks: $got (threads: $base)"
+  done
+done
+
+# S3 and S2: the same answers (every printed line but the timings) on 1, 2 and 3 ranks.
+answers() { sed -E 's/ (files_read|workers|secs|peak_rss_mb)=[^ ]*//g'; }
+for ex in wiki airline; do
+  base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/$ex | answers)
+  for np in 1 2 3; do
+    got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/$ex | answers)
+    [ "$got" = "$base" ] || fail "$ex on $np ranks differs from threads: $(diff <(echo "$base") <(echo "$got"))"
+    echo "mpi-test: $ex on $np ranks: $(tail -1 <<<"$got")"
   done
 done
 

@@ -99,7 +99,10 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         for d in &deps {
             t = t.input(&d.key);
         }
-        Self::from_node(Node::new(Key::new(label, t.finish(), 0), deps, run))
+        let mut node = Node::new(Key::new(label, t.finish(), 0), deps, run);
+        // Known value types can spill and cross MPI ranks without `.spillable()`.
+        node.codec = crate::encode::codec_for::<T>();
+        Self::from_node(node)
     }
 
     pub(crate) fn from_arc(node: Arc<Node>) -> Self {

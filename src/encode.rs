@@ -1,9 +1,11 @@
 //! Values that can leave memory: spilled to disk under the memory budget, and later sent
 //! between MPI ranks. Numbers go as raw little-endian bytes.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use crate::graph::Value;
 
@@ -32,6 +34,122 @@ pub(crate) struct Codec {
     pub(crate) encode: fn(&Value, &mut dyn Write) -> io::Result<()>,
     pub(crate) decode: fn(&mut dyn Read) -> io::Result<Value>,
 }
+
+/// The codec of `T` when `T` is one of the value types chunkwise knows to encode
+/// (numbers, strings, their vectors and options, pairs, dataframes). Lets generic code
+/// (a bag's `fold`, `delayed`) give its values a codec without an `Encode` bound, so
+/// they can cross MPI ranks and spill.
+pub(crate) fn codec_for<T: Any>() -> Option<Codec> {
+    static REGISTRY: OnceLock<HashMap<TypeId, Codec>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| {
+            let mut m = HashMap::new();
+            macro_rules! register {
+                ($($t:ty),* $(,)?) => {$( m.insert(TypeId::of::<$t>(), Codec::of::<$t>()); )*};
+            }
+            register!(
+                u8,
+                u16,
+                u32,
+                u64,
+                i16,
+                i32,
+                i64,
+                f32,
+                f64,
+                String,
+                Vec<u8>,
+                Vec<u16>,
+                Vec<u32>,
+                Vec<u64>,
+                Vec<i16>,
+                Vec<i32>,
+                Vec<i64>,
+                Vec<f32>,
+                Vec<f64>,
+                Vec<String>,
+                Option<u64>,
+                Option<i64>,
+                Option<f64>,
+                Option<String>,
+                (f64, u64),
+                (u64, u64),
+                (f64, f64),
+                Vec<(String, u64)>,
+                Vec<(u64, u64)>,
+                Vec<(i64, u64)>,
+                ndarray::ArrayD<f64>,
+                crate::CmdOutput,
+            );
+            #[cfg(feature = "dataframe")]
+            register!(
+                polars::prelude::DataFrame,
+                Option<polars::prelude::DataFrame>,
+                Vec<polars::prelude::DataFrame>,
+            );
+            m
+        })
+        .get(&TypeId::of::<T>())
+        .copied()
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn held_bytes(&self) -> u64 {
+        1 + self.as_ref().map_or(0, Encode::held_bytes)
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        match self {
+            None => w.write_all(&[0]),
+            Some(v) => {
+                w.write_all(&[1])?;
+                v.encode(w)
+            }
+        }
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        let mut tag = [0u8; 1];
+        r.read_exact(&mut tag)?;
+        Ok(if tag[0] == 0 {
+            None
+        } else {
+            Some(T::decode(r)?)
+        })
+    }
+}
+
+impl<A: Encode, B: Encode> Encode for (A, B) {
+    fn held_bytes(&self) -> u64 {
+        self.0.held_bytes() + self.1.held_bytes()
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        self.0.encode(w)?;
+        self.1.encode(w)
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        Ok((A::decode(r)?, B::decode(r)?))
+    }
+}
+
+/// Vectors of things that are not plain numbers: a count, then each item.
+macro_rules! encode_vec_of {
+    ($($t:ty),*) => {$(
+        impl Encode for Vec<$t> {
+            fn held_bytes(&self) -> u64 {
+                self.iter().map(Encode::held_bytes).sum::<u64>() + 24 * self.len() as u64
+            }
+            fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+                w.write_all(&(self.len() as u64).to_le_bytes())?;
+                self.iter().try_for_each(|x| x.encode(w))
+            }
+            fn decode(r: &mut dyn Read) -> io::Result<Self> {
+                let n = read_u64(r)?;
+                (0..n).map(|_| <$t>::decode(r)).collect()
+            }
+        }
+    )*};
+}
+
+encode_vec_of!(String, (String, u64), (u64, u64), (i64, u64));
 
 impl Codec {
     pub(crate) fn of<T: Encode>() -> Codec {
@@ -179,4 +297,55 @@ fn encode_f64s(s: &[f64], w: &mut dyn Write) -> io::Result<()> {
         w.write_all(&buf)?;
     }
     Ok(())
+}
+
+#[cfg(feature = "dataframe")]
+mod frames {
+    use std::io::{self, Read, Write};
+
+    use polars::prelude::*;
+
+    use super::{Encode, read_u64};
+
+    fn other(e: PolarsError) -> io::Error {
+        io::Error::other(e.to_string())
+    }
+
+    /// Dataframes as Arrow IPC with zstd.
+    impl Encode for DataFrame {
+        fn held_bytes(&self) -> u64 {
+            self.estimated_size() as u64
+        }
+        fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+            let mut buf = Vec::new();
+            IpcWriter::new(&mut buf)
+                .with_compression(Some(IpcCompression::ZSTD(Default::default())))
+                .finish(&mut self.clone())
+                .map_err(other)?;
+            w.write_all(&(buf.len() as u64).to_le_bytes())?;
+            w.write_all(&buf)
+        }
+        fn decode(r: &mut dyn Read) -> io::Result<Self> {
+            let n = read_u64(r)? as usize;
+            let mut buf = vec![0u8; n];
+            r.read_exact(&mut buf)?;
+            IpcReader::new(std::io::Cursor::new(buf))
+                .finish()
+                .map_err(other)
+        }
+    }
+
+    impl Encode for Vec<DataFrame> {
+        fn held_bytes(&self) -> u64 {
+            self.iter().map(Encode::held_bytes).sum()
+        }
+        fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+            w.write_all(&(self.len() as u64).to_le_bytes())?;
+            self.iter().try_for_each(|d| d.encode(w))
+        }
+        fn decode(r: &mut dyn Read) -> io::Result<Self> {
+            let n = read_u64(r)?;
+            (0..n).map(|_| DataFrame::decode(r)).collect()
+        }
+    }
 }

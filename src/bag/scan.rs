@@ -237,65 +237,51 @@ where
         .sequenced()
         .finish();
     let id = consumer.id;
-    let mut level = root.scan_nodes();
-    let mut first = true;
+    let codec = crate::encode::codec_for::<A>();
+    // First, each scan's partial for this consumer on its own, so that a scan's output
+    // (every consumer's partial together) never has to cross MPI ranks.
+    let t_extract = Tokenizer::new("bag-extract").param(&token).finish();
+    let mut level: Vec<Arc<Node>> = root
+        .scan_nodes()
+        .into_iter()
+        .enumerate()
+        .map(|(p, scan)| {
+            let mut node = Node::new(
+                Key::new("bag-extract", t_extract, p as u64),
+                vec![scan],
+                Box::new(move |v| {
+                    let out = v[0]
+                        .downcast_ref::<ScanOutput>()
+                        .expect("scan tasks return ScanOutput");
+                    Ok(Arc::new(out.partial::<A>(id)?.clone()) as Value)
+                }),
+            );
+            node.codec = codec;
+            Arc::new(node)
+        })
+        .collect();
+    let t_combine = Tokenizer::new("bag-combine").param(&token).finish();
     let mut index = 0u64;
-    let merge = move |vals: &[Value], from_scan: bool, combine: &dyn Fn(&mut A, &A)| -> Result<A> {
-        let get = |v: &Value| -> Result<A> {
-            if from_scan {
-                Ok(v.downcast_ref::<ScanOutput>()
-                    .expect("scan tasks return ScanOutput")
-                    .partial::<A>(id)?
-                    .clone())
-            } else {
-                Ok(v.downcast_ref::<A>()
-                    .expect("combine tasks return the accumulator")
-                    .clone())
-            }
-        };
-        let mut acc = get(&vals[0])?;
-        for v in &vals[1..] {
-            let b = if from_scan {
-                v.downcast_ref::<ScanOutput>()
-                    .expect("scan tasks return ScanOutput")
-                    .partial::<A>(id)?
-            } else {
-                v.downcast_ref::<A>()
-                    .expect("combine tasks return the accumulator")
-            };
-            combine(&mut acc, b);
-        }
-        Ok(acc)
-    };
-    let merge = Arc::new(merge);
-    while level.len() > split_every || (first && level.is_empty()) {
-        if level.is_empty() {
-            break;
-        }
-        let from_scan = first;
+    while level.len() > split_every {
         level = level
             .chunks(split_every)
             .map(|parts| {
-                let (merge, combine) = (Arc::clone(&merge), Arc::clone(&combine));
+                let combine = Arc::clone(&combine);
                 index += 1;
-                Arc::new(Node::new(
-                    Key::new(
-                        "bag-combine",
-                        Tokenizer::new("bag-combine").param(&token).finish(),
-                        index,
-                    ),
+                let mut node = Node::new(
+                    Key::new("bag-combine", t_combine, index),
                     parts.to_vec(),
-                    Box::new(move |vals| Ok(Arc::new(merge(vals, from_scan, &*combine)?) as Value)),
-                ))
+                    Box::new(move |vals| Ok(Arc::new(merge(vals, &*combine)) as Value)),
+                );
+                node.codec = codec;
+                Arc::new(node)
             })
             .collect();
-        first = false;
     }
-    let from_scan = first;
     let empty = level.is_empty();
     let key = Key::new(label, token, 0);
     consumer.bind(&key);
-    Arc::new(Node::new(
+    let mut node = Node::new(
         key,
         level,
         Box::new(move |vals| {
@@ -305,8 +291,22 @@ where
                     "a bag with no partitions has nothing to reduce",
                 ));
             }
-            let acc = merge(vals, from_scan, &*combine)?;
-            Ok(Arc::new(finish(acc)?) as Value)
+            Ok(Arc::new(finish(merge(vals, &*combine))?) as Value)
         }),
-    ))
+    );
+    node.codec = crate::encode::codec_for::<R>();
+    Arc::new(node)
+}
+
+/// Partials combined in order.
+fn merge<A: Clone + 'static>(vals: &[Value], combine: &dyn Fn(&mut A, &A)) -> A {
+    fn get<A: 'static>(v: &Value) -> &A {
+        v.downcast_ref::<A>()
+            .expect("partials have the accumulator's type")
+    }
+    let mut acc = get::<A>(&vals[0]).clone();
+    for v in &vals[1..] {
+        combine(&mut acc, get(v));
+    }
+    acc
 }

@@ -189,6 +189,13 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
         .scheduler(Scheduler::threads(config.get_scheduler().workers()))
         .progress(false);
     let mut values: HashMap<u32, Value> = HashMap::new();
+    let start = std::time::Instant::now();
+    let mut stats = crate::Stats {
+        tasks: n,
+        workers: config.get_scheduler().workers(),
+        graph_hash: hash,
+        ..Default::default()
+    };
     let max_level = level.iter().copied().max().unwrap_or(0);
     for l in 0..=max_level {
         let mine: Vec<u32> = (0..n as u32)
@@ -224,10 +231,19 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
                 })
                 .collect();
             let sub = Plan::build(&nodes)?;
-            match crate::engine::execute(&sub, &threads) {
+            // The sub-run answers "is this key in the graph?" for the whole graph.
+            match crate::engine::execute_in(&sub, &threads, Arc::clone(&plan.keys)) {
                 Ok(out) => {
                     for (&t, v) in mine.iter().zip(out) {
                         values.insert(t, v);
+                    }
+                    if let Some(s) = crate::last_stats() {
+                        stats.tasks_run += s.tasks_run;
+                        stats.files_read += s.files_read;
+                        stats.bytes_read += s.bytes_read;
+                        stats.bytes_spilled += s.bytes_spilled;
+                        stats.spilled_results += s.spilled_results;
+                        stats.peak_held_bytes = stats.peak_held_bytes.max(s.peak_held_bytes);
                     }
                 }
                 Err(e) => {
@@ -276,6 +292,9 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
             }
         });
     }
+
+    stats.secs = start.elapsed().as_secs_f64();
+    crate::engine::set_last_stats(stats);
 
     // Results everywhere: broadcast from their owner, length first.
     let mut outputs = Vec::with_capacity(plan.outputs.len());

@@ -23,8 +23,13 @@ thread_local! {
 }
 
 /// Statistics of the last compute started from this thread (also after a failure).
+/// Under MPI: this rank's share, summed over the graph's levels.
 pub fn last_stats() -> Option<Stats> {
     LAST.with(|l| l.borrow().clone())
+}
+
+pub(crate) fn set_last_stats(stats: Stats) {
+    LAST.with(|l| *l.borrow_mut() = Some(stats));
 }
 
 /// Runs `plan` and returns its outputs in request order.
@@ -33,12 +38,22 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
     if let Scheduler::Mpi(_) = config.get_scheduler() {
         return crate::cluster::mpi::execute(plan, config);
     }
+    execute_in(plan, config, std::sync::Arc::clone(&plan.keys))
+}
+
+/// Runs `plan` as part of a larger graph whose keys are `keys` (an MPI rank's share).
+pub(crate) fn execute_in(
+    plan: &Plan,
+    config: &Config,
+    keys: std::sync::Arc<crate::graph::KeySet>,
+) -> Result<Vec<Value>> {
     let start = Instant::now();
     let workers = config.get_scheduler().workers().max(1);
     let progress = (config.get_progress() && plan.len() > 0)
         .then(|| crate::diagnostics::progress_bar(plan.len() as u64));
     let run = Run::new(
         plan,
+        keys,
         workers,
         config.get_memory_limit(),
         Spill::new(config.get_spill_dir().map(|p| p.as_path())),

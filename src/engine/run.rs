@@ -69,6 +69,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<'p> Run<'p> {
     pub(crate) fn new(
         plan: &'p Plan,
+        keys: Arc<crate::graph::KeySet>,
         workers: usize,
         budget: Option<u64>,
         spill: Spill,
@@ -119,7 +120,7 @@ impl<'p> Run<'p> {
             spilled_bytes: AtomicU64::new(0),
             spilled_results: AtomicU64::new(0),
             tasks_run: AtomicUsize::new(0),
-            context: Arc::new(super::context::Context::new(Arc::clone(&plan.keys))),
+            context: Arc::new(super::context::Context::new(keys)),
             budget,
             spill,
             progress,
