@@ -39,6 +39,7 @@
 //! | `b.count()`, `b.frequencies()`, `b.foldby(...)`, `b.topk(k)` | the same names, each a [`Delayed`](crate::Delayed) |
 //! | `b.take(5)` | `b.take(5)?` (computes now, as Dask does) |
 //! | `b.to_textfiles('out/*.gz')` | `b.to_textfiles("out/*.gz")?` |
+//! | `b.to_dataframe(meta)` | `b.to_dataframe(schema, \|rec\| vec![AnyValue::..])?` (feature `dataframe`) |
 //! | `dd.read_csv(..., dtype=...)` | `DFrame::read_csv(..).dtype("col", DataType::Float64).open()?` (feature `dataframe`) |
 //! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
 //! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |

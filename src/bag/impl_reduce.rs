@@ -327,31 +327,7 @@ where
                 Box::new(move || Ok(Arc::new(std::mem::take(&mut *acc.borrow_mut())) as Value));
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let consumer = Arc::new(self.root.register(start, None));
-        let nodes = self
-            .root
-            .scan_nodes()
-            .into_iter()
-            .enumerate()
-            .map(|(p, scan)| {
-                let (f, consumer) = (Arc::clone(&f), Arc::clone(&consumer));
-                let key = crate::graph::Key::new("map_partitions", token, p as u64);
-                if p == 0 {
-                    consumer.bind(&key);
-                }
-                Arc::new(crate::graph::Node::new(
-                    key,
-                    vec![scan],
-                    Box::new(move |v| {
-                        let out = v[0]
-                            .downcast_ref::<super::scan::ScanOutput>()
-                            .expect("scan tasks return ScanOutput");
-                        let items: Vec<T::Owned> = out.partial_mut(consumer.id())?;
-                        Ok(Arc::new(f(items)) as Value)
-                    }),
-                ))
-            })
-            .collect();
+        let nodes = self.partition_nodes("map_partitions", token, start, move |items| Ok(f(items)));
         Bag::from_source(Box::new(super::source::Partitions::<U> {
             nodes,
             // Not `token`: the scan tasks of the new root need keys of their own.
@@ -497,5 +473,50 @@ where
             },
             |(s, n)| Ok(if n == 0 { f64::NAN } else { s / n as f64 }),
         )
+    }
+}
+
+impl<T: ?Sized + 'static> Bag<T> {
+    /// One task per partition that takes a consumer's whole partial `P` straight from the
+    /// partition's scan and turns it into the items of a new partition (for
+    /// `map_partitions` and `to_dataframe`): no rescans, no tree.
+    pub(crate) fn partition_nodes<P, U>(
+        &self,
+        label: &'static str,
+        token: u64,
+        start: Box<Start>,
+        f: impl Fn(P) -> Result<Vec<U>> + Send + Sync + 'static,
+    ) -> Vec<Arc<crate::graph::Node>>
+    where
+        P: Clone + 'static,
+        U: Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let consumer = self.root.register(start, None);
+        self.root
+            .scan_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(p, scan)| {
+                let (f, consumer) = (Arc::clone(&f), Arc::clone(&consumer));
+                let key = crate::graph::Key::new(label, token, p as u64);
+                if p == 0 {
+                    consumer.bind(&key);
+                }
+                let mut node = crate::graph::Node::new(
+                    key,
+                    vec![scan],
+                    Box::new(move |v| {
+                        let out = v[0]
+                            .downcast_ref::<super::scan::ScanOutput>()
+                            .expect("scan tasks return ScanOutput");
+                        let partial: P = out.partial_mut(consumer.id())?;
+                        Ok(Arc::new(f(partial)?) as Value)
+                    }),
+                );
+                node.codec = crate::encode::codec_for::<Vec<U>>();
+                Arc::new(node)
+            })
+            .collect()
     }
 }

@@ -10,7 +10,7 @@
 
 mod impl_reduce;
 pub(crate) mod scan;
-mod source;
+pub(crate) mod source;
 
 use std::any::Any;
 use std::marker::PhantomData;
@@ -33,7 +33,7 @@ pub(crate) type Sink<T> = Box<dyn FnMut(&T) -> Result<bool>>;
 /// The same at the root.
 pub(crate) type RootSink = Box<dyn FnMut(RootItem<'_>) -> Result<bool>>;
 /// A chain of steps: turns a sink of this bag's items into a sink of root items.
-type Wrap<T> = Arc<dyn Fn(Sink<T>) -> RootSink + Send + Sync>;
+pub(crate) type Wrap<T> = Arc<dyn Fn(Sink<T>) -> RootSink + Send + Sync>;
 
 /// A partitioned, lazy collection of items of type `T` (`str` and `[u8]` for lines).
 ///
@@ -123,6 +123,12 @@ impl Bag<str> {
 }
 
 impl<T: ?Sized + 'static> Bag<T> {
+    /// The chain of steps, for consumers built outside this module.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) fn wrap_fn(&self) -> Wrap<T> {
+        Arc::clone(&self.wrap)
+    }
+
     /// Number of partitions.
     pub fn npartitions(&self) -> usize {
         self.root.npartitions()

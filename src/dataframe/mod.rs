@@ -9,6 +9,7 @@
 
 mod csv;
 mod files;
+mod from_bag;
 mod groupby;
 mod series;
 

@@ -417,3 +417,59 @@ fn bad_input_is_a_clear_error() {
         "a row with too many fields is an error: {res:?}"
     );
 }
+
+#[test]
+fn bag_to_dataframe_matches_iterators() {
+    use chunkwise::bag::Bag;
+    let rows: Vec<(String, i64)> = (0..1000)
+        .map(|i| (format!("k{}", i % 7), i as i64))
+        .collect();
+    for parts in [1, 3, 10] {
+        let b = Bag::from_iter(rows.clone(), parts).filter(|(_, v)| v % 3 != 0);
+        let schema = Schema::from_iter([
+            Field::new("k".into(), DataType::String),
+            Field::new("v".into(), DataType::Int64),
+        ]);
+        let df = b
+            .to_dataframe(schema, |(k, v)| {
+                vec![
+                    AnyValue::StringOwned(k.as_str().into()),
+                    AnyValue::Int64(*v),
+                ]
+            })
+            .unwrap();
+        assert_eq!(df.npartitions(), parts);
+        let (n, sums) =
+            compute((&df.len(), &df.groupby(&["k"]).unwrap().sum("v").unwrap())).unwrap();
+        let kept: Vec<&(String, i64)> = rows.iter().filter(|(_, v)| v % 3 != 0).collect();
+        assert_eq!(n as usize, kept.len());
+        for (k, s) in sums
+            .column("k")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .zip(sums.column("v").unwrap().f64().unwrap().iter())
+        {
+            let want: i64 = kept
+                .iter()
+                .filter(|(kk, _)| Some(kk.as_str()) == k)
+                .map(|(_, v)| v)
+                .sum();
+            assert_eq!(s, Some(want as f64));
+        }
+    }
+    // A row of the wrong width is an error.
+    let b = Bag::from_iter(vec![1i64, 2], 1);
+    let schema = Schema::from_iter([
+        Field::new("a".into(), DataType::Int64),
+        Field::new("b".into(), DataType::Int64),
+    ]);
+    let err = b
+        .to_dataframe(schema, |x| vec![AnyValue::Int64(*x)])
+        .unwrap()
+        .len()
+        .compute()
+        .unwrap_err();
+    assert!(err.to_string().contains("1 values for 2 columns"), "{err}");
+}
