@@ -28,6 +28,7 @@ pub fn last_stats() -> Option<Stats> {
     LAST.with(|l| l.borrow().clone())
 }
 
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) fn set_last_stats(stats: Stats) {
     LAST.with(|l| *l.borrow_mut() = Some(stats));
 }
