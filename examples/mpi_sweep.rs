@@ -6,6 +6,7 @@
 //! mpirun -np 3 target/debug/examples/mpi_sweep
 //! mpirun -np 2 target/debug/examples/mpi_sweep --diverge   # ranks build different graphs: an error
 //! mpirun -np 2 target/debug/examples/mpi_sweep --fail      # a failing task ends the job
+//! mpirun -np 3 target/debug/examples/mpi_sweep --uneven    # uneven runs, handed out as ranks ask
 use std::time::Instant;
 
 use chunkwise::random::{ChunkStream, chunk_states};
@@ -40,8 +41,10 @@ fn main() -> chunkwise::Result<()> {
     let runs: Vec<_> = (0..12)
         .map(|i| {
             let code = if has("--fail") && i == 7 { 3 } else { 0 };
+            // --uneven: six runs take a second, the others none (seed 000's iqtree mix).
+            let pause = if has("--uneven") && i < 6 { 1 } else { 0 };
             Cmd::new("sh")
-                .args(["-c", &format!("echo run {i}; exit {code}")])
+                .args(["-c", &format!("sleep {pause}; echo run {i}; exit {code}")])
                 .delayed()
         })
         .collect();

@@ -18,6 +18,12 @@ for ex in "array_mean 600 150" "array_mean 1000 333" "mpi_sweep"; do
   done
 done
 
+# Uneven tasks handed out as ranks ask: the same results as threads.
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep --uneven | sum)
+got=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --uneven | sum)
+[ "$got" = "$base" ] || fail "mpi_sweep --uneven on 3 ranks: '$got' != threads '$base'"
+echo "mpi-test: mpi_sweep --uneven on 3 ranks: $got"
+
 # S3 and S2: the same answers (every printed line but the timings) on 1, 2 and 3 ranks.
 answers() { sed -E 's/ (files_read|workers|secs|peak_rss_mb)=[^ ]*//g'; }
 for ex in wiki airline; do

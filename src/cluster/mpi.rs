@@ -3,9 +3,13 @@
 //!
 //! - **Check**: the ranks' graph hashes are gathered first; a difference is an error on
 //!   every rank, before anything runs.
-//! - **Placement**, the same on every rank without a message: tasks without inputs go to
-//!   ranks in contiguous blocks of their (depth-first) order; every other task goes where
-//!   most of its inputs are (ties to the lower rank).
+//! - **Hand-out and placement.** Tasks without inputs whose values can travel (external
+//!   programs, simulations, array chunks) are handed out by rank 0 in batches of the
+//!   rank's thread count as ranks ask, so uneven run times balance; the ranks then learn
+//!   who ran what by one all-reduce. Sources whose values stay (a bag's file scans) go in
+//!   contiguous blocks. Every other task goes where most of its inputs are (ties to the
+//!   lower rank), computed the same on every rank. `CHUNKWISE_MPI_STATIC=1` turns the
+//!   hand-out off (blocks for all sources).
 //! - **Run**, level by level (bulk synchronous): each rank runs its tasks of a level on
 //!   its own thread pool (the ordinary engine), then sends each value to the ranks whose
 //!   tasks need it, encoded by the value's codec (arrays as raw little-endian bytes). A
@@ -74,15 +78,19 @@ pub fn rank_and_size() -> Result<(usize, usize)> {
     Ok((w.rank() as usize, w.size() as usize))
 }
 
-/// Owner rank of every task; computed identically on every rank.
-fn place(plan: &Plan, size: usize) -> Vec<usize> {
+/// Owner rank of every task; computed identically on every rank. `ran` gives the
+/// ranks that ran the sources when they were handed out dynamically.
+fn place(plan: &Plan, size: usize, ran: Option<&[i32]>) -> Vec<usize> {
     let n = plan.len();
     let sources: Vec<u32> = (0..n as u32)
         .filter(|&t| plan.deps.row(t).is_empty())
         .collect();
     let mut owner = vec![0usize; n];
     for (i, &s) in sources.iter().enumerate() {
-        owner[s as usize] = i * size / sources.len().max(1);
+        owner[s as usize] = match ran {
+            Some(r) => r[s as usize].max(0) as usize,
+            None => i * size / sources.len().max(1),
+        };
     }
     // Ids are a topological order: inputs are placed before their readers.
     let mut count = vec![0usize; size];
@@ -141,6 +149,159 @@ fn decode(plan: &Plan, id: u32, bytes: &[u8]) -> Result<Value> {
     (codec.decode)(&mut &bytes[..]).map_err(|e| Error::io("MPI receive buffer", e))
 }
 
+/// Tags of the hand-out protocol (task values use their task id as tag).
+const REQUEST: i32 = 1 << 29;
+const REPLY: i32 = REQUEST + 1;
+
+/// Runs tasks that have all their inputs in `values` on this rank's threads.
+fn run_tasks(
+    plan: &Plan,
+    ids: &[u32],
+    values: &HashMap<u32, Value>,
+    threads: &Config,
+) -> Result<Vec<Value>> {
+    let nodes: Vec<Arc<Node>> = ids
+        .iter()
+        .map(|&t| {
+            let orig = Arc::clone(&plan.nodes[t as usize]);
+            let deps = plan
+                .deps
+                .row(t)
+                .iter()
+                .map(|&d| {
+                    let v = values
+                        .get(&d)
+                        .cloned()
+                        .expect("inputs of a level are present");
+                    Arc::new(Node::new(
+                        plan.nodes[d as usize].key.clone(),
+                        Vec::new(),
+                        Box::new(move |_| Ok(v.clone())),
+                    ))
+                })
+                .collect();
+            Arc::new(Node::new(
+                orig.key.clone(),
+                deps,
+                Box::new(move |v| (orig.run)(v)),
+            ))
+        })
+        .collect();
+    let sub = Plan::build(&nodes)?;
+    // The sub-run answers "is this key in the graph?" for the whole graph.
+    crate::engine::execute_in(&sub, threads, Arc::clone(&plan.keys))
+}
+
+/// Adds a sub-run's statistics to the rank's.
+fn add_stats(stats: &mut crate::Stats) {
+    if let Some(s) = crate::last_stats() {
+        stats.tasks_run += s.tasks_run;
+        stats.files_read += s.files_read;
+        stats.bytes_read += s.bytes_read;
+        stats.bytes_spilled += s.bytes_spilled;
+        stats.spilled_results += s.spilled_results;
+        stats.peak_held_bytes = stats.peak_held_bytes.max(s.peak_held_bytes);
+    }
+}
+
+fn abort_with(world: &SimpleCommunicator, e: Error) -> ! {
+    let (me, size) = (world.rank(), world.size());
+    eprintln!("chunkwise: rank {me} of {size}: {e}");
+    world.abort(1)
+}
+
+/// The sources, handed out in batches of `batch` by rank 0 as ranks ask for them, so
+/// uneven tasks (external programs) balance. Rank 0 runs batches too, on a thread of
+/// its own, while its main thread (the only one that calls MPI) answers requests.
+/// Returns the (task, value) pairs this rank ran.
+fn run_dynamic(
+    world: &SimpleCommunicator,
+    plan: &Plan,
+    sources: &[u32],
+    threads: &Config,
+    batch: usize,
+    stats: &mut crate::Stats,
+) -> Vec<(u32, Value)> {
+    let (me, size) = (world.rank(), world.size() as usize);
+    let none = HashMap::new();
+    let mut mine = Vec::new();
+    if me != 0 {
+        let root = world.process_at_rank(0);
+        loop {
+            root.send_with_tag(&[0u8][..], REQUEST);
+            let (ids, _) = root.receive_vec_with_tag::<u32>(REPLY);
+            if ids.is_empty() {
+                return mine;
+            }
+            match run_tasks(plan, &ids, &none, threads) {
+                Ok(out) => {
+                    add_stats(stats);
+                    mine.extend(ids.into_iter().zip(out));
+                }
+                Err(e) => abort_with(world, e),
+            }
+        }
+    }
+    let mut cursor = 0;
+    let next = |cursor: &mut usize| -> Vec<u32> {
+        let ids = sources[*cursor..(*cursor + batch).min(sources.len())].to_vec();
+        *cursor += ids.len();
+        ids
+    };
+    let mut stopped = 0;
+    std::thread::scope(|s| {
+        let mut running: Option<(Vec<u32>, std::thread::ScopedJoinHandle<'_, _>)> = None;
+        loop {
+            let mut idle = true;
+            if running.as_ref().is_none_or(|(_, h)| h.is_finished()) {
+                if let Some((ids, h)) = running.take() {
+                    let out: Result<(Vec<Value>, Option<crate::Stats>)> =
+                        h.join().expect("a batch thread does not panic");
+                    match out {
+                        Ok((values, s)) => {
+                            if let Some(s) = s {
+                                crate::engine::set_last_stats(s);
+                                add_stats(stats);
+                            }
+                            mine.extend(ids.into_iter().zip(values));
+                        }
+                        Err(e) => abort_with(world, e),
+                    }
+                    idle = false;
+                }
+                if cursor < sources.len() {
+                    let ids = next(&mut cursor);
+                    let (ids2, none) = (ids.clone(), &none);
+                    running = Some((
+                        ids,
+                        s.spawn(move || {
+                            run_tasks(plan, &ids2, none, threads).map(|v| (v, crate::last_stats()))
+                        }),
+                    ));
+                    idle = false;
+                }
+            }
+            while let Some(status) = world.any_process().immediate_probe_with_tag(REQUEST) {
+                let from = world.process_at_rank(status.source_rank());
+                let _ = from.receive_vec_with_tag::<u8>(REQUEST);
+                let ids = next(&mut cursor);
+                if ids.is_empty() {
+                    stopped += 1;
+                }
+                from.send_with_tag(&ids[..], REPLY);
+                idle = false;
+            }
+            if cursor >= sources.len() && running.is_none() && stopped == size - 1 {
+                return;
+            }
+            if idle {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        }
+    });
+    mine
+}
+
 /// Runs `plan` on every rank; returns the outputs on every rank.
 pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
     let world = world()?;
@@ -158,10 +319,50 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
         )));
     }
 
-    let owner = place(plan, size);
     let level = levels(plan);
     let n = plan.len();
-    // Who needs each value, besides its owner; checked for codecs up front.
+    let workers = config.get_scheduler().workers();
+    let threads = Config::new()
+        .scheduler(Scheduler::threads(workers))
+        .progress(false);
+    let mut values: HashMap<u32, Value> = HashMap::new();
+    let start = std::time::Instant::now();
+    let mut stats = crate::Stats {
+        tasks: n,
+        workers,
+        graph_hash: hash,
+        ..Default::default()
+    };
+
+    // Sources whose values can travel are handed out as ranks ask (uneven tasks balance);
+    // others (a bag's scans, whose outputs stay where they are) go in contiguous blocks.
+    let sources: Vec<u32> = (0..n as u32).filter(|&t| level[t as usize] == 0).collect();
+    let dynamic = size > 1
+        && std::env::var_os("CHUNKWISE_MPI_STATIC").is_none()
+        && sources.len() > size
+        && sources
+            .iter()
+            .all(|&t| plan.nodes[t as usize].codec.is_some());
+    let owner = if dynamic {
+        let ran = run_dynamic(&world, plan, &sources, &threads, workers.max(1), &mut stats);
+        let mut own = vec![-1i32; n];
+        for (t, v) in ran {
+            own[t as usize] = me as i32;
+            values.insert(t, v);
+        }
+        let mut all = vec![-1i32; n];
+        world.all_reduce_into(
+            &own[..],
+            &mut all[..],
+            mpi::collective::SystemOperation::max(),
+        );
+        place(plan, size, Some(&all))
+    } else {
+        place(plan, size, None)
+    };
+
+    // Who needs each value, besides its owner; every rank finds the same, so a missing
+    // codec is an error everywhere, before the levels run.
     let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n];
     for t in 0..n as u32 {
         for &d in plan.deps.row(t) {
@@ -185,71 +386,21 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
         }
     }
 
-    let threads = Config::new()
-        .scheduler(Scheduler::threads(config.get_scheduler().workers()))
-        .progress(false);
-    let mut values: HashMap<u32, Value> = HashMap::new();
-    let start = std::time::Instant::now();
-    let mut stats = crate::Stats {
-        tasks: n,
-        workers: config.get_scheduler().workers(),
-        graph_hash: hash,
-        ..Default::default()
-    };
     let max_level = level.iter().copied().max().unwrap_or(0);
     for l in 0..=max_level {
         let mine: Vec<u32> = (0..n as u32)
             .filter(|&t| level[t as usize] == l && owner[t as usize] == me)
             .collect();
-        if !mine.is_empty() {
-            // The level's tasks, with their inputs as ready values.
-            let nodes: Vec<Arc<Node>> = mine
-                .iter()
-                .map(|&t| {
-                    let orig = Arc::clone(&plan.nodes[t as usize]);
-                    let deps = plan
-                        .deps
-                        .row(t)
-                        .iter()
-                        .map(|&d| {
-                            let v = values
-                                .get(&d)
-                                .cloned()
-                                .expect("inputs of a level are present");
-                            Arc::new(Node::new(
-                                plan.nodes[d as usize].key.clone(),
-                                Vec::new(),
-                                Box::new(move |_| Ok(v.clone())),
-                            ))
-                        })
-                        .collect();
-                    Arc::new(Node::new(
-                        orig.key.clone(),
-                        deps,
-                        Box::new(move |v| (orig.run)(v)),
-                    ))
-                })
-                .collect();
-            let sub = Plan::build(&nodes)?;
-            // The sub-run answers "is this key in the graph?" for the whole graph.
-            match crate::engine::execute_in(&sub, &threads, Arc::clone(&plan.keys)) {
+        // Dynamic sources ran already.
+        if !(mine.is_empty() || dynamic && l == 0) {
+            match run_tasks(plan, &mine, &values, &threads) {
                 Ok(out) => {
+                    add_stats(&mut stats);
                     for (&t, v) in mine.iter().zip(out) {
                         values.insert(t, v);
                     }
-                    if let Some(s) = crate::last_stats() {
-                        stats.tasks_run += s.tasks_run;
-                        stats.files_read += s.files_read;
-                        stats.bytes_read += s.bytes_read;
-                        stats.bytes_spilled += s.bytes_spilled;
-                        stats.spilled_results += s.spilled_results;
-                        stats.peak_held_bytes = stats.peak_held_bytes.max(s.peak_held_bytes);
-                    }
                 }
-                Err(e) => {
-                    eprintln!("chunkwise: rank {me} of {size}: {e}");
-                    world.abort(1);
-                }
+                Err(e) => abort_with(&world, e),
             }
         }
         // Send this level's values to the ranks that read them.
@@ -283,16 +434,12 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
                         Ok(v) => {
                             values.insert(t, v);
                         }
-                        Err(e) => {
-                            eprintln!("chunkwise: rank {me} of {size}: {e}");
-                            world.abort(1);
-                        }
+                        Err(e) => abort_with(&world, e),
                     }
                 }
             }
         });
     }
-
     stats.secs = start.elapsed().as_secs_f64();
     crate::engine::set_last_stats(stats);
 
