@@ -146,14 +146,6 @@ pub struct Client {
     cache: Mutex<HashMap<u64, Arc<dyn Any + Send + Sync>>>,
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".into())
-}
-
 /// Runs `f`, turning an error or a panic into an error naming `key`.
 fn guarded<T>(key: &Key, f: impl FnOnce() -> std::result::Result<T, BoxError>) -> Outcome<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -167,7 +159,7 @@ fn guarded<T>(key: &Key, f: impl FnOnce() -> std::result::Result<T, BoxError>) -
         })),
         Err(p) => Err(Arc::new(Error::Panic {
             key: key.to_string(),
-            message: panic_message(p.as_ref()),
+            message: crate::error::panic_message(p.as_ref()),
         })),
     }
 }

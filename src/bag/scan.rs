@@ -1,7 +1,6 @@
 //! The root of a bag and its scan tasks: one task per partition streams the partition
 //! once through every live consumer, and the consumers' partials combine in trees.
 
-use std::any::Any;
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,14 +95,6 @@ impl ScanOutput {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".into())
-}
-
 impl Root {
     pub(crate) fn new(source: Box<dyn Source>) -> Self {
         let token = source.token();
@@ -195,7 +186,7 @@ impl Root {
             Err(payload) => {
                 return Err(Error::invalid(format!(
                     "a closure panicked while scanning partition {p}: {}",
-                    panic_message(payload.as_ref())
+                    crate::error::panic_message(payload.as_ref())
                 )));
             }
         }

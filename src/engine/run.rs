@@ -242,11 +242,7 @@ impl<'p> Run<'p> {
                 return None;
             }
             Err(payload) => {
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a non-string panic payload".into());
+                let message = crate::error::panic_message(payload.as_ref());
                 self.fail(Error::Panic {
                     key: node.key.to_string(),
                     message,
