@@ -205,8 +205,17 @@ fn add_stats(stats: &mut crate::Stats) {
 }
 
 fn abort_with(world: &SimpleCommunicator, e: Error) -> ! {
+    use std::io::Write;
     let (me, size) = (world.rank(), world.size());
-    eprintln!("chunkwise: rank {me} of {size}: {e}");
+    // One write: stderr is unbuffered, so `eprintln!` writes piece by piece and Open
+    // MPI's abort banner can land between the pieces. The pause lets the launcher
+    // forward the line before the abort tears the job down.
+    let line = format!("chunkwise: rank {me} of {size}: {e}\n");
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line.as_bytes());
+    let _ = err.flush();
+    drop(err);
+    std::thread::sleep(std::time::Duration::from_millis(200));
     world.abort(1)
 }
 
