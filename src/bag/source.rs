@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::scan::{Needs, Root, Source};
 use super::{Bag, RootItem, Sink};
 use crate::graph::{Node, Tokenizer, Value};
-use crate::io::{Compression, Encoding, Split, expand, for_each_line, splits};
+use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
 use crate::{Error, Result};
 
 /// Items held in memory, cut into near-equal partitions.
@@ -88,53 +88,75 @@ impl Source for TextFiles {
     ) -> Result<()> {
         let split = &self.splits[p];
         let mut text = String::new();
-        for_each_line(split, |line| {
-            let item = match self.encoding {
-                None => RootItem::Bytes(line.bytes),
-                Some(Encoding::Utf8) => match std::str::from_utf8(line.bytes) {
-                    Ok(s) => RootItem::Text(s),
-                    Err(e) => {
-                        return Err(Error::Input {
-                            path: split.path.clone(),
-                            line: Some(line.number),
-                            offset: Some(line.offset + e.valid_up_to() as u64),
-                            message:
-                                "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"
-                                    .into(),
-                        });
+        for_each_block(split, 0, |block| {
+            // Text is checked in bulk, from a line to the next byte that needs decoding
+            // (or the block's end), not line by line: `clean` is where that stretch ends.
+            let mut clean = 0;
+            block.lines(|start, line| {
+                let Some(encoding) = self.encoding else {
+                    return sink(RootItem::Bytes(line.bytes));
+                };
+                let end = start + line.bytes.len();
+                if end > clean {
+                    let rest = &block.bytes[start..];
+                    clean = start
+                        + match encoding {
+                            Encoding::Latin1 => ascii_prefix(rest),
+                            Encoding::Utf8 | Encoding::Lossy => utf8_prefix(rest),
+                        };
+                }
+                let item = if end <= clean {
+                    // SAFETY: checked above: ASCII, or valid UTF-8 ending before a line
+                    // break or at the block's end, so on a character boundary.
+                    RootItem::Text(unsafe { std::str::from_utf8_unchecked(line.bytes) })
+                } else {
+                    match encoding {
+                        Encoding::Utf8 => {
+                            return Err(Error::Input {
+                                path: split.path.clone(),
+                                line: Some(line.number),
+                                offset: Some(line.offset + (clean - start) as u64),
+                                message:
+                                    "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"
+                                        .into(),
+                            });
+                        }
+                        Encoding::Latin1 => {
+                            text.clear();
+                            text.extend(line.bytes.iter().map(|&b| char::from(b)));
+                            RootItem::Text(&text)
+                        }
+                        Encoding::Lossy => {
+                            text.clear();
+                            text.push_str(&String::from_utf8_lossy(line.bytes));
+                            RootItem::Text(&text)
+                        }
                     }
-                },
-                // Most lines are ASCII, which is already UTF-8: no copy for them.
-                Some(Encoding::Latin1) => match ascii(line.bytes) {
-                    Some(s) => RootItem::Text(s),
-                    None => {
-                        text.clear();
-                        text.extend(line.bytes.iter().map(|&b| char::from(b)));
-                        RootItem::Text(&text)
-                    }
-                },
-                Some(Encoding::Lossy) => match std::str::from_utf8(line.bytes) {
-                    Ok(s) => RootItem::Text(s),
-                    Err(_) => {
-                        text.clear();
-                        text.push_str(&String::from_utf8_lossy(line.bytes));
-                        RootItem::Text(&text)
-                    }
-                },
-            };
-            sink(item)
+                };
+                sink(item)
+            })
         })
     }
 }
 
-/// The bytes as text when they are all ASCII.
-fn ascii(bytes: &[u8]) -> Option<&str> {
-    if bytes.is_ascii() {
-        // SAFETY: ASCII bytes are valid UTF-8 (checking again would cost a second pass).
-        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        None
+/// Length of the ASCII prefix; 32 bytes at a time (a loop the compiler vectorises).
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for chunk in bytes.chunks_exact(32) {
+        if chunk.iter().fold(0, |a, &b| a | b) >= 0x80 {
+            break;
+        }
+        n += 32;
     }
+    n + bytes[n..]
+        .iter()
+        .position(|&b| b >= 0x80)
+        .unwrap_or(bytes.len() - n)
+}
+
+/// Length of the valid UTF-8 prefix.
+fn utf8_prefix(bytes: &[u8]) -> usize {
+    std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len)
 }
 
 /// Options of [`Bag::read_text`], as a builder.

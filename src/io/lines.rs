@@ -140,31 +140,31 @@ pub(crate) fn for_each_block(
     }
 }
 
-/// Calls `f` on every line of `split`; `f` returns `Ok(false)` to stop early.
-pub(crate) fn for_each_line(
-    split: &Split,
-    mut f: impl FnMut(Line<'_>) -> Result<bool>,
-) -> Result<()> {
-    for_each_block(split, 0, |block| {
-        let mut number = block.first_line;
+impl Block<'_> {
+    /// Calls `f` on every line of the block with the line's start within the block;
+    /// `f` returns `Ok(false)` to stop early, and so does this.
+    pub(crate) fn lines(&self, mut f: impl FnMut(usize, Line<'_>) -> Result<bool>) -> Result<bool> {
+        let bytes = self.bytes;
         let mut start = 0;
-        let bytes = block.bytes;
-        while start < bytes.len() {
-            let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        // The split's last line may have no line break.
+        let unterminated =
+            (bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len());
+        for (number, end) in (self.first_line..).zip(memchr_iter(b'\n', bytes).chain(unterminated))
+        {
             let mut line = &bytes[start..end];
             if let [rest @ .., b'\r'] = line {
                 line = rest;
             }
-            if !f(Line {
+            let item = Line {
                 bytes: line,
                 number,
-                offset: block.offset + start as u64,
-            })? {
+                offset: self.offset + start as u64,
+            };
+            if !f(start, item)? {
                 return Ok(false);
             }
-            number += 1;
             start = end + 1;
         }
         Ok(true)
-    })
+    }
 }

@@ -7,9 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-#[cfg(feature = "dataframe")]
 pub(crate) use lines::for_each_block;
-pub(crate) use lines::for_each_line;
 
 use crate::{Error, Result};
 

@@ -180,6 +180,81 @@ fn strict_utf8_names_file_and_line() {
     );
 }
 
+/// Text is checked in bulk, a stretch at a time: lines with non-ASCII, invalid and
+/// CRLF-ended bytes among ASCII ones, over more than one read block, must decode as
+/// they do line by line, and the first invalid byte must be the one named.
+#[test]
+fn encodings_match_line_by_line_decoding() {
+    let mut data = Vec::new();
+    for i in 0..70_000u32 {
+        data.extend_from_slice(format!("{i} plain ascii line").as_bytes());
+        match i % 97 {
+            3 => data.extend_from_slice("caf\u{e9} \u{65e5}\u{672c}".as_bytes()),
+            5 => data.extend_from_slice(b"latin1 \xe9t\xe9"),
+            7 => data.extend_from_slice(b"cut \xc3"),
+            11 => data.push(b'\r'),
+            _ => {}
+        }
+        data.push(b'\n');
+    }
+    data.extend_from_slice(b"last \xff without a line break");
+    let lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["mixed.txt", "mixed.txt.gz"] {
+        let path = dir.path().join(name);
+        write_compressed(&path, &data);
+        let open = |e: Encoding, block: u64| {
+            Bag::read_text(path.to_str().unwrap())
+                .encoding(e)
+                .block_size(block)
+                .open()
+                .unwrap()
+        };
+        for block in [300_000, 64 << 20] {
+            let latin1: Vec<String> = lines
+                .iter()
+                .map(|l| l.iter().map(|&b| char::from(b)).collect())
+                .collect();
+            assert_eq!(open(Encoding::Latin1, block).compute().unwrap(), latin1);
+            let lossy: Vec<String> = lines
+                .iter()
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect();
+            assert_eq!(open(Encoding::Lossy, block).compute().unwrap(), lossy);
+            let err = open(Encoding::Utf8, block).count().compute().unwrap_err();
+            // Line 6 (i = 5) holds the first invalid byte, `\xe9` after "5 plain ascii
+            // linelatin1 ".
+            let offset = lines[..5].iter().map(|l| l.len() + 1).sum::<usize>()
+                + "5 plain ascii linelatin1 ".len();
+            let msg = err.to_string();
+            assert!(
+                msg.contains(name)
+                    && msg.contains("line 6")
+                    && msg.contains(&format!("byte {offset}")),
+                "{msg}"
+            );
+        }
+    }
+    // Valid UTF-8 only: read strictly, the same lines.
+    let valid: Vec<u8> = String::from_utf8_lossy(&data).into_owned().into_bytes();
+    let path = dir.path().join("valid.txt.gz");
+    write_compressed(&path, &valid);
+    let want: Vec<String> = String::from_utf8(valid)
+        .unwrap()
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+        .collect();
+    let got = Bag::read_text(path.to_str().unwrap())
+        .open()
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(got, want);
+}
+
 fn write_compressed(path: &Path, data: &[u8]) {
     let f = std::fs::File::create(path).unwrap();
     match Compression::from_path(path) {
