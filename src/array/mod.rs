@@ -151,7 +151,18 @@ impl DArray {
     }
 
     /// Computes the chunks now and keeps them in memory: later operations start from
-    /// them instead of recomputing (as `x.persist()`). Keys stay the same.
+    /// them instead of recomputing (as `x.persist()`). Keys stay the same. Under a
+    /// memory budget ([`Config::memory_limit`]) the chunks past it are written to the
+    /// spill directory (zstd) and read back when used; the files go with the last
+    /// clone of the returned array.
+    ///
+    /// ```
+    /// use chunkwise::{Config, array::random_normal};
+    /// let x = random_normal(0.0, 1.0, &[400, 400], [100, 100], 7).unwrap();
+    /// // 16 chunks of 80 KB under a 640 KB budget: 8 stay in memory, 8 go to disk.
+    /// let p = x.persist_with(&Config::new().memory_limit(640_000)).unwrap();
+    /// assert_eq!(p.compute().unwrap(), x.compute().unwrap());
+    /// ```
     pub fn persist(&self) -> Result<DArray> {
         self.persist_with(&Config::current()?)
     }
@@ -162,17 +173,30 @@ impl DArray {
         let nodes = self.chunk_nodes();
         let plan = crate::graph::Plan::build(&nodes)?;
         let values = crate::engine::execute(&plan, config)?;
-        let held: Vec<Arc<Node>> = nodes
-            .iter()
-            .zip(values)
-            .map(|(n, v)| {
-                let mut node =
-                    Node::new(n.key.clone(), Vec::new(), Box::new(move |_| Ok(v.clone())));
-                node.bytes = n.bytes;
-                node.codec = n.codec;
-                Arc::new(node)
-            })
-            .collect();
+        let spill = Arc::new(crate::engine::Spill::new(
+            config.get_spill_dir().map(|p| p.as_path()),
+        ));
+        let mut held_bytes = 0u64;
+        let mut held = Vec::with_capacity(nodes.len());
+        for (i, (n, v)) in nodes.iter().zip(values).enumerate() {
+            let bytes = n.codec.as_ref().map_or(n.bytes, |c| (c.held_bytes)(&v));
+            held_bytes += bytes;
+            let fetch: crate::graph::TaskFn = match (&n.codec, config.get_memory_limit()) {
+                (Some(codec), Some(limit)) if held_bytes > limit => {
+                    let path = spill.write(i as u32, &v, codec)?;
+                    let (codec, spill) = (*codec, Arc::clone(&spill));
+                    Box::new(move |_| {
+                        let _dir = &spill; // the files live as long as the nodes
+                        crate::engine::Spill::read(&path, &codec)
+                    })
+                }
+                _ => Box::new(move |_| Ok(v.clone())),
+            };
+            let mut node = Node::new(n.key.clone(), Vec::new(), fetch);
+            node.bytes = n.bytes;
+            node.codec = n.codec;
+            held.push(Arc::new(node));
+        }
         Ok(DArray::from_expr(
             Arc::clone(&self.grid),
             Expr::new(self.expr.token(), "persisted", Kind::Chunks(Arc::new(held))),

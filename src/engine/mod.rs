@@ -4,6 +4,7 @@ pub(crate) mod context;
 mod pool;
 mod run;
 mod spill;
+pub(crate) use spill::Spill;
 mod stats;
 
 use std::cell::RefCell;
@@ -16,7 +17,6 @@ pub use stats::Stats;
 use crate::graph::{Plan, Value};
 use crate::{Config, Result, Scheduler};
 use run::Run;
-use spill::Spill;
 
 thread_local! {
     static LAST: RefCell<Option<Stats>> = const { RefCell::new(None) };

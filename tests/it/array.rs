@@ -370,6 +370,42 @@ fn persist_keeps_chunks() {
     );
 }
 
+/// Under a budget, persisted chunks past it go to the spill directory, read back the
+/// same, and the files go with the array.
+#[test]
+fn persist_spills_past_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = random_normal(0.0, 1.0, &[50, 40], [20, 15], 9).unwrap();
+    let want = x.compute().unwrap();
+    // 9 chunks of at most 20 x 15 f64 (2400 bytes): a 5000-byte budget keeps two.
+    let config = Config::new()
+        .scheduler(Scheduler::Threads(2))
+        .memory_limit(5000)
+        .spill_dir(dir.path());
+    let p = x.persist_with(&config).unwrap();
+    let files = || -> usize {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
+            .sum()
+    };
+    assert_eq!(files(), 7);
+    assert_eq!(p.compute().unwrap(), want);
+    close(
+        &p.mean(1).compute().unwrap(),
+        &want.mean_axis(Axis(1)).unwrap(),
+        "mean of persisted",
+    );
+    drop(p);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // No budget: nothing written.
+    let q = x
+        .persist_with(&Config::new().spill_dir(dir.path()))
+        .unwrap();
+    assert_eq!(q.compute().unwrap(), want);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     let e = |r: chunkwise::Result<DArray>| r.unwrap_err().to_string();
