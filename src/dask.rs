@@ -30,9 +30,10 @@
 //! | `da.nanmean(x, axis=0)` | `x.nanmean(0)` |
 //! | `x.sum(axis=0, keepdims=True, split_every=4)` | `x.reduce(&Reduction::sum().axes(0).keepdims(true).split_every(4))` |
 //! | `x + y`, `np.exp(x)`, `x > 0` | `&x + &y`, `x.exp()`, `x.gt(0.0)` (1.0/0.0) |
+//! | `x - x.mean(axis=0, keepdims=True)`, `da.broadcast_to(x, shape, chunks)` | `&x - &x.reduce(&Reduction::mean().axes(0).keepdims(true))`, `x.broadcast_to(&shape, chunks)` (numpy's rules) |
 //! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
 //! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
-//! | `x.persist()` | `x.persist()?` |
+//! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
 //! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |
 //! | `b.map`, `b.filter`, `b.flatten`/`map` to lists | `b.map`, `b.filter`, `b.flat_map` |

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use ndarray::ArrayD;
 
 use super::DArray;
+use super::chunks::Grid;
 use super::expr::{BinOp, Expr, Kind, Unary, chunk_codec};
+use super::impl_broadcast::broadcast_shape;
 use crate::Error;
 use crate::graph::{Key, Node, Tokenizer, Value};
 
@@ -17,7 +19,7 @@ use crate::graph::{Key, Node, Tokenizer, Value};
 pub enum Operand {
     /// A number, broadcast to every element.
     Scalar(f64),
-    /// An array of the same shape.
+    /// An array; shapes broadcast as in numpy.
     Array(DArray),
 }
 
@@ -139,25 +141,31 @@ impl DArray {
                         ..self.clone()
                     };
                 }
-                if self.shape() != b.shape() {
-                    return self.failed(Error::invalid(format!(
-                        "shapes {:?} and {:?} do not match for an elementwise {op:?}; \
-                         only equal shapes and scalars combine",
-                        self.shape(),
-                        b.shape()
-                    )));
-                }
-                let (a, b) = if self.chunks() == b.chunks() {
+                let (a, b) = if self.shape() == b.shape() && self.chunks() == b.chunks() {
                     (self.clone(), b)
                 } else {
-                    // Realign: cut both at every boundary either has.
-                    let common: Vec<Vec<usize>> = self
-                        .chunks()
-                        .iter()
-                        .zip(b.chunks())
-                        .map(|(x, y)| common_chunks(x, y))
+                    let shape = match broadcast_shape(self.shape(), b.shape()) {
+                        Ok(s) => s,
+                        Err(e) => return self.failed(e),
+                    };
+                    // Along each axis, the chunks of the operands that span it (both:
+                    // cut at every boundary either has).
+                    let spans = |x: &DArray, j: usize| {
+                        let i = (j + x.ndim()).checked_sub(shape.len())?;
+                        (x.shape()[i] == shape[j]).then(|| x.chunks()[i].clone())
+                    };
+                    let chunks = (0..shape.len())
+                        .map(|j| match (spans(self, j), spans(&b, j)) {
+                            (Some(x), Some(y)) => common_chunks(&x, &y),
+                            (Some(x), None) | (None, Some(x)) => x,
+                            (None, None) => unreachable!("one operand spans every axis"),
+                        })
                         .collect();
-                    (self.rechunk_exact(common.clone()), b.rechunk_exact(common))
+                    let grid = Arc::new(Grid { shape, chunks });
+                    (
+                        self.broadcast_grid(Arc::clone(&grid)),
+                        b.broadcast_grid(grid),
+                    )
                 };
                 let t = Tokenizer::new("elemwise")
                     .param(&op)

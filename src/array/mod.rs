@@ -7,11 +7,12 @@
 //! through a reduction in tiles, so a generated 10000 x 10000 chunk never exists whole.
 //!
 //! Methods that transform an array are infallible and lazy: a bad axis or shapes that
-//! do not match give an array that carries the error, and `compute` returns it before
+//! do not broadcast (numpy's rules) give an array that carries the error, and `compute` returns it before
 //! any task runs. Constructors check their arguments at once.
 
 mod chunks;
 mod expr;
+mod impl_broadcast;
 mod impl_constructors;
 mod impl_ops;
 mod impl_reduce;

@@ -198,6 +198,74 @@ fn nan_propagates_and_nan_variants_skip() {
     assert_eq!(x.argmin(None::<usize>).compute_scalar().unwrap(), 0.0);
 }
 
+/// Broadcasting as numpy (and ndarray's co-broadcasting arithmetic): new leading axes,
+/// axes of length 1 on either side, ragged chunks that differ, and `x - x.mean(keepdims)`.
+#[test]
+fn broadcasting_matches_ndarray() {
+    type Case = (
+        &'static [usize],
+        &'static [usize],
+        &'static [usize],
+        &'static [usize],
+    );
+    let cases: Vec<Case> = vec![
+        (&[5, 7], &[2, 3], &[7], &[4]),
+        (&[5, 1], &[2, 1], &[1, 7], &[1, 3]),
+        (&[7], &[7], &[5, 7], &[5, 2]),
+        (&[2, 1, 4], &[1, 1, 3], &[3, 1], &[2, 1]),
+        (&[4, 6], &[4, 6], &[1], &[1]),
+        (&[3, 4], &[2, 2], &[3, 4], &[3, 1]),
+    ];
+    for (sa, ca, sb, cb) in cases {
+        let (a, b) = (data(sa), data(sb).mapv(|v| v * 0.5 + 1.0));
+        let x = from_array(a.clone(), ca.to_vec()).unwrap();
+        let y = from_array(b.clone(), cb.to_vec()).unwrap();
+        let what = format!("{sa:?} op {sb:?}");
+        close(&(&x + &y).compute().unwrap(), &(&a + &b), &what);
+        close(&(&y - &x).compute().unwrap(), &(&b - &a), &what);
+        close(
+            &(&x * &y).sum(0).compute().unwrap(),
+            &(&a * &b).sum_axis(Axis(0)),
+            &what,
+        );
+    }
+    let a = data(&[9, 6]);
+    let x = from_array(a.clone(), [4, 4]).unwrap();
+    let centred = &x - &x.reduce(&Reduction::mean().axes(0).keepdims(true));
+    let mean = a.mean_axis(Axis(0)).unwrap();
+    close(
+        &centred.compute().unwrap(),
+        &(&a - &mean),
+        "x - mean(axis 0, keepdims)",
+    );
+    let tiled = x.slice(&[0..1, 0..6]).broadcast_to(&[3, 4, 6], [2, 3, 5]);
+    assert_eq!(tiled.chunks(), &[vec![2, 1], vec![3, 1], vec![5, 1]]);
+    close(
+        &tiled.compute().unwrap(),
+        &a.slice(ndarray::s![0..1, ..])
+            .broadcast((3, 4, 6))
+            .unwrap()
+            .into_dyn()
+            .to_owned(),
+        "broadcast_to",
+    );
+    // Shapes that do not broadcast: an error naming both, before anything runs.
+    let e = (&x + &zeros(&[9, 5], [3, 3]).unwrap())
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("[9, 6]") && e.contains("[9, 5]") && e.contains("broadcast"),
+        "{e}"
+    );
+    let e = x
+        .broadcast_to(&[2, 9, 7], [2, 2, 2])
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot be broadcast"), "{e}");
+}
+
 #[test]
 fn elementwise_matches_ndarray_with_realigned_chunks() {
     let a = data(&[10, 13]);
