@@ -65,8 +65,11 @@ fn main() -> chunkwise::Result<()> {
     println!("mean DepDelay of UA flights from SFO, by Dest:");
     let dest = by_dest.column("Dest").and_then(|c| c.str().cloned());
     let mean = by_dest.column("DepDelay").and_then(|c| c.f64().cloned());
+    // The exact bytes of the results: the max, the row count, every group and mean.
+    let mut bytes = format!("{:016x} {rows}", max_delay.to_bits()).into_bytes();
     if let (Ok(dest), Ok(mean)) = (dest, mean) {
         for (d, m) in dest.iter().zip(mean.iter()) {
+            bytes.extend(format!(" {d:?}={:?}", m.map(f64::to_bits)).bytes());
             println!(
                 "{:<5} {}",
                 d.unwrap_or("null"),
@@ -75,13 +78,14 @@ fn main() -> chunkwise::Result<()> {
         }
     }
     println!(
-        "files={} rows={rows} max_dep_delay={max_delay} groups={} files_read={} workers={} secs={:.3} peak_rss_mb={:.1}",
+        "files={} rows={rows} max_dep_delay={max_delay} groups={} files_read={} workers={} secs={:.3} peak_rss_mb={:.1} checksum={:016x}",
         air.npartitions(),
         by_dest.height(),
         stats.files_read,
         stats.workers,
         t0.elapsed().as_secs_f64(),
-        chunkwise::peak_rss_mb()
+        chunkwise::peak_rss_mb(),
+        xxhash_rust::xxh3::xxh3_64(&bytes)
     );
     Ok(())
 }

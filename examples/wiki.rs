@@ -138,12 +138,13 @@ fn main() -> chunkwise::Result<()> {
         println!("{l}");
     }
     println!(
-        "files={} lines={total} matches={matches} files_read={} workers={} secs={:.3} peak_rss_mb={:.1}",
+        "files={} lines={total} matches={matches} files_read={} workers={} secs={:.3} peak_rss_mb={:.1} checksum={:016x}",
         wiki.npartitions(),
         stats.files_read,
         stats.workers,
         t0.elapsed().as_secs_f64(),
-        chunkwise::peak_rss_mb()
+        chunkwise::peak_rss_mb(),
+        xxhash_rust::xxh3::xxh3_64(format!("{total} {matches}").as_bytes())
     );
     Ok(())
 }
