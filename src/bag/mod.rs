@@ -6,7 +6,8 @@
 //! streams the partition once through every live consumer of that root. So
 //! `compute((&total, &matches))` decompresses each file once, and memory is a read
 //! buffer per worker, not a partition. Items reach the closures by reference: text
-//! lines are slices of the read buffer, never copied one by one.
+//! lines are slices of the read buffer, never copied one by one, handed from the
+//! source to the consumers in batches.
 
 mod impl_reduce;
 pub(crate) mod scan;
@@ -30,8 +31,27 @@ pub(crate) enum RootItem<'a> {
 
 /// Where items of one step go; `Ok(false)` stops the partition early (for `take`).
 pub(crate) type Sink<T> = Box<dyn FnMut(&T) -> Result<bool>>;
-/// The same at the root.
-pub(crate) type RootSink = Box<dyn FnMut(RootItem<'_>) -> Result<bool>>;
+/// The same at the root, a batch at a time: the boxed calls between a source and its
+/// consumers are paid per batch, not per line.
+pub(crate) type RootSink = Box<dyn FnMut(&[RootItem<'_>]) -> Result<bool>>;
+
+/// Items a source hands out in one batch, at most.
+pub(crate) const BATCH: usize = 256;
+
+/// A root sink that passes each item of a batch, as `T` (`get`), to `down`.
+pub(crate) fn each<T: ?Sized + 'static>(
+    mut down: Sink<T>,
+    get: for<'a> fn(&RootItem<'a>) -> &'a T,
+) -> RootSink {
+    Box::new(move |items: &[RootItem<'_>]| {
+        for item in items {
+            if !down(get(item))? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
+}
 /// A chain of steps: turns a sink of this bag's items into a sink of root items.
 pub(crate) type Wrap<T> = Arc<dyn Fn(Sink<T>) -> RootSink + Send + Sync>;
 
@@ -85,11 +105,9 @@ impl<T: Send + Sync + 'static> Bag<T> {
     pub(crate) fn from_source(source: Box<dyn scan::Source>) -> Bag<T> {
         Bag {
             root: Arc::new(Root::new(source)),
-            wrap: Arc::new(|mut down: Sink<T>| {
-                Box::new(move |r: RootItem<'_>| match r {
-                    RootItem::Item(a) => {
-                        down(a.downcast_ref::<T>().expect("the source hands out T"))
-                    }
+            wrap: Arc::new(|down: Sink<T>| {
+                each(down, |r| match r {
+                    RootItem::Item(a) => a.downcast_ref::<T>().expect("the source hands out T"),
                     _ => unreachable!("a typed source hands out items"),
                 })
             }),

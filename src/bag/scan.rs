@@ -37,7 +37,7 @@ pub(crate) trait Source: Send + Sync {
         p: usize,
         inputs: &[Value],
         needs: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()>;
 }
 
@@ -170,9 +170,9 @@ impl Root {
             let mut open = vec![true; sinks.len()];
             let mut left = sinks.len();
             self.source
-                .scan(p, inputs, &needs, &mut |item: RootItem<'_>| {
+                .scan(p, inputs, &needs, &mut |items: &[RootItem<'_>]| {
                     for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
-                        if *open && !sink(clone_item(&item))? {
+                        if *open && !sink(items)? {
                             *open = false;
                             left -= 1;
                         }
@@ -195,14 +195,6 @@ impl Root {
             out.push((id, fin()?));
         }
         Ok(ScanOutput(out))
-    }
-}
-
-fn clone_item<'a>(item: &RootItem<'a>) -> RootItem<'a> {
-    match item {
-        RootItem::Text(s) => RootItem::Text(s),
-        RootItem::Bytes(b) => RootItem::Bytes(b),
-        RootItem::Item(a) => RootItem::Item(*a),
     }
 }
 

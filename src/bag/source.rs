@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::scan::{Needs, Root, Source};
-use super::{Bag, RootItem, Sink};
+use super::{BATCH, Bag, RootItem, Sink, each};
 use crate::graph::{Node, Tokenizer, Value};
 use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
 use crate::{Error, Result};
@@ -50,15 +50,10 @@ impl<T: Send + Sync + 'static> Source for Sequence<T> {
         p: usize,
         _: &[Value],
         _: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let (a, b) = self.bounds[p];
-        for item in &self.items[a..b] {
-            if !sink(RootItem::Item(item as &(dyn Any + Send + Sync)))? {
-                break;
-            }
-        }
-        Ok(())
+        items_in_batches(&self.items[a..b], sink)
     }
 }
 
@@ -84,7 +79,7 @@ impl Source for TextFiles {
         p: usize,
         _: &[Value],
         _: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let split = &self.splits[p];
         let mut text = String::new();
@@ -92,51 +87,89 @@ impl Source for TextFiles {
             // Text is checked in bulk, from a line to the next byte that needs decoding
             // (or the block's end), not line by line: `clean` is where that stretch ends.
             let mut clean = 0;
-            block.lines(|start, line| {
-                let Some(encoding) = self.encoding else {
-                    return sink(RootItem::Bytes(line.bytes));
-                };
-                let end = start + line.bytes.len();
-                if end > clean {
-                    let rest = &block.bytes[start..];
-                    clean = start
-                        + match encoding {
-                            Encoding::Latin1 => ascii_prefix(rest),
-                            Encoding::Utf8 | Encoding::Lossy => utf8_prefix(rest),
-                        };
-                }
-                let item = if end <= clean {
-                    // SAFETY: checked above: ASCII, or valid UTF-8 ending before a line
-                    // break or at the block's end, so on a character boundary.
-                    RootItem::Text(unsafe { std::str::from_utf8_unchecked(line.bytes) })
-                } else {
-                    match encoding {
-                        Encoding::Utf8 => {
-                            return Err(Error::Input {
-                                path: split.path.clone(),
-                                line: Some(line.number),
-                                offset: Some(line.offset + (clean - start) as u64),
-                                message:
-                                    "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"
-                                        .into(),
-                            });
+            let mut batch: Vec<RootItem<'_>> = Vec::with_capacity(BATCH);
+            let go = block.lines(|start, line| {
+                let clean_item = match self.encoding {
+                    None => Some(RootItem::Bytes(line.bytes)),
+                    Some(encoding) => {
+                        let end = start + line.bytes.len();
+                        if end > clean {
+                            let rest = &block.bytes[start..];
+                            clean = start
+                                + match encoding {
+                                    Encoding::Latin1 => ascii_prefix(rest),
+                                    Encoding::Utf8 | Encoding::Lossy => utf8_prefix(rest),
+                                };
                         }
-                        Encoding::Latin1 => {
-                            text.clear();
-                            text.extend(line.bytes.iter().map(|&b| char::from(b)));
-                            RootItem::Text(&text)
-                        }
-                        Encoding::Lossy => {
-                            text.clear();
-                            text.push_str(&String::from_utf8_lossy(line.bytes));
-                            RootItem::Text(&text)
-                        }
+                        // SAFETY: checked above: ASCII, or valid UTF-8 ending before a
+                        // line break or at the block's end, so on a character boundary.
+                        (end <= clean).then(|| {
+                            RootItem::Text(unsafe { std::str::from_utf8_unchecked(line.bytes) })
+                        })
                     }
                 };
-                sink(item)
-            })
+                if let Some(item) = clean_item {
+                    batch.push(item);
+                    if batch.len() < BATCH {
+                        return Ok(true);
+                    }
+                    let go = sink(&batch)?;
+                    batch.clear();
+                    return Ok(go);
+                }
+                // A line to decode: what came before goes first, then the line alone.
+                if !batch.is_empty() {
+                    let go = sink(&batch)?;
+                    batch.clear();
+                    if !go {
+                        return Ok(false);
+                    }
+                }
+                text.clear();
+                match self.encoding {
+                    Some(Encoding::Latin1) => {
+                        text.extend(line.bytes.iter().map(|&b| char::from(b)));
+                    }
+                    Some(Encoding::Lossy) => text.push_str(&String::from_utf8_lossy(line.bytes)),
+                    _ => {
+                        return Err(Error::Input {
+                            path: split.path.clone(),
+                            line: Some(line.number),
+                            offset: Some(line.offset + (clean - start) as u64),
+                            message:
+                                "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"
+                                    .into(),
+                        });
+                    }
+                }
+                sink(&[RootItem::Text(&text)])
+            })?;
+            if go && !batch.is_empty() {
+                return sink(&batch);
+            }
+            Ok(go)
         })
     }
+}
+
+/// Hands out items in batches of [`BATCH`].
+fn items_in_batches<T: Send + Sync + 'static>(
+    items: &[T],
+    sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
+) -> Result<()> {
+    let mut batch = Vec::with_capacity(BATCH.min(items.len()));
+    for chunk in items.chunks(BATCH) {
+        batch.clear();
+        batch.extend(
+            chunk
+                .iter()
+                .map(|item| RootItem::Item(item as &(dyn Any + Send + Sync))),
+        );
+        if !sink(&batch)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Length of the ASCII prefix; 32 bytes at a time (a loop the compiler vectorises).
@@ -221,9 +254,9 @@ impl ReadText {
         let root = Arc::new(Root::new(Box::new(self.source(Some(self.encoding))?)));
         Ok(Bag {
             root,
-            wrap: Arc::new(|mut down: Sink<str>| {
-                Box::new(move |r: RootItem<'_>| match r {
-                    RootItem::Text(s) => down(s),
+            wrap: Arc::new(|down: Sink<str>| {
+                each(down, |r| match r {
+                    RootItem::Text(s) => s,
                     _ => unreachable!("text files hand out text"),
                 })
             }),
@@ -236,9 +269,9 @@ impl ReadText {
         let root = Arc::new(Root::new(Box::new(self.source(None)?)));
         Ok(Bag {
             root,
-            wrap: Arc::new(|mut down: Sink<[u8]>| {
-                Box::new(move |r: RootItem<'_>| match r {
-                    RootItem::Bytes(b) => down(b),
+            wrap: Arc::new(|down: Sink<[u8]>| {
+                each(down, |r| match r {
+                    RootItem::Bytes(b) => b,
                     _ => unreachable!("byte lines hand out bytes"),
                 })
             }),
@@ -272,16 +305,11 @@ impl<T: Send + Sync + 'static> Source for Partitions<T> {
         _: usize,
         inputs: &[Value],
         _: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let items = inputs[0]
             .downcast_ref::<Vec<T>>()
             .expect("map_partitions tasks return Vec<T>");
-        for item in items {
-            if !sink(RootItem::Item(item as &(dyn Any + Send + Sync)))? {
-                break;
-            }
-        }
-        Ok(())
+        items_in_batches(items, sink)
     }
 }

@@ -255,7 +255,7 @@ impl Source for CsvSource {
         p: usize,
         _: &[Value],
         needs: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let split = &self.splits[p];
         let columns: Option<Arc<[PlSmallStr]>> =
@@ -285,7 +285,7 @@ impl Source for CsvSource {
                 .into_reader_with_file_handle(Cursor::new(bytes))
                 .finish()
                 .map_err(|e| polars_error(&split.path, Some((first_line, block.offset)), e))?;
-            sink(RootItem::Item(&df))
+            sink(&[RootItem::Item(&df)])
         })
     }
 }

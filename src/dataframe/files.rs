@@ -70,11 +70,11 @@ impl Source for FileSource {
         p: usize,
         _: &[Value],
         needs: &Needs,
-        sink: &mut dyn FnMut(RootItem<'_>) -> Result<bool>,
+        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let columns = super::projection(&self.schema, needs);
         let df = read(&self.paths[p], self.format, columns)?;
-        sink(RootItem::Item(&df)).map(|_| ())
+        sink(&[RootItem::Item(&df)]).map(|_| ())
     }
 }
 

@@ -140,10 +140,10 @@ pub(crate) fn for_each_block(
     }
 }
 
-impl Block<'_> {
+impl<'a> Block<'a> {
     /// Calls `f` on every line of the block with the line's start within the block;
     /// `f` returns `Ok(false)` to stop early, and so does this.
-    pub(crate) fn lines(&self, mut f: impl FnMut(usize, Line<'_>) -> Result<bool>) -> Result<bool> {
+    pub(crate) fn lines(&self, mut f: impl FnMut(usize, Line<'a>) -> Result<bool>) -> Result<bool> {
         let bytes = self.bytes;
         let mut start = 0;
         // The split's last line may have no line break.

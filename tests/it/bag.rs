@@ -75,6 +75,17 @@ fn sequence_operations_match_iterators() {
         top.sort_by(|x, y| y.cmp(x));
         assert_eq!(b.topk(5).compute().unwrap(), top[..5].to_vec());
         assert_eq!(b.take(7).unwrap(), items[..7].to_vec());
+        // Past the first batch of a source (256 items).
+        assert_eq!(b.take(300).unwrap(), items[..300].to_vec());
+        assert_eq!(
+            b.filter(|x| x % 2 == 0).take(200).unwrap(),
+            items
+                .iter()
+                .copied()
+                .filter(|x| x % 2 == 0)
+                .take(200)
+                .collect::<Vec<_>>()
+        );
         let f = b
             .fold(0i64, |a, x| *a += x * x, |a, b| *a += b)
             .compute()
