@@ -233,6 +233,50 @@ fn transcode(bytes: Vec<u8>, encoding: Encoding) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The first non-empty line of `bytes` without `n` fields: its index in the block, its
+/// start and its field count. Separators inside double quotes do not count.
+///
+/// Fast path, for blocks without quotes: the separators of the whole block are counted
+/// at once, and when they are exactly `n - 1` a line, no line is checked. (A line short
+/// of fields could then only hide behind one with too many, which polars refuses.)
+fn wrong_field_count(bytes: &[u8], sep: u8, n: usize) -> Option<(u64, usize, usize)> {
+    use memchr::{memchr, memchr_iter};
+    let quoted = memchr(b'"', bytes).is_some();
+    if !quoted {
+        let lines = memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
+        if memchr_iter(sep, bytes).count() == lines * n.saturating_sub(1) {
+            return None;
+        }
+    }
+    let mut start = 0;
+    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_start = start;
+        start += line.len() + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let fields = if quoted {
+            let mut inside = false;
+            1 + line
+                .iter()
+                .filter(|&&b| {
+                    if b == b'"' {
+                        inside = !inside;
+                    }
+                    b == sep && !inside
+                })
+                .count()
+        } else {
+            1 + memchr_iter(sep, line).count()
+        };
+        if fields != n {
+            return Some((index as u64, line_start, fields));
+        }
+    }
+    None
+}
+
 struct CsvSource {
     options: ReadCsv,
     splits: Vec<Split>,
@@ -273,6 +317,21 @@ impl Source for CsvSource {
             }
             if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(true);
+            }
+            // polars reads a row short of fields as nulls: refuse it here instead.
+            if let Some((index, start, found)) =
+                wrong_field_count(bytes, self.options.separator, self.schema.len())
+            {
+                return Err(Error::Input {
+                    path: split.path.clone(),
+                    line: Some(first_line + index),
+                    offset: Some(block.offset + (block.bytes.len() - bytes.len() + start) as u64),
+                    message: format!(
+                        "a row with {found} field{} where the header has {}",
+                        if found == 1 { "" } else { "s" },
+                        self.schema.len()
+                    ),
+                });
             }
             let bytes = transcode(bytes.to_vec(), self.options.encoding);
             let df = CsvReadOptions::default()

@@ -6,6 +6,10 @@
 //! group-bys and writers are consumers of the root, so several results computed together
 //! read and decompress each file once. Each frame also knows which source columns it
 //! reads, so the CSV parser parses only those.
+//!
+//! Bad CSV rows are errors naming the file and line, not skipped: a value that does not
+//! parse as its column's type, a row with too many fields, and a row with too few (which
+//! polars alone would fill with nulls). There is no `on_bad_lines="skip"`.
 
 mod csv;
 mod files;

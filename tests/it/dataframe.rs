@@ -407,14 +407,38 @@ fn bad_input_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("h2.csv"), "{err}");
-    let r = dir.path().join("ragged.csv");
-    std::fs::write(&r, "a,b\n1,2\n3,4,5\n").unwrap();
-    let res = DFrame::read_csv(r.to_str().unwrap())
-        .open()
-        .and_then(|f| f.len().compute());
+    // The error of counting the rows of a CSV file with `text`.
+    let rows_of = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        DFrame::read_csv(path.to_str().unwrap())
+            .open()
+            .and_then(|f| f.len().compute())
+            .map_err(|e| e.to_string())
+    };
+    let res = rows_of("ragged.csv", "a,b\n1,2\n3,4,5\n");
     assert!(
         res.is_err(),
         "a row with too many fields is an error: {res:?}"
+    );
+    // Too few fields: an error naming file, line and count (polars alone reads nulls).
+    let err = rows_of("short.csv", "a,b,c\n1,2,3\n4,5\n6,7,8\n").unwrap_err();
+    assert!(
+        err.contains("short.csv") && err.contains("line 3") && err.contains("2 fields"),
+        "{err}"
+    );
+    // Separators inside quotes are not field breaks; a quoted row short of fields is
+    // still found.
+    assert_eq!(rows_of("quoted.csv", "a,b\n\"x,y\",2\n\"z\",3\n"), Ok(2));
+    let df = DFrame::read_csv(dir.path().join("quoted.csv").to_str().unwrap())
+        .open()
+        .and_then(|f| f.compute())
+        .unwrap();
+    assert_eq!(df.column("a").unwrap().str().unwrap().get(0), Some("x,y"));
+    let err = rows_of("quoted.csv", "a,b\n\"x,y\",2\n\"z,w\"\n").unwrap_err();
+    assert!(
+        err.contains("line 3") && err.contains("1 field where"),
+        "{err}"
     );
 }
 
