@@ -149,8 +149,7 @@ impl<'a> Block<'a> {
         // The split's last line may have no line break.
         let unterminated =
             (bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len());
-        for (number, end) in (self.first_line..).zip(memchr_iter(b'\n', bytes).chain(unterminated))
-        {
+        for (number, end) in (self.first_line..).zip(Newlines::new(bytes).chain(unterminated)) {
             let mut line = &bytes[start..end];
             if let [rest @ .., b'\r'] = line {
                 line = rest;
@@ -166,5 +165,98 @@ impl<'a> Block<'a> {
             start = end + 1;
         }
         Ok(true)
+    }
+}
+
+/// Positions of `\n`, found 64 bytes at a time as a bit mask: for lines of a few dozen
+/// bytes this beats a `memchr` call per line, whose set-up is paid for every line.
+struct Newlines<'a> {
+    bytes: &'a [u8],
+    /// Start of the window `mask` describes.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Newlines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Newlines {
+            bytes,
+            base: 0,
+            mask: newline_mask(&bytes[..bytes.len().min(64)]),
+        }
+    }
+}
+
+impl Iterator for Newlines<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += 64;
+            if self.base >= self.bytes.len() {
+                return None;
+            }
+            let end = self.bytes.len().min(self.base + 64);
+            self.mask = newline_mask(&self.bytes[self.base..end]);
+        }
+        let i = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + i)
+    }
+}
+
+/// Bit `i` set where `window[i]` is `\n` (at most 64 bytes).
+#[inline]
+fn newline_mask(window: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if let Ok(w) = <&[u8; 64]>::try_from(window) {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of x86_64; the four loads read the 64 bytes of `w`.
+        return unsafe {
+            let nl = _mm_set1_epi8(b'\n' as i8);
+            (0..4).fold(0u64, |m, k| {
+                let v = _mm_loadu_si128(w.as_ptr().add(16 * k).cast::<__m128i>());
+                m | (u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) as u16) << (16 * k))
+            })
+        };
+    }
+    window
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newlines_match_memchr() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for len in [0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099] {
+            for density in [2, 7, 40, 300] {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if x.is_multiple_of(density) {
+                            b'\n'
+                        } else {
+                            (x >> 8) as u8 | 0x80
+                        }
+                    })
+                    .collect();
+                let want: Vec<usize> = memchr_iter(b'\n', &bytes).collect();
+                assert_eq!(
+                    Newlines::new(&bytes).collect::<Vec<_>>(),
+                    want,
+                    "{len} {density}"
+                );
+            }
+        }
     }
 }
