@@ -42,6 +42,7 @@
 //! | `b.to_textfiles('out/*.gz')` | `b.to_textfiles("out/*.gz")?` |
 //! | `b.to_dataframe(meta)` | `b.to_dataframe(schema, \|rec\| vec![AnyValue::..])?` (feature `dataframe`) |
 //! | `dd.read_csv(..., dtype=...)` | `DFrame::read_csv(..).dtype("col", DataType::Float64).open()?` (feature `dataframe`) |
+//! | `dd.read_csv(..., on_bad_lines='skip')` | `DFrame::read_csv(..).on_bad_lines(OnBadLines::Skip)` (default: an error naming file and line; `last_stats()` counts skipped rows) |
 //! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
 //! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |
 //! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg(&[Agg::mean("x"), Agg::count("y")])?` |

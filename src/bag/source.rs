@@ -134,7 +134,7 @@ impl Source for TextFiles {
                     _ => {
                         return Err(Error::Input {
                             path: split.path.clone(),
-                            line: Some(line.number),
+                            line: split.line(line.number),
                             offset: Some(line.offset + (clean - start) as u64),
                             message:
                                 "invalid UTF-8 (read with Encoding::Latin1 or Encoding::Lossy)"

@@ -198,6 +198,7 @@ fn add_stats(stats: &mut crate::Stats) {
         stats.tasks_run += s.tasks_run;
         stats.files_read += s.files_read;
         stats.bytes_read += s.bytes_read;
+        stats.rows_skipped += s.rows_skipped;
         stats.bytes_spilled += s.bytes_spilled;
         stats.spilled_results += s.spilled_results;
         stats.peak_held_bytes = stats.peak_held_bytes.max(s.peak_held_bytes);

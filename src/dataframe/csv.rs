@@ -28,6 +28,20 @@ pub struct ReadCsv {
     block_size: u64,
     parse_block: usize,
     sample_bytes: usize,
+    on_bad_lines: OnBadLines,
+}
+
+/// What to do with a CSV row whose number of fields differs from the header's (as
+/// pandas' and Dask's `on_bad_lines`). A value that does not parse is always an error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnBadLines {
+    /// Fail, naming the file, the line and the field count (the default).
+    #[default]
+    Error,
+    /// Skip the row and print its file, line and field count on standard error.
+    Warn,
+    /// Skip the row. [`Stats::rows_skipped`](crate::Stats) counts the skipped rows.
+    Skip,
 }
 
 impl ReadCsv {
@@ -43,6 +57,7 @@ impl ReadCsv {
             block_size: 64 << 20,
             parse_block: 4 << 20,
             sample_bytes: 1 << 20,
+            on_bad_lines: OnBadLines::Error,
         }
     }
 
@@ -97,6 +112,13 @@ impl ReadCsv {
     /// Bytes read from the start of every file to infer the schema (default 1 MiB).
     pub fn sample_bytes(mut self, bytes: usize) -> Self {
         self.sample_bytes = bytes.max(1);
+        self
+    }
+
+    /// Rows with too many or too few fields: an error (default), or skipped
+    /// (`on_bad_lines='warn'` / `'skip'` in Dask).
+    pub fn on_bad_lines(mut self, policy: OnBadLines) -> Self {
+        self.on_bad_lines = policy;
         self
     }
 
@@ -187,7 +209,17 @@ impl ReadCsv {
             sample = Some(block.bytes.to_vec());
             Ok(false)
         })?;
-        let bytes = transcode(sample.unwrap_or_default(), self.encoding);
+        let sample = sample.unwrap_or_default();
+        // Rows of a wrong field count are refused or skipped here as in the scan (which
+        // warns about them: not twice).
+        let header = sample.split(|&b| b == b'\n').next().unwrap_or_default();
+        let n = fields(header.strip_suffix(b"\r").unwrap_or(header), self.separator);
+        let policy = match self.on_bad_lines {
+            OnBadLines::Warn => OnBadLines::Skip,
+            p => p,
+        };
+        let sample = without_bad_rows(&sample, self.separator, n, policy, (path, Some(1), 0))?;
+        let bytes = transcode(sample.into_owned(), self.encoding);
         if bytes.is_empty() {
             return Err(Error::Input {
                 path: path.to_path_buf(),
@@ -203,7 +235,7 @@ impl ReadCsv {
             .with_parse_options(self.parse_options())
             .into_reader_with_file_handle(Cursor::new(bytes))
             .finish()
-            .map_err(|e| polars_error(path, None, e))?;
+            .map_err(|e| polars_error(path, None, None, e))?;
         Ok(df.schema().as_ref().clone())
     }
 }
@@ -233,48 +265,104 @@ fn transcode(bytes: Vec<u8>, encoding: Encoding) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The first non-empty line of `bytes` without `n` fields: its index in the block, its
-/// start and its field count. Separators inside double quotes do not count.
+/// Fields of a line; separators inside double quotes do not count.
+fn fields(line: &[u8], sep: u8) -> usize {
+    let mut inside = false;
+    1 + line
+        .iter()
+        .filter(|&&b| {
+            if b == b'"' {
+                inside = !inside;
+            }
+            b == sep && !inside
+        })
+        .count()
+}
+
+/// `bytes` without its rows of a wrong field count, as `policy` says: an error naming
+/// the first, or the rows skipped (`Warn` prints each) and counted in the run's
+/// statistics. `at`: the file, and the line and offset where `bytes` starts.
+fn without_bad_rows<'a>(
+    bytes: &'a [u8],
+    sep: u8,
+    n: usize,
+    policy: OnBadLines,
+    at: (&Path, Option<u64>, u64),
+) -> Result<std::borrow::Cow<'a, [u8]>> {
+    let (path, first_line, offset) = at;
+    // polars reads a row short of fields as nulls and stops at one with too many.
+    let bad = bad_rows(bytes, sep, n, policy != OnBadLines::Error);
+    let Some(&(index, start, _, found)) = bad.first() else {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    };
+    if policy == OnBadLines::Error {
+        return Err(Error::Input {
+            path: path.to_path_buf(),
+            line: first_line.map(|l| l + index),
+            offset: Some(offset + start as u64),
+            message: format!(
+                "a row with {found} field{} where the header has {n}",
+                if found == 1 { "" } else { "s" },
+            ),
+        });
+    }
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut from = 0;
+    for &(index, start, end, found) in &bad {
+        if policy == OnBadLines::Warn {
+            eprintln!(
+                "chunkwise: skipped a row of {} ({}byte {}): {found} fields where the header \
+                 has {n}",
+                path.display(),
+                first_line.map_or(String::new(), |l| format!("line {}, ", l + index)),
+                offset + start as u64,
+            );
+        }
+        kept.extend_from_slice(&bytes[from..start]);
+        from = end;
+    }
+    kept.extend_from_slice(&bytes[from..]);
+    crate::engine::context::rows_skipped(bad.len() as u64);
+    Ok(std::borrow::Cow::Owned(kept))
+}
+
+/// The non-empty lines of `bytes` without `n` fields (only the first unless `all`):
+/// index in the block, start, end (after the line break) and field count. Separators
+/// inside double quotes do not count.
 ///
 /// Fast path, for blocks without quotes: the separators of the whole block are counted
 /// at once, and when they are exactly `n - 1` a line, no line is checked. (A line short
 /// of fields could then only hide behind one with too many, which polars refuses.)
-fn wrong_field_count(bytes: &[u8], sep: u8, n: usize) -> Option<(u64, usize, usize)> {
+fn bad_rows(bytes: &[u8], sep: u8, n: usize, all: bool) -> Vec<(u64, usize, usize, usize)> {
     use memchr::{memchr, memchr_iter};
     let quoted = memchr(b'"', bytes).is_some();
     if !quoted {
         let lines = memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
         if memchr_iter(sep, bytes).count() == lines * n.saturating_sub(1) {
-            return None;
+            return Vec::new();
         }
     }
+    let mut bad = Vec::new();
     let mut start = 0;
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_start = start;
-        start += line.len() + 1;
+        start = (start + line.len() + 1).min(bytes.len());
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        let fields = if quoted {
-            let mut inside = false;
-            1 + line
-                .iter()
-                .filter(|&&b| {
-                    if b == b'"' {
-                        inside = !inside;
-                    }
-                    b == sep && !inside
-                })
-                .count()
-        } else {
-            1 + memchr_iter(sep, line).count()
+        let found = match quoted {
+            true => fields(line, sep),
+            false => 1 + memchr_iter(sep, line).count(),
         };
-        if fields != n {
-            return Some((index as u64, line_start, fields));
+        if found != n {
+            bad.push((index as u64, line_start, start, found));
+            if !all {
+                break;
+            }
         }
     }
-    None
+    bad
 }
 
 struct CsvSource {
@@ -318,22 +406,19 @@ impl Source for CsvSource {
             if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(true);
             }
-            // polars reads a row short of fields as nulls: refuse it here instead.
-            if let Some((index, start, found)) =
-                wrong_field_count(bytes, self.options.separator, self.schema.len())
-            {
-                return Err(Error::Input {
-                    path: split.path.clone(),
-                    line: Some(first_line + index),
-                    offset: Some(block.offset + (block.bytes.len() - bytes.len() + start) as u64),
-                    message: format!(
-                        "a row with {found} field{} where the header has {}",
-                        if found == 1 { "" } else { "s" },
-                        self.schema.len()
-                    ),
-                });
+            let at = block.offset + (block.bytes.len() - bytes.len()) as u64;
+            let bytes = without_bad_rows(
+                bytes,
+                self.options.separator,
+                self.schema.len(),
+                self.options.on_bad_lines,
+                (&split.path, split.line(first_line), at),
+            )?
+            .into_owned();
+            if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(true);
             }
-            let bytes = transcode(bytes.to_vec(), self.options.encoding);
+            let bytes = transcode(bytes, self.options.encoding);
             let df = CsvReadOptions::default()
                 .with_has_header(false)
                 .with_schema(Some(Arc::clone(&self.schema)))
@@ -343,7 +428,9 @@ impl Source for CsvSource {
                 .with_parse_options(self.options.parse_options())
                 .into_reader_with_file_handle(Cursor::new(bytes))
                 .finish()
-                .map_err(|e| polars_error(&split.path, Some((first_line, block.offset)), e))?;
+                .map_err(|e| {
+                    polars_error(&split.path, split.line(first_line), Some(block.offset), e)
+                })?;
             sink(&[RootItem::Item(&df)])
         })
     }

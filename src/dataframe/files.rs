@@ -42,7 +42,7 @@ fn read(path: &Path, format: Format, columns: Option<Vec<String>>) -> Result<Dat
         Format::Ipc => IpcReader::new(file).with_columns(columns).finish(),
         Format::Csv => unreachable!("CSV has its own source"),
     };
-    r.map_err(|e| polars_error(path, None, e))
+    r.map_err(|e| polars_error(path, None, None, e))
 }
 
 struct FileSource {
@@ -118,7 +118,7 @@ pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delaye
                 .finish(&mut df),
             Format::Csv => CsvWriter::new(file).include_header(true).finish(&mut df),
         };
-        r.map_err(|e| polars_error(&path, None, e))?;
+        r.map_err(|e| polars_error(&path, None, None, e))?;
         Ok(vec![path])
     };
     Ok(frame.consume(

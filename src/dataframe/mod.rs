@@ -7,9 +7,11 @@
 //! read and decompress each file once. Each frame also knows which source columns it
 //! reads, so the CSV parser parses only those.
 //!
-//! Bad CSV rows are errors naming the file and line, not skipped: a value that does not
-//! parse as its column's type, a row with too many fields, and a row with too few (which
-//! polars alone would fill with nulls). There is no `on_bad_lines="skip"`.
+//! Bad CSV rows are errors naming the file and line: a value that does not parse as its
+//! column's type, a row with too many fields, and a row with too few (which polars alone
+//! would fill with nulls). Rows with the wrong number of fields can be skipped instead
+//! with [`ReadCsv::on_bad_lines`] (as Dask's `on_bad_lines="skip"`), counted in
+//! [`Stats::rows_skipped`](crate::Stats).
 
 mod csv;
 mod files;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-pub use csv::ReadCsv;
+pub use csv::{OnBadLines, ReadCsv};
 pub use groupby::{Agg, AggKind, GroupBy};
 pub use series::DSeries;
 
@@ -65,12 +67,18 @@ impl std::fmt::Debug for DFrame {
     }
 }
 
-/// A polars error as ours, naming the file and, where known, the block's first line.
-pub(crate) fn polars_error(path: &Path, at: Option<(u64, u64)>, e: PolarsError) -> Error {
+/// A polars error as ours, naming the file and, where known, the line and byte offset
+/// where the block that failed starts.
+pub(crate) fn polars_error(
+    path: &Path,
+    line: Option<u64>,
+    offset: Option<u64>,
+    e: PolarsError,
+) -> Error {
     Error::Input {
         path: path.to_path_buf(),
-        line: at.map(|a| a.0),
-        offset: at.map(|a| a.1),
+        line,
+        offset,
         message: e.to_string(),
     }
 }

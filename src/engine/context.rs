@@ -12,6 +12,7 @@ use crate::graph::{Key, KeySet};
 pub(crate) struct Context {
     pub(crate) files: AtomicU64,
     pub(crate) bytes: AtomicU64,
+    pub(crate) rows_skipped: AtomicU64,
     pub(crate) keys: Arc<KeySet>,
 }
 
@@ -20,6 +21,7 @@ impl Context {
         Context {
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            rows_skipped: AtomicU64::new(0),
             keys,
         }
     }
@@ -56,6 +58,12 @@ pub(crate) fn file_opened() {
 /// `n` bytes were read from disk.
 pub(crate) fn bytes_read(n: u64) {
     with(|c| c.bytes.fetch_add(n, Relaxed));
+}
+
+/// `n` bad input rows were skipped, as the reader was told to.
+#[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+pub(crate) fn rows_skipped(n: u64) {
+    with(|c| c.rows_skipped.fetch_add(n, Relaxed));
 }
 
 /// Whether `key` is a task of the graph this thread is running (false outside a run).

@@ -90,6 +90,7 @@ pub(crate) fn execute_in(
         graph_hash: plan.hash(),
         files_read: run.context.files.load(Relaxed),
         bytes_read: run.context.bytes.load(Relaxed),
+        rows_skipped: run.context.rows_skipped.load(Relaxed),
     };
     LAST.with(|l| *l.borrow_mut() = Some(stats));
     run.outputs()

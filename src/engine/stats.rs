@@ -21,6 +21,9 @@ pub struct Stats {
     pub files_read: u64,
     /// Bytes read from disk by tasks (compressed size for compressed files).
     pub bytes_read: u64,
+    /// CSV rows skipped for a wrong number of fields (only under
+    /// `OnBadLines::Skip` or `Warn`; by default such a row is an error).
+    pub rows_skipped: u64,
     /// The graph's hash (equal on every rank that built the same graph).
     pub graph_hash: u64,
 }

@@ -131,7 +131,7 @@ pub(crate) fn for_each_block(
             Err(e) => {
                 return Err(Error::Input {
                     path: split.path.clone(),
-                    line: Some(line),
+                    line: split.line(line),
                     offset: Some(pos + filled as u64),
                     message: describe_read_error(split, &e),
                 });

@@ -99,6 +99,14 @@ pub(crate) struct Split {
     pub(crate) range: Option<(u64, u64)>,
 }
 
+impl Split {
+    /// Line `n` of the split as a line of the file: known only when the split starts
+    /// the file (a later split counts its lines from its own start).
+    pub(crate) fn line(&self, n: u64) -> Option<u64> {
+        self.range.is_none_or(|(start, _)| start == 0).then_some(n)
+    }
+}
+
 /// Splits files into partitions: one per compressed file, plain files in blocks of about
 /// `block_size` bytes.
 pub(crate) fn splits(

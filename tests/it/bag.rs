@@ -241,12 +241,14 @@ fn encodings_match_line_by_line_decoding() {
             let offset = lines[..5].iter().map(|l| l.len() + 1).sum::<usize>()
                 + "5 plain ascii linelatin1 ".len();
             let msg = err.to_string();
-            assert!(
-                msg.contains(name)
-                    && msg.contains("line 6")
-                    && msg.contains(&format!("byte {offset}")),
-                "{msg}"
-            );
+            assert!(msg.contains(name) && msg.contains("invalid UTF-8"), "{msg}");
+            // With one partition the first bad byte is the one named; with several,
+            // any partition's may come first (later splits of a plain file name the
+            // byte offset in the file only, as they do not know their line numbers).
+            if name.ends_with(".gz") || block > data.len() as u64 {
+                let at = format!("line 6, byte {offset}");
+                assert!(msg.contains(&at), "{msg}");
+            }
         }
     }
     // Valid UTF-8 only: read strictly, the same lines.

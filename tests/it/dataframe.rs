@@ -1,7 +1,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use chunkwise::dataframe::{Agg, DFrame};
+use chunkwise::dataframe::{Agg, DFrame, OnBadLines};
 use chunkwise::io::Encoding;
 use chunkwise::{compute, last_stats};
 use polars::prelude::*;
@@ -416,6 +416,7 @@ fn bad_input_is_a_clear_error() {
             .and_then(|f| f.len().compute())
             .map_err(|e| e.to_string())
     };
+    assert_eq!(rows_of("one.csv", "a\n1\n2\n"), Ok(2));
     let res = rows_of("ragged.csv", "a,b\n1,2\n3,4,5\n");
     assert!(
         res.is_err(),
@@ -440,6 +441,70 @@ fn bad_input_is_a_clear_error() {
         err.contains("line 3") && err.contains("1 field where"),
         "{err}"
     );
+}
+
+/// `on_bad_lines`: rows with too few or too many fields are skipped and counted (warn
+/// and skip), and the rest equals eager polars on the file without them; across parse
+/// blocks and a gzip file; the default stays an error.
+#[test]
+fn bad_lines_skipped_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,b,c\n");
+    let mut clean = text.clone();
+    for i in 0..500 {
+        let row = match i % 97 {
+            5 => format!("{i},{i}\n"),
+            40 => format!("{i},{i},{i},{i}\n"),
+            _ => {
+                let r = format!("{i},{},x{}\n", i * 2, i % 7);
+                clean.push_str(&r);
+                r
+            }
+        };
+        text.push_str(&row);
+    }
+    let plain = dir.path().join("bad.csv");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.path().join("bad2.csv.gz");
+    let mut w = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
+    w.finish().unwrap();
+    let clean_path = dir.path().join("clean.csv");
+    std::fs::write(&clean_path, &clean).unwrap();
+    let want = eager_csv(&clean_path);
+    let skipped = (text.lines().count() - clean.lines().count()) as u64;
+    assert_eq!(skipped, 11);
+    for path in [&plain, &gz] {
+        for policy in [OnBadLines::Skip, OnBadLines::Warn] {
+            for block in [64, 1 << 20] {
+                let f = DFrame::read_csv(path.to_str().unwrap())
+                    .on_bad_lines(policy)
+                    .parse_block(block)
+                    .open()
+                    .unwrap();
+                let got = f.compute().unwrap();
+                assert_frames_close(&got, &want);
+                assert_eq!(last_stats().unwrap().rows_skipped, skipped);
+            }
+        }
+        let err = DFrame::read_csv(path.to_str().unwrap())
+            .open()
+            .and_then(|f| f.len().compute())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 7") && err.contains("2 fields"), "{err}");
+    }
+}
+
+fn eager_csv(path: &std::path::Path) -> DataFrame {
+    CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap()
 }
 
 #[test]
