@@ -2,6 +2,7 @@
 //! whole dataset, then each partition decompressed in blocks of whole lines and each
 //! block parsed by polars on one thread, only the columns the query needs.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -219,7 +220,7 @@ impl ReadCsv {
             p => p,
         };
         let sample = without_bad_rows(&sample, self.separator, n, policy, (path, Some(1), 0))?;
-        let bytes = transcode(sample.into_owned(), self.encoding);
+        let bytes = transcode(sample, self.encoding).into_owned();
         if bytes.is_empty() {
             return Err(Error::Input {
                 path: path.to_path_buf(),
@@ -254,15 +255,17 @@ fn widen(a: &DataType, b: &DataType) -> DataType {
 }
 
 /// Latin1 bytes as UTF-8 (ASCII blocks pass through untouched).
-fn transcode(bytes: Vec<u8>, encoding: Encoding) -> Vec<u8> {
+fn transcode(bytes: Cow<'_, [u8]>, encoding: Encoding) -> Cow<'_, [u8]> {
     if encoding != Encoding::Latin1 || bytes.is_ascii() {
         return bytes;
     }
-    bytes
-        .iter()
-        .map(|&b| char::from(b))
-        .collect::<std::string::String>()
-        .into_bytes()
+    Cow::Owned(
+        bytes
+            .iter()
+            .map(|&b| char::from(b))
+            .collect::<std::string::String>()
+            .into_bytes(),
+    )
 }
 
 /// Fields of a line; separators inside double quotes do not count.
@@ -288,12 +291,12 @@ fn without_bad_rows<'a>(
     n: usize,
     policy: OnBadLines,
     at: (&Path, Option<u64>, u64),
-) -> Result<std::borrow::Cow<'a, [u8]>> {
+) -> Result<Cow<'a, [u8]>> {
     let (path, first_line, offset) = at;
     // polars reads a row short of fields as nulls and stops at one with too many.
     let bad = bad_rows(bytes, sep, n, policy != OnBadLines::Error);
     let Some(&(index, start, _, found)) = bad.first() else {
-        return Ok(std::borrow::Cow::Borrowed(bytes));
+        return Ok(Cow::Borrowed(bytes));
     };
     if policy == OnBadLines::Error {
         return Err(Error::Input {
@@ -323,7 +326,7 @@ fn without_bad_rows<'a>(
     }
     kept.extend_from_slice(&bytes[from..]);
     crate::engine::context::rows_skipped(bad.len() as u64);
-    Ok(std::borrow::Cow::Owned(kept))
+    Ok(Cow::Owned(kept))
 }
 
 /// The non-empty lines of `bytes` without `n` fields (only the first unless `all`):
@@ -365,11 +368,50 @@ fn bad_rows(bytes: &[u8], sep: u8, n: usize, all: bool) -> Vec<(u64, usize, usiz
     bad
 }
 
+/// The 0-based index of the line of `bytes` where `fails` starts to hold for the
+/// prefixes of `bytes` ending at a line break (binary search; `fails` holds for all of
+/// `bytes`).
+fn first_failing_line(bytes: &[u8], fails: impl Fn(&[u8]) -> bool) -> Option<u64> {
+    let ends: Vec<usize> = memchr::memchr_iter(b'\n', bytes)
+        .map(|i| i + 1)
+        .chain((!bytes.ends_with(b"\n")).then_some(bytes.len()))
+        .collect();
+    // The smallest k with fails(first k lines), in 1..=ends.len().
+    let (mut lo, mut hi) = (1, ends.len());
+    if hi == 0 {
+        return None;
+    }
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fails(&bytes[..ends[mid - 1]]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo as u64 - 1)
+}
+
 struct CsvSource {
     options: ReadCsv,
     splits: Vec<Split>,
     schema: SchemaRef,
     token: u64,
+}
+
+impl CsvSource {
+    /// Parses whole lines of a block into a frame of the needed columns.
+    fn parse(&self, bytes: &[u8], columns: &Option<Arc<[PlSmallStr]>>) -> PolarsResult<DataFrame> {
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::clone(&self.schema)))
+            .with_columns(columns.clone())
+            .with_n_threads(Some(1))
+            .with_rechunk(false)
+            .with_parse_options(self.options.parse_options())
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+    }
 }
 
 impl Source for CsvSource {
@@ -413,24 +455,26 @@ impl Source for CsvSource {
                 self.schema.len(),
                 self.options.on_bad_lines,
                 (&split.path, split.line(first_line), at),
-            )?
-            .into_owned();
+            )?;
+            // Line numbers within the block are the file's unless rows were skipped.
+            let whole = matches!(bytes, Cow::Borrowed(_));
             if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(true);
             }
             let bytes = transcode(bytes, self.options.encoding);
-            let df = CsvReadOptions::default()
-                .with_has_header(false)
-                .with_schema(Some(Arc::clone(&self.schema)))
-                .with_columns(columns.clone())
-                .with_n_threads(Some(1))
-                .with_rechunk(false)
-                .with_parse_options(self.options.parse_options())
-                .into_reader_with_file_handle(Cursor::new(bytes))
-                .finish()
-                .map_err(|e| {
-                    polars_error(&split.path, split.line(first_line), Some(block.offset), e)
-                })?;
+            let df = self.parse(&bytes, &columns).map_err(|e| {
+                // Find the row: the shortest prefix of the block that fails (the error
+                // path only: a few parses of shrinking prefixes).
+                let row = whole
+                    .then(|| first_failing_line(&bytes, |b| self.parse(b, &columns).is_err()))
+                    .flatten();
+                match row {
+                    Some(i) => polars_error(&split.path, split.line(first_line + i), None, e),
+                    None => {
+                        polars_error(&split.path, split.line(first_line), Some(block.offset), e)
+                    }
+                }
+            })?;
             sink(&[RootItem::Item(&df)])
         })
     }

@@ -325,7 +325,10 @@ fn only_needed_columns_are_parsed_and_bad_values_name_file_and_column() {
         .compute()
         .unwrap_err()
         .to_string();
-    assert!(err.contains("b.csv") && err.contains("oops"), "{err}");
+    assert!(
+        err.contains("b.csv") && err.contains("line 3") && err.contains("oops"),
+        "{err}"
+    );
     // Without the override the type widens before the run and nothing fails.
     let df = DFrame::read_csv(&format!("{}/*.csv", dir.path().display()))
         .open()
@@ -349,6 +352,28 @@ fn only_needed_columns_are_parsed_and_bad_values_name_file_and_column() {
             (n, s),
             (5000, (0..5000).sum::<i64>() as f64),
             "block {block}"
+        );
+    }
+    // A value that does not parse deep in a gzip file: the error names its line.
+    let body: String = std::iter::once("k,v\n".to_string())
+        .chain((0..5000).map(|i| match i {
+            3210 => "3,x3210\n".to_string(),
+            _ => format!("{},{}\n", i % 7, i),
+        }))
+        .collect();
+    let gz = dir.path().join("deep.csv.gz");
+    write_gz(&gz, &body);
+    for block in [1000, 1 << 20] {
+        let err = DFrame::read_csv(gz.to_str().unwrap())
+            .dtype("v", DataType::Int64)
+            .parse_block(block)
+            .open()
+            .and_then(|f| f.column("v")?.sum().compute())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("deep.csv.gz, line 3212") && err.contains("x3210"),
+            "{err}"
         );
     }
 }
@@ -466,12 +491,7 @@ fn bad_lines_skipped_when_asked() {
     let plain = dir.path().join("bad.csv");
     std::fs::write(&plain, &text).unwrap();
     let gz = dir.path().join("bad2.csv.gz");
-    let mut w = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::fast(),
-    );
-    std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
-    w.finish().unwrap();
+    write_gz(&gz, &text);
     let clean_path = dir.path().join("clean.csv");
     std::fs::write(&clean_path, &clean).unwrap();
     let want = eager_csv(&clean_path);
@@ -497,6 +517,15 @@ fn bad_lines_skipped_when_asked() {
             .to_string();
         assert!(err.contains("line 7") && err.contains("2 fields"), "{err}");
     }
+}
+
+fn write_gz(path: &std::path::Path, text: &str) {
+    let mut w = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
+    w.finish().unwrap();
 }
 
 fn eager_csv(path: &std::path::Path) -> DataFrame {
