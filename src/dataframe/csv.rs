@@ -219,7 +219,13 @@ impl ReadCsv {
             OnBadLines::Warn => OnBadLines::Skip,
             p => p,
         };
-        let sample = without_bad_rows(&sample, self.separator, n, policy, (path, Some(1), 0))?;
+        let newlines = memchr::memchr_iter(b'\n', &sample).count();
+        let rows = Rows {
+            newlines,
+            n,
+            sep: self.separator,
+        };
+        let sample = without_bad_rows(&sample, rows, policy, (path, Some(1), 0))?;
         let bytes = transcode(sample, self.encoding).into_owned();
         if bytes.is_empty() {
             return Err(Error::Input {
@@ -282,19 +288,32 @@ fn fields(line: &[u8], sep: u8) -> usize {
         .count()
 }
 
+/// What rows of a block should look like: `n` fields split by `sep`; `newlines`: the
+/// line breaks in the block, already counted.
+#[derive(Clone, Copy)]
+struct Rows {
+    newlines: usize,
+    n: usize,
+    sep: u8,
+}
+
 /// `bytes` without its rows of a wrong field count, as `policy` says: an error naming
 /// the first, or the rows skipped (`Warn` prints each) and counted in the run's
 /// statistics. `at`: the file, and the line and offset where `bytes` starts.
 fn without_bad_rows<'a>(
     bytes: &'a [u8],
-    sep: u8,
-    n: usize,
+    rows: Rows,
     policy: OnBadLines,
     at: (&Path, Option<u64>, u64),
 ) -> Result<Cow<'a, [u8]>> {
     let (path, first_line, offset) = at;
+    let n = rows.n;
     // polars reads a row short of fields as nulls and stops at one with too many.
-    let bad = bad_rows(bytes, sep, n, policy != OnBadLines::Error);
+    let bad = bad_rows(bytes, rows, policy != OnBadLines::Error);
+    let describe = |found: usize| {
+        let s = if found == 1 { "" } else { "s" };
+        format!("a row with {found} field{s} where the header has {n}")
+    };
     let Some(&(index, start, _, found)) = bad.first() else {
         return Ok(Cow::Borrowed(bytes));
     };
@@ -303,10 +322,7 @@ fn without_bad_rows<'a>(
             path: path.to_path_buf(),
             line: first_line.map(|l| l + index),
             offset: Some(offset + start as u64),
-            message: format!(
-                "a row with {found} field{} where the header has {n}",
-                if found == 1 { "" } else { "s" },
-            ),
+            message: describe(found),
         });
     }
     let mut kept = Vec::with_capacity(bytes.len());
@@ -314,11 +330,11 @@ fn without_bad_rows<'a>(
     for &(index, start, end, found) in &bad {
         if policy == OnBadLines::Warn {
             eprintln!(
-                "chunkwise: skipped a row of {} ({}byte {}): {found} fields where the header \
-                 has {n}",
+                "chunkwise: skipped {}, {}byte {}: {}",
                 path.display(),
                 first_line.map_or(String::new(), |l| format!("line {}, ", l + index)),
                 offset + start as u64,
+                describe(found),
             );
         }
         kept.extend_from_slice(&bytes[from..start]);
@@ -336,11 +352,12 @@ fn without_bad_rows<'a>(
 /// Fast path, for blocks without quotes: the separators of the whole block are counted
 /// at once, and when they are exactly `n - 1` a line, no line is checked. (A line short
 /// of fields could then only hide behind one with too many, which polars refuses.)
-fn bad_rows(bytes: &[u8], sep: u8, n: usize, all: bool) -> Vec<(u64, usize, usize, usize)> {
+fn bad_rows(bytes: &[u8], rows: Rows, all: bool) -> Vec<(u64, usize, usize, usize)> {
     use memchr::{memchr, memchr_iter};
+    let Rows { newlines, n, sep } = rows;
     let quoted = memchr(b'"', bytes).is_some();
     if !quoted {
-        let lines = memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
+        let lines = newlines + usize::from(!bytes.ends_with(b"\n"));
         if memchr_iter(sep, bytes).count() == lines * n.saturating_sub(1) {
             return Vec::new();
         }
@@ -438,28 +455,34 @@ impl Source for CsvSource {
         for_each_block(split, self.options.parse_block, |block| {
             let mut bytes = block.bytes;
             let mut first_line = block.first_line;
+            let mut newlines = block.newlines as usize;
             if header {
                 // The header was read once, for the schema.
                 header = false;
                 let nl = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
                 bytes = &bytes[nl..];
                 first_line += 1;
+                newlines = newlines.saturating_sub(1);
             }
             if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                 return Ok(true);
             }
             let at = block.offset + (block.bytes.len() - bytes.len()) as u64;
+            let rows = Rows {
+                newlines,
+                n: self.schema.len(),
+                sep: self.options.separator,
+            };
             let bytes = without_bad_rows(
                 bytes,
-                self.options.separator,
-                self.schema.len(),
+                rows,
                 self.options.on_bad_lines,
                 (&split.path, split.line(first_line), at),
             )?;
             // Line numbers within the block are the file's unless rows were skipped.
             let whole = matches!(bytes, Cow::Borrowed(_));
-            if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-                return Ok(true);
+            if !whole && bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                return Ok(true); // every row was skipped
             }
             let bytes = transcode(bytes, self.options.encoding);
             let df = self.parse(&bytes, &columns).map_err(|e| {

@@ -18,6 +18,9 @@ pub(crate) struct Block<'a> {
     pub(crate) bytes: &'a [u8],
     /// 1-based number of the block's first line within the split.
     pub(crate) first_line: u64,
+    /// Line breaks in `bytes` (counted once here, for the line numbers).
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) newlines: u64,
     /// Byte offset of the block (decompressed stream for compressed files).
     pub(crate) offset: u64,
 }
@@ -104,6 +107,7 @@ pub(crate) fn for_each_block(
                     if !f(Block {
                         bytes,
                         first_line: line,
+                        newlines: n,
                         offset: pos,
                     })? {
                         return Ok(());
