@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# Installs the system packages chunkwise's tests and examples use, on Debian/Ubuntu.
-# Idempotent: skips what is already there.
+# Installs every system package chunkwise's tests, examples, benches and scripts use, on
+# Debian/Ubuntu, in one `apt-get install`. Decides by package name (dpkg's status
+# "install ok installed"), never by a file glob: a glob once took the image's
+# libclang-cpp14 for libclang-dev, and the mpi build failed on fresh machines.
+# Idempotent; prints nothing when nothing is missing.
 set -euo pipefail
+packages=(
+  graphviz        # `dot`: Delayed::visualize to svg/png (tests)
+  openmpi-bin     # mpirun: scripts/mpi-test.sh, scripts/slurm-test.sh
+  libopenmpi-dev  # mpi.h and libmpi for the `mpi` feature (mpi-sys)
+  libclang-dev    # libclang.so for bindgen in mpi-sys's build script
+  pkg-config      # mpi-sys finds OpenMPI through it
+  lbzip2          # parallel bz2 decoding of CSV inputs (io::compression), S2 benches
+  gzip            # Cmd tests and examples (gzip -t), zcat in benches
+  time            # /usr/bin/time -f %M for peak memory in BENCHMARKS.md
+  slurm-wlm       # scripts/slurm-test.sh: a one-node SLURM on loopback
+  munge           # SLURM's authentication
+)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 need=()
-command -v dot >/dev/null 2>&1 || need+=(graphviz)
-command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
-command -v lbzip2 >/dev/null 2>&1 || need+=(lbzip2)
-[ -e /usr/include/x86_64-linux-gnu/openmpi/mpi.h ] || [ -e /usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h ] || need+=(libopenmpi-dev)
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
-if [ ${#need[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
-  else
-    echo "setup: please install: ${need[*]}" >&2
-  fi
+for p in "${packages[@]}"; do
+  installed "$p" || need+=("$p")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: please install: ${need[*]}" >&2
+  exit 1
 fi
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "setup: installing ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

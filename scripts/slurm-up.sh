@@ -2,9 +2,7 @@
 # Starts a one-node SLURM cluster on this machine (loopback only), for tests: munged as
 # the munge user, slurmctld and slurmd as root. Needs root. Stop it with slurm-down.sh.
 set -euo pipefail
-if ! command -v slurmctld >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge
-fi
+bash "$(dirname "$0")/setup.sh"   # slurm-wlm and munge among the rest
 host=$(hostname -s)
 cpus=$(nproc)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
