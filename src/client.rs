@@ -1,5 +1,5 @@
 //! The futures interface: `Client` with `submit`, `map`, `gather`, `as_completed`, as
-//! `dask.distributed.Client`, on a thread pool.
+//! `dask.distributed.Client`, through the configured executor.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -8,11 +8,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex};
 
-use rayon::ThreadPool;
-use rayon::prelude::*;
-
-use crate::graph::{Key, Tokenizer};
+use crate::graph::{Key, Node, Plan, Tokenizer, Value};
 use crate::{BoxError, Compute, Config, Error, Result, Scheduler};
+
+/// A user function as the client runs it: an input in, a value or an error out.
+type UserFn<I, T> = Arc<dyn Fn(I) -> std::result::Result<T, BoxError> + Send + Sync>;
 
 type Outcome<T> = std::result::Result<Arc<T>, Arc<Error>>;
 
@@ -38,7 +38,19 @@ impl<T> State<T> {
     }
 
     fn set(&self, outcome: Outcome<T>) {
+        self.settle(outcome, true);
+    }
+
+    /// Sets the outcome unless the task already did.
+    fn set_if_unset(&self, outcome: Outcome<T>) {
+        self.settle(outcome, false);
+    }
+
+    fn settle(&self, outcome: Outcome<T>, replace: bool) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if !replace && inner.outcome.is_some() {
+            return;
+        }
         inner.outcome = Some(outcome);
         for (tx, i) in inner.watchers.drain(..) {
             let _ = tx.send(i);
@@ -141,7 +153,6 @@ impl<T: Clone + Send + Sync + 'static> Iterator for AsCompleted<T> {
 /// assert_eq!(one.result().unwrap(), "done");
 /// ```
 pub struct Client {
-    pool: Arc<ThreadPool>,
     config: Config,
     cache: Mutex<HashMap<u64, Arc<dyn Any + Send + Sync>>>,
 }
@@ -167,9 +178,9 @@ fn guarded<T>(key: &Key, f: impl FnOnce() -> std::result::Result<T, BoxError>) -
 impl Client {
     /// A client on the scheduler of `config` (threads; synchronous means one worker).
     pub fn new(config: Config) -> Result<Self> {
-        let workers = config.get_scheduler().workers().max(1);
+        // The pool is started now, so a machine that cannot give the threads says so here.
+        crate::engine::pool(config.get_executor().workers())?;
         Ok(Client {
-            pool: crate::engine::pool(workers)?,
             config,
             cache: Mutex::new(HashMap::new()),
         })
@@ -187,7 +198,110 @@ impl Client {
 
     /// Number of workers.
     pub fn workers(&self) -> usize {
-        self.pool.current_num_threads()
+        self.config.get_executor().workers()
+    }
+
+    /// Runs one task per future as one graph on the configured executor, so futures get
+    /// the memory budget, the metrics and the observers of any compute, and under MPI
+    /// spread over the ranks. Each task settles its own future: a failing call fails its
+    /// future only (as in Dask), except under MPI, where it ends the job naming the task.
+    /// Local executors run in the background; a collective one (MPI) runs now, on the
+    /// program's thread, as every rank makes the same calls.
+    fn run<I, T>(&self, work: Vec<(I, Future<T>)>, f: UserFn<I, T>)
+    where
+        I: Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        if work.is_empty() {
+            return;
+        }
+        let collective = self.config.get_executor().collective();
+        let codec = crate::encode::codec_for::<T>();
+        let mut states = Vec::with_capacity(work.len());
+        let nodes: Vec<Arc<Node>> = work
+            .into_iter()
+            .map(|(x, fut)| {
+                let (f, key, state) = (Arc::clone(&f), fut.key.clone(), Arc::clone(&fut.state));
+                states.push(fut.state);
+                let input = Mutex::new(Some(x));
+                let mut node = Node::new(
+                    fut.key,
+                    Vec::new(),
+                    Box::new(move |_: &[Value]| {
+                        let taken = input.lock().unwrap_or_else(|e| e.into_inner()).take();
+                        let Some(x) = taken else {
+                            return Err(Error::Cancelled(format!(
+                                "internal: task {key} ran twice"
+                            )));
+                        };
+                        let outcome = guarded(&key, || f(x));
+                        state.set(outcome.clone());
+                        match outcome {
+                            Ok(v) => Ok(v as Value),
+                            Err(e) if collective => Err(Error::Shared(e)),
+                            Err(_) => Ok(Arc::new(()) as Value),
+                        }
+                    }),
+                );
+                node.codec = codec;
+                Arc::new(node)
+            })
+            .collect();
+        let config = self.config.clone();
+        let job = move || {
+            let outcome = Plan::build(&nodes).and_then(|plan| {
+                if plan.len() == 1 && !collective {
+                    // One call gains nothing from more workers: run it where it is.
+                    let options = config.run_options();
+                    crate::engine::execute(&plan, &crate::engine::Synchronous, &options)
+                } else {
+                    config.execute(&plan)
+                }
+            });
+            drop(nodes);
+            match outcome {
+                // Under MPI a task ran on one rank: the others learn its value here.
+                Ok(values) => {
+                    for (state, v) in states.iter().zip(values) {
+                        if let Ok(v) = v.downcast::<T>() {
+                            state.set_if_unset(Ok(v));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let e = Arc::new(e);
+                    for state in &states {
+                        state.set_if_unset(Err(Arc::clone(&e)));
+                    }
+                }
+            }
+        };
+        self.start(collective, job);
+    }
+
+    /// Runs a job now (collective executors) or on a thread of its own: never on the
+    /// pool, whose threads the job's own run uses as workers (a run started on a pool
+    /// thread can end up waiting on itself).
+    fn start(&self, collective: bool, job: impl FnOnce() + Send + 'static) {
+        if collective {
+            return job();
+        }
+        let slot = Arc::new(Mutex::new(Some(job)));
+        let theirs = Arc::clone(&slot);
+        let spawned = std::thread::Builder::new()
+            .name("chunkwise-client".into())
+            .spawn(move || {
+                if let Some(job) = theirs.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    job();
+                }
+            });
+        if spawned.is_err() {
+            // No thread to be had: run it here rather than leave its futures unsettled.
+            let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(job) = job {
+                job();
+            }
+        }
     }
 
     /// Starts `f` at once; never served from a cache (impure).
@@ -207,11 +321,13 @@ impl Client {
         F: FnOnce() -> std::result::Result<T, E> + Send + 'static,
     {
         let key = Key::new("submit", Tokenizer::new("submit").sequenced().finish(), 0);
-        let state = State::new();
-        let (k, s) = (key.clone(), Arc::clone(&state));
-        self.pool
-            .spawn(move || s.set(guarded(&k, move || f().map_err(Into::into))));
-        Future { key, state }
+        let fut = Future {
+            key,
+            state: State::new(),
+        };
+        let call: UserFn<F, T> = Arc::new(|f: F| f().map_err(Into::into));
+        self.run(vec![(f, fut.clone())], call);
+        fut
     }
 
     /// Maps `f` over `inputs`, starting at once. Tiny calls are batched automatically:
@@ -244,12 +360,7 @@ impl Client {
             })
             .collect();
         let work: Vec<(I, Future<T>)> = inputs.into_iter().zip(futures.iter().cloned()).collect();
-        self.pool.spawn(move || {
-            work.into_par_iter().for_each(|(x, fut)| {
-                fut.state
-                    .set(guarded(&fut.key, || f(x).map_err(Into::into)));
-            })
-        });
+        self.run(work, Arc::new(move |x| f(x).map_err(Into::into)));
         futures
     }
 
@@ -292,11 +403,7 @@ impl Client {
             }
         }
         drop(cache);
-        self.pool.spawn(move || {
-            todo.into_par_iter().for_each(|(x, fut)| {
-                fut.state.set(guarded(&fut.key, || Ok::<T, BoxError>(f(x))));
-            })
-        });
+        self.run(todo, Arc::new(move |x| Ok::<T, BoxError>(f(x))));
         out
     }
 
@@ -310,13 +417,15 @@ impl Client {
         let state = State::new();
         let s = Arc::clone(&state);
         let config = self.config.clone();
-        self.pool.spawn(move || {
+        let job = move || {
             let outcome = match crate::compute_with(outputs, &config) {
                 Ok(v) => Ok(Arc::new(v)),
                 Err(e) => Err(Arc::new(e)),
             };
             s.set(outcome);
-        });
+        };
+        // A collective executor (MPI) is driven from the program's thread.
+        self.start(self.config.get_executor().collective(), job);
         Future { key, state }
     }
 

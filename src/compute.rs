@@ -92,7 +92,7 @@ pub fn compute_with<C: Compute>(outputs: C, config: &Config) -> Result<C::Output
     let mut nodes = Vec::new();
     outputs.nodes(&mut nodes);
     let plan = Plan::build(&nodes)?;
-    let values = crate::engine::execute(&plan, config)?;
+    let values = config.execute(&plan)?;
     drop(plan);
     outputs.assemble(&mut values.into_iter())
 }

@@ -2,8 +2,10 @@
 //! default (as `dask.config.set`) that every call may override.
 
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
+use crate::engine::{Executor, Observer, Observers, RunOptions};
+use crate::graph::{Plan, Value};
 use crate::{Error, Result};
 
 /// Which engine placement runs a graph.
@@ -62,6 +64,16 @@ impl Scheduler {
         }
     }
 
+    /// The executor that runs graphs for this scheduler.
+    pub(crate) fn executor(&self) -> Arc<dyn Executor> {
+        match self {
+            Scheduler::Synchronous => Arc::new(crate::engine::Synchronous),
+            Scheduler::Threads(n) => Arc::new(crate::engine::Threads(*n)),
+            #[cfg(feature = "mpi")]
+            Scheduler::Mpi(n) => Arc::new(crate::cluster::mpi::MpiExecutor::new(*n)),
+        }
+    }
+
     /// How many workers run tasks at once.
     pub fn workers(&self) -> usize {
         match self {
@@ -81,7 +93,8 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// How a compute runs: scheduler, memory budget, spill directory, progress bar.
+/// How a compute runs: scheduler (the executor), memory budget, spill directory, and the
+/// observers that watch it (progress bar, warning printer, your own [`Observer`]s).
 ///
 /// ```
 /// use chunkwise::{Config, Scheduler};
@@ -94,9 +107,12 @@ fn cores() -> usize {
 #[derive(Clone, Debug)]
 pub struct Config {
     scheduler: Scheduler,
+    executor: Arc<dyn Executor>,
     memory_limit: Option<u64>,
     spill_dir: Option<PathBuf>,
     progress: bool,
+    observers: Observers,
+    print_warnings: bool,
 }
 
 impl Default for Config {
@@ -106,13 +122,18 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Threads on every core, no memory budget, no progress bar.
+    /// Threads on every core, no memory budget, no progress bar; warnings printed on
+    /// standard error.
     pub fn new() -> Self {
+        let scheduler = Scheduler::threads(0);
         Config {
-            scheduler: Scheduler::threads(0),
+            executor: scheduler.executor(),
+            scheduler,
             memory_limit: None,
             spill_dir: None,
             progress: false,
+            observers: Observers::default(),
+            print_warnings: true,
         }
     }
 
@@ -135,9 +156,23 @@ impl Config {
         Ok(c)
     }
 
-    /// Sets the scheduler.
+    /// Sets the scheduler (and with it the executor).
     pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.executor = scheduler.executor();
         self.scheduler = scheduler;
+        self
+    }
+
+    /// Adds an observer of every run made with this configuration.
+    pub fn observe(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Whether warnings (a skipped bad CSV row under `OnBadLines::Warn`) are printed on
+    /// standard error (default on). Observers see them either way.
+    pub fn print_warnings(mut self, on: bool) -> Self {
+        self.print_warnings = on;
         self
     }
 
@@ -173,8 +208,30 @@ impl Config {
         self.spill_dir.as_ref()
     }
 
-    pub(crate) fn get_progress(&self) -> bool {
-        self.progress
+    pub(crate) fn get_executor(&self) -> &dyn Executor {
+        &*self.executor
+    }
+
+    /// What every run with this configuration shares: budget, spill directory, observers
+    /// (the progress bar and the warning printer among them when asked for).
+    pub(crate) fn run_options(&self) -> RunOptions {
+        let mut observers = self.observers.clone();
+        if self.progress {
+            observers.push(Arc::new(crate::diagnostics::Progress::default()));
+        }
+        if self.print_warnings {
+            observers.push(Arc::new(crate::diagnostics::PrintWarnings));
+        }
+        RunOptions {
+            memory_limit: self.memory_limit,
+            spill_dir: self.spill_dir.clone(),
+            observers,
+        }
+    }
+
+    /// Runs a plan on this configuration's executor.
+    pub(crate) fn execute(&self, plan: &Plan) -> Result<Vec<Value>> {
+        crate::engine::execute(plan, self.get_executor(), &self.run_options())
     }
 
     /// Makes this the process-wide default used by `compute` (as `dask.config.set`).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::compute::unwrap_value;
 use crate::encode::{Codec, Encode};
-use crate::graph::{Graph, Key, Node, TaskFn, Tokenizer, Value};
+use crate::graph::{Graph, InputsFn, Key, Node, Tokenizer, Value};
 use crate::{BoxError, Compute, Config, Error, Result};
 
 /// A value not computed yet: a node in a task graph with a typed result.
@@ -94,7 +94,7 @@ fn user_error(e: BoxError) -> Error {
 }
 
 impl<T: Send + Sync + 'static> Delayed<T> {
-    pub(crate) fn from_fn(label: &'static str, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
+    pub(crate) fn from_fn(label: &'static str, deps: Vec<Arc<Node>>, run: InputsFn) -> Self {
         let mut t = Tokenizer::new(label).sequenced();
         for d in &deps {
             t = t.input(&d.key);

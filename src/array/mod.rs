@@ -173,7 +173,7 @@ impl DArray {
         self.check()?;
         let nodes = self.chunk_nodes();
         let plan = crate::graph::Plan::build(&nodes)?;
-        let values = crate::engine::execute(&plan, config)?;
+        let values = config.execute(&plan)?;
         let spill = Arc::new(crate::engine::Spill::new(
             config.get_spill_dir().map(|p| p.as_path()),
         ));
@@ -182,7 +182,7 @@ impl DArray {
         for (i, (n, v)) in nodes.iter().zip(values).enumerate() {
             let bytes = n.codec.as_ref().map_or(n.bytes, |c| (c.held_bytes)(&v));
             held_bytes += bytes;
-            let fetch: crate::graph::TaskFn = match (&n.codec, config.get_memory_limit()) {
+            let fetch: crate::graph::InputsFn = match (&n.codec, config.get_memory_limit()) {
                 (Some(codec), Some(limit)) if held_bytes > limit => {
                     let path = spill.write(i as u32, &v, codec)?;
                     let (codec, spill) = (*codec, Arc::clone(&spill));

@@ -7,8 +7,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use super::{RootItem, RootSink};
+use crate::engine::TaskContext;
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
+
+/// A source counts what it reads into the context of the task that scans it.
+impl crate::io::ReadMetrics for TaskContext<'_> {
+    fn file_opened(&self) {
+        TaskContext::file_opened(self);
+    }
+    fn bytes_read(&self, n: u64) {
+        TaskContext::bytes_read(self, n);
+    }
+}
 
 /// Columns a consumer reads from a table source (`None`: all). Line sources ignore it.
 pub(crate) type Needs = Option<BTreeSet<String>>;
@@ -31,10 +42,12 @@ pub(crate) trait Source: Send + Sync {
     fn deps(&self, _p: usize) -> Vec<Arc<Node>> {
         Vec::new()
     }
-    /// Streams partition `p` into `sink`; errors name the file and line.
+    /// Streams partition `p` into `sink`; errors name the file and line. What it reads
+    /// and what it warns of go to `ctx`.
     fn scan(
         &self,
         p: usize,
+        ctx: &TaskContext<'_>,
         inputs: &[Value],
         needs: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
@@ -75,8 +88,8 @@ impl Consumer {
         let _ = self.key.set(key.clone());
     }
 
-    fn wanted(&self) -> bool {
-        self.key.get().is_some_and(crate::engine::context::in_graph)
+    fn wanted(&self, ctx: &TaskContext<'_>) -> bool {
+        self.key.get().is_some_and(|k| ctx.in_graph(k))
     }
 }
 
@@ -134,10 +147,10 @@ impl Root {
         (0..self.npartitions())
             .map(|p| {
                 let root = Arc::clone(self);
-                let mut node = Node::new(
+                let mut node = Node::with_context(
                     Key::new(self.source.label(), self.token, p as u64),
                     self.source.deps(p),
-                    Box::new(move |inputs| Ok(Arc::new(root.scan(p, inputs)?) as Value)),
+                    Box::new(move |ctx, inputs| Ok(Arc::new(root.scan(p, ctx, inputs)?) as Value)),
                 );
                 node.bytes = 1 << 20;
                 Arc::new(node)
@@ -145,14 +158,14 @@ impl Root {
             .collect()
     }
 
-    fn scan(&self, p: usize, inputs: &[Value]) -> Result<ScanOutput> {
+    fn scan(&self, p: usize, ctx: &TaskContext<'_>, inputs: &[Value]) -> Result<ScanOutput> {
         let live: Vec<Arc<Consumer>> = self
             .consumers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter_map(Weak::upgrade)
-            .filter(|c| c.wanted())
+            .filter(|c| c.wanted(ctx))
             .collect();
         let needs = live
             .iter()
@@ -170,7 +183,7 @@ impl Root {
             let mut open = vec![true; sinks.len()];
             let mut left = sinks.len();
             self.source
-                .scan(p, inputs, &needs, &mut |items: &[RootItem<'_>]| {
+                .scan(p, ctx, inputs, &needs, &mut |items: &[RootItem<'_>]| {
                     for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
                         if *open && !sink(items)? {
                             *open = false;

@@ -48,6 +48,7 @@ impl<T: Send + Sync + 'static> Source for Sequence<T> {
     fn scan(
         &self,
         p: usize,
+        _: &crate::engine::TaskContext<'_>,
         _: &[Value],
         _: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
@@ -77,13 +78,14 @@ impl Source for TextFiles {
     fn scan(
         &self,
         p: usize,
+        ctx: &crate::engine::TaskContext<'_>,
         _: &[Value],
         _: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let split = &self.splits[p];
         let mut text = String::new();
-        for_each_block(split, 0, |block| {
+        for_each_block(split, 0, ctx, |block| {
             // Text is checked in bulk, from a line to the next byte that needs decoding
             // (or the block's end), not line by line: `clean` is where that stretch ends.
             let mut clean = 0;
@@ -303,6 +305,7 @@ impl<T: Send + Sync + 'static> Source for Partitions<T> {
     fn scan(
         &self,
         _: usize,
+        _: &crate::engine::TaskContext<'_>,
         inputs: &[Value],
         _: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,

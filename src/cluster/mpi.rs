@@ -20,14 +20,15 @@
 //!   (`MPI_Abort`), so no rank waits forever for a value that will not come.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use mpi::request::WaitGuard;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
-use crate::graph::{Node, Plan, Value};
-use crate::{Config, Error, Result, Scheduler};
+use crate::engine::{Executor, Outcome, Part, RunOptions, run_local};
+use crate::graph::{Plan, Value};
+use crate::{Error, Result, Stats};
 
 static UNIVERSE: OnceLock<Mutex<Option<mpi::environment::Universe>>> = OnceLock::new();
 
@@ -153,56 +154,33 @@ fn decode(plan: &Plan, id: u32, bytes: &[u8]) -> Result<Value> {
 const REQUEST: i32 = 1 << 29;
 const REPLY: i32 = REQUEST + 1;
 
-/// Runs tasks that have all their inputs in `values` on this rank's threads.
+/// Runs tasks that have all their inputs in `values` on this rank's threads, from the
+/// plan itself (no nodes or plans rebuilt); adds the part's metrics to `stats`.
 fn run_tasks(
     plan: &Plan,
     ids: &[u32],
     values: &HashMap<u32, Value>,
-    threads: &Config,
+    local: &Local<'_>,
+    stats: &mut Stats,
 ) -> Result<Vec<Value>> {
-    let nodes: Vec<Arc<Node>> = ids
-        .iter()
-        .map(|&t| {
-            let orig = Arc::clone(&plan.nodes[t as usize]);
-            let deps = plan
-                .deps
-                .row(t)
-                .iter()
-                .map(|&d| {
-                    let v = values
-                        .get(&d)
-                        .cloned()
-                        .expect("inputs of a level are present");
-                    Arc::new(Node::new(
-                        plan.nodes[d as usize].key.clone(),
-                        Vec::new(),
-                        Box::new(move |_| Ok(v.clone())),
-                    ))
-                })
-                .collect();
-            Arc::new(Node::new(
-                orig.key.clone(),
-                deps,
-                Box::new(move |v| (orig.run)(v)),
-            ))
-        })
-        .collect();
-    let sub = Plan::build(&nodes)?;
-    // The sub-run answers "is this key in the graph?" for the whole graph.
-    crate::engine::execute_in(&sub, threads, Arc::clone(&plan.keys))
+    let out = run_part(plan, ids, values, local);
+    stats.add_part(&out.stats);
+    out.values
 }
 
-/// Adds a sub-run's statistics to the rank's.
-fn add_stats(stats: &mut crate::Stats) {
-    if let Some(s) = crate::last_stats() {
-        stats.tasks_run += s.tasks_run;
-        stats.files_read += s.files_read;
-        stats.bytes_read += s.bytes_read;
-        stats.rows_skipped += s.rows_skipped;
-        stats.bytes_spilled += s.bytes_spilled;
-        stats.spilled_results += s.spilled_results;
-        stats.peak_held_bytes = stats.peak_held_bytes.max(s.peak_held_bytes);
-    }
+fn run_part(plan: &Plan, ids: &[u32], values: &HashMap<u32, Value>, local: &Local<'_>) -> Outcome {
+    let part = Part {
+        ids,
+        inputs: values,
+    };
+    run_local(plan, Some(&part), local.workers, local.options, local.rank)
+}
+
+/// How this rank runs its share: threads, the run's options, its rank.
+struct Local<'a> {
+    workers: usize,
+    options: &'a RunOptions,
+    rank: usize,
 }
 
 fn abort_with(world: &SimpleCommunicator, e: Error) -> ! {
@@ -228,9 +206,9 @@ fn run_dynamic(
     world: &SimpleCommunicator,
     plan: &Plan,
     sources: &[u32],
-    threads: &Config,
+    local: &Local<'_>,
     batch: usize,
-    stats: &mut crate::Stats,
+    stats: &mut Stats,
 ) -> Vec<(u32, Value)> {
     let (me, size) = (world.rank(), world.size() as usize);
     let none = HashMap::new();
@@ -243,11 +221,8 @@ fn run_dynamic(
             if ids.is_empty() {
                 return mine;
             }
-            match run_tasks(plan, &ids, &none, threads) {
-                Ok(out) => {
-                    add_stats(stats);
-                    mine.extend(ids.into_iter().zip(out));
-                }
+            match run_tasks(plan, &ids, &none, local, stats) {
+                Ok(out) => mine.extend(ids.into_iter().zip(out)),
                 Err(e) => abort_with(world, e),
             }
         }
@@ -265,16 +240,10 @@ fn run_dynamic(
             let mut idle = true;
             if running.as_ref().is_none_or(|(_, h)| h.is_finished()) {
                 if let Some((ids, h)) = running.take() {
-                    let out: Result<(Vec<Value>, Option<crate::Stats>)> =
-                        h.join().expect("a batch thread does not panic");
-                    match out {
-                        Ok((values, s)) => {
-                            if let Some(s) = s {
-                                crate::engine::set_last_stats(s);
-                                add_stats(stats);
-                            }
-                            mine.extend(ids.into_iter().zip(values));
-                        }
+                    let out: Outcome = h.join().expect("a batch thread does not panic");
+                    stats.add_part(&out.stats);
+                    match out.values {
+                        Ok(values) => mine.extend(ids.into_iter().zip(values)),
                         Err(e) => abort_with(world, e),
                     }
                     idle = false;
@@ -282,12 +251,7 @@ fn run_dynamic(
                 if cursor < sources.len() {
                     let ids = next(&mut cursor);
                     let (ids2, none) = (ids.clone(), &none);
-                    running = Some((
-                        ids,
-                        s.spawn(move || {
-                            run_tasks(plan, &ids2, none, threads).map(|v| (v, crate::last_stats()))
-                        }),
-                    ));
+                    running = Some((ids, s.spawn(move || run_part(plan, &ids2, none, local))));
                     idle = false;
                 }
             }
@@ -312,8 +276,55 @@ fn run_dynamic(
     mine
 }
 
+/// Every rank of an MPI job, `workers` threads on each: the executor of
+/// `Scheduler::Mpi`.
+#[derive(Debug)]
+pub(crate) struct MpiExecutor {
+    workers: usize,
+}
+
+impl MpiExecutor {
+    pub(crate) fn new(workers: usize) -> Self {
+        MpiExecutor {
+            workers: workers.max(1),
+        }
+    }
+}
+
+impl Executor for MpiExecutor {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn rank(&self) -> usize {
+        rank_and_size().map_or(0, |(r, _)| r)
+    }
+
+    fn collective(&self) -> bool {
+        true
+    }
+
+    fn execute(&self, plan: &Plan, options: &RunOptions) -> Outcome {
+        let mut stats = Stats {
+            tasks: plan.len(),
+            workers: self.workers,
+            graph_hash: plan.hash(),
+            ..Default::default()
+        };
+        let start = std::time::Instant::now();
+        let values = execute(plan, self.workers, options, &mut stats);
+        stats.secs = start.elapsed().as_secs_f64();
+        Outcome { values, stats }
+    }
+}
+
 /// Runs `plan` on every rank; returns the outputs on every rank.
-pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
+fn execute(
+    plan: &Plan,
+    workers: usize,
+    options: &RunOptions,
+    stats: &mut Stats,
+) -> Result<Vec<Value>> {
     let world = world()?;
     let (me, size) = (world.rank() as usize, world.size() as usize);
 
@@ -331,18 +342,12 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
 
     let level = levels(plan);
     let n = plan.len();
-    let workers = config.get_scheduler().workers();
-    let threads = Config::new()
-        .scheduler(Scheduler::threads(workers))
-        .progress(false);
-    let mut values: HashMap<u32, Value> = HashMap::new();
-    let start = std::time::Instant::now();
-    let mut stats = crate::Stats {
-        tasks: n,
+    let local = Local {
         workers,
-        graph_hash: hash,
-        ..Default::default()
+        options,
+        rank: me,
     };
+    let mut values: HashMap<u32, Value> = HashMap::new();
 
     // Sources whose values can travel are handed out as ranks ask (uneven tasks balance);
     // others (a bag's scans, whose outputs stay where they are) go in contiguous blocks.
@@ -354,7 +359,7 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
             .iter()
             .all(|&t| plan.nodes[t as usize].codec.is_some());
     let owner = if dynamic {
-        let ran = run_dynamic(&world, plan, &sources, &threads, workers.max(1), &mut stats);
+        let ran = run_dynamic(&world, plan, &sources, &local, workers.max(1), stats);
         let mut own = vec![-1i32; n];
         for (t, v) in ran {
             own[t as usize] = me as i32;
@@ -403,9 +408,8 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
             .collect();
         // Dynamic sources ran already.
         if !(mine.is_empty() || dynamic && l == 0) {
-            match run_tasks(plan, &mine, &values, &threads) {
+            match run_tasks(plan, &mine, &values, &local, stats) {
                 Ok(out) => {
-                    add_stats(&mut stats);
                     for (&t, v) in mine.iter().zip(out) {
                         values.insert(t, v);
                     }
@@ -450,8 +454,6 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
             }
         });
     }
-    stats.secs = start.elapsed().as_secs_f64();
-    crate::engine::set_last_stats(stats);
 
     // Results everywhere: broadcast from their owner, length first.
     let mut outputs = Vec::with_capacity(plan.outputs.len());
@@ -477,4 +479,80 @@ pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
         });
     }
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::graph::{Key, Node};
+
+    fn node(label: &'static str, i: u64, deps: Vec<Arc<Node>>) -> Arc<Node> {
+        // Keys are (token, index): each label its own token.
+        let token = match label {
+            "leaf" => 1,
+            "pair" => 2,
+            _ => 3,
+        };
+        Arc::new(Node::new(
+            Key::new(label, token, i),
+            deps,
+            Box::new(|_: &[Value]| Ok(Arc::new(()) as Value)),
+        ))
+    }
+
+    /// 6 sources, pairs summed, the pairs summed: levels 0, 1, 2.
+    fn tree() -> Plan {
+        let leaves: Vec<_> = (0..6).map(|i| node("leaf", i, vec![])).collect();
+        let pairs: Vec<_> = leaves
+            .chunks(2)
+            .enumerate()
+            .map(|(i, c)| node("pair", i as u64, c.to_vec()))
+            .collect();
+        Plan::build(&[node("top", 0, pairs)]).unwrap()
+    }
+
+    #[test]
+    fn levels_are_longest_paths_from_a_source() {
+        let plan = tree();
+        let level = levels(&plan);
+        for (t, n) in plan.nodes.iter().enumerate() {
+            let want = match n.key.label() {
+                "leaf" => 0,
+                "pair" => 1,
+                _ => 2,
+            };
+            assert_eq!(level[t], want, "{}", n.key);
+        }
+    }
+
+    #[test]
+    fn sources_in_blocks_and_readers_where_most_inputs_are() {
+        let plan = tree();
+        let owner = place(&plan, 3, None);
+        let of = |label: &str, i: u64| {
+            let t = plan
+                .nodes
+                .iter()
+                .position(|n| n.key.label() == label && n.key.index() == i)
+                .unwrap();
+            owner[t]
+        };
+        // Contiguous blocks of the 6 sources in plan order over 3 ranks: 2 each.
+        let sources: Vec<usize> = (0..6).map(|i| of("leaf", i)).collect();
+        assert_eq!(sources, vec![0, 0, 1, 1, 2, 2]);
+        // A pair goes where both its leaves are; the top ties to the lowest rank.
+        assert_eq!((of("pair", 0), of("pair", 1), of("pair", 2)), (0, 1, 2));
+        assert_eq!(of("top", 0), 0);
+        // Sources handed out dynamically stay where they ran.
+        let mut ran = vec![-1i32; plan.len()];
+        for (t, n) in plan.nodes.iter().enumerate() {
+            if n.key.label() == "leaf" {
+                ran[t] = 2;
+            }
+        }
+        let owner = place(&plan, 3, Some(&ran));
+        assert!(owner.iter().all(|&r| r == 2));
+    }
 }

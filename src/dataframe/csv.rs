@@ -12,6 +12,7 @@ use polars::prelude::*;
 use super::{DFrame, polars_error, projection};
 use crate::bag::RootItem;
 use crate::bag::scan::{Needs, Source};
+use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
 use crate::{Error, Result};
@@ -206,7 +207,7 @@ impl ReadCsv {
             range: None,
         };
         let mut sample: Option<Vec<u8>> = None;
-        for_each_block(&split, self.sample_bytes, |block| {
+        for_each_block(&split, self.sample_bytes, &(), |block| {
             sample = Some(block.bytes.to_vec());
             Ok(false)
         })?;
@@ -225,7 +226,7 @@ impl ReadCsv {
             n,
             sep: self.separator,
         };
-        let sample = without_bad_rows(&sample, rows, policy, (path, Some(1), 0))?;
+        let sample = without_bad_rows(&sample, rows, policy, (path, Some(1), 0), None)?;
         let bytes = transcode(sample, self.encoding).into_owned();
         if bytes.is_empty() {
             return Err(Error::Input {
@@ -298,13 +299,15 @@ struct Rows {
 }
 
 /// `bytes` without its rows of a wrong field count, as `policy` says: an error naming
-/// the first, or the rows skipped (`Warn` prints each) and counted in the run's
-/// statistics. `at`: the file, and the line and offset where `bytes` starts.
+/// the first, or the rows skipped (`Warn` warns of each) and counted in the statistics
+/// of the run of `ctx` (none for the schema sample, read before any run). `at`: the
+/// file, and the line and offset where `bytes` starts.
 fn without_bad_rows<'a>(
     bytes: &'a [u8],
     rows: Rows,
     policy: OnBadLines,
     at: (&Path, Option<u64>, u64),
+    ctx: Option<&TaskContext<'_>>,
 ) -> Result<Cow<'a, [u8]>> {
     let (path, first_line, offset) = at;
     let n = rows.n;
@@ -328,20 +331,24 @@ fn without_bad_rows<'a>(
     let mut kept = Vec::with_capacity(bytes.len());
     let mut from = 0;
     for &(index, start, end, found) in &bad {
-        if policy == OnBadLines::Warn {
-            eprintln!(
-                "chunkwise: skipped {}, {}byte {}: {}",
+        if policy == OnBadLines::Warn
+            && let Some(ctx) = ctx
+        {
+            ctx.warn(&format!(
+                "skipped {}, {}byte {}: {}",
                 path.display(),
                 first_line.map_or(String::new(), |l| format!("line {}, ", l + index)),
                 offset + start as u64,
                 describe(found),
-            );
+            ));
         }
         kept.extend_from_slice(&bytes[from..start]);
         from = end;
     }
     kept.extend_from_slice(&bytes[from..]);
-    crate::engine::context::rows_skipped(bad.len() as u64);
+    if let Some(ctx) = ctx {
+        ctx.rows_skipped(bad.len() as u64);
+    }
     Ok(Cow::Owned(kept))
 }
 
@@ -444,6 +451,7 @@ impl Source for CsvSource {
     fn scan(
         &self,
         p: usize,
+        ctx: &TaskContext<'_>,
         _: &[Value],
         needs: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
@@ -452,7 +460,7 @@ impl Source for CsvSource {
         let columns: Option<Arc<[PlSmallStr]>> =
             projection(&self.schema, needs).map(|c| c.into_iter().map(PlSmallStr::from).collect());
         let mut header = self.options.has_header && split.range.is_none_or(|(s, _)| s == 0);
-        for_each_block(split, self.options.parse_block, |block| {
+        for_each_block(split, self.options.parse_block, ctx, |block| {
             let mut bytes = block.bytes;
             let mut first_line = block.first_line;
             let mut newlines = block.newlines as usize;
@@ -478,6 +486,7 @@ impl Source for CsvSource {
                 rows,
                 self.options.on_bad_lines,
                 (&split.path, split.line(first_line), at),
+                Some(ctx),
             )?;
             // Line numbers within the block are the file's unless rows were skipped.
             let whole = matches!(bytes, Cow::Borrowed(_));

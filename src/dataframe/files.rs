@@ -10,7 +10,9 @@ use polars::prelude::*;
 use super::{DFrame, concat, polars_error};
 use crate::bag::RootItem;
 use crate::bag::scan::{Needs, Source};
+use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
+use crate::io::ReadMetrics;
 use crate::io::expand;
 use crate::{Delayed, Error, Result};
 
@@ -31,11 +33,16 @@ impl Format {
     }
 }
 
-fn read(path: &Path, format: Format, columns: Option<Vec<String>>) -> Result<DataFrame> {
+fn read(
+    path: &Path,
+    format: Format,
+    columns: Option<Vec<String>>,
+    metrics: &dyn ReadMetrics,
+) -> Result<DataFrame> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    crate::engine::context::file_opened();
+    metrics.file_opened();
     if let Ok(m) = file.metadata() {
-        crate::engine::context::bytes_read(m.len());
+        metrics.bytes_read(m.len());
     }
     let r = match format {
         Format::Parquet => ParquetReader::new(file).with_columns(columns).finish(),
@@ -68,12 +75,13 @@ impl Source for FileSource {
     fn scan(
         &self,
         p: usize,
+        ctx: &TaskContext<'_>,
         _: &[Value],
         needs: &Needs,
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let columns = super::projection(&self.schema, needs);
-        let df = read(&self.paths[p], self.format, columns)?;
+        let df = read(&self.paths[p], self.format, columns, ctx)?;
         sink(&[RootItem::Item(&df)]).map(|_| ())
     }
 }
@@ -81,7 +89,7 @@ impl Source for FileSource {
 pub(crate) fn open(pattern: &str, format: Format) -> Result<DFrame> {
     let paths = expand(pattern)?;
     // The schema of the first file; every file must have the same.
-    let first = read(&paths[0], format, None)?.head(Some(0));
+    let first = read(&paths[0], format, None, &())?.head(Some(0));
     let schema = first.schema().clone();
     let token = Tokenizer::new("read_files")
         .param(&paths)

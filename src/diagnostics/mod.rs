@@ -1,17 +1,61 @@
 //! Watching work: the progress bar and memory readings (pictures of graphs live in
 //! `graph::dot`).
 
+use std::sync::Mutex;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A bar on standard error; indicatif draws nothing when stderr is not a terminal.
-pub(crate) fn progress_bar(tasks: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(tasks), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "[{elapsed_precise}] {bar:40} {pos}/{len} tasks ({per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style);
+use crate::engine::{Event, Observer};
+
+/// The progress bar, an observer of the run's events: a bar on standard error per run
+/// (indicatif draws nothing when stderr is not a terminal).
+#[derive(Default)]
+pub(crate) struct Progress {
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Observer for Progress {
+    fn on_event(&self, event: &Event<'_>) {
+        match event {
+            Event::RunStarted { tasks, .. } if *tasks > 0 => {
+                let bar = ProgressBar::with_draw_target(
+                    Some(*tasks as u64),
+                    ProgressDrawTarget::stderr(),
+                );
+                if let Ok(style) = ProgressStyle::with_template(
+                    "[{elapsed_precise}] {bar:40} {pos}/{len} tasks ({per_sec}, eta {eta})",
+                ) {
+                    bar.set_style(style);
+                }
+                *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+            }
+            Event::TaskFinished { .. } => {
+                if let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
+                    bar.inc(1);
+                }
+            }
+            Event::RunFinished { .. } => {
+                if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    bar.finish_and_clear();
+                }
+            }
+            _ => {}
+        }
     }
-    bar
+}
+
+/// Prints warnings on standard error, one line each, naming the task.
+pub(crate) struct PrintWarnings;
+
+impl Observer for PrintWarnings {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::Warning { key, message } = event {
+            eprintln!("chunkwise: warning in task {key}: {message}");
+        }
+    }
+    fn wants_task_events(&self) -> bool {
+        false
+    }
 }
 
 /// Peak resident memory of this process in MB (Linux `VmHWM`; 0 where unknown), for

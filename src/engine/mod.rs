@@ -1,6 +1,11 @@
-//! The engine: runs a [`Plan`] on the chosen scheduler with memory bounded.
+//! The engine: runs a [`Plan`] on an [`Executor`] with memory bounded, and tells its
+//! observers what happens. It knows no collection, no cluster and no dashboard: the MPI
+//! executor implements [`Executor`] from `src/cluster/`, and the progress bar is an
+//! [`Observer`] from `src/diagnostics/`.
 
-pub(crate) mod context;
+mod context;
+mod events;
+mod executor;
 mod pool;
 mod run;
 mod spill;
@@ -8,90 +13,53 @@ pub(crate) use spill::Spill;
 mod stats;
 
 use std::cell::RefCell;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
+pub use context::TaskContext;
+pub(crate) use events::Observers;
+pub use events::{Event, Observer};
+pub(crate) use executor::{Executor, Outcome, Part, RunOptions, Synchronous, Threads, run_local};
 pub(crate) use pool::pool;
 pub use stats::Stats;
 
+use crate::Result;
 use crate::graph::{Plan, Value};
-use crate::{Config, Result, Scheduler};
-use run::Run;
 
 thread_local! {
     static LAST: RefCell<Option<Stats>> = const { RefCell::new(None) };
 }
 
 /// Statistics of the last compute started from this thread (also after a failure).
-/// Under MPI: this rank's share, summed over the graph's levels.
+/// Under MPI: this rank's share, summed over the graph's levels. The same figures reach
+/// observers in [`Event::RunFinished`].
 pub fn last_stats() -> Option<Stats> {
     LAST.with(|l| l.borrow().clone())
 }
 
-#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
-pub(crate) fn set_last_stats(stats: Stats) {
-    LAST.with(|l| *l.borrow_mut() = Some(stats));
-}
-
-/// Runs `plan` and returns its outputs in request order.
-pub(crate) fn execute(plan: &Plan, config: &Config) -> Result<Vec<Value>> {
-    #[cfg(feature = "mpi")]
-    if let Scheduler::Mpi(_) = config.get_scheduler() {
-        return crate::cluster::mpi::execute(plan, config);
-    }
-    execute_in(plan, config, std::sync::Arc::clone(&plan.keys))
-}
-
-/// Runs `plan` as part of a larger graph whose keys are `keys` (an MPI rank's share).
-pub(crate) fn execute_in(
+/// Runs `plan` on `executor`: its outputs in request order. Observers see the run start
+/// and finish; the metrics are kept for [`last_stats`].
+pub(crate) fn execute(
     plan: &Plan,
-    config: &Config,
-    keys: std::sync::Arc<crate::graph::KeySet>,
+    executor: &dyn Executor,
+    options: &RunOptions,
 ) -> Result<Vec<Value>> {
-    let start = Instant::now();
-    let workers = config.get_scheduler().workers().max(1);
-    let progress = (config.get_progress() && plan.len() > 0)
-        .then(|| crate::diagnostics::progress_bar(plan.len() as u64));
-    let run = Run::new(
-        plan,
-        keys,
-        workers,
-        config.get_memory_limit(),
-        Spill::new(config.get_spill_dir().map(|p| p.as_path())),
-        progress.clone(),
-    )?;
-    match config.get_scheduler() {
-        Scheduler::Synchronous => run.work(),
-        Scheduler::Threads(_) if workers == 1 => run.work(),
-        #[cfg(feature = "mpi")]
-        Scheduler::Mpi(_) => unreachable!("handled above"),
-        Scheduler::Threads(_) => {
-            // The calling thread is one of the workers, so a compute started from inside
-            // a pool task still progresses when the pool is busy.
-            pool(workers)?.in_place_scope(|s| {
-                for _ in 1..workers {
-                    s.spawn(|_| run.work());
-                }
-                run.work();
-            });
-        }
+    let observers = &options.observers;
+    if observers.len() > 0 {
+        observers.emit(&Event::RunStarted {
+            graph_hash: plan.hash(),
+            tasks: plan.len(),
+            workers: executor.workers(),
+            rank: executor.rank(),
+            at: Instant::now(),
+        });
     }
-    if let Some(p) = progress {
-        p.finish_and_clear();
+    let Outcome { values, stats } = executor.execute(plan, options);
+    if observers.len() > 0 {
+        observers.emit(&Event::RunFinished {
+            stats: &stats,
+            failed: values.is_err(),
+        });
     }
-    let stats = Stats {
-        tasks: plan.len(),
-        tasks_run: run.tasks_run.load(Relaxed),
-        workers,
-        peak_held_bytes: run.peak.load(Relaxed),
-        bytes_spilled: run.spilled_bytes.load(Relaxed),
-        spilled_results: run.spilled_results.load(Relaxed),
-        secs: start.elapsed().as_secs_f64(),
-        graph_hash: plan.hash(),
-        files_read: run.context.files.load(Relaxed),
-        bytes_read: run.context.bytes.load(Relaxed),
-        rows_skipped: run.context.rows_skipped.load(Relaxed),
-    };
     LAST.with(|l| *l.borrow_mut() = Some(stats));
-    run.outputs()
+    values
 }

@@ -11,10 +11,13 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
-use indicatif::ProgressBar;
+use std::time::Instant;
 
+use super::context::{RunContext, TaskContext};
+use super::events::Event;
+use super::executor::Part;
 use super::spill::Spill;
 use crate::graph::{Plan, Value};
 use crate::{Error, Result};
@@ -56,10 +59,13 @@ pub(crate) struct Run<'p> {
     pub(crate) spilled_bytes: AtomicU64,
     pub(crate) spilled_results: AtomicU64,
     pub(crate) tasks_run: AtomicUsize,
-    pub(crate) context: Arc<super::context::Context>,
+    context: &'p RunContext,
+    /// The tasks whose values are returned, in request order.
+    outputs: Vec<u32>,
+    /// Outputs are never spilled nor freed before they are returned.
+    pinned: Vec<bool>,
     budget: Option<u64>,
     spill: Spill,
-    progress: Option<ProgressBar>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,17 +73,30 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<'p> Run<'p> {
+    /// A run of the whole plan, or of `part` of it (its tasks, with the values of their
+    /// other inputs given): only those tasks run, and their values are the outputs.
     pub(crate) fn new(
         plan: &'p Plan,
-        keys: Arc<crate::graph::KeySet>,
+        part: Option<&Part<'_>>,
         workers: usize,
         budget: Option<u64>,
         spill: Spill,
-        progress: Option<ProgressBar>,
+        context: &'p RunContext,
     ) -> Result<Self> {
         let n = plan.len();
+        let mut active = Vec::new();
+        if let Some(part) = part {
+            active = vec![false; n];
+            for &t in part.ids {
+                active[t as usize] = true;
+            }
+        }
+        let is_active = |t: u32| active.is_empty() || active[t as usize];
         if let Some(b) = budget
-            && let Some(node) = plan.nodes.iter().find(|node| node.bytes > b)
+            && let Some(node) = (0..n as u32)
+                .filter(|&t| is_active(t))
+                .map(|t| &plan.nodes[t as usize])
+                .find(|node| node.bytes > b)
         {
             return Err(Error::OverBudget {
                 key: node.key.to_string(),
@@ -86,32 +105,56 @@ impl<'p> Run<'p> {
             });
         }
         let mut shared = Shared::default();
+        let given = |d: u32| part.is_some_and(|p| p.inputs.contains_key(&d));
         let missing = (0..n as u32)
             .map(|i| {
-                let m = plan.deps.row(i).len() as u32;
+                if !is_active(i) {
+                    // Never made ready: not part of this run.
+                    return AtomicU32::new(u32::MAX);
+                }
+                let m = plan.deps.row(i).iter().filter(|&&d| !given(d)).count() as u32;
                 if m == 0 {
                     shared.sources.push(Reverse(i));
                 }
                 AtomicU32::new(m)
             })
             .collect();
+        let mut slots: Vec<Mutex<Slot>> = (0..n).map(|_| Mutex::new(Slot::Empty)).collect();
         let mut readers: Vec<AtomicU32> = (0..n as u32)
-            .map(|i| AtomicU32::new(plan.dependents.row(i).len() as u32))
+            .map(|i| {
+                let r = plan.dependents.row(i).iter().filter(|&&t| is_active(t));
+                AtomicU32::new(r.count() as u32)
+            })
             .collect();
-        for &o in &plan.outputs {
-            // Outputs are pinned: never freed before they are returned.
+        let outputs: Vec<u32> = match part {
+            None => plan.outputs.clone(),
+            Some(p) => {
+                for (&d, v) in p.inputs {
+                    if *readers[d as usize].get_mut() > 0 {
+                        *slots[d as usize]
+                            .get_mut()
+                            .unwrap_or_else(|e| e.into_inner()) = Slot::Ready(v.clone());
+                    }
+                }
+                p.ids.to_vec()
+            }
+        };
+        let mut pinned = vec![false; n];
+        for &o in &outputs {
             *readers[o as usize].get_mut() += 1;
+            pinned[o as usize] = true;
         }
+        let remaining = part.map_or(n, |p| p.ids.len());
         Ok(Run {
             plan,
             workers: workers.max(1),
             missing,
             readers,
-            slots: (0..n).map(|_| Mutex::new(Slot::Empty)).collect(),
+            slots,
             sizes: (0..n).map(|_| AtomicU64::new(0)).collect(),
             shared: Mutex::new(shared),
             wake: Condvar::new(),
-            remaining: AtomicUsize::new(n),
+            remaining: AtomicUsize::new(remaining),
             running: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
             held: AtomicU64::new(0),
@@ -120,16 +163,16 @@ impl<'p> Run<'p> {
             spilled_bytes: AtomicU64::new(0),
             spilled_results: AtomicU64::new(0),
             tasks_run: AtomicUsize::new(0),
-            context: Arc::new(super::context::Context::new(keys)),
+            context,
+            outputs,
+            pinned,
             budget,
             spill,
-            progress,
         })
     }
 
     /// The loop every worker runs until the graph is done or failed.
-    pub(crate) fn work(&self) {
-        let _context = super::context::enter(&self.context);
+    pub(crate) fn work(&self, worker: usize) {
         let mut batch: Vec<u32> = Vec::new();
         let mut next: Option<u32> = None;
         let mut inputs: Vec<Value> = Vec::new();
@@ -147,7 +190,7 @@ impl<'p> Run<'p> {
             if self.failed.load(Relaxed) {
                 return;
             }
-            next = self.run_task(id, &mut inputs);
+            next = self.run_task(id, worker, &mut inputs);
         }
     }
 
@@ -221,8 +264,20 @@ impl<'p> Run<'p> {
     }
 
     /// Runs one task; returns the dependent it made ready, to run next on this worker.
-    fn run_task(&self, id: u32, inputs: &mut Vec<Value>) -> Option<u32> {
+    fn run_task(&self, id: u32, worker: usize, inputs: &mut Vec<Value>) -> Option<u32> {
         let node = &self.plan.nodes[id as usize];
+        let observed = self.context.observers.want_tasks();
+        let start = observed.then(|| {
+            let at = Instant::now();
+            self.context.observers.emit_task(&Event::TaskStarted {
+                id,
+                key: &node.key,
+                worker,
+                rank: self.context.rank,
+                at,
+            });
+            at
+        });
         inputs.clear();
         for &d in self.plan.deps.row(id) {
             match self.load(d) {
@@ -233,8 +288,14 @@ impl<'p> Run<'p> {
                 }
             }
         }
-        let result = catch_unwind(AssertUnwindSafe(|| (node.run)(inputs)));
-        inputs.clear();
+        let ctx = TaskContext {
+            run: self.context,
+            key: &node.key,
+            worker,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| (node.run)(&ctx, inputs)));
+        // A panic in a value's `Drop` must not escape the worker loop.
+        let _ = catch_unwind(AssertUnwindSafe(|| inputs.clear()));
         let value = match result {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => {
@@ -250,7 +311,7 @@ impl<'p> Run<'p> {
                 return None;
             }
         };
-        self.finish(id, value)
+        self.finish(id, value, start.map(|s| (s, worker)))
     }
 
     fn load(&self, id: u32) -> Result<Value> {
@@ -258,11 +319,16 @@ impl<'p> Run<'p> {
         match &*slot {
             Slot::Ready(v) => Ok(v.clone()),
             Slot::Spilled(path) => {
-                let codec = self.plan.nodes[id as usize]
+                let node = &self.plan.nodes[id as usize];
+                let codec = node
                     .codec
                     .as_ref()
                     .expect("only results with a codec are spilled");
-                Spill::read(path, codec)
+                let value = Spill::read(path, codec);
+                self.context
+                    .observers
+                    .emit(&Event::ReadBack { key: &node.key });
+                value
             }
             Slot::Empty | Slot::Freed => Err(Error::Cancelled(format!(
                 "internal: input {} is not available",
@@ -271,7 +337,7 @@ impl<'p> Run<'p> {
         }
     }
 
-    fn finish(&self, id: u32, value: Value) -> Option<u32> {
+    fn finish(&self, id: u32, value: Value, observed: Option<(Instant, usize)>) -> Option<u32> {
         let node = &self.plan.nodes[id as usize];
         let size = node
             .codec
@@ -283,8 +349,16 @@ impl<'p> Run<'p> {
         self.peak.fetch_max(held, Relaxed);
         self.reserved.fetch_sub(node.bytes, Relaxed);
         self.tasks_run.fetch_add(1, Relaxed);
-        if let Some(p) = &self.progress {
-            p.inc(1);
+        if let Some((start, worker)) = observed {
+            self.context.observers.emit_task(&Event::TaskFinished {
+                id,
+                key: &node.key,
+                worker,
+                rank: self.context.rank,
+                start,
+                end: Instant::now(),
+                bytes: size,
+            });
         }
 
         let mut freed = Vec::new();
@@ -319,7 +393,7 @@ impl<'p> Run<'p> {
                 let first = self.first_reader(d);
                 sh.spillable.remove(&(first, d));
             }
-            if node.codec.is_some() && !self.plan.outputs.contains(&id) {
+            if node.codec.is_some() && !self.pinned[id as usize] {
                 sh.spillable.insert((self.first_reader(id), id));
             }
             if self.held.load(Relaxed) > b
@@ -381,6 +455,10 @@ impl<'p> Run<'p> {
             self.held.fetch_sub(size, AcqRel);
             self.spilled_bytes.fetch_add(size, Relaxed);
             self.spilled_results.fetch_add(1, Relaxed);
+            self.context.observers.emit(&Event::Spilled {
+                key: &self.plan.nodes[id as usize].key,
+                bytes: size,
+            });
         }
         Ok(())
     }
@@ -408,6 +486,6 @@ impl<'p> Run<'p> {
                 "the run stopped before every task ran".into(),
             ));
         }
-        self.plan.outputs.iter().map(|&o| self.load(o)).collect()
+        self.outputs.iter().map(|&o| self.load(o)).collect()
     }
 }

@@ -8,7 +8,7 @@ mod token;
 
 pub use key::Key;
 pub use node::Node;
-pub(crate) use node::{TaskFn, Value};
+pub(crate) use node::{InputsFn, Value};
 pub use plan::Graph;
 pub(crate) use plan::{KeySet, Plan};
 pub use token::Tokenizer;

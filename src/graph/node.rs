@@ -6,12 +6,16 @@ use std::sync::Arc;
 use super::Key;
 use crate::Result;
 use crate::encode::Codec;
+use crate::engine::TaskContext;
 
 /// A type-erased value inside the engine.
 pub(crate) type Value = Arc<dyn Any + Send + Sync>;
 
-/// The work of one task: its inputs' values in, its value out.
-pub(crate) type TaskFn = Box<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
+/// The work of one task: its run's context and its inputs' values in, its value out.
+pub(crate) type TaskFn = Box<dyn Fn(&TaskContext<'_>, &[Value]) -> Result<Value> + Send + Sync>;
+
+/// The work of a task that needs only its inputs.
+pub(crate) type InputsFn = Box<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
 
 /// One task of a graph. Nodes point at their inputs, so a collection is just the `Arc`s of
 /// its last layer and merging graphs is sharing nodes.
@@ -26,7 +30,13 @@ pub struct Node {
 }
 
 impl Node {
-    pub(crate) fn new(key: Key, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
+    /// A task that needs only its inputs.
+    pub(crate) fn new(key: Key, deps: Vec<Arc<Node>>, run: InputsFn) -> Self {
+        Node::with_context(key, deps, Box::new(move |_, inputs| run(inputs)))
+    }
+
+    /// A task that reports to its run (I/O counters, warnings) through its context.
+    pub(crate) fn with_context(key: Key, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
         Node {
             key,
             deps,

@@ -34,6 +34,7 @@ impl Hasher for KeyHasher {
 type KeyMap = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
 
 /// The keys of a plan, for tasks that ask whether a key is in the graph being run.
+#[derive(Default)]
 pub(crate) struct KeySet(KeyMap);
 
 impl KeySet {
@@ -218,5 +219,41 @@ impl Graph {
     /// Writes a picture: `.dot` as text, `.svg`/`.png`/`.pdf` through graphviz's `dot`.
     pub fn visualize(&self, path: impl AsRef<Path>) -> Result<()> {
         super::dot::visualize(&self.plan, path.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Value;
+
+    fn node(i: u64, deps: Vec<Arc<Node>>) -> Arc<Node> {
+        Arc::new(Node::new(
+            Key::new("n", 1, i),
+            deps,
+            Box::new(|_: &[Value]| Ok(Arc::new(()) as Value)),
+        ))
+    }
+
+    #[test]
+    fn dependents_invert_deps_and_ids_are_post_order() {
+        // 0 <- 2, 1 <- 2, 1 <- 3, 2 <- 4, 3 <- 4; node 1 is shared.
+        let (a, b) = (node(0, vec![]), node(1, vec![]));
+        let c = node(2, vec![a, b.clone()]);
+        let d = node(3, vec![b]);
+        let plan = Plan::build(&[node(4, vec![c, d])]).unwrap();
+        assert_eq!(plan.len(), 5);
+        for t in 0..plan.len() as u32 {
+            for &d in plan.deps.row(t) {
+                assert!(d < t, "inputs come first");
+                assert!(plan.dependents.row(d).contains(&t));
+            }
+            for &r in plan.dependents.row(t) {
+                assert!(plan.deps.row(r).contains(&t));
+            }
+        }
+        let edges: usize = (0..5).map(|t| plan.deps.row(t).len()).sum();
+        let back: usize = (0..5).map(|t| plan.dependents.row(t).len()).sum();
+        assert_eq!((edges, back), (5, 5));
     }
 }

@@ -40,22 +40,23 @@ pub(crate) struct Line<'a> {
 pub(crate) fn for_each_block(
     split: &Split,
     min_block: usize,
+    metrics: &dyn super::ReadMetrics,
     mut f: impl FnMut(Block<'_>) -> Result<bool>,
 ) -> Result<()> {
     let (mut reader, mut pos, end) = match split.range {
         Some((start, end)) if split.compression == Compression::None => {
             let mut file =
                 std::fs::File::open(&split.path).map_err(|e| Error::io(&split.path, e))?;
-            crate::engine::context::file_opened();
+            metrics.file_opened();
             // A line belongs to the split where it starts: from `start - 1`, skip through
             // the first line break (the previous split's last line).
             let from = start.saturating_sub(1);
             file.seek(SeekFrom::Start(from))
                 .map_err(|e| Error::io(&split.path, e))?;
-            let r: Box<dyn Read + Send> = Box::new(super::Counted(file));
+            let r: Box<dyn Read + Send> = Box::new(super::Counted(file, metrics));
             (r, from, Some(end))
         }
-        _ => (super::open(split)?, 0, None),
+        _ => (super::open(split, metrics)?, 0, None),
     };
     let mut skip_first = matches!(split.range, Some((s, _)) if s > 0);
     let mut buf = vec![0u8; min_block.max(BLOCK)];

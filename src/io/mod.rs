@@ -140,12 +140,30 @@ pub(crate) fn splits(
     Ok(out)
 }
 
-/// Opens a split for reading decompressed bytes (counted in the engine's I/O stats).
-pub(crate) fn open(split: &Split) -> Result<Box<dyn Read + Send>> {
-    open_with(split, external_bzip2())
+/// Where a reader reports what it opened and read: the caller's task context, or `()`
+/// for nothing. This module knows no engine; the caller passes what counts.
+pub(crate) trait ReadMetrics: Sync {
+    /// A file was opened for reading.
+    fn file_opened(&self) {}
+    /// `n` bytes were read from disk.
+    fn bytes_read(&self, _n: u64) {}
 }
 
-fn open_with(split: &Split, lbzip2: Option<&Path>) -> Result<Box<dyn Read + Send>> {
+impl ReadMetrics for () {}
+
+/// Opens a split for reading decompressed bytes, counted into `metrics`.
+pub(crate) fn open<'m>(
+    split: &Split,
+    metrics: &'m dyn ReadMetrics,
+) -> Result<Box<dyn Read + Send + 'm>> {
+    open_with(split, external_bzip2(), metrics)
+}
+
+fn open_with<'m>(
+    split: &Split,
+    lbzip2: Option<&Path>,
+    metrics: &'m dyn ReadMetrics,
+) -> Result<Box<dyn Read + Send + 'm>> {
     let path = &split.path;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -157,14 +175,14 @@ fn open_with(split: &Split, lbzip2: Option<&Path>) -> Result<Box<dyn Read + Send
             message: format!("empty file is not valid {} data", split.compression.name()),
         });
     }
-    crate::engine::context::file_opened();
+    metrics.file_opened();
     if split.compression == Compression::Bzip2
         && let Some(lbzip2) = lbzip2
     {
-        crate::engine::context::bytes_read(len);
+        metrics.bytes_read(len);
         return Ok(Box::new(Piped::spawn(lbzip2, path)?));
     }
-    let counted = Counted(file);
+    let counted = Counted(file, metrics);
     let raw = BufReader::with_capacity(1 << 16, counted);
     Ok(match split.compression {
         Compression::None => Box::new(raw),
@@ -259,13 +277,13 @@ impl Drop for Piped {
     }
 }
 
-/// Counts bytes read from disk into the running compute's statistics.
-pub(crate) struct Counted<R>(pub(crate) R);
+/// Counts bytes read from disk into the caller's metrics.
+pub(crate) struct Counted<'m, R>(pub(crate) R, pub(crate) &'m dyn ReadMetrics);
 
-impl<R: Read> Read for Counted<R> {
+impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.0.read(buf)?;
-        crate::engine::context::bytes_read(n as u64);
+        self.1.bytes_read(n as u64);
         Ok(n)
     }
 }
@@ -310,13 +328,15 @@ mod tests {
         decoders.extend(lb.as_deref().map(Some));
         for dec in decoders {
             let mut out = Vec::new();
-            open_with(&split(&good), dec)
+            open_with(&split(&good), dec, &())
                 .unwrap()
                 .read_to_end(&mut out)
                 .unwrap();
             assert_eq!(out, data, "{dec:?}");
             let mut out = Vec::new();
-            let err = open_with(&split(&bad), dec).unwrap().read_to_end(&mut out);
+            let err = open_with(&split(&bad), dec, &())
+                .unwrap()
+                .read_to_end(&mut out);
             assert!(
                 err.is_err(),
                 "{dec:?}: a truncated file must fail, read {} bytes",

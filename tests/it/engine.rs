@@ -194,3 +194,104 @@ fn stats_count_tasks() {
     assert_eq!((s.tasks, s.tasks_run), (3, 3));
     assert!(s.graph_hash != 0);
 }
+
+/// Records every event's kind, key and worker.
+#[derive(Default)]
+struct Recorder {
+    started: Mutex<Vec<(String, usize)>>,
+    finished: Mutex<Vec<(String, usize, std::time::Duration)>>,
+    runs: AtomicUsize,
+    warnings: Mutex<Vec<String>>,
+    spilled: AtomicUsize,
+}
+
+impl chunkwise::Observer for Recorder {
+    fn on_event(&self, event: &chunkwise::Event<'_>) {
+        use chunkwise::Event::*;
+        match event {
+            TaskStarted { key, worker, .. } => self
+                .started
+                .lock()
+                .unwrap()
+                .push((key.to_string(), *worker)),
+            TaskFinished {
+                key,
+                worker,
+                start,
+                end,
+                ..
+            } => self.finished.lock().unwrap().push((
+                key.to_string(),
+                *worker,
+                end.duration_since(*start),
+            )),
+            RunFinished { stats, .. } => {
+                assert!(stats.tasks > 0);
+                self.runs.fetch_add(1, Ordering::Relaxed);
+            }
+            Warning { message, .. } => self.warnings.lock().unwrap().push(message.to_string()),
+            Spilled { .. } => {
+                self.spilled.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sum_tree(n: usize) -> Delayed<f64> {
+    let parts: Vec<Delayed<Vec<f64>>> = (0..n).map(|i| delayed(move || chunk(i))).collect();
+    let sums: Vec<Delayed<f64>> = parts.iter().map(|p| p.map(|v| v.iter().sum())).collect();
+    collect(&sums).map(|s| s.iter().sum())
+}
+
+#[test]
+fn observer_sees_one_start_and_one_finish_per_task_with_its_worker() {
+    for (scheduler, workers) in [
+        (Scheduler::Synchronous, 1),
+        (Scheduler::threads(1), 1),
+        (Scheduler::threads(3), 3),
+    ] {
+        let rec = Arc::new(Recorder::default());
+        let config = Config::new().scheduler(scheduler).observe(rec.clone());
+        let total = sum_tree(40);
+        let graph = chunkwise::Graph::of(&total).unwrap();
+        let want: f64 = (0..40).map(|i| chunk(i).iter().sum::<f64>()).sum();
+        assert_eq!(compute_with(&total, &config).unwrap(), want);
+        let started = rec.started.lock().unwrap().clone();
+        let finished = rec.finished.lock().unwrap().clone();
+        assert_eq!(rec.runs.load(Ordering::Relaxed), 1);
+        // One start and one finish per task: the graph's keys, each once.
+        let mut keys: Vec<String> = graph.keys().map(|k| k.to_string()).collect();
+        keys.sort();
+        let mut s: Vec<String> = started.iter().map(|(k, _)| k.clone()).collect();
+        let mut f: Vec<String> = finished.iter().map(|(k, _, _)| k.clone()).collect();
+        s.sort();
+        f.sort();
+        assert_eq!(s, keys);
+        assert_eq!(f, keys);
+        // Each task finished on the worker it started on, and workers are in range.
+        for (k, w, _) in &finished {
+            assert!(*w < workers, "worker {w} of {workers}");
+            assert!(started.contains(&(k.clone(), *w)));
+        }
+        assert_eq!(last_stats().unwrap().tasks_run, keys.len());
+    }
+}
+
+#[test]
+fn observer_sees_spills_under_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Arc::new(Recorder::default());
+    let config = budgeted(4 * MB as u64, 1, dir.path()).observe(rec.clone());
+    let parts: Vec<Delayed<Vec<f64>>> = (0..16)
+        .map(|i| delayed(move || chunk(i)).with_size(MB as u64).spillable())
+        .collect();
+    let all = collect(&parts).map(|v| v.iter().map(|c| c.len()).sum::<usize>());
+    assert_eq!(compute_with(&all, &config).unwrap(), 16 * MB / 8);
+    let stats = last_stats().unwrap();
+    assert_eq!(
+        rec.spilled.load(Ordering::Relaxed) as u64,
+        stats.spilled_results
+    );
+    assert!(stats.spilled_results > 0);
+}
