@@ -7,10 +7,46 @@
 //! mpirun -np 2 target/debug/examples/mpi_sweep --diverge   # ranks build different graphs: an error
 //! mpirun -np 2 target/debug/examples/mpi_sweep --fail      # a failing task ends the job
 //! mpirun -np 3 target/debug/examples/mpi_sweep --uneven    # uneven runs, handed out as ranks ask
+//! mpirun -np 3 target/debug/examples/mpi_sweep --observe   # each rank counts task events
+//! mpirun -np 3 target/debug/examples/mpi_sweep --client    # the sweep as Client::map futures
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use chunkwise::random::{ChunkStream, chunk_states};
-use chunkwise::{Cmd, Delayed, delayed};
+use chunkwise::{Client, Cmd, Config, Delayed, Event, Observer, delayed};
+
+/// Counts task starts and finishes (and those of `Client::map` calls) on this rank.
+#[derive(Default)]
+struct Counts {
+    starts: AtomicUsize,
+    finishes: AtomicUsize,
+    maps: AtomicUsize,
+    bad_worker: AtomicUsize,
+}
+
+impl Observer for Counts {
+    fn on_event(&self, event: &Event<'_>) {
+        match event {
+            Event::TaskStarted { .. } => {
+                self.starts.fetch_add(1, Relaxed);
+            }
+            Event::TaskFinished {
+                key, worker, rank, ..
+            } => {
+                self.finishes.fetch_add(1, Relaxed);
+                if key.label() == "map" {
+                    self.maps.fetch_add(1, Relaxed);
+                }
+                let workers = Config::current().map_or(1, |c| c.get_scheduler().workers());
+                if *worker >= workers || *rank != chunkwise::cluster::rank() {
+                    self.bad_worker.fetch_add(1, Relaxed);
+                }
+            }
+            _ => {}
+        }
+    }
+}
 
 /// Mean and sd of `n` draws of N(mean, sd) from stream `k` of seed 1.
 fn calc_mean(mean: f64, sd: f64, n: usize, k: usize) -> Vec<f64> {
@@ -27,14 +63,27 @@ fn main() -> chunkwise::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let has = |f: &str| args.iter().any(|a| a == f);
     let t0 = Instant::now();
+    let counts = Arc::new(Counts::default());
+    if has("--observe") || has("--client") {
+        Config::current()?.observe(counts.clone()).set_default();
+    }
     let params = [(0.0, 1.0), (0.0, 2.0), (1.0, 1.0), (1.0, 2.0)];
     let mut reps: Vec<Delayed<Vec<f64>>> = Vec::new();
+    let mut inputs = Vec::new();
     for (p, &(m, s)) in params.iter().enumerate() {
         for r in 0..20 {
             let k = p * 20 + r;
+            inputs.push((m, s, k));
             reps.push(delayed(move || calc_mean(m, s, 100_000, k)).spillable());
         }
     }
+    // --client: the same sweep as futures (under MPI, spread over the ranks).
+    let mapped = has("--client").then(|| -> chunkwise::Result<Vec<Vec<f64>>> {
+        let client = Client::from_env()?;
+        let futures = client.map(|(m, s, k)| calc_mean(m, s, 100_000, k), inputs);
+        client.gather(&futures)
+    });
+    let mapped = mapped.transpose()?;
     if has("--diverge") && chunkwise::cluster::rank() == 1 {
         reps.push(delayed(|| vec![0.0]).spillable());
     }
@@ -48,7 +97,21 @@ fn main() -> chunkwise::Result<()> {
                 .delayed()
         })
         .collect();
+    let graph_tasks = chunkwise::Graph::of((&reps, &runs))?.len();
     let (reps, runs) = chunkwise::compute((&reps, &runs))?;
+    let tasks_run = chunkwise::last_stats().map_or(0, |s| s.tasks_run);
+    let reps = mapped.unwrap_or(reps);
+    if has("--observe") || has("--client") {
+        // Every rank: its own share. The sum over ranks of `ran` is the graph's tasks.
+        println!(
+            "observed rank={} starts={} finishes={} ran={tasks_run} graph={graph_tasks} maps={} bad_worker={}",
+            chunkwise::cluster::rank(),
+            counts.starts.load(Relaxed) - counts.maps.load(Relaxed),
+            counts.finishes.load(Relaxed) - counts.maps.load(Relaxed),
+            counts.maps.load(Relaxed),
+            counts.bad_worker.load(Relaxed),
+        );
+    }
     let mut checksum = 0u64;
     for r in &reps {
         checksum = checksum.rotate_left(9) ^ r[0].to_bits() ^ r[1].to_bits().rotate_left(3);

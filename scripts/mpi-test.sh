@@ -35,6 +35,31 @@ for ex in wiki airline; do
   done
 done
 
+# Observers: one start and one finish per task on the rank that ran it, each on a
+# worker in range; the ranks' shares add up to the graph (threads: one share, all).
+check_observed() {  # $1: what ran, $2: its output, $3: number of ranks
+  awk -v what="$1" -v np="$3" '
+    /^observed/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      if (v["starts"] != v["ran"] || v["finishes"] != v["ran"] || v["bad_worker"] != 0) {
+        print what ": rank " v["rank"] ": " $0; bad = 1 }
+      ran += v["ran"]; graph = v["graph"]; maps += v["maps"]; lines++;
+      if (v["maps"] > 0) mapped++ }
+    END { if (lines != np || ran != graph) { print what ": " lines " ranks reported, ran " ran " of " graph; bad = 1 }
+      if (maps != 0 && maps != 80) { print what ": " maps " map calls of 80"; bad = 1 }
+      if (maps != 0 && mapped != np) { print what ": map calls ran on " mapped " of " np " ranks"; bad = 1 }
+      exit bad }' <<<"$2" || fail "observer counts wrong"
+}
+out=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep --observe)
+check_observed "threads" "$out" 1
+out=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --observe)
+check_observed "3 ranks" "$out" 3
+echo "mpi-test: observers see one start and one finish per task, on threads and 3 ranks"
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep | sum)
+out=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --client)
+check_observed "Client::map on 3 ranks" "$out" 3
+[ "$(sum <<<"$out")" = "$base" ] || fail "Client::map on 3 ranks: $(sum <<<"$out") != threads $base"
+echo "mpi-test: Client::map spreads over 3 ranks: $(grep -o 'maps=[0-9]*' <<<"$out" | tr '\n' ' ')"
+
 out=$(timeout 120 "${MPIRUN[@]}" -np 2 target/debug/examples/mpi_sweep --diverge 2>&1 || true)
 grep -q "every rank must build the same graph" <<<"$out" || fail "no graph mismatch error: $out"
 echo "mpi-test: diverging graphs are refused"

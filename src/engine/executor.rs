@@ -160,6 +160,7 @@ pub(crate) fn run_local(
 
 impl Stats {
     /// Adds a part's metrics to a run's (an MPI rank summing its levels).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     pub(crate) fn add_part(&mut self, s: &Stats) {
         self.tasks_run += s.tasks_run;
         self.files_read += s.files_read;

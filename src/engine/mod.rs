@@ -18,7 +18,9 @@ use std::time::Instant;
 pub use context::TaskContext;
 pub(crate) use events::Observers;
 pub use events::{Event, Observer};
-pub(crate) use executor::{Executor, Outcome, Part, RunOptions, Synchronous, Threads, run_local};
+pub(crate) use executor::{Executor, Outcome, RunOptions, Synchronous, Threads};
+#[cfg(feature = "mpi")]
+pub(crate) use executor::{Part, run_local};
 pub(crate) use pool::pool;
 pub use stats::Stats;
 

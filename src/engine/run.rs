@@ -108,11 +108,13 @@ impl<'p> Run<'p> {
         let given = |d: u32| part.is_some_and(|p| p.inputs.contains_key(&d));
         let missing = (0..n as u32)
             .map(|i| {
-                if !is_active(i) {
+                let deps = plan.deps.row(i);
+                let m = match part {
+                    None => deps.len() as u32,
                     // Never made ready: not part of this run.
-                    return AtomicU32::new(u32::MAX);
-                }
-                let m = plan.deps.row(i).iter().filter(|&&d| !given(d)).count() as u32;
+                    Some(_) if !is_active(i) => return AtomicU32::new(u32::MAX),
+                    Some(_) => deps.iter().filter(|&&d| !given(d)).count() as u32,
+                };
                 if m == 0 {
                     shared.sources.push(Reverse(i));
                 }
@@ -122,8 +124,11 @@ impl<'p> Run<'p> {
         let mut slots: Vec<Mutex<Slot>> = (0..n).map(|_| Mutex::new(Slot::Empty)).collect();
         let mut readers: Vec<AtomicU32> = (0..n as u32)
             .map(|i| {
-                let r = plan.dependents.row(i).iter().filter(|&&t| is_active(t));
-                AtomicU32::new(r.count() as u32)
+                let readers = plan.dependents.row(i);
+                AtomicU32::new(match part {
+                    None => readers.len() as u32,
+                    Some(_) => readers.iter().filter(|&&t| is_active(t)).count() as u32,
+                })
             })
             .collect();
         let outputs: Vec<u32> = match part {
@@ -293,9 +298,8 @@ impl<'p> Run<'p> {
             key: &node.key,
             worker,
         };
-        let result = catch_unwind(AssertUnwindSafe(|| (node.run)(&ctx, inputs)));
-        // A panic in a value's `Drop` must not escape the worker loop.
-        let _ = catch_unwind(AssertUnwindSafe(|| inputs.clear()));
+        let result = catch_unwind(AssertUnwindSafe(|| node.run.call(&ctx, inputs)));
+        inputs.clear();
         let value = match result {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => {

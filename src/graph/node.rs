@@ -17,12 +17,28 @@ pub(crate) type TaskFn = Box<dyn Fn(&TaskContext<'_>, &[Value]) -> Result<Value>
 /// The work of a task that needs only its inputs.
 pub(crate) type InputsFn = Box<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
 
+/// A task's work, boxed once: most tasks need only their inputs.
+pub(crate) enum Work {
+    Inputs(InputsFn),
+    Context(TaskFn),
+}
+
+impl Work {
+    #[inline]
+    pub(crate) fn call(&self, ctx: &TaskContext<'_>, inputs: &[Value]) -> Result<Value> {
+        match self {
+            Work::Inputs(f) => f(inputs),
+            Work::Context(f) => f(ctx, inputs),
+        }
+    }
+}
+
 /// One task of a graph. Nodes point at their inputs, so a collection is just the `Arc`s of
 /// its last layer and merging graphs is sharing nodes.
 pub struct Node {
     pub(crate) key: Key,
     pub(crate) deps: Vec<Arc<Node>>,
-    pub(crate) run: TaskFn,
+    pub(crate) run: Work,
     /// Projected output size in bytes (0 when unknown and small).
     pub(crate) bytes: u64,
     /// How to spill the output, if it can be spilled.
@@ -32,11 +48,15 @@ pub struct Node {
 impl Node {
     /// A task that needs only its inputs.
     pub(crate) fn new(key: Key, deps: Vec<Arc<Node>>, run: InputsFn) -> Self {
-        Node::with_context(key, deps, Box::new(move |_, inputs| run(inputs)))
+        Node::with_work(key, deps, Work::Inputs(run))
     }
 
     /// A task that reports to its run (I/O counters, warnings) through its context.
     pub(crate) fn with_context(key: Key, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
+        Node::with_work(key, deps, Work::Context(run))
+    }
+
+    fn with_work(key: Key, deps: Vec<Arc<Node>>, run: Work) -> Self {
         Node {
             key,
             deps,
