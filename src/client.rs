@@ -230,9 +230,7 @@ impl Client {
                     Box::new(move |_: &[Value]| {
                         let taken = input.lock().unwrap_or_else(|e| e.into_inner()).take();
                         let Some(x) = taken else {
-                            return Err(Error::Cancelled(format!(
-                                "internal: task {key} ran twice"
-                            )));
+                            return Err(Error::Internal(format!("task {key} ran twice")));
                         };
                         let outcome = guarded(&key, || f(x));
                         state.set(outcome.clone());

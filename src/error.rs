@@ -75,6 +75,20 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Input that a library (polars' CSV parser) refused: names the file and, where
+    /// known, line and byte offset, and keeps the library's error whole as the source.
+    #[error("{}{}{}: {source}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), offset.map(|o| format!(", byte {o}")).unwrap_or_default())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number, where known.
+        line: Option<u64>,
+        /// The byte offset, where known.
+        offset: Option<u64>,
+        /// The library's error.
+        #[source]
+        source: BoxError,
+    },
     /// An argument or setting that cannot be used (zero chunk size, bad axis, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -102,9 +116,68 @@ pub enum Error {
     /// The computation was cancelled because another task failed first.
     #[error("cancelled: {0}")]
     Cancelled(String),
+    /// A library chunkwise calls (polars, ndarray, the thread pool) failed; its error is
+    /// kept whole as the source.
+    #[error("{what}: {source}")]
+    External {
+        /// What chunkwise asked of it.
+        what: String,
+        /// Its error.
+        #[source]
+        source: BoxError,
+    },
+    /// An invariant of chunkwise itself does not hold: a bug, please report it.
+    #[error("internal error (a bug in chunkwise): {0}")]
+    Internal(String),
+}
+
+/// What kind of failure an [`Error`] is, for code that handles kinds, not messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument, setting or environment variable that cannot be used.
+    InvalidArgument,
+    /// Input that cannot be read as asked (names the file, line or offset), or an I/O
+    /// error on a named file.
+    Input,
+    /// A task failed, panicked or was cancelled; an external program failed.
+    Task,
+    /// A resource ran short: the memory budget.
+    Resource,
+    /// A library chunkwise calls failed, or a tool it needs is missing.
+    External,
+    /// A bug in chunkwise.
+    Internal,
 }
 
 impl Error {
+    /// The kind of failure (a shared error answers for the one it shares).
+    ///
+    /// ```
+    /// use chunkwise::{Error, ErrorKind};
+    /// assert_eq!(Error::invalid("zero chunk size").kind(), ErrorKind::InvalidArgument);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidArgument(_) | Error::Env { .. } => ErrorKind::InvalidArgument,
+            Error::Input { .. } | Error::Parse { .. } | Error::Io { .. } => ErrorKind::Input,
+            Error::Task { .. } | Error::Panic { .. } | Error::Command { .. } => ErrorKind::Task,
+            Error::Cancelled(_) => ErrorKind::Task,
+            Error::OverBudget { .. } => ErrorKind::Resource,
+            Error::External { .. } | Error::MissingTool { .. } => ErrorKind::External,
+            Error::Internal(_) => ErrorKind::Internal,
+            Error::Shared(e) => e.kind(),
+        }
+    }
+
+    /// Wraps a library's error, keeping it whole as the source.
+    pub fn external(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::External {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

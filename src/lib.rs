@@ -36,6 +36,7 @@ pub mod graph;
 pub mod guide;
 pub mod io;
 pub mod random;
+mod scan;
 mod simd;
 
 pub use crate::client::{AsCompleted, Client, Future};
@@ -45,8 +46,8 @@ pub use crate::config::{Config, Scheduler, parse_bytes};
 pub use crate::delayed::{Delayed, collect, delayed, try_delayed};
 pub use crate::diagnostics::peak_rss_mb;
 pub use crate::encode::Encode;
-pub use crate::engine::{Event, Observer, Stats, TaskContext, last_stats};
-pub use crate::error::{BoxError, Error, Result};
+pub use crate::engine::{Event, Observer, Stats, last_stats};
+pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::graph::{Graph, Key};
 /// The ndarray version chunkwise computes into, for matching types.
 pub use ndarray;

@@ -313,7 +313,8 @@ pub(crate) fn eval_chunk(
     for tile in data.chunks_mut(TILE) {
         fill.fill(tile);
     }
-    ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| Error::invalid(e.to_string()))
+    ArrayD::from_shape_vec(IxDyn(&shape), data)
+        .map_err(|e| Error::external("ndarray, assembling a chunk", e))
 }
 
 /// One task per chunk computing the expression; materialised chunks are returned as is.

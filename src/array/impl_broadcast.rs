@@ -103,8 +103,8 @@ impl DArray {
                             a.insert_axis_inplace(Axis(0));
                         }
                         let b = a.broadcast(IxDyn(&shape)).ok_or_else(|| {
-                            Error::invalid(format!(
-                                "internal: chunk of shape {:?} does not broadcast to {shape:?}",
+                            Error::Internal(format!(
+                                "chunk of shape {:?} does not broadcast to {shape:?}",
                                 a.shape()
                             ))
                         })?;

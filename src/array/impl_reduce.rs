@@ -772,7 +772,7 @@ impl DArray {
                         };
                         Ok(Arc::new(
                             ArrayD::from_shape_vec(IxDyn(&shape), data)
-                                .map_err(|e| Error::invalid(e.to_string()))?,
+                                .map_err(|e| Error::external("ndarray, shaping a result", e))?,
                         ) as Value)
                     }),
                 );

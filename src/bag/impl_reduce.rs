@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::scan::{Start, reduce_tree};
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
 use crate::io::Compression;
+use crate::scan::{Start, reduce_tree};
 use crate::{Delayed, Error, Result};
 
 const SPLIT_EVERY: usize = 8;
@@ -43,7 +43,7 @@ impl<T: ?Sized + 'static> Bag<T> {
     pub(crate) fn consume_needs<P, A, R>(
         &self,
         label: &'static str,
-        needs: super::scan::Needs,
+        needs: crate::scan::Needs,
         init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
         step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
         part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
@@ -328,7 +328,7 @@ where
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
         let nodes = self.partition_nodes("map_partitions", token, start, move |items| Ok(f(items)));
-        Bag::from_source(Box::new(super::source::Partitions::<U> {
+        Bag::from_source(Box::new(crate::scan::Partitions::<U> {
             nodes,
             // Not `token`: the scan tasks of the new root need keys of their own.
             token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
@@ -508,7 +508,7 @@ impl<T: ?Sized + 'static> Bag<T> {
                     vec![scan],
                     Box::new(move |v| {
                         let out = v[0]
-                            .downcast_ref::<super::scan::ScanOutput>()
+                            .downcast_ref::<crate::scan::ScanOutput>()
                             .expect("scan tasks return ScanOutput");
                         let partial: P = out.partial_mut(consumer.id())?;
                         Ok(Arc::new(f(partial)?) as Value)

@@ -10,48 +10,16 @@
 //! source to the consumers in batches.
 
 mod impl_reduce;
-pub(crate) mod scan;
 pub(crate) mod source;
 
-use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 pub use source::ReadText;
 
 use crate::Result;
-use scan::Root;
+use crate::scan::{self as scan, Root, RootItem, RootSink, Sink, each};
 
-/// An item as a root source hands it out.
-pub(crate) enum RootItem<'a> {
-    Text(&'a str),
-    Bytes(&'a [u8]),
-    Item(&'a (dyn Any + Send + Sync)),
-}
-
-/// Where items of one step go; `Ok(false)` stops the partition early (for `take`).
-pub(crate) type Sink<T> = Box<dyn FnMut(&T) -> Result<bool>>;
-/// The same at the root, a batch at a time: the boxed calls between a source and its
-/// consumers are paid per batch, not per line.
-pub(crate) type RootSink = Box<dyn FnMut(&[RootItem<'_>]) -> Result<bool>>;
-
-/// Items a source hands out in one batch, at most.
-pub(crate) const BATCH: usize = 256;
-
-/// A root sink that passes each item of a batch, as `T` (`get`), to `down`.
-pub(crate) fn each<T: ?Sized + 'static>(
-    mut down: Sink<T>,
-    get: for<'a> fn(&RootItem<'a>) -> &'a T,
-) -> RootSink {
-    Box::new(move |items: &[RootItem<'_>]| {
-        for item in items {
-            if !down(get(item))? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    })
-}
 /// A chain of steps: turns a sink of this bag's items into a sink of root items.
 pub(crate) type Wrap<T> = Arc<dyn Fn(Sink<T>) -> RootSink + Send + Sync>;
 

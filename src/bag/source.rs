@@ -1,13 +1,12 @@
 //! Root sources: an in-memory sequence, lines of text files, materialised partitions.
 
-use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::scan::{Needs, Root, Source};
-use super::{BATCH, Bag, RootItem, Sink, each};
-use crate::graph::{Node, Tokenizer, Value};
+use super::Bag;
+use crate::graph::{Tokenizer, Value};
 use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
+use crate::scan::{BATCH, Needs, Root, RootItem, Sink, Source, each, items_in_batches};
 use crate::{Error, Result};
 
 /// Items held in memory, cut into near-equal partitions.
@@ -155,25 +154,6 @@ impl Source for TextFiles {
 }
 
 /// Hands out items in batches of [`BATCH`].
-fn items_in_batches<T: Send + Sync + 'static>(
-    items: &[T],
-    sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
-) -> Result<()> {
-    let mut batch = Vec::with_capacity(BATCH.min(items.len()));
-    for chunk in items.chunks(BATCH) {
-        batch.clear();
-        batch.extend(
-            chunk
-                .iter()
-                .map(|item| RootItem::Item(item as &(dyn Any + Send + Sync))),
-        );
-        if !sink(&batch)? {
-            break;
-        }
-    }
-    Ok(())
-}
-
 /// Length of the ASCII prefix; 32 bytes at a time (a loop the compiler vectorises).
 fn ascii_prefix(bytes: &[u8]) -> usize {
     let mut n = 0;
@@ -279,40 +259,5 @@ impl ReadText {
             }),
             _type: std::marker::PhantomData,
         })
-    }
-}
-
-/// Partitions computed by tasks (each a `Vec<T>`), as `map_partitions` makes them.
-pub(crate) struct Partitions<T> {
-    pub(crate) nodes: Vec<Arc<Node>>,
-    pub(crate) token: u64,
-    pub(crate) _type: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: Send + Sync + 'static> Source for Partitions<T> {
-    fn npartitions(&self) -> usize {
-        self.nodes.len()
-    }
-    fn label(&self) -> &'static str {
-        "map_partitions"
-    }
-    fn token(&self) -> u64 {
-        self.token
-    }
-    fn deps(&self, p: usize) -> Vec<Arc<Node>> {
-        vec![Arc::clone(&self.nodes[p])]
-    }
-    fn scan(
-        &self,
-        _: usize,
-        _: &crate::engine::TaskContext<'_>,
-        inputs: &[Value],
-        _: &Needs,
-        sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
-    ) -> Result<()> {
-        let items = inputs[0]
-            .downcast_ref::<Vec<T>>()
-            .expect("map_partitions tasks return Vec<T>");
-        items_in_batches(items, sink)
     }
 }

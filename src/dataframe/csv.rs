@@ -10,11 +10,11 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::{DFrame, polars_error, projection};
-use crate::bag::RootItem;
-use crate::bag::scan::{Needs, Source};
 use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
+use crate::scan::RootItem;
+use crate::scan::{Needs, Source};
 use crate::{Error, Result};
 
 /// Options of [`DFrame::read_csv`], as a builder.
@@ -509,5 +509,71 @@ impl Source for CsvSource {
             })?;
             sink(&[RootItem::Item(&df)])
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(bytes: &[u8], n: usize) -> Rows {
+        Rows {
+            newlines: memchr::memchr_iter(b'\n', bytes).count(),
+            n,
+            sep: b',',
+        }
+    }
+
+    /// The plain reference: every non-empty line split on commas outside quotes.
+    fn reference(bytes: &[u8], n: usize) -> Vec<u64> {
+        bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, l)| !l.strip_suffix(b"\r").unwrap_or(l).is_empty())
+            .filter(|(_, l)| fields(l.strip_suffix(b"\r").unwrap_or(l), b',') != n)
+            .map(|(i, _)| i as u64)
+            .collect()
+    }
+
+    #[test]
+    fn bad_rows_match_a_line_by_line_count() {
+        // (Not here: a short row exactly offset by a long one, `1,2\n3,4,5,6`, passes the
+        // fast path; polars then refuses the long row, so it is still an error.)
+        let cases: [&[u8]; 7] = [
+            b"1,2,3\n4,5,6\n",
+            b"1,2,3\n4,5\n7,8,9",
+            b"1,2,3\n4,5,6,7\n8,9,0\n",
+            b"1,2,3\r\n4,5\r\n\r\n7,8,9\r\n",
+            b"\"a,b\",2,3\n4,\"5,6\",7\n8,9\n",
+            b"1,2\n3,4,5\n", // a short row hidden behind a long one
+            b"",
+        ];
+        for bytes in cases {
+            let want = reference(bytes, 3);
+            let all: Vec<u64> = bad_rows(bytes, rows(bytes, 3), true)
+                .iter()
+                .map(|r| r.0)
+                .collect();
+            assert_eq!(all, want, "{:?}", String::from_utf8_lossy(bytes));
+            let first: Vec<u64> = bad_rows(bytes, rows(bytes, 3), false)
+                .iter()
+                .map(|r| r.0)
+                .collect();
+            assert_eq!(first, want.into_iter().take(1).collect::<Vec<_>>());
+        }
+        // Start and end of a bad row cover its line break, so removing it keeps the rest.
+        let bytes = b"1,2,3\n4,5\n7,8,9\n";
+        let bad = bad_rows(bytes, rows(bytes, 3), true);
+        assert_eq!(bad, vec![(1, 6, 10, 2)]);
+        assert_eq!(&bytes[bad[0].1..bad[0].2], b"4,5\n");
+    }
+
+    #[test]
+    fn first_failing_line_finds_the_shortest_failing_prefix() {
+        let bytes = b"a\nb\nc\nBAD\nd\n";
+        let fails = |b: &[u8]| b.windows(3).any(|w| w == b"BAD");
+        assert_eq!(first_failing_line(bytes, fails), Some(3));
+        assert_eq!(first_failing_line(b"BAD", fails), Some(0));
+        assert_eq!(first_failing_line(b"a\nb\nBAD", fails), Some(2));
     }
 }

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::{DFrame, concat, polars_error};
-use crate::bag::RootItem;
-use crate::bag::scan::{Needs, Source};
 use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::ReadMetrics;
 use crate::io::expand;
+use crate::scan::RootItem;
+use crate::scan::{Needs, Source};
 use crate::{Delayed, Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::{DFrame, plan_error};
-use crate::bag::scan::Start;
-use crate::bag::{Bag, Sink};
+use crate::bag::Bag;
 use crate::graph::{Tokenizer, Value};
+use crate::scan::Sink;
+use crate::scan::Start;
 use crate::{Error, Result};
 
 /// Rows gathered per column, then turned into a batch.
@@ -82,7 +83,7 @@ impl<T: ?Sized + 'static> Bag<T> {
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
         let nodes = self.partition_nodes("to_dataframe", token, start, Ok::<Vec<DataFrame>, Error>);
-        let source = crate::bag::source::Partitions::<DataFrame> {
+        let source = crate::scan::Partitions::<DataFrame> {
             nodes,
             token: Tokenizer::new("to_dataframe-scan").param(&token).finish(),
             _type: std::marker::PhantomData,

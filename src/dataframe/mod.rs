@@ -30,7 +30,7 @@ pub use groupby::{Agg, AggKind, GroupBy};
 pub use series::DSeries;
 
 use crate::bag::Bag;
-use crate::bag::scan::{Needs, Source};
+use crate::scan::{Needs, Source};
 use crate::{Delayed, Error, Result};
 
 /// Given the columns a consumer reads from this frame, the columns the source must parse.
@@ -75,11 +75,11 @@ pub(crate) fn polars_error(
     offset: Option<u64>,
     e: PolarsError,
 ) -> Error {
-    Error::Input {
+    Error::Parse {
         path: path.to_path_buf(),
         line,
         offset,
-        message: e.to_string(),
+        source: Box::new(e),
     }
 }
 
@@ -99,6 +99,8 @@ pub(crate) fn projection(schema: &Schema, needs: &Needs) -> Option<Vec<String>> 
     })
 }
 
+/// An operation polars refuses on the empty frame of the schema (a missing column, a
+/// type that does not fit): the user's query is at fault, said before anything runs.
 fn plan_error(e: PolarsError) -> Error {
     Error::invalid(e.to_string())
 }
@@ -192,7 +194,7 @@ impl DFrame {
         let batches = self.batches.try_map(move |df: &DataFrame| {
             op(df.clone().lazy())
                 .collect()
-                .map_err(|e| Error::invalid(e.to_string()))
+                .map_err(|e| Error::external("polars, on a batch of the frame", e))
         });
         Ok(DFrame {
             batches,

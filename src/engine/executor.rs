@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
@@ -97,12 +96,7 @@ pub(crate) fn run_local(
 ) -> Outcome {
     let start = Instant::now();
     let workers = workers.max(1);
-    let context = RunContext::new(
-        Arc::clone(&plan.keys),
-        options.observers.clone(),
-        options.memory_limit,
-        rank,
-    );
+    let context = RunContext::new(options.observers.clone(), rank);
     let spill = Spill::new(options.spill_dir.as_deref());
     let run = match Run::new(plan, part, workers, options.memory_limit, spill, &context) {
         Ok(run) => run,
@@ -174,6 +168,8 @@ impl Stats {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::graph::{Key, Node};
 

@@ -19,7 +19,7 @@ pub(crate) fn pool(workers: usize) -> Result<Arc<ThreadPool>> {
             .num_threads(workers)
             .thread_name(|i| format!("chunkwise-{i}"))
             .build()
-            .map_err(|e| Error::invalid(format!("cannot start {workers} threads: {e}")))?,
+            .map_err(|e| Error::external(format!("cannot start {workers} threads"), e))?,
     );
     pools.insert(workers, Arc::clone(&p));
     Ok(p)

@@ -296,7 +296,6 @@ impl<'p> Run<'p> {
         let ctx = TaskContext {
             run: self.context,
             key: &node.key,
-            worker,
         };
         let result = catch_unwind(AssertUnwindSafe(|| node.run.call(&ctx, inputs)));
         inputs.clear();
@@ -334,8 +333,8 @@ impl<'p> Run<'p> {
                     .emit(&Event::ReadBack { key: &node.key });
                 value
             }
-            Slot::Empty | Slot::Freed => Err(Error::Cancelled(format!(
-                "internal: input {} is not available",
+            Slot::Empty | Slot::Freed => Err(Error::Internal(format!(
+                "input {} is not available",
                 self.plan.nodes[id as usize].key
             ))),
         }

@@ -10,5 +10,5 @@ pub use key::Key;
 pub use node::Node;
 pub(crate) use node::{InputsFn, Value};
 pub use plan::Graph;
-pub(crate) use plan::{KeySet, Plan};
+pub(crate) use plan::Plan;
 pub use token::Tokenizer;

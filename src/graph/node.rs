@@ -17,10 +17,17 @@ pub(crate) type TaskFn = Box<dyn Fn(&TaskContext<'_>, &[Value]) -> Result<Value>
 /// The work of a task that needs only its inputs.
 pub(crate) type InputsFn = Box<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
 
+/// Builds, given whether a key is in the graph being planned, the node that stands in
+/// for this one (a fused scan feeding exactly the consumers the graph asks for): so a
+/// key always names one value. Applied by `Plan::build`, the one graph pass.
+pub(crate) type Bind = Arc<dyn Fn(&dyn Fn(&Key) -> bool) -> Node + Send + Sync>;
+
 /// A task's work, boxed once: most tasks need only their inputs.
 pub(crate) enum Work {
     Inputs(InputsFn),
     Context(TaskFn),
+    /// A placeholder, replaced at planning by the node its [`Bind`] builds; never run.
+    Bind(Bind),
 }
 
 impl Work {
@@ -29,6 +36,10 @@ impl Work {
         match self {
             Work::Inputs(f) => f(inputs),
             Work::Context(f) => f(ctx, inputs),
+            Work::Bind(_) => Err(crate::Error::Internal(format!(
+                "the placeholder {} ran without being bound",
+                ctx.key
+            ))),
         }
     }
 }
@@ -54,6 +65,19 @@ impl Node {
     /// A task that reports to its run (I/O counters, warnings) through its context.
     pub(crate) fn with_context(key: Key, deps: Vec<Arc<Node>>, run: TaskFn) -> Self {
         Node::with_work(key, deps, Work::Context(run))
+    }
+
+    /// A placeholder that planning replaces by the node `bind` builds (see [`Bind`]).
+    pub(crate) fn placeholder(key: Key, deps: Vec<Arc<Node>>, bind: Bind) -> Self {
+        Node::with_work(key, deps, Work::Bind(bind))
+    }
+
+    /// The placeholder's binder, if this is one.
+    pub(crate) fn bind(&self) -> Option<&Bind> {
+        match &self.run {
+            Work::Bind(b) => Some(b),
+            _ => None,
+        }
     }
 
     fn with_work(key: Key, deps: Vec<Arc<Node>>, run: Work) -> Self {

@@ -33,16 +33,6 @@ impl Hasher for KeyHasher {
 
 type KeyMap = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
 
-/// The keys of a plan, for tasks that ask whether a key is in the graph being run.
-#[derive(Default)]
-pub(crate) struct KeySet(KeyMap);
-
-impl KeySet {
-    pub(crate) fn contains(&self, key: &Key) -> bool {
-        self.0.contains_key(key)
-    }
-}
-
 /// Compressed sparse rows: `offsets[i]..offsets[i + 1]` slices `items`.
 #[derive(Default)]
 pub(crate) struct Csr {
@@ -67,7 +57,8 @@ pub(crate) struct Plan {
     pub(crate) dependents: Csr,
     /// Task ids of the requested outputs, in request order (may repeat).
     pub(crate) outputs: Vec<u32>,
-    pub(crate) keys: Arc<KeySet>,
+    /// The structure's hash, computed once (for events, metrics and the MPI check).
+    hash: std::sync::OnceLock<u64>,
 }
 
 impl Plan {
@@ -78,6 +69,8 @@ impl Plan {
             offsets: vec![0],
             items: Vec::new(),
         };
+        // Placeholders to bind once every key of the graph is known.
+        let mut binds: Vec<u32> = Vec::new();
         // Iterative: long chains must not overflow the stack.
         let mut stack: Vec<(&Arc<Node>, usize)> = Vec::new();
         for out in outputs {
@@ -105,17 +98,35 @@ impl Plan {
                 }
                 deps.offsets.push(deps.items.len() as u32);
                 ids.insert(node.key.clone(), id);
+                if node.bind().is_some() {
+                    binds.push(id);
+                }
                 nodes.push(Arc::clone(node));
             }
         }
         let outputs = outputs.iter().map(|o| ids[&o.key]).collect();
+        // The graph pass: placeholders become the nodes they stand for, decided by the
+        // whole graph's keys (a scan then feeds exactly the consumers asked for). Edges
+        // are by id, so no other node changes.
+        let bound: Vec<(u32, Node)> = binds
+            .iter()
+            .map(|&id| {
+                let bind = nodes[id as usize].bind().expect("listed above");
+                (id, bind(&|k| ids.contains_key(k)))
+            })
+            .collect();
+        for (id, node) in bound {
+            ids.remove(&nodes[id as usize].key);
+            ids.insert(node.key.clone(), id);
+            nodes[id as usize] = Arc::new(node);
+        }
         let dependents = invert(&deps, nodes.len());
         Ok(Plan {
             nodes,
             deps,
             dependents,
             outputs,
-            keys: Arc::new(KeySet(ids)),
+            hash: std::sync::OnceLock::new(),
         })
     }
 
@@ -125,6 +136,10 @@ impl Plan {
 
     /// A hash of the whole structure: keys and edges in plan order.
     pub(crate) fn hash(&self) -> u64 {
+        *self.hash.get_or_init(|| self.compute_hash())
+    }
+
+    fn compute_hash(&self) -> u64 {
         let mut h = Xxh3::new();
         for (i, n) in self.nodes.iter().enumerate() {
             h.write_u64(n.key.token());

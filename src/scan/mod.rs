@@ -1,16 +1,53 @@
-//! The root of a bag and its scan tasks: one task per partition streams the partition
-//! once through every live consumer, and the consumers' partials combine in trees.
+//! The scan layer under every collection: a [`Source`] opens one partition (with a
+//! projection) into a batch sink; consumers (start / update / partial / merge / finish,
+//! as DataFusion's `Accumulator`) register on the source's [`Root`]; one scan task per
+//! partition streams it once through the consumers a compute asks for, and their
+//! partials combine in trees. See `README.md` beside this file.
+
+mod partitions;
+pub(crate) use partitions::{Partitions, items_in_batches};
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use super::{RootItem, RootSink};
+use std::any::Any;
+
 use crate::engine::TaskContext;
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
 
+/// An item as a root source hands it out.
+pub(crate) enum RootItem<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    Item(&'a (dyn Any + Send + Sync)),
+}
+
+/// Where items of one step go; `Ok(false)` stops the partition early (for `take`).
+pub(crate) type Sink<T> = Box<dyn FnMut(&T) -> Result<bool>>;
+/// The same at the root, a batch at a time: the boxed calls between a source and its
+/// consumers are paid per batch, not per line.
+pub(crate) type RootSink = Box<dyn FnMut(&[RootItem<'_>]) -> Result<bool>>;
+
+/// Items a source hands out in one batch, at most.
+pub(crate) const BATCH: usize = 256;
+
+/// A root sink that passes each item of a batch, as `T` (`get`), to `down`.
+pub(crate) fn each<T: ?Sized + 'static>(
+    mut down: Sink<T>,
+    get: for<'a> fn(&RootItem<'a>) -> &'a T,
+) -> RootSink {
+    Box::new(move |items: &[RootItem<'_>]| {
+        for item in items {
+            if !down(get(item))? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
+}
 /// A source counts what it reads into the context of the task that scans it.
 impl crate::io::ReadMetrics for TaskContext<'_> {
     fn file_opened(&self) {
@@ -63,7 +100,7 @@ pub(crate) struct Consumer {
     id: u64,
     start: Box<Start>,
     /// The key of the reduction's last task: the consumer takes part in a scan only
-    /// when that key is in the graph being run.
+    /// when that key is in the graph being planned.
     key: std::sync::OnceLock<Key>,
     needs: Needs,
 }
@@ -87,10 +124,6 @@ impl Consumer {
     pub(crate) fn bind(&self, key: &Key) {
         let _ = self.key.set(key.clone());
     }
-
-    fn wanted(&self, ctx: &TaskContext<'_>) -> bool {
-        self.key.get().is_some_and(|k| ctx.in_graph(k))
-    }
 }
 
 impl ScanOutput {
@@ -104,7 +137,7 @@ impl ScanOutput {
             .iter()
             .find(|(i, _)| *i == id)
             .and_then(|(_, v)| v.downcast_ref::<A>())
-            .ok_or_else(|| Error::Cancelled(format!("internal: no partial for consumer {id}")))
+            .ok_or_else(|| Error::Internal(format!("no partial for consumer {id}")))
     }
 }
 
@@ -141,16 +174,18 @@ impl Root {
         c
     }
 
-    /// The scan tasks, one per partition. Equal keys on every call, so every reduction
-    /// of this root in one compute shares them.
+    /// The scan tasks, one per partition, as placeholders with equal keys on every call,
+    /// so every reduction of this root in one compute shares them. Planning binds each to
+    /// the scan of exactly the consumers that compute asks for ([`Root::bound_scan`]).
     pub(crate) fn scan_nodes(self: &Arc<Self>) -> Vec<Arc<Node>> {
         (0..self.npartitions())
             .map(|p| {
+                let key = Key::new(self.source.label(), self.token, p as u64);
                 let root = Arc::clone(self);
-                let mut node = Node::with_context(
-                    Key::new(self.source.label(), self.token, p as u64),
+                let mut node = Node::placeholder(
+                    key,
                     self.source.deps(p),
-                    Box::new(move |ctx, inputs| Ok(Arc::new(root.scan(p, ctx, inputs)?) as Value)),
+                    Arc::new(move |in_graph| root.bound_scan(p, in_graph)),
                 );
                 node.bytes = 1 << 20;
                 Arc::new(node)
@@ -158,15 +193,40 @@ impl Root {
             .collect()
     }
 
-    fn scan(&self, p: usize, ctx: &TaskContext<'_>, inputs: &[Value]) -> Result<ScanOutput> {
+    /// The scan task of partition `p` for the live consumers whose results the graph
+    /// holds: its key's token names that set, so one key is always one value.
+    fn bound_scan(self: &Arc<Self>, p: usize, in_graph: &dyn Fn(&Key) -> bool) -> Node {
         let live: Vec<Arc<Consumer>> = self
             .consumers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter_map(Weak::upgrade)
-            .filter(|c| c.wanted(ctx))
+            .filter(|c| c.key.get().is_some_and(in_graph))
             .collect();
+        let ids: Vec<u64> = live.iter().map(|c| c.id).collect();
+        let label = self.source.label();
+        let token = Tokenizer::new(label)
+            .param(&self.token)
+            .param(&ids)
+            .finish();
+        let root = Arc::clone(self);
+        let mut node = Node::with_context(
+            Key::new(label, token, p as u64),
+            self.source.deps(p),
+            Box::new(move |ctx, inputs| Ok(Arc::new(root.scan(p, &live, ctx, inputs)?) as Value)),
+        );
+        node.bytes = 1 << 20;
+        node
+    }
+
+    fn scan(
+        &self,
+        p: usize,
+        live: &[Arc<Consumer>],
+        ctx: &TaskContext<'_>,
+        inputs: &[Value],
+    ) -> Result<ScanOutput> {
         let needs = live
             .iter()
             .map(|c| c.needs.clone())
@@ -174,7 +234,7 @@ impl Root {
             .unwrap_or(None);
         let mut sinks = Vec::with_capacity(live.len());
         let mut finishers = Vec::with_capacity(live.len());
-        for c in &live {
+        for c in live {
             let (sink, fin) = (c.start)(p)?;
             sinks.push(sink);
             finishers.push((c.id, fin));
@@ -305,4 +365,39 @@ fn merge<A: Clone + 'static>(vals: &[Value], combine: &dyn Fn(&mut A, &A)) -> A 
         combine(&mut acc, get(v));
     }
     acc
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::bag::Bag;
+
+    fn scan_keys(g: &Graph) -> Vec<String> {
+        g.keys()
+            .filter(|k| k.label() == "from_sequence")
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_fused_scan_key_names_its_set_of_consumers() {
+        let b = Bag::from_iter(1..=100u64, 4);
+        let (n, total) = (b.count(), b.sum());
+        let alone = scan_keys(&Graph::of(&n).unwrap());
+        let both = scan_keys(&Graph::of((&n, &total)).unwrap());
+        assert_eq!((alone.len(), both.len()), (4, 4), "one scan per partition");
+        // Another set of consumers, another value: another key.
+        assert!(
+            alone.iter().all(|k| !both.contains(k)),
+            "{alone:?} {both:?}"
+        );
+        // The same set, built again: the same keys and the same graph.
+        let again = Graph::of((&n, &total)).unwrap();
+        assert_eq!(scan_keys(&again), both);
+        assert_eq!(again.hash(), Graph::of((&n, &total)).unwrap().hash());
+        // And each compute gets its consumers' answers.
+        assert_eq!(n.compute().unwrap(), 100);
+        assert_eq!(crate::compute((&n, &total)).unwrap(), (100, 5050));
+        assert_eq!(total.compute().unwrap(), 5050);
+    }
 }
