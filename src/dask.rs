@@ -23,6 +23,7 @@
 //! | `client.compute(delayed_tasks)` | `client.compute(delayed_tasks)` returns a [`Future`](crate::Future) |
 //! | `delayed(subprocess.run)(cmd)` | `Cmd::new("iqtree").args(["-s", aln]).delayed()` |
 //! | the dashboard's progress | `Config::progress(true)` or `CHUNKWISE_PROGRESS=1` |
+//! | `dask.diagnostics.Callback(start=..., pretask=..., posttask=...)` | `Config::new().observe(Arc::new(my_observer))` (`impl Observer`: run, task, spill, read and warning `Event`s) |
 //! | `distributed.worker.memory.target` | `Config::memory_limit(bytes)` or `CHUNKWISE_MEMORY_LIMIT=4GB` |
 //! | `da.random.normal(0, 1, size, chunks)` | `array::random_normal(0.0, 1.0, &shape, chunks, seed)?` |
 //! | `da.random.default_rng(seed)` | the `seed` argument: one stream per chunk by jump-ahead ([`random`](crate::random)) |

@@ -356,14 +356,18 @@ fn without_bad_rows<'a>(
 /// index in the block, start, end (after the line break) and field count. Separators
 /// inside double quotes do not count.
 ///
-/// Fast path, for blocks without quotes: the separators of the whole block are counted
-/// at once, and when they are exactly `n - 1` a line, no line is checked. (A line short
-/// of fields could then only hide behind one with too many, which polars refuses.)
+/// Fast path, for blocks without quotes when only the first bad row is wanted: the
+/// separators of the whole block are counted at once, and when they are exactly `n - 1`
+/// a line, no line is checked. (A line short of fields could then only hide behind one
+/// with too many, which polars refuses.)
 fn bad_rows(bytes: &[u8], rows: Rows, all: bool) -> Vec<(u64, usize, usize, usize)> {
     use memchr::{memchr, memchr_iter};
     let Rows { newlines, n, sep } = rows;
     let quoted = memchr(b'"', bytes).is_some();
-    if !quoted {
+    // The fast path cannot see a short row offset by a long one: fine when the first
+    // bad row is an error (polars then refuses the long row, and the error path names
+    // it), wrong when rows are to be skipped, so then every line is checked.
+    if !quoted && !all {
         let lines = newlines + usize::from(!bytes.ends_with(b"\n"));
         if memchr_iter(sep, bytes).count() == lines * n.saturating_sub(1) {
             return Vec::new();
@@ -537,15 +541,13 @@ mod tests {
 
     #[test]
     fn bad_rows_match_a_line_by_line_count() {
-        // (Not here: a short row exactly offset by a long one, `1,2\n3,4,5,6`, passes the
-        // fast path; polars then refuses the long row, so it is still an error.)
         let cases: [&[u8]; 7] = [
             b"1,2,3\n4,5,6\n",
             b"1,2,3\n4,5\n7,8,9",
             b"1,2,3\n4,5,6,7\n8,9,0\n",
             b"1,2,3\r\n4,5\r\n\r\n7,8,9\r\n",
             b"\"a,b\",2,3\n4,\"5,6\",7\n8,9\n",
-            b"1,2\n3,4,5\n", // a short row hidden behind a long one
+            b"1,2\n3,4,5\n",
             b"",
         ];
         for bytes in cases {
@@ -561,6 +563,14 @@ mod tests {
                 .collect();
             assert_eq!(first, want.into_iter().take(1).collect::<Vec<_>>());
         }
+        // A short row offset by a long one: the fast path (first row only) misses
+        // them, as polars refuses the long row anyway; skipping finds both.
+        let hidden = b"1,2\n3,4,5,6\n";
+        let all: Vec<u64> = bad_rows(hidden, rows(hidden, 3), true)
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(all, vec![0, 1]);
         // Start and end of a bad row cover its line break, so removing it keeps the rest.
         let bytes = b"1,2,3\n4,5\n7,8,9\n";
         let bad = bad_rows(bytes, rows(bytes, 3), true);

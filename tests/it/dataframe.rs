@@ -591,3 +591,49 @@ fn bag_to_dataframe_matches_iterators() {
         .unwrap_err();
     assert!(err.to_string().contains("1 values for 2 columns"), "{err}");
 }
+
+/// Records the warnings of a run.
+#[derive(Default)]
+struct Warnings(std::sync::Mutex<Vec<(String, String)>>);
+
+impl chunkwise::Observer for Warnings {
+    fn on_event(&self, event: &chunkwise::Event<'_>) {
+        if let chunkwise::Event::Warning { key, message } = event {
+            let mut w = self.0.lock().unwrap();
+            w.push((key.to_string(), message.to_string()));
+        }
+    }
+    fn wants_task_events(&self) -> bool {
+        false
+    }
+}
+
+/// `OnBadLines::Warn`: each skipped row is a warning event naming the file, line and
+/// field count, from the task that read it; `Skip` warns of nothing.
+#[test]
+fn skipped_rows_are_warning_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("warn.csv");
+    std::fs::write(&path, "a,b\n1,2\n3\n4,5\n6,7,8\n9,10\n").unwrap();
+    for (policy, want) in [(OnBadLines::Warn, 2), (OnBadLines::Skip, 0)] {
+        let seen = std::sync::Arc::new(Warnings::default());
+        let config = chunkwise::Config::new()
+            .print_warnings(false)
+            .observe(seen.clone());
+        let f = DFrame::read_csv(path.to_str().unwrap())
+            .on_bad_lines(policy)
+            .open()
+            .unwrap();
+        let got = chunkwise::compute_with(&f, &config).unwrap();
+        assert_eq!(got.height(), 3);
+        assert_eq!(last_stats().unwrap().rows_skipped, 2);
+        let warnings = seen.0.lock().unwrap().clone();
+        assert_eq!(warnings.len(), want, "{warnings:?}");
+        if want > 0 {
+            assert!(warnings[0].0.contains("read_csv"), "{warnings:?}");
+            assert!(warnings[0].1.contains("warn.csv, line 3"), "{warnings:?}");
+            assert!(warnings[0].1.contains("1 field where"), "{warnings:?}");
+            assert!(warnings[1].1.contains("line 5") && warnings[1].1.contains("3 fields"));
+        }
+    }
+}
