@@ -89,6 +89,18 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A value that is not what an operation needs: text that is not a number in a
+    /// column a numeric reduction reads. Readers that know where the batch came from
+    /// turn it into an [`Error::Input`] naming the file and line.
+    #[error("column {column:?}: {value:?} is not a number (row {row} of a batch)")]
+    Value {
+        /// The column.
+        column: String,
+        /// The first value that is not a number, as it reads.
+        value: String,
+        /// Its 0-based row in the batch.
+        row: u64,
+    },
     /// An argument or setting that cannot be used (zero chunk size, bad axis, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -161,6 +173,7 @@ impl Error {
         match self {
             Error::InvalidArgument(_) | Error::Env { .. } => ErrorKind::InvalidArgument,
             Error::Input { .. } | Error::Parse { .. } | Error::Io { .. } => ErrorKind::Input,
+            Error::Value { .. } => ErrorKind::Input,
             Error::Task { .. } | Error::Panic { .. } | Error::Command { .. } => ErrorKind::Task,
             Error::Cancelled(_) => ErrorKind::Task,
             Error::OverBudget { .. } => ErrorKind::Resource,

@@ -48,6 +48,14 @@ impl<T: ?Sized> Clone for Bag<T> {
     }
 }
 
+impl<T: ?Sized> Bag<T> {
+    /// What the bag reads, for error messages.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) fn origin(&self) -> String {
+        self.root.origin()
+    }
+}
+
 impl<T: ?Sized> std::fmt::Debug for Bag<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -74,6 +74,9 @@ impl Source for TextFiles {
     fn token(&self) -> u64 {
         self.token
     }
+    fn origin(&self) -> String {
+        crate::scan::files_origin(self.label(), self.splits.iter().map(|s| s.path.as_path()))
+    }
     fn scan(
         &self,
         p: usize,

@@ -420,6 +420,22 @@ fn first_failing_line(bytes: &[u8], fails: impl Fn(&[u8]) -> bool) -> Option<u64
     Some(lo as u64 - 1)
 }
 
+/// The 0-based line of `bytes` that holds parsed row `row`: the row-th non-empty line,
+/// if it holds `value`, else the first line that does (quoted line breaks shift rows).
+fn line_of_row(bytes: &[u8], row: u64, value: &str) -> Option<u64> {
+    let has = |line: &[u8]| {
+        let v = value.as_bytes();
+        v.is_empty() || line.windows(v.len()).any(|w| w == v)
+    };
+    let lines = || bytes.split(|&b| b == b'\n').enumerate();
+    lines()
+        .filter(|(_, l)| !l.iter().all(|b| b.is_ascii_whitespace()))
+        .nth(row as usize)
+        .filter(|(_, l)| has(l))
+        .or_else(|| lines().find(|(_, l)| has(l)))
+        .map(|(i, _)| i as u64)
+}
+
 struct CsvSource {
     options: ReadCsv,
     splits: Vec<Split>,
@@ -451,6 +467,9 @@ impl Source for CsvSource {
     }
     fn token(&self) -> u64 {
         self.token
+    }
+    fn origin(&self) -> String {
+        crate::scan::files_origin(self.label(), self.splits.iter().map(|s| s.path.as_path()))
     }
     fn scan(
         &self,
@@ -511,7 +530,19 @@ impl Source for CsvSource {
                     }
                 }
             })?;
-            sink(&[RootItem::Item(&df)])
+            sink(&[RootItem::Item(&df)]).map_err(|e| match e {
+                // A consumer found text that is not a number: name the file and line.
+                Error::Value { column, value, row } => {
+                    let line = whole.then(|| line_of_row(&bytes, row, &value)).flatten();
+                    Error::Input {
+                        path: split.path.clone(),
+                        line: line.and_then(|i| split.line(first_line + i)),
+                        offset: line.is_none().then_some(block.offset),
+                        message: format!("column {column:?}: {value:?} is not a number"),
+                    }
+                }
+                e => e,
+            })
         })
     }
 }

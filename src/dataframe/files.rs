@@ -72,6 +72,9 @@ impl Source for FileSource {
     fn token(&self) -> u64 {
         self.token
     }
+    fn origin(&self) -> String {
+        crate::scan::files_origin(self.label(), self.paths.iter().map(PathBuf::as_path))
+    }
     fn scan(
         &self,
         p: usize,

@@ -203,11 +203,22 @@ impl GroupBy {
         let merge_a = merge_exprs.clone();
         let merge_b = merge_exprs.clone();
         let key_names = self.keys.clone();
+        // Columns read as numbers: text in them must parse, never become a silent null.
+        let numeric: Vec<String> = aggs
+            .iter()
+            .filter(|a| !matches!(a.kind, AggKind::Size | AggKind::Count))
+            .map(|a| a.column.clone())
+            .collect();
         Ok(self.frame.consume(
             "groupby",
             Some(cols),
             |_| Ok(Vec::<DataFrame>::new()),
             move |parts, df| {
+                for c in &numeric {
+                    if df.column(c).is_ok_and(|s| s.dtype().is_string()) {
+                        super::numeric(df, c)?;
+                    }
+                }
                 parts.push(group(df.clone(), &first_exprs, &k1)?);
                 if parts.len() >= 16 {
                     let stacked = stack(std::mem::take(parts))?;

@@ -99,6 +99,38 @@ pub(crate) fn projection(schema: &Schema, needs: &Needs) -> Option<Vec<String>> 
     })
 }
 
+/// Column `name` of `df` as `f64`, never silently: numbers are cast, text is parsed
+/// and the first value that is not a number is an [`Error::Value`] naming the column,
+/// the value and its row (the CSV reader turns the row into the file's line); a column
+/// of another type is an error naming it. (polars' cast turns such text into nulls,
+/// which reductions would then skip.)
+pub(crate) fn numeric(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
+    let s = df
+        .column(name)
+        .map_err(plan_error)?
+        .as_materialized_series();
+    let dtype = s.dtype().clone();
+    if !(dtype.is_primitive_numeric() || dtype.is_bool() || dtype.is_string() || dtype.is_null()) {
+        return Err(Error::invalid(format!(
+            "column {name:?} holds {dtype}, not numbers"
+        )));
+    }
+    let cast = s.cast(&DataType::Float64).map_err(plan_error)?;
+    if dtype.is_string() && cast.null_count() != s.null_count() {
+        let text = s.str().map_err(plan_error)?;
+        let values = cast.f64().map_err(plan_error)?;
+        let row = (0..s.len())
+            .find(|&i| text.get(i).is_some() && values.get(i).is_none())
+            .unwrap_or(0);
+        return Err(Error::Value {
+            column: name.to_string(),
+            value: text.get(row).unwrap_or_default().to_string(),
+            row: row as u64,
+        });
+    }
+    Ok(cast.f64().map_err(plan_error)?.clone())
+}
+
 /// An operation polars refuses on the empty frame of the schema (a missing column, a
 /// type that does not fit): the user's query is at fault, said before anything runs.
 fn plan_error(e: PolarsError) -> Error {
@@ -170,7 +202,8 @@ impl DFrame {
         for c in cols {
             if self.schema.get(c.as_str()).is_none() {
                 return Err(Error::invalid(format!(
-                    "{what}: no column {c:?} (columns: {:?})",
+                    "{what}: no column {c:?} in {} (columns: {:?})",
+                    self.batches.origin(),
                     self.schema.iter_names().collect::<Vec<_>>()
                 )));
             }

@@ -44,13 +44,7 @@ impl DSeries {
     }
 
     fn values(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
-        let s = df
-            .column(name)
-            .map_err(plan_error)?
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .map_err(plan_error)?;
-        Ok(s.f64().map_err(plan_error)?.clone())
+        super::numeric(df, name)
     }
 
     fn reduce<A, R>(
@@ -168,7 +162,7 @@ impl DSeries {
         })
     }
 
-    /// Number of distinct values, null counted once if present.
+    /// Number of distinct values, nulls not counted (as Dask's `nunique()`).
     pub fn n_unique(&self) -> Delayed<u64> {
         let name = self.name.clone();
         self.frame.consume(
@@ -180,6 +174,7 @@ impl DSeries {
                     .column(&name)
                     .map_err(plan_error)?
                     .as_materialized_series()
+                    .drop_nulls()
                     .unique()
                     .map_err(plan_error)?;
                 *acc = Some(match acc.take() {

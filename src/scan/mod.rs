@@ -48,6 +48,28 @@ pub(crate) fn each<T: ?Sized + 'static>(
         Ok(true)
     })
 }
+/// `label of a, b, c and N more`: the files a source reads (repeats in a row, the
+/// splits of one file, counted once), for error messages.
+pub(crate) fn files_origin<'a>(
+    label: &str,
+    paths: impl IntoIterator<Item = &'a std::path::Path>,
+) -> String {
+    let mut files: Vec<&std::path::Path> = paths.into_iter().collect();
+    files.dedup();
+    let shown: Vec<String> = files
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    let more = files.len().saturating_sub(3);
+    let rest = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("{label} of {}{rest}", shown.join(", "))
+}
+
 /// A source counts what it reads into the context of the task that scans it.
 impl crate::io::ReadMetrics for TaskContext<'_> {
     fn file_opened(&self) {
@@ -75,6 +97,10 @@ pub(crate) trait Source: Send + Sync {
     fn label(&self) -> &'static str;
     /// A token of the source's parameters.
     fn token(&self) -> u64;
+    /// What it reads, for error messages (`read_csv of a.csv, b.csv and 3 more`).
+    fn origin(&self) -> String {
+        self.label().to_string()
+    }
     /// Tasks partition `p` reads (none for files and sequences).
     fn deps(&self, _p: usize) -> Vec<Arc<Node>> {
         Vec::new()
@@ -158,6 +184,10 @@ impl Root {
 
     pub(crate) fn label(&self) -> &'static str {
         self.source.label()
+    }
+
+    pub(crate) fn origin(&self) -> String {
+        self.source.origin()
     }
 
     /// Registers a consumer; it takes part in scans while it is alive.
