@@ -162,7 +162,21 @@ impl GroupBy {
                     merge_exprs.push(col(&s).max().alias(&s));
                     final_exprs.push(col(&s).alias(&a.alias));
                 }
-                AggKind::Mean | AggKind::Std | AggKind::Var => {
+                AggKind::Mean => {
+                    // A mean is a sum and a count: no moments to carry.
+                    first_exprs.push(c().count().cast(DataType::Float64).alias(&n));
+                    first_exprs.push(c().sum().alias(&s));
+                    merge_exprs.push(col(&n).sum().alias(&n));
+                    merge_exprs.push(col(&s).sum().alias(&s));
+                    // As polars: null where a group has no value.
+                    final_exprs.push(
+                        when(col(&n).gt(lit(0.0)))
+                            .then(col(&s) / col(&n))
+                            .otherwise(lit(Null {}))
+                            .alias(&a.alias),
+                    );
+                }
+                AggKind::Std | AggKind::Var => {
                     let cnt = c().count().cast(DataType::Float64);
                     first_exprs.push(cnt.clone().alias(&n));
                     // A group with no value in a batch has n = 0: its mean is 0, not null,
@@ -177,14 +191,13 @@ impl GroupBy {
                     merge_exprs.push(
                         (col(&q).sum() + (col(&n) * (col(&m) - mean_tot).pow(2)).sum()).alias(&q),
                     );
-                    // As polars: null where a group has no value (or one, for var/std).
-                    let (need, value) = match a.kind {
-                        AggKind::Mean => (0.0, col(&m)),
-                        AggKind::Var => (1.0, col(&q) / (col(&n) - lit(1.0))),
-                        _ => (1.0, (col(&q) / (col(&n) - lit(1.0))).sqrt()),
+                    // As polars: null where a group has fewer than two values.
+                    let value = match a.kind {
+                        AggKind::Var => col(&q) / (col(&n) - lit(1.0)),
+                        _ => (col(&q) / (col(&n) - lit(1.0))).sqrt(),
                     };
                     final_exprs.push(
-                        when(col(&n).gt(lit(need)))
+                        when(col(&n).gt(lit(1.0)))
                             .then(value)
                             .otherwise(lit(Null {}))
                             .alias(&a.alias),

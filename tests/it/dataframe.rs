@@ -702,3 +702,74 @@ fn n_unique_drops_nulls_and_missing_columns_name_the_files() {
     let err = f.column("nope").unwrap_err().to_string();
     assert!(err.contains("a.csv") && err.contains("b.csv"), "{err}");
 }
+
+/// Group aggregations against eager polars on odd shapes: a group whose values are all
+/// null, a group with one value (std and var null), one key holding most rows, a file
+/// with no rows (an empty partition), blocks cut small so partials merge many times.
+#[test]
+fn groupby_odd_shapes_match_eager() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = String::from("k,v\n");
+    for i in 0..3000 {
+        // "hot" holds most rows; "nulls" has only missing values; "one" a single value.
+        let (k, v) = match i % 50 {
+            0 => ("nulls", String::new()),
+            1 if i == 1 => ("one", "7.5".to_string()),
+            2..=4 => ("cold", format!("{}", i % 13)),
+            _ => ("hot", format!("{}.25", i % 101)),
+        };
+        a.push_str(&format!("{k},{v}\n"));
+    }
+    std::fs::write(dir.path().join("a.csv"), &a).unwrap();
+    std::fs::write(dir.path().join("b.csv"), "k,v\n").unwrap();
+    let pattern = dir.path().join("*.csv");
+    let f = DFrame::read_csv(pattern.to_str().unwrap())
+        .parse_block(256)
+        .open()
+        .unwrap();
+    assert_eq!(f.npartitions(), 2);
+    let aggs = [
+        Agg::sum("v"),
+        Agg::mean("v"),
+        Agg::count("v"),
+        Agg::min("v"),
+        Agg::max("v"),
+        Agg::std("v"),
+        Agg::var("v"),
+        Agg::size("v"),
+    ];
+    let got = f
+        .groupby(&["k"])
+        .unwrap()
+        .agg(&aggs)
+        .unwrap()
+        .compute()
+        .unwrap();
+    let reference = eager_csv(&dir.path().join("a.csv"));
+    let c = || col("v").cast(DataType::Float64);
+    let want = reference
+        .lazy()
+        .group_by([col("k")])
+        .agg([
+            c().sum().alias("v_sum"),
+            c().mean().alias("v_mean"),
+            c().count().cast(DataType::Int64).alias("v_count"),
+            c().min().alias("v_min"),
+            c().max().alias("v_max"),
+            c().std(1).alias("v_std"),
+            c().var(1).alias("v_var"),
+            len().cast(DataType::Int64).alias("v_size"),
+        ])
+        .sort(["k"], Default::default())
+        .collect()
+        .unwrap();
+    assert_frames_close(&got, &want);
+    // The all-null group (60 rows, no value): its mean is null, as in polars.
+    let nulls = got
+        .clone()
+        .lazy()
+        .filter(col("k").eq(lit("nulls")))
+        .collect()
+        .unwrap();
+    assert_eq!(nulls.column("v_mean").unwrap().null_count(), 1);
+}
