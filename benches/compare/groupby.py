@@ -18,13 +18,13 @@ def with_dask(pattern, workers):
     import dask.dataframe as dd
 
     dask.config.set(scheduler="threads", num_workers=workers)
-    x = dd.read_csv(pattern, dtype={"id1": "category", "id2": "category", "id3": "category"})
+    x = dd.read_csv(pattern)
     qs = {
-        "q1": x.groupby("id1", observed=True).agg({"v1": "sum"}),
-        "q2": x.groupby(["id1", "id2"], observed=True).agg({"v1": "sum"}),
-        "q3": x.groupby("id3", observed=True).agg({"v1": "sum", "v3": "mean"}),
-        "q4": x.groupby("id4", observed=True).agg({"v1": "mean", "v2": "mean", "v3": "mean"}),
-        "q5": x.groupby("id6", observed=True).agg({"v1": "sum", "v2": "sum", "v3": "sum"}),
+        "q1": x.groupby("id1").agg({"v1": "sum"}),
+        "q2": x.groupby(["id1", "id2"]).agg({"v1": "sum"}),
+        "q3": x.groupby("id3").agg({"v1": "sum", "v3": "mean"}),
+        "q4": x.groupby("id4").agg({"v1": "mean", "v2": "mean", "v3": "mean"}),
+        "q5": x.groupby("id6").agg({"v1": "sum", "v2": "sum", "v3": "sum"}),
     }
     out = dask.compute(*qs.values())
     return {q: df.reset_index() for q, df in zip(qs, out)}
