@@ -17,12 +17,13 @@ use chunkwise::random::{ChunkStream, chunk_states};
 use chunkwise::{Client, Cmd, Config, Delayed, Event, Observer, delayed};
 
 /// Counts task starts and finishes (and those of `Client::map` calls) on this rank.
-#[derive(Default)]
 struct Counts {
     starts: AtomicUsize,
     finishes: AtomicUsize,
     maps: AtomicUsize,
     bad_worker: AtomicUsize,
+    /// Worker threads per rank, read once.
+    workers: usize,
 }
 
 impl Observer for Counts {
@@ -38,8 +39,7 @@ impl Observer for Counts {
                 if key.label() == "map" {
                     self.maps.fetch_add(1, Relaxed);
                 }
-                let workers = Config::current().map_or(1, |c| c.get_scheduler().workers());
-                if *worker >= workers || *rank != chunkwise::cluster::rank() {
+                if *worker >= self.workers || *rank != chunkwise::cluster::rank() {
                     self.bad_worker.fetch_add(1, Relaxed);
                 }
             }
@@ -63,7 +63,13 @@ fn main() -> chunkwise::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let has = |f: &str| args.iter().any(|a| a == f);
     let t0 = Instant::now();
-    let counts = Arc::new(Counts::default());
+    let counts = Arc::new(Counts {
+        starts: AtomicUsize::new(0),
+        finishes: AtomicUsize::new(0),
+        maps: AtomicUsize::new(0),
+        bad_worker: AtomicUsize::new(0),
+        workers: Config::current()?.get_scheduler().workers(),
+    });
     if has("--observe") || has("--client") {
         Config::current()?.observe(counts.clone()).set_default();
     }

@@ -64,7 +64,7 @@ pub enum Error {
     },
     /// Input data that cannot be read as asked: corrupt compression, invalid text, a
     /// value that does not parse. Names the file and, where known, line and byte offset.
-    #[error("{}{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), offset.map(|o| format!(", byte {o}")).unwrap_or_default())]
+    #[error("{}: {message}", at(path, *line, *offset))]
     Input {
         /// The file.
         path: PathBuf,
@@ -77,7 +77,7 @@ pub enum Error {
     },
     /// Input that a library (polars' CSV parser) refused: names the file and, where
     /// known, line and byte offset, and keeps the library's error whole as the source.
-    #[error("{}{}{}: {source}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), offset.map(|o| format!(", byte {o}")).unwrap_or_default())]
+    #[error("{}: {source}", at(path, *line, *offset))]
     Parse {
         /// The file.
         path: PathBuf,
@@ -218,6 +218,13 @@ impl Error {
             },
         }
     }
+}
+
+/// `file, line L, byte B`: where in its input an input error is.
+fn at(path: &std::path::Path, line: Option<u64>, offset: Option<u64>) -> String {
+    let line = line.map(|l| format!(", line {l}")).unwrap_or_default();
+    let offset = offset.map(|o| format!(", byte {o}")).unwrap_or_default();
+    format!("{}{line}{offset}", path.display())
 }
 
 /// The text of a caught panic (its `&str` or `String` payload).

@@ -27,3 +27,17 @@ pub struct Stats {
     /// The graph's hash (equal on every rank that built the same graph).
     pub graph_hash: u64,
 }
+
+impl Stats {
+    /// Adds a part's metrics to a run's (an MPI rank summing its levels).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn add_part(&mut self, s: &Stats) {
+        self.tasks_run += s.tasks_run;
+        self.files_read += s.files_read;
+        self.bytes_read += s.bytes_read;
+        self.rows_skipped += s.rows_skipped;
+        self.bytes_spilled += s.bytes_spilled;
+        self.spilled_results += s.spilled_results;
+        self.peak_held_bytes = self.peak_held_bytes.max(s.peak_held_bytes);
+    }
+}
