@@ -46,7 +46,8 @@
 //! | `dd.read_csv(..., on_bad_lines='skip')` | `DFrame::read_csv(..).on_bad_lines(OnBadLines::Skip)` (default: an error naming file and line; `last_stats()` counts skipped rows) |
 //! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
 //! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |
-//! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg(&[Agg::mean("x"), Agg::count("y")])?` |
+//! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg([col("x").mean(), col("y").count(), col("x").median()])?` (polars expressions; `Agg::mean("x").into()` for Dask's `x_mean` names) |
+//! | `df.groupby(k, sort=False).agg(..., split_out=8)` | `df.groupby(&["k"])?.sort(false).split_out(8).agg(..)?` |
 //! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |
 //! | `cluster.scale(n)` | `job.scale(n)?` (ceil(n / processes) jobs) |
 //! | `cluster.adapt(minimum, maximum)` | `ArrayMap::new(job, dir).adapt(min, max).map(inputs, f)?` |

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
 use crate::io::Compression;
-use crate::scan::{Start, reduce_tree};
+use crate::scan::{Start, reduce_buckets, reduce_tree};
 use crate::{Delayed, Error, Result};
 
 const SPLIT_EVERY: usize = 8;
@@ -55,6 +55,66 @@ impl<T: ?Sized + 'static> Bag<T> {
         A: Clone + Send + Sync + 'static,
         R: Send + Sync + 'static,
     {
+        let consumer = self.register(needs, init, step, part);
+        Delayed::from_arc(reduce_tree(
+            &self.root,
+            consumer,
+            label,
+            SPLIT_EVERY,
+            Arc::new(combine),
+            Arc::new(finish),
+        ))
+    }
+
+    /// As `consume_needs` for partials split into `buckets` parts (`part` returns one
+    /// per bucket): each bucket is combined and finished in its own tree
+    /// (`finish_bucket`), and `gather` takes the finished buckets in order.
+    #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) fn consume_buckets<P, A, R, O>(
+        &self,
+        label: &'static str,
+        needs: crate::scan::Needs,
+        buckets: usize,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<Vec<A>> + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish_bucket: impl Fn(A) -> Result<R> + Send + Sync + 'static,
+        gather: impl Fn(Vec<R>) -> Result<O> + Send + Sync + 'static,
+    ) -> Delayed<O>
+    where
+        P: 'static,
+        A: Clone + Send + Sync + 'static,
+        R: Clone + Send + Sync + 'static,
+        O: Send + Sync + 'static,
+    {
+        let consumer = self.register(needs, init, step, part);
+        Delayed::from_arc(reduce_buckets(
+            &self.root,
+            consumer,
+            label,
+            SPLIT_EVERY,
+            buckets,
+            Arc::new(combine),
+            Arc::new(finish_bucket),
+            gather,
+        ))
+    }
+
+    /// A consumer of the root: per partition `init`, `step` on each item of this bag
+    /// (through its chain of steps), `part` once the partition is through.
+    fn register<P, A>(
+        &self,
+        needs: crate::scan::Needs,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<A> + Send + Sync + 'static,
+    ) -> Arc<crate::scan::Consumer>
+    where
+        P: 'static,
+        A: Send + Sync + 'static,
+    {
         let wrap = Arc::clone(&self.wrap);
         let (init, step, part) = (Arc::new(init), Arc::new(step), Arc::new(part));
         let start: Box<Start> = Box::new(move |p| {
@@ -74,15 +134,7 @@ impl<T: ?Sized + 'static> Bag<T> {
             });
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let consumer = self.root.register(start, needs);
-        Delayed::from_arc(reduce_tree(
-            &self.root,
-            consumer,
-            label,
-            SPLIT_EVERY,
-            Arc::new(combine),
-            Arc::new(finish),
-        ))
+        self.root.register(start, needs)
     }
 
     /// Folds each partition from `init` with `step`, then combines partials with

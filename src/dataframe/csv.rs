@@ -174,6 +174,19 @@ impl ReadCsv {
             });
         }
         let (_, mut schema) = schema.ok_or_else(|| Error::invalid("read_csv was given no file"))?;
+        // No value anywhere in the samples: text, as polars reads such a column.
+        let schema_fields: Vec<Field> = schema
+            .iter()
+            .map(|(name, t)| {
+                let t = if t.is_null() {
+                    DataType::String
+                } else {
+                    t.clone()
+                };
+                Field::new(name.clone(), t)
+            })
+            .collect();
+        schema = schema_fields.into_iter().collect();
         for (name, dtype) in &self.dtypes {
             if schema.get(name.as_str()).is_none() {
                 return Err(Error::invalid(format!(
@@ -244,7 +257,20 @@ impl ReadCsv {
             .into_reader_with_file_handle(Cursor::new(bytes))
             .finish()
             .map_err(|e| polars_error(path, None, None, e))?;
-        Ok(df.schema().as_ref().clone())
+        // A column with no value in the sample (a file of only a header, a column left
+        // empty) says nothing of its type: it takes the other files' type when widened.
+        Ok(df
+            .columns()
+            .iter()
+            .map(|c| {
+                let dtype = if c.null_count() == c.len() {
+                    DataType::Null
+                } else {
+                    c.dtype().clone()
+                };
+                Field::new(c.name().clone(), dtype)
+            })
+            .collect())
     }
 }
 

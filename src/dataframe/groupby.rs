@@ -1,16 +1,36 @@
-//! Group-by aggregations from per-batch partials: each batch is grouped by polars into
-//! partial columns (sums, counts, moments, extrema), partials are stacked and grouped
-//! again to combine (within a partition every 16 batches, then across partitions in a
-//! tree), and the last step turns them into means and standard deviations.
+//! Group-by aggregations written as polars expressions, computed with polars' own
+//! group-by kernels.
+//!
+//! Each expression is lowered when it can be: an aggregation that merges (sum, count,
+//! len, min, max, first, last, mean as a sum and a count, var and std as count, mean and
+//! M2) becomes a *first* expression run on a partition's rows, a *merge* expression run
+//! on stacked partials, and a *final* expression over the merged partial columns, so an
+//! expression of aggregations (`col("v1").max() - col("v2").min()`) lowers too. When any
+//! expression does not lower (median, quantile, n_unique, top-k, corr, a list), the
+//! group-by is *holistic*: the needed columns of the rows themselves are the partials,
+//! and the user's expressions run once per group on all of its rows, so the answer is
+//! exact.
+//!
+//! Either way, each partition's partial is cut into buckets by a hash of the keys; each
+//! bucket is combined and finished in its own task, so with many groups no task holds
+//! every group, and the buckets, each sorted, are stacked in the end.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::{DFrame, concat, plan_error};
 use crate::{Delayed, Error, Result};
 
-/// What to compute per group.
+/// Rows a partition gathers before grouping them into a partial: enough that a
+/// partial is much smaller than its rows when groups repeat.
+const GROUP_ROWS: usize = 1 << 20;
+
+/// Buckets at most, by default (one per partition up to this).
+const MAX_BUCKETS: usize = 16;
+
+/// What to compute per group, for [`Agg`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AggKind {
     /// Sum of non-null values.
@@ -19,6 +39,8 @@ pub enum AggKind {
     Mean,
     /// Number of non-null values.
     Count,
+    /// Number of rows (nulls included).
+    Size,
     /// Smallest value.
     Min,
     /// Largest value.
@@ -27,11 +49,11 @@ pub enum AggKind {
     Std,
     /// Sample variance (ddof 1).
     Var,
-    /// Rows in the group, nulls included (the column is ignored).
-    Size,
 }
 
-/// One aggregation: a column, what to compute, and the output name.
+/// One aggregation of one column by name, as a Dask `agg` dictionary entry: a shorthand
+/// for a polars expression (the column read as numbers, the output named
+/// `column_kind` unless [`Agg::alias`] names it).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Agg {
     column: String,
@@ -39,35 +61,58 @@ pub struct Agg {
     alias: String,
 }
 
-macro_rules! agg_ctors {
-    ($($name:ident => $kind:ident;)*) => {
-        impl Agg {
-            $(
-                #[doc = concat!("`", stringify!($name), "` of a column, named `<column>_", stringify!($name), "`.")]
-                pub fn $name(column: &str) -> Agg {
-                    Agg { column: column.into(), kind: AggKind::$kind, alias: format!("{column}_{}", stringify!($name)) }
-                }
-            )*
+macro_rules! agg_ctor {
+    ($($name:ident => $kind:ident, $suffix:literal;)*) => {$(
+        #[doc = concat!("`", $suffix, "` of `column`, named `column_", $suffix, "`.")]
+        pub fn $name(column: &str) -> Agg {
+            Agg {
+                column: column.to_string(),
+                kind: AggKind::$kind,
+                alias: format!("{column}_{}", $suffix),
+            }
         }
-    };
-}
-
-agg_ctors! {
-    sum => Sum;
-    mean => Mean;
-    count => Count;
-    min => Min;
-    max => Max;
-    std => Std;
-    var => Var;
-    size => Size;
+    )*};
 }
 
 impl Agg {
+    agg_ctor! {
+        sum => Sum, "sum";
+        mean => Mean, "mean";
+        count => Count, "count";
+        size => Size, "size";
+        min => Min, "min";
+        max => Max, "max";
+        std => Std, "std";
+        var => Var, "var";
+    }
+
     /// Names the output column.
     pub fn alias(mut self, name: &str) -> Agg {
         self.alias = name.into();
         self
+    }
+}
+
+impl From<Agg> for Expr {
+    fn from(a: Agg) -> Expr {
+        let c = || col(a.column.as_str()).cast(DataType::Float64);
+        let e = match a.kind {
+            AggKind::Sum => c().sum(),
+            AggKind::Mean => c().mean(),
+            AggKind::Count => c().count().cast(DataType::Int64),
+            AggKind::Size => len().cast(DataType::Int64),
+            AggKind::Min => c().min(),
+            AggKind::Max => c().max(),
+            AggKind::Std => c().std(1),
+            AggKind::Var => c().var(1),
+        };
+        e.alias(a.alias.as_str())
+    }
+}
+
+impl From<&Agg> for Expr {
+    fn from(a: &Agg) -> Expr {
+        a.clone().into()
     }
 }
 
@@ -76,31 +121,49 @@ impl Agg {
 pub struct GroupBy {
     frame: DFrame,
     keys: Vec<String>,
-}
-
-/// Partial column names of aggregation `i`.
-fn p(i: usize, part: &str) -> String {
-    format!("__agg{i}_{part}")
+    split_out: Option<usize>,
+    sort: bool,
 }
 
 impl GroupBy {
     pub(crate) fn new(frame: DFrame, keys: Vec<String>) -> Self {
-        GroupBy { frame, keys }
+        GroupBy {
+            frame,
+            keys,
+            split_out: None,
+            sort: true,
+        }
+    }
+
+    /// Buckets the groups are cut into by a hash of their keys, each combined and
+    /// finished by its own task (as Dask's `split_out`); by default one per partition,
+    /// at most 16. More buckets: less held by one task when groups are many.
+    pub fn split_out(mut self, buckets: usize) -> Self {
+        self.split_out = Some(buckets.max(1));
+        self
+    }
+
+    /// Whether the answer is sorted by the keys (the default, as pandas' `sort=True`).
+    /// Unsorted, the groups come bucket by bucket, as polars' and DuckDB's come in no
+    /// set order; with millions of groups the sort is a large part of the work.
+    pub fn sort(mut self, sorted: bool) -> Self {
+        self.sort = sorted;
+        self
     }
 
     /// Mean of one column per group, the output column named after it.
     pub fn mean(&self, column: &str) -> Result<Delayed<DataFrame>> {
-        self.agg(&[Agg::mean(column).alias(column)])
+        self.agg([Agg::mean(column).alias(column).into()])
     }
 
     /// Sum of one column per group.
     pub fn sum(&self, column: &str) -> Result<Delayed<DataFrame>> {
-        self.agg(&[Agg::sum(column).alias(column)])
+        self.agg([Agg::sum(column).alias(column).into()])
     }
 
     /// Rows per group, most frequent first (columns: the keys, `count`).
     pub fn value_counts(&self) -> Result<Delayed<DataFrame>> {
-        let d = self.agg(&[Agg::size(&self.keys[0]).alias("count")])?;
+        let d = self.agg([len().cast(DataType::Int64).alias("count")])?;
         Ok(d.try_map_err(|df: &DataFrame| {
             df.clone()
                 .lazy()
@@ -115,163 +178,432 @@ impl GroupBy {
         }))
     }
 
-    /// Aggregations per group; the result is sorted by the keys.
-    pub fn agg(&self, aggs: &[Agg]) -> Result<Delayed<DataFrame>> {
-        if aggs.is_empty() {
+    /// Aggregations per group, as polars expressions (`col("v").sum()`,
+    /// `col("v").median()`, `col("v").top_k(lit(2))`, `pearson_corr(col("a"), col("b"))`,
+    /// `col("a").max() - col("b").min()`, ...); the answer equals polars' eager
+    /// `group_by(keys).agg(exprs)`, sorted by the keys (nulls last) unless
+    /// [`GroupBy::sort`] says otherwise.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("a.csv"), "k,v\na,1\nb,5\na,3\n")?;
+    /// let f = DFrame::read_csv(&format!("{}/*.csv", dir.path().display())).open()?;
+    /// let out = f
+    ///     .groupby(&["k"])?
+    ///     .agg([col("v").median().alias("med"), (col("v").max() - col("v").min()).alias("range")])?
+    ///     .compute()?;
+    /// assert_eq!(out.column("med")?.f64()?.get(0), Some(2.0));
+    /// assert_eq!(out.column("range")?.i64()?.get(0), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn agg<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<Delayed<DataFrame>> {
+        let exprs = exprs.as_ref().to_vec();
+        if exprs.is_empty() {
             return Err(Error::invalid(
                 "groupby(...).agg needs at least one aggregation",
             ));
         }
         let mut cols: BTreeSet<String> = self.keys.iter().cloned().collect();
-        cols.extend(aggs.iter().map(|a| a.column.clone()));
+        cols.extend(super::roots(&exprs));
         self.frame.check_columns(&cols, "groupby")?;
         let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.as_str())).collect();
-
-        // Per batch: partial columns.
-        let mut first_exprs = Vec::new();
-        // Stacked partials grouped again: partial columns of the same layout.
-        let mut merge_exprs = Vec::new();
-        // The end: the user's columns.
-        let mut final_exprs = Vec::new();
-        for (i, a) in aggs.iter().enumerate() {
-            let c = || col(a.column.as_str()).cast(DataType::Float64);
-            let (n, s, m, q) = (p(i, "n"), p(i, "s"), p(i, "m"), p(i, "q"));
-            match a.kind {
-                AggKind::Sum => {
-                    first_exprs.push(c().sum().alias(&s));
-                    merge_exprs.push(col(&s).sum().alias(&s));
-                    final_exprs.push(col(&s).alias(&a.alias));
-                }
-                AggKind::Size => {
-                    first_exprs.push(len().cast(DataType::Int64).alias(&n));
-                    merge_exprs.push(col(&n).sum().alias(&n));
-                    final_exprs.push(col(&n).alias(&a.alias));
-                }
-                AggKind::Count => {
-                    first_exprs.push(c().count().cast(DataType::Int64).alias(&n));
-                    merge_exprs.push(col(&n).sum().alias(&n));
-                    final_exprs.push(col(&n).alias(&a.alias));
-                }
-                AggKind::Min => {
-                    first_exprs.push(c().min().alias(&s));
-                    merge_exprs.push(col(&s).min().alias(&s));
-                    final_exprs.push(col(&s).alias(&a.alias));
-                }
-                AggKind::Max => {
-                    first_exprs.push(c().max().alias(&s));
-                    merge_exprs.push(col(&s).max().alias(&s));
-                    final_exprs.push(col(&s).alias(&a.alias));
-                }
-                AggKind::Mean => {
-                    // A mean is a sum and a count: no moments to carry.
-                    first_exprs.push(c().count().cast(DataType::Float64).alias(&n));
-                    first_exprs.push(c().sum().alias(&s));
-                    merge_exprs.push(col(&n).sum().alias(&n));
-                    merge_exprs.push(col(&s).sum().alias(&s));
-                    // As polars: null where a group has no value.
-                    final_exprs.push(
-                        when(col(&n).gt(lit(0.0)))
-                            .then(col(&s) / col(&n))
-                            .otherwise(lit(Null {}))
-                            .alias(&a.alias),
-                    );
-                }
-                AggKind::Std | AggKind::Var => {
-                    let cnt = c().count().cast(DataType::Float64);
-                    first_exprs.push(cnt.clone().alias(&n));
-                    // A group with no value in a batch has n = 0: its mean is 0, not null,
-                    // so that n * mean stays 0 in later merges.
-                    first_exprs.push(c().mean().fill_null(lit(0.0)).alias(&m));
-                    first_exprs.push((c().var(0) * cnt).fill_null(lit(0.0)).alias(&q));
-                    // Chan et al.: pooled mean, and M2 plus the spread of the means.
-                    let n_tot = col(&n).sum();
-                    let mean_tot = ((col(&n) * col(&m)).sum() / col(&n).sum()).fill_nan(lit(0.0));
-                    merge_exprs.push(n_tot.clone().alias(&n));
-                    merge_exprs.push(mean_tot.clone().alias(&m));
-                    merge_exprs.push(
-                        (col(&q).sum() + (col(&n) * (col(&m) - mean_tot).pow(2)).sum()).alias(&q),
-                    );
-                    // As polars: null where a group has fewer than two values.
-                    let value = match a.kind {
-                        AggKind::Var => col(&q) / (col(&n) - lit(1.0)),
-                        _ => (col(&q) / (col(&n) - lit(1.0))).sqrt(),
-                    };
-                    final_exprs.push(
-                        when(col(&n).gt(lit(1.0)))
-                            .then(value)
-                            .otherwise(lit(Null {}))
-                            .alias(&a.alias),
-                    );
-                }
-            }
-        }
-        let group = move |df: DataFrame, exprs: &[Expr], keys: &[Expr]| -> Result<DataFrame> {
-            df.lazy()
-                .group_by(keys)
-                .agg(exprs)
-                .collect()
-                .map_err(plan_error)
-        };
-        let (k1, k2, k3) = (keys.clone(), keys.clone(), keys.clone());
-        let merge_a = merge_exprs.clone();
-        let merge_b = merge_exprs.clone();
-        let key_names = self.keys.clone();
-        // Columns read as numbers: text in them must parse, never become a silent null.
-        let numeric: Vec<String> = aggs
-            .iter()
-            .filter(|a| !matches!(a.kind, AggKind::Size | AggKind::Count))
-            .map(|a| a.column.clone())
+        // What eager polars answers on no rows: the output's names and types, and the
+        // query's errors (a type that does not fit) before anything runs.
+        let empty = DataFrame::empty_with_schema(self.frame.schema())
+            .lazy()
+            .group_by(keys.clone())
+            .agg(exprs.clone())
+            .collect()
+            .map_err(plan_error)?;
+        let plan = Arc::new(Lowered::new(&exprs, &keys, &empty));
+        let buckets = self
+            .split_out
+            .unwrap_or(self.frame.npartitions().clamp(1, MAX_BUCKETS));
+        // Text columns read as numbers: their text must parse, never become a silent null.
+        let strict: Vec<String> = numeric_roots(&exprs)
+            .into_iter()
+            .filter(|c| {
+                self.frame
+                    .schema()
+                    .get(c.as_str())
+                    .is_some_and(|t| t.is_string())
+            })
             .collect();
-        Ok(self.frame.consume(
+        let columns: Vec<PlSmallStr> = cols.iter().map(|c| c.as_str().into()).collect();
+        let key_names = self.keys.clone();
+        let sorted = self.sort;
+        let (p1, p2, p3) = (Arc::clone(&plan), Arc::clone(&plan), Arc::clone(&plan));
+        let empty_out = empty.clone();
+        Ok(self.frame.batches.consume_buckets(
             "groupby",
-            Some(cols),
-            |_| Ok(Vec::<DataFrame>::new()),
-            move |parts, df| {
-                for c in &numeric {
-                    if df.column(c).is_ok_and(|s| s.dtype().is_string()) {
-                        super::numeric(df, c)?;
-                    }
+            (self.frame.needs)(Some(cols)),
+            buckets,
+            |_| Ok(Pending::default()),
+            move |acc, df| {
+                for c in &strict {
+                    super::numeric(df, c)?;
                 }
-                parts.push(group(df.clone(), &first_exprs, &k1)?);
-                if parts.len() >= 16 {
-                    let stacked = stack(std::mem::take(parts))?;
-                    parts.push(group(stacked, &merge_a, &k1)?);
+                acc.rows += df.height();
+                acc.batches
+                    .push(df.select(columns.iter().cloned()).map_err(plan_error)?);
+                if acc.rows >= GROUP_ROWS {
+                    p1.gather(acc)?;
                 }
                 Ok(true)
             },
-            move |parts| {
-                if parts.is_empty() {
-                    return Ok(None);
-                }
-                Ok(Some(group(stack(parts)?, &merge_b, &k2)?))
-            },
-            move |a: &mut Option<DataFrame>, b| {
-                if let Some(b) = b {
-                    *a = Some(match a.take() {
-                        None => b.clone(),
-                        Some(x) => stack(vec![x, b.clone()])
-                            .and_then(|s| group(s, &merge_exprs, &k3))
-                            .expect("partials of one layout combine"),
-                    });
+            move |mut acc| {
+                p2.gather(&mut acc)?;
+                let whole = p2.partial(std::mem::take(&mut acc.partials))?;
+                match whole {
+                    None => Ok(vec![Vec::new(); buckets]),
+                    Some(df) => Ok(split(&df, &p2.key_names, buckets)?
+                        .into_iter()
+                        .map(|b| vec![b])
+                        .collect()),
                 }
             },
-            move |a| {
-                let Some(df) = a else {
-                    return Ok(DataFrame::empty());
-                };
-                let mut sel: Vec<Expr> = key_names.iter().map(|k| col(k.as_str())).collect();
-                sel.extend(final_exprs.iter().cloned());
-                df.lazy()
-                    .select(sel)
+            |a: &mut Vec<DataFrame>, b| a.extend(b.iter().cloned()),
+            move |frames| p3.finish(frames, &empty_out),
+            move |done| {
+                let out = concat(done, empty.schema())?;
+                if !sorted {
+                    return Ok(out);
+                }
+                out.lazy()
                     .sort(
                         key_names.clone(),
-                        SortMultipleOptions::default().with_nulls_last(true),
+                        SortMultipleOptions::default()
+                            .with_nulls_last(true)
+                            .with_maintain_order(true),
                     )
                     .collect()
                     .map_err(plan_error)
             },
         ))
     }
+}
+
+/// A partition's rows not yet grouped, and its partials so far.
+#[derive(Default)]
+struct Pending {
+    rows: usize,
+    batches: Vec<DataFrame>,
+    partials: Vec<DataFrame>,
+}
+
+/// The expressions of one group-by, lowered for partials or held whole.
+struct Lowered {
+    key_names: Vec<String>,
+    keys: Vec<Expr>,
+    /// `None`: holistic, the rows are the partials and `user` runs on them.
+    split: Option<Split>,
+    user: Vec<Expr>,
+}
+
+struct Split {
+    first: Vec<Expr>,
+    merge: Vec<Expr>,
+    finals: Vec<Expr>,
+}
+
+impl Lowered {
+    fn new(exprs: &[Expr], keys: &[Expr], empty: &DataFrame) -> Lowered {
+        let key_names: Vec<String> = keys
+            .iter()
+            .flat_map(|k| k.clone().meta().root_names())
+            .map(|n| n.to_string())
+            .collect();
+        let out = empty.schema();
+        let mut parts = Parts::default();
+        let finals: Option<Vec<Expr>> = exprs
+            .iter()
+            .enumerate()
+            .map(|(j, e)| {
+                // Named and typed as eager polars names and types its output.
+                let (name, dtype) = out.get_at_index(key_names.len() + j)?;
+                let single = out.len() == key_names.len() + exprs.len();
+                (single && !e.clone().meta().has_multiple_outputs())
+                    .then(|| lower(e, &mut parts))
+                    .flatten()
+                    .map(|f| f.cast(dtype.clone()).alias(name.clone()))
+            })
+            .collect();
+        Lowered {
+            key_names,
+            keys: keys.to_vec(),
+            split: finals.map(|finals| Split {
+                first: parts.first,
+                merge: parts.merge,
+                finals,
+            }),
+            user: exprs.to_vec(),
+        }
+    }
+
+    fn group(&self, df: DataFrame, exprs: &[Expr]) -> Result<DataFrame> {
+        df.lazy()
+            .group_by(self.keys.clone())
+            .agg(exprs)
+            .collect()
+            .map_err(|e| Error::external("polars, grouping a partition", e))
+    }
+
+    /// Turns the rows gathered so far into a partial (for lowered expressions), or
+    /// keeps them whole (holistic).
+    fn gather(&self, acc: &mut Pending) -> Result<()> {
+        if acc.batches.is_empty() {
+            return Ok(());
+        }
+        let rows = stack(std::mem::take(&mut acc.batches))?;
+        acc.rows = 0;
+        acc.partials.push(match &self.split {
+            Some(s) => self.group(rows, &s.first)?,
+            None => rows,
+        });
+        Ok(())
+    }
+
+    /// A partition's partials as one frame (`None`: no rows).
+    fn partial(&self, partials: Vec<DataFrame>) -> Result<Option<DataFrame>> {
+        if partials.is_empty() {
+            return Ok(None);
+        }
+        let many = partials.len() > 1;
+        let df = stack(partials)?;
+        Ok(Some(match &self.split {
+            Some(s) if many => self.group(df, &s.merge)?,
+            _ => df,
+        }))
+    }
+
+    /// A bucket's partials from every partition: its groups' answers.
+    fn finish(&self, frames: Vec<DataFrame>, empty: &DataFrame) -> Result<DataFrame> {
+        if frames.is_empty() {
+            return Ok(empty.clone());
+        }
+        let df = stack(frames)?;
+        match &self.split {
+            Some(s) => {
+                let merged = self.group(df, &s.merge)?;
+                let mut sel = self.keys.clone();
+                sel.extend(s.finals.iter().cloned());
+                merged
+                    .lazy()
+                    .select(sel)
+                    .collect()
+                    .map_err(|e| Error::external("polars, finishing a group-by", e))
+            }
+            None => self.group(df, &self.user),
+        }
+    }
+}
+
+/// The lowered pieces, and a counter for the partial columns' names.
+#[derive(Default)]
+struct Parts {
+    first: Vec<Expr>,
+    merge: Vec<Expr>,
+    n: usize,
+}
+
+impl Parts {
+    fn fresh(&mut self) -> String {
+        self.n += 1;
+        format!("__part{}", self.n - 1)
+    }
+
+    /// Partial column `name`: computed by `first` on rows, by `merge` on partials.
+    fn push(&mut self, name: &str, first: Expr, merge: Expr) {
+        self.first.push(first.alias(name));
+        self.merge.push(merge.alias(name));
+    }
+
+    /// A new partial column whose merge reads only itself.
+    fn column(&mut self, first: Expr, merge: impl FnOnce(Expr) -> Expr) -> Expr {
+        let name = self.fresh();
+        self.push(&name, first, merge(col(name.as_str())));
+        col(name.as_str())
+    }
+}
+
+/// The final expression over partial columns for `e`, adding its partials to `parts`;
+/// `None` when `e` is not made of aggregations that merge.
+fn lower(e: &Expr, parts: &mut Parts) -> Option<Expr> {
+    Some(match e {
+        Expr::Alias(inner, name) => lower(inner, parts)?.alias(name.clone()),
+        Expr::Literal(_) => e.clone(),
+        Expr::Len => parts.column(len(), |c| c.sum()),
+        Expr::BinaryExpr { left, op, right } => Expr::BinaryExpr {
+            left: Arc::new(lower(left, parts)?),
+            op: *op,
+            right: Arc::new(lower(right, parts)?),
+        },
+        Expr::Cast {
+            expr,
+            dtype,
+            options,
+        } => Expr::Cast {
+            expr: Arc::new(lower(expr, parts)?),
+            dtype: dtype.clone(),
+            options: *options,
+        },
+        Expr::Agg(a) => lower_agg(a, parts)?,
+        _ => return None,
+    })
+}
+
+/// Row-wise expressions only: what a partial may aggregate.
+fn row_wise(e: &Expr) -> bool {
+    match e {
+        Expr::Column(_) | Expr::Literal(_) => true,
+        Expr::Alias(x, _) => row_wise(x),
+        Expr::Cast { expr, .. } => row_wise(expr),
+        Expr::BinaryExpr { left, right, .. } => row_wise(left) && row_wise(right),
+        Expr::Ternary {
+            predicate,
+            truthy,
+            falsy,
+        } => row_wise(predicate) && row_wise(truthy) && row_wise(falsy),
+        _ => false,
+    }
+}
+
+fn lower_agg(a: &AggExpr, parts: &mut Parts) -> Option<Expr> {
+    let same = |x: &Arc<Expr>, f: fn(Arc<Expr>) -> AggExpr, parts: &mut Parts| {
+        parts.column(Expr::Agg(f(Arc::clone(x))), move |c| {
+            Expr::Agg(f(Arc::new(c)))
+        })
+    };
+    let input = match a {
+        AggExpr::Min { input, .. }
+        | AggExpr::Max { input, .. }
+        | AggExpr::First(input)
+        | AggExpr::FirstNonNull(input)
+        | AggExpr::Last(input)
+        | AggExpr::LastNonNull(input)
+        | AggExpr::Mean(input)
+        | AggExpr::Count { input, .. }
+        | AggExpr::Sum(input)
+        | AggExpr::Std(input, _)
+        | AggExpr::Var(input, _) => input,
+        _ => return None,
+    };
+    if !row_wise(input) {
+        return None;
+    }
+    let f64 = || input.as_ref().clone().cast(DataType::Float64);
+    Some(match a {
+        AggExpr::Sum(x) => same(x, AggExpr::Sum, parts),
+        AggExpr::First(x) => same(x, AggExpr::First, parts),
+        AggExpr::FirstNonNull(x) => same(x, AggExpr::FirstNonNull, parts),
+        AggExpr::Last(x) => same(x, AggExpr::Last, parts),
+        AggExpr::LastNonNull(x) => same(x, AggExpr::LastNonNull, parts),
+        AggExpr::Min { propagate_nans, .. } => {
+            let p = *propagate_nans;
+            parts.column(Expr::Agg(a.clone()), move |c| {
+                Expr::Agg(AggExpr::Min {
+                    input: Arc::new(c),
+                    propagate_nans: p,
+                })
+            })
+        }
+        AggExpr::Max { propagate_nans, .. } => {
+            let p = *propagate_nans;
+            parts.column(Expr::Agg(a.clone()), move |c| {
+                Expr::Agg(AggExpr::Max {
+                    input: Arc::new(c),
+                    propagate_nans: p,
+                })
+            })
+        }
+        AggExpr::Count { .. } => parts.column(Expr::Agg(a.clone()), |c| c.sum()),
+        AggExpr::Mean(_) => {
+            // A mean is a sum and a count: no moments to carry.
+            let n = parts.column(f64().count().cast(DataType::Float64), |c| c.sum());
+            let s = parts.column(f64().sum(), |c| c.sum());
+            // As polars: null where a group has no value.
+            when(n.clone().gt(lit(0.0)))
+                .then(s / n)
+                .otherwise(lit(Null {}))
+        }
+        AggExpr::Std(_, ddof) | AggExpr::Var(_, ddof) => {
+            // Count, mean and M2 per partial. A group with no value in a partial has
+            // n = 0: its mean is 0, not null, so that n * mean stays 0 in merges.
+            let (n, m, q) = (parts.fresh(), parts.fresh(), parts.fresh());
+            let (nc, mc, qc) = (col(n.as_str()), col(m.as_str()), col(q.as_str()));
+            let count = f64().count().cast(DataType::Float64);
+            // Chan et al.: pooled mean, and M2 plus the spread of the means.
+            let pooled = ((nc.clone() * mc.clone()).sum() / nc.clone().sum()).fill_nan(lit(0.0));
+            let spread = (nc.clone() * (mc.clone() - pooled.clone()).pow(2)).sum();
+            parts.push(&n, count.clone(), nc.clone().sum());
+            parts.push(&m, f64().mean().fill_null(lit(0.0)), pooled);
+            parts.push(
+                &q,
+                (f64().var(0) * count).fill_null(lit(0.0)),
+                qc.clone().sum() + spread,
+            );
+            let ddof = lit(*ddof as f64);
+            let var = qc / (nc.clone() - ddof.clone());
+            let value = if matches!(a, AggExpr::Std(..)) {
+                var.sqrt()
+            } else {
+                var
+            };
+            // As polars: null where a group has no more values than ddof.
+            when(nc.gt(ddof)).then(value).otherwise(lit(Null {}))
+        }
+        _ => return None,
+    })
+}
+
+/// Columns read as numbers: under a numeric aggregation or a cast to a number.
+fn numeric_roots(exprs: &[Expr]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for node in exprs.iter().flat_map(|e| e.into_iter()) {
+        let numeric = match node {
+            Expr::Agg(
+                AggExpr::Sum(x)
+                | AggExpr::Mean(x)
+                | AggExpr::Median(x)
+                | AggExpr::Std(x, _)
+                | AggExpr::Var(x, _),
+            ) => x,
+            Expr::Cast {
+                expr,
+                dtype: DataTypeExpr::Literal(t),
+                ..
+            } if t.is_primitive_numeric() => expr,
+            _ => continue,
+        };
+        let names = numeric.as_ref().clone().meta().root_names();
+        out.extend(names.into_iter().map(|n| n.to_string()));
+    }
+    out
+}
+
+/// `df` cut into `buckets` by a hash of its `keys` columns (fixed seeds: the same row
+/// goes to the same bucket in every partition and on every MPI rank); rows keep their
+/// order within a bucket.
+fn split(df: &DataFrame, keys: &[String], buckets: usize) -> Result<Vec<DataFrame>> {
+    if buckets == 1 {
+        return Ok(vec![df.clone()]);
+    }
+    let mut k = df
+        .select(keys.iter().map(|k| k.as_str()))
+        .map_err(plan_error)?;
+    let hashes = k
+        .hash_rows(Some(PlSeedableRandomStateQuality::fixed()))
+        .map_err(plan_error)?;
+    let mut idx: Vec<Vec<IdxSize>> = vec![Vec::new(); buckets];
+    for (i, h) in hashes.into_no_null_iter().enumerate() {
+        let b = ((h as u128 * buckets as u128) >> 64) as usize;
+        idx[b].push(i as IdxSize);
+    }
+    idx.into_iter()
+        .map(|ix| df.take(&IdxCa::from_vec("".into(), ix)).map_err(plan_error))
+        .collect()
 }
 
 fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {

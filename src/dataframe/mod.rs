@@ -402,7 +402,7 @@ pub(crate) fn concat(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     for df in it {
         out.vstack_mut(&df).map_err(plan_error)?;
     }
-    out.align_chunks_par();
+    out.rechunk_mut_par();
     Ok(out)
 }
 

@@ -301,6 +301,9 @@ impl Root {
     }
 }
 
+/// How a consumer's partial (or one bucket of it) is taken out of a scan's output.
+type Extract<A> = Arc<dyn Fn(&ScanOutput) -> Result<A> + Send + Sync>;
+
 /// How two partials of a consumer merge.
 pub(crate) type Combine<A> = Arc<dyn Fn(&mut A, &A) + Send + Sync>;
 
@@ -323,15 +326,107 @@ where
         .sequenced()
         .finish();
     let id = consumer.id;
+    let level = combine_levels(
+        root,
+        token,
+        0,
+        split_every,
+        Arc::new(move |out: &ScanOutput| out.partial::<A>(id).cloned()),
+        Arc::clone(&combine),
+    );
+    finish_node(Key::new(label, token, 0), consumer, level, move |vals| {
+        finish(merge(vals, &*combine))
+    })
+}
+
+/// As [`reduce_tree`] for a consumer whose partial is split into `buckets` parts (by key
+/// hash, say): each bucket has its own tree and its own `finish`, so no task holds more
+/// than a bucket of every partition; `gather` takes the finished buckets in order.
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+pub(crate) fn reduce_buckets<A, R, O>(
+    root: &Arc<Root>,
+    consumer: Arc<Consumer>,
+    label: &'static str,
+    split_every: usize,
+    buckets: usize,
+    combine: Combine<A>,
+    finish: Arc<dyn Fn(A) -> Result<R> + Send + Sync>,
+    gather: impl Fn(Vec<R>) -> Result<O> + Send + Sync + 'static,
+) -> Arc<Node>
+where
+    A: Clone + Send + Sync + 'static,
+    R: Clone + Send + Sync + 'static,
+    O: Send + Sync + 'static,
+{
+    let token = Tokenizer::new(label)
+        .param(&root.token)
+        .param(&buckets)
+        .sequenced()
+        .finish();
+    let id = consumer.id;
+    let t_bucket = Tokenizer::new("bucket").param(&token).finish();
+    let tops: Vec<Arc<Node>> = (0..buckets)
+        .map(|b| {
+            let level = combine_levels(
+                root,
+                token,
+                b as u64,
+                split_every,
+                Arc::new(move |out: &ScanOutput| {
+                    out.partial::<Vec<A>>(id)?
+                        .get(b)
+                        .cloned()
+                        .ok_or_else(|| Error::Internal(format!("consumer {id} has no bucket {b}")))
+                }),
+                Arc::clone(&combine),
+            );
+            let (finish, combine) = (Arc::clone(&finish), Arc::clone(&combine));
+            let mut node = Node::new(
+                Key::new("bucket", t_bucket, b as u64),
+                level,
+                Box::new(move |vals| {
+                    if vals.is_empty() {
+                        return Err(no_partitions());
+                    }
+                    Ok(Arc::new(finish(merge(vals, &*combine))?) as Value)
+                }),
+            );
+            node.codec = crate::encode::codec_for::<R>();
+            Arc::new(node)
+        })
+        .collect();
+    finish_node(Key::new(label, token, 0), consumer, tops, move |vals| {
+        gather(vals.iter().map(|v| get::<R>(v).clone()).collect())
+    })
+}
+
+/// Per partition, this consumer's partial (of one bucket) taken out of the scan's
+/// output, so that a scan's output (every consumer's partial together) never has to
+/// cross MPI ranks; then combine tasks, `split_every` partials at a time in order,
+/// until `split_every` or fewer are left.
+fn combine_levels<A>(
+    root: &Arc<Root>,
+    token: u64,
+    bucket: u64,
+    split_every: usize,
+    extract: Extract<A>,
+    combine: Combine<A>,
+) -> Vec<Arc<Node>>
+where
+    A: Clone + Send + Sync + 'static,
+{
     let codec = crate::encode::codec_for::<A>();
-    // First, each scan's partial for this consumer on its own, so that a scan's output
-    // (every consumer's partial together) never has to cross MPI ranks.
-    let t_extract = Tokenizer::new("bag-extract").param(&token).finish();
+    let t_extract = Tokenizer::new("bag-extract")
+        .param(&token)
+        .param(&bucket)
+        .finish();
     let mut level: Vec<Arc<Node>> = root
         .scan_nodes()
         .into_iter()
         .enumerate()
         .map(|(p, scan)| {
+            let extract = Arc::clone(&extract);
             let mut node = Node::new(
                 Key::new("bag-extract", t_extract, p as u64),
                 vec![scan],
@@ -339,14 +434,17 @@ where
                     let out = v[0]
                         .downcast_ref::<ScanOutput>()
                         .expect("scan tasks return ScanOutput");
-                    Ok(Arc::new(out.partial::<A>(id)?.clone()) as Value)
+                    Ok(Arc::new(extract(out)?) as Value)
                 }),
             );
             node.codec = codec;
             Arc::new(node)
         })
         .collect();
-    let t_combine = Tokenizer::new("bag-combine").param(&token).finish();
+    let t_combine = Tokenizer::new("bag-combine")
+        .param(&token)
+        .param(&bucket)
+        .finish();
     let mut index = 0u64;
     while level.len() > split_every {
         level = level
@@ -364,32 +462,45 @@ where
             })
             .collect();
     }
-    let empty = level.is_empty();
-    let key = Key::new(label, token, 0);
+    level
+}
+
+/// The reduction's last task, which ties the consumer to the graph (`bind`): `done`
+/// turns its inputs' values into the result.
+fn finish_node<R: Send + Sync + 'static>(
+    key: Key,
+    consumer: Arc<Consumer>,
+    inputs: Vec<Arc<Node>>,
+    done: impl Fn(&[Value]) -> Result<R> + Send + Sync + 'static,
+) -> Arc<Node> {
+    let empty = inputs.is_empty();
     consumer.bind(&key);
     let mut node = Node::new(
         key,
-        level,
+        inputs,
         Box::new(move |vals| {
             let _keep_alive = &consumer;
             if empty {
-                return Err(Error::invalid(
-                    "a bag with no partitions has nothing to reduce",
-                ));
+                return Err(no_partitions());
             }
-            Ok(Arc::new(finish(merge(vals, &*combine))?) as Value)
+            Ok(Arc::new(done(vals)?) as Value)
         }),
     );
     node.codec = crate::encode::codec_for::<R>();
     Arc::new(node)
 }
 
+fn no_partitions() -> Error {
+    Error::invalid("a bag with no partitions has nothing to reduce")
+}
+
+fn get<A: 'static>(v: &Value) -> &A {
+    v.downcast_ref::<A>()
+        .expect("partials have the accumulator's type")
+}
+
 /// Partials combined in order.
 fn merge<A: Clone + 'static>(vals: &[Value], combine: &dyn Fn(&mut A, &A)) -> A {
-    fn get<A: 'static>(v: &Value) -> &A {
-        v.downcast_ref::<A>()
-            .expect("partials have the accumulator's type")
-    }
     let mut acc = get::<A>(&vals[0]).clone();
     for v in &vals[1..] {
         combine(&mut acc, get(v));

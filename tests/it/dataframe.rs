@@ -84,7 +84,7 @@ fn assert_frames_close(a: &DataFrame, b: &DataFrame) {
             for (x, y) in fa.f64().unwrap().iter().zip(fb.f64().unwrap().iter()) {
                 match (x, y) {
                     (Some(x), Some(y)) => assert!(
-                        (x - y).abs() <= 1e-9 * (1.0 + y.abs()),
+                        (x - y).abs() <= 1e-9 * (1.0 + y.abs()) || (x.is_nan() && y.is_nan()),
                         "{}: {x} vs {y}",
                         ca.name()
                     ),
@@ -176,7 +176,7 @@ fn groupby_and_column_reductions_match_eager() {
     let got = air
         .groupby(&["UniqueCarrier", "Month"])
         .unwrap()
-        .agg(&aggs)
+        .agg(aggs.clone().map(Expr::from))
         .unwrap();
     let c = |n: &str| col(n).cast(DataType::Float64);
     let want = reference
@@ -741,7 +741,7 @@ fn groupby_odd_shapes_match_eager() {
     let got = f
         .groupby(&["k"])
         .unwrap()
-        .agg(&aggs)
+        .agg(aggs.clone().map(Expr::from))
         .unwrap()
         .compute()
         .unwrap();
@@ -772,4 +772,133 @@ fn groupby_odd_shapes_match_eager() {
         .collect()
         .unwrap();
     assert_eq!(nulls.column("v_mean").unwrap().null_count(), 1);
+}
+
+/// Every aggregation a user writes as a polars expression, alone and together, against
+/// eager polars on the same rows: keys of text, integer and boolean type (with a null
+/// key), a key holding most rows, an all-null group, a file with no rows, a file whose
+/// keys appear nowhere else, batches cut small, one bucket or several. Lowered
+/// aggregations (sum, mean, var, min, first, expressions of them) and holistic ones
+/// (median, quantile, n_unique, top-k, corr, cov) alike.
+#[test]
+fn groupby_expressions_match_eager_polars() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut x: u64 = 42;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    let mut a = String::from("k,n,flag,v,w\n");
+    for i in 0..2500 {
+        let r = next();
+        let k = match r % 10 {
+            0 => "",      // a null key
+            1 => "nulls", // v always missing
+            2 | 3 => "cold",
+            _ => "hot",
+        };
+        let v = if k == "nulls" || r % 17 == 0 {
+            String::new()
+        } else {
+            format!("{}.{}", (r >> 8) % 1000, r % 100)
+        };
+        let flag = if r % 3 == 0 { "true" } else { "false" };
+        a.push_str(&format!("{k},{},{flag},{v},{}\n", (r >> 4) % 5, i % 97));
+    }
+    std::fs::write(dir.path().join("a.csv"), &a).unwrap();
+    std::fs::write(dir.path().join("b.csv"), "k,n,flag,v,w\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "k,n,flag,v,w\nonly_here,9,true,1.5,3\nonly_here,9,true,2.5,4\nhot,1,false,7.25,5\n",
+    )
+    .unwrap();
+    let f = DFrame::read_csv(dir.path().join("*.csv").to_str().unwrap())
+        .parse_block(512)
+        .open()
+        .unwrap();
+    let rows: String = ["a.csv", "b.csv", "c.csv"]
+        .iter()
+        .map(|p| {
+            let t = std::fs::read_to_string(dir.path().join(p)).unwrap();
+            t.split_once('\n').unwrap().1.to_string()
+        })
+        .collect();
+    let reference = CsvReadOptions::default()
+        .with_schema(Some(f.schema().clone()))
+        .into_reader_with_file_handle(std::io::Cursor::new(format!("k,n,flag,v,w\n{rows}")))
+        .finish()
+        .unwrap();
+    let exprs = vec![
+        col("v").sum().alias("sum"),
+        col("v").mean().alias("mean"),
+        col("v").count().alias("count"),
+        len().alias("size"),
+        col("v").min().alias("min"),
+        col("w").max().alias("max"),
+        col("v").first().alias("first"),
+        col("w").last().alias("last"),
+        col("v").std(1).alias("std"),
+        col("w").var(0).alias("var0"),
+        (col("v").max() - col("w").min()).alias("range"),
+        (col("v").sum() / len() * lit(2.0)).alias("twice_mean"),
+        col("v").n_unique().alias("n_unique"),
+        col("v").median().alias("median"),
+        col("v")
+            .quantile(lit(0.9), QuantileMethod::Linear)
+            .alias("q90"),
+        col("w").top_k(lit(2)).alias("top2"),
+        pearson_corr(col("v"), col("w")).alias("corr"),
+        cov(col("v"), col("w"), 1).alias("cov"),
+        col("v").drop_nulls().alias("values"),
+    ];
+    let eager = |keys: &[&str], exprs: &[Expr]| {
+        reference
+            .clone()
+            .lazy()
+            .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+            .agg(exprs)
+            .sort(
+                keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .collect()
+            .unwrap()
+    };
+    // Each aggregation alone (the lowered path, or the holistic one).
+    for e in &exprs {
+        let got = f
+            .groupby(&["k", "n"])
+            .unwrap()
+            .agg([e.clone()])
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_frames_close(&got, &eager(&["k", "n"], std::slice::from_ref(e)));
+    }
+    // All together, by keys of each type, in one bucket or several.
+    for keys in [&["k"][..], &["flag"], &["n", "k"]] {
+        for buckets in [1, 3] {
+            let lowered = &exprs[..12];
+            for set in [lowered, &exprs[..]] {
+                let got = f
+                    .groupby(keys)
+                    .unwrap()
+                    .split_out(buckets)
+                    .agg(set)
+                    .unwrap()
+                    .compute()
+                    .unwrap();
+                assert_frames_close(&got, &eager(keys, set));
+            }
+        }
+    }
+    // A query that does not fit the schema is an error before anything runs.
+    let err = f
+        .groupby(&["k"])
+        .unwrap()
+        .agg([col("nope").sum()])
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
 }
