@@ -24,8 +24,12 @@ use super::{DFrame, concat, plan_error};
 use crate::{Delayed, Error, Result};
 
 /// Rows a partition gathers before grouping them into a partial: enough that a
-/// partial is much smaller than its rows when groups repeat.
-const GROUP_ROWS: usize = 1 << 20;
+/// partial is much smaller than its rows when groups repeat (a 64 MiB CSV partition
+/// is grouped once).
+const GROUP_ROWS: usize = 1 << 21;
+
+/// Partials a partition keeps before merging them into one.
+const MAX_PARTIALS: usize = 4;
 
 /// Buckets at most, by default (one per partition up to this).
 const MAX_BUCKETS: usize = 16;
@@ -240,37 +244,28 @@ impl GroupBy {
             "groupby",
             (self.frame.needs)(Some(cols)),
             buckets,
-            |_| Ok(Pending::default()),
+            move |_| Ok(Pending::new(buckets)),
             move |acc, df| {
                 for c in &strict {
                     super::numeric(df, c)?;
                 }
-                acc.rows += df.height();
-                acc.batches
-                    .push(df.select(columns.iter().cloned()).map_err(plan_error)?);
-                if acc.rows >= GROUP_ROWS {
-                    p1.gather(acc)?;
-                }
+                p1.add(acc, df.select(columns.iter().cloned()).map_err(plan_error)?)?;
                 Ok(true)
             },
-            move |mut acc| {
-                p2.gather(&mut acc)?;
-                let whole = p2.partial(std::mem::take(&mut acc.partials))?;
-                match whole {
-                    None => Ok(vec![Vec::new(); buckets]),
-                    Some(df) => Ok(split(&df, &p2.key_names, buckets)?
-                        .into_iter()
-                        .map(|b| vec![b])
-                        .collect()),
-                }
-            },
+            move |acc| p2.buckets(acc),
             |a: &mut Vec<DataFrame>, b| a.extend(b.iter().cloned()),
             move |frames| p3.finish(frames, &empty_out),
             move |done| {
-                let out = concat(done, empty.schema())?;
                 if !sorted {
+                    // The buckets' columns as chunks of the answer: no copy of it.
+                    let mut it = done.into_iter();
+                    let mut out = it.next().unwrap_or(empty.clone());
+                    for df in it {
+                        out.vstack_mut_owned(df).map_err(plan_error)?;
+                    }
                     return Ok(out);
                 }
+                let out = concat(done, empty.schema())?;
                 out.lazy()
                     .sort(
                         key_names.clone(),
@@ -285,12 +280,24 @@ impl GroupBy {
     }
 }
 
-/// A partition's rows not yet grouped, and its partials so far.
-#[derive(Default)]
+/// A partition's rows not yet grouped and its partials so far (lowered), or its rows
+/// cut into buckets as they come (holistic).
 struct Pending {
     rows: usize,
     batches: Vec<DataFrame>,
     partials: Vec<DataFrame>,
+    buckets: Vec<Vec<DataFrame>>,
+}
+
+impl Pending {
+    fn new(buckets: usize) -> Self {
+        Pending {
+            rows: 0,
+            batches: Vec::new(),
+            partials: Vec::new(),
+            buckets: vec![Vec::new(); buckets],
+        }
+    }
 }
 
 /// The expressions of one group-by, lowered for partials or held whole.
@@ -350,32 +357,58 @@ impl Lowered {
             .map_err(|e| Error::external("polars, grouping a partition", e))
     }
 
-    /// Turns the rows gathered so far into a partial (for lowered expressions), or
-    /// keeps them whole (holistic).
-    fn gather(&self, acc: &mut Pending) -> Result<()> {
-        if acc.batches.is_empty() {
+    /// A batch of a partition's rows (only the needed columns).
+    fn add(&self, acc: &mut Pending, batch: DataFrame) -> Result<()> {
+        let Some(s) = &self.split else {
+            // Holistic: the rows are the partial, cut into buckets at once so that a
+            // partition never holds them twice.
+            let pieces = split(&batch, &self.key_names, acc.buckets.len())?;
+            for (bucket, piece) in acc.buckets.iter_mut().zip(pieces) {
+                if piece.height() > 0 {
+                    bucket.push(piece);
+                }
+            }
             return Ok(());
+        };
+        acc.rows += batch.height();
+        acc.batches.push(batch);
+        if acc.rows >= GROUP_ROWS {
+            self.group_pending(acc, s)?;
         }
-        let rows = stack(std::mem::take(&mut acc.batches))?;
-        acc.rows = 0;
-        acc.partials.push(match &self.split {
-            Some(s) => self.group(rows, &s.first)?,
-            None => rows,
-        });
         Ok(())
     }
 
-    /// A partition's partials as one frame (`None`: no rows).
-    fn partial(&self, partials: Vec<DataFrame>) -> Result<Option<DataFrame>> {
-        if partials.is_empty() {
-            return Ok(None);
+    /// Groups the rows gathered so far into a partial; merges the partials when
+    /// there are many.
+    fn group_pending(&self, acc: &mut Pending, s: &Split) -> Result<()> {
+        if !acc.batches.is_empty() {
+            let rows = stack(std::mem::take(&mut acc.batches))?;
+            acc.rows = 0;
+            acc.partials.push(self.group(rows, &s.first)?);
         }
-        let many = partials.len() > 1;
-        let df = stack(partials)?;
-        Ok(Some(match &self.split {
-            Some(s) if many => self.group(df, &s.merge)?,
-            _ => df,
-        }))
+        if acc.partials.len() > MAX_PARTIALS {
+            let all = stack(std::mem::take(&mut acc.partials))?;
+            acc.partials.push(self.group(all, &s.merge)?);
+        }
+        Ok(())
+    }
+
+    /// The partition's partial, one part per bucket.
+    fn buckets(&self, mut acc: Pending) -> Result<Vec<Vec<DataFrame>>> {
+        let Some(s) = &self.split else {
+            return Ok(acc.buckets);
+        };
+        self.group_pending(&mut acc, s)?;
+        let n = acc.buckets.len();
+        if acc.partials.is_empty() {
+            return Ok(acc.buckets);
+        }
+        // Partials are merged where the buckets meet: no grouping here.
+        let whole = stack(acc.partials)?;
+        Ok(split(&whole, &self.key_names, n)?
+            .into_iter()
+            .map(|b| vec![b])
+            .collect())
     }
 
     /// A bucket's partials from every partition: its groups' answers.
