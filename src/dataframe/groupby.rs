@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::{DFrame, concat, plan_error};
+use super::{DFrame, chunks, concat, plan_error};
 use crate::{Delayed, Error, Result};
 
 /// Rows a partition gathers before grouping them into a partial: enough that a
@@ -217,11 +217,11 @@ impl GroupBy {
         // query's errors (a type that does not fit) before anything runs.
         let empty = DataFrame::empty_with_schema(self.frame.schema())
             .lazy()
-            .group_by(keys.clone())
+            .group_by(keys)
             .agg(exprs.clone())
             .collect()
             .map_err(plan_error)?;
-        let plan = Arc::new(Lowered::new(&exprs, &keys, &empty));
+        let plan = Arc::new(Lowered::new(&exprs, &self.keys, empty));
         let buckets = self
             .split_out
             .unwrap_or(self.frame.npartitions().clamp(1, MAX_BUCKETS));
@@ -238,8 +238,12 @@ impl GroupBy {
         let columns: Vec<PlSmallStr> = cols.iter().map(|c| c.as_str().into()).collect();
         let key_names = self.keys.clone();
         let sorted = self.sort;
-        let (p1, p2, p3) = (Arc::clone(&plan), Arc::clone(&plan), Arc::clone(&plan));
-        let empty_out = empty.clone();
+        let (p1, p2, p3, p4) = (
+            Arc::clone(&plan),
+            Arc::clone(&plan),
+            Arc::clone(&plan),
+            Arc::clone(&plan),
+        );
         Ok(self.frame.batches.consume_buckets(
             "groupby",
             (self.frame.needs)(Some(cols)),
@@ -254,18 +258,13 @@ impl GroupBy {
             },
             move |acc| p2.buckets(acc),
             |a: &mut Vec<DataFrame>, b| a.extend(b.iter().cloned()),
-            move |frames| p3.finish(frames, &empty_out),
+            move |frames| p3.finish(frames),
             move |done| {
+                // The buckets' columns as chunks of the answer: no copy of it.
+                let out = chunks(done, p4.empty.schema())?;
                 if !sorted {
-                    // The buckets' columns as chunks of the answer: no copy of it.
-                    let mut it = done.into_iter();
-                    let mut out = it.next().unwrap_or(empty.clone());
-                    for df in it {
-                        out.vstack_mut_owned(df).map_err(plan_error)?;
-                    }
                     return Ok(out);
                 }
-                let out = concat(done, empty.schema())?;
                 out.lazy()
                     .sort(
                         key_names.clone(),
@@ -283,7 +282,6 @@ impl GroupBy {
 /// A partition's rows not yet grouped and its partials so far (lowered), or its rows
 /// cut into buckets as they come (holistic).
 struct Pending {
-    rows: usize,
     batches: Vec<DataFrame>,
     partials: Vec<DataFrame>,
     buckets: Vec<Vec<DataFrame>>,
@@ -292,7 +290,6 @@ struct Pending {
 impl Pending {
     fn new(buckets: usize) -> Self {
         Pending {
-            rows: 0,
             batches: Vec::new(),
             partials: Vec::new(),
             buckets: vec![Vec::new(); buckets],
@@ -304,6 +301,8 @@ impl Pending {
 struct Lowered {
     key_names: Vec<String>,
     keys: Vec<Expr>,
+    /// What eager polars answers on no rows: a bucket without rows answers this.
+    empty: DataFrame,
     /// `None`: holistic, the rows are the partials and `user` runs on them.
     split: Option<Split>,
     user: Vec<Expr>,
@@ -316,13 +315,10 @@ struct Split {
 }
 
 impl Lowered {
-    fn new(exprs: &[Expr], keys: &[Expr], empty: &DataFrame) -> Lowered {
-        let key_names: Vec<String> = keys
-            .iter()
-            .flat_map(|k| k.clone().meta().root_names())
-            .map(|n| n.to_string())
-            .collect();
-        let out = empty.schema();
+    fn new(exprs: &[Expr], key_names: &[String], empty: DataFrame) -> Lowered {
+        let out = empty.schema().clone();
+        // One output column per expression (no `cols([..])`): each lowers on its own.
+        let single = out.len() == key_names.len() + exprs.len();
         let mut parts = Parts::default();
         let finals: Option<Vec<Expr>> = exprs
             .iter()
@@ -330,7 +326,6 @@ impl Lowered {
             .map(|(j, e)| {
                 // Named and typed as eager polars names and types its output.
                 let (name, dtype) = out.get_at_index(key_names.len() + j)?;
-                let single = out.len() == key_names.len() + exprs.len();
                 (single && !e.clone().meta().has_multiple_outputs())
                     .then(|| lower(e, &mut parts))
                     .flatten()
@@ -338,8 +333,9 @@ impl Lowered {
             })
             .collect();
         Lowered {
-            key_names,
-            keys: keys.to_vec(),
+            key_names: key_names.to_vec(),
+            keys: key_names.iter().map(|k| col(k.as_str())).collect(),
+            empty,
             split: finals.map(|finals| Split {
                 first: parts.first,
                 merge: parts.merge,
@@ -370,9 +366,8 @@ impl Lowered {
             }
             return Ok(());
         };
-        acc.rows += batch.height();
         acc.batches.push(batch);
-        if acc.rows >= GROUP_ROWS {
+        if acc.batches.iter().map(DataFrame::height).sum::<usize>() >= GROUP_ROWS {
             self.group_pending(acc, s)?;
         }
         Ok(())
@@ -383,7 +378,6 @@ impl Lowered {
     fn group_pending(&self, acc: &mut Pending, s: &Split) -> Result<()> {
         if !acc.batches.is_empty() {
             let rows = stack(std::mem::take(&mut acc.batches))?;
-            acc.rows = 0;
             acc.partials.push(self.group(rows, &s.first)?);
         }
         if acc.partials.len() > MAX_PARTIALS {
@@ -412,9 +406,9 @@ impl Lowered {
     }
 
     /// A bucket's partials from every partition: its groups' answers.
-    fn finish(&self, frames: Vec<DataFrame>, empty: &DataFrame) -> Result<DataFrame> {
+    fn finish(&self, frames: Vec<DataFrame>) -> Result<DataFrame> {
         if frames.is_empty() {
-            return Ok(empty.clone());
+            return Ok(self.empty.clone());
         }
         let df = stack(frames)?;
         match &self.split {
@@ -503,13 +497,9 @@ fn row_wise(e: &Expr) -> bool {
     }
 }
 
-fn lower_agg(a: &AggExpr, parts: &mut Parts) -> Option<Expr> {
-    let same = |x: &Arc<Expr>, f: fn(Arc<Expr>) -> AggExpr, parts: &mut Parts| {
-        parts.column(Expr::Agg(f(Arc::clone(x))), move |c| {
-            Expr::Agg(f(Arc::new(c)))
-        })
-    };
-    let input = match a {
+/// The input of an aggregation that lowers (`None` for those that do not).
+fn input_mut(a: &mut AggExpr) -> Option<&mut Arc<Expr>> {
+    match a {
         AggExpr::Min { input, .. }
         | AggExpr::Max { input, .. }
         | AggExpr::First(input)
@@ -520,35 +510,33 @@ fn lower_agg(a: &AggExpr, parts: &mut Parts) -> Option<Expr> {
         | AggExpr::Count { input, .. }
         | AggExpr::Sum(input)
         | AggExpr::Std(input, _)
-        | AggExpr::Var(input, _) => input,
-        _ => return None,
-    };
-    if !row_wise(input) {
+        | AggExpr::Var(input, _) => Some(input),
+        _ => None,
+    }
+}
+
+fn lower_agg(a: &AggExpr, parts: &mut Parts) -> Option<Expr> {
+    let input = input_mut(&mut a.clone())?.clone();
+    if !row_wise(&input) {
         return None;
     }
     let f64 = || input.as_ref().clone().cast(DataType::Float64);
     Some(match a {
-        AggExpr::Sum(x) => same(x, AggExpr::Sum, parts),
-        AggExpr::First(x) => same(x, AggExpr::First, parts),
-        AggExpr::FirstNonNull(x) => same(x, AggExpr::FirstNonNull, parts),
-        AggExpr::Last(x) => same(x, AggExpr::Last, parts),
-        AggExpr::LastNonNull(x) => same(x, AggExpr::LastNonNull, parts),
-        AggExpr::Min { propagate_nans, .. } => {
-            let p = *propagate_nans;
+        // Merged by the same aggregation (options kept) over the partial column.
+        AggExpr::Sum(_)
+        | AggExpr::First(_)
+        | AggExpr::FirstNonNull(_)
+        | AggExpr::Last(_)
+        | AggExpr::LastNonNull(_)
+        | AggExpr::Min { .. }
+        | AggExpr::Max { .. } => {
+            let again = a.clone();
             parts.column(Expr::Agg(a.clone()), move |c| {
-                Expr::Agg(AggExpr::Min {
-                    input: Arc::new(c),
-                    propagate_nans: p,
-                })
-            })
-        }
-        AggExpr::Max { propagate_nans, .. } => {
-            let p = *propagate_nans;
-            parts.column(Expr::Agg(a.clone()), move |c| {
-                Expr::Agg(AggExpr::Max {
-                    input: Arc::new(c),
-                    propagate_nans: p,
-                })
+                let mut again = again;
+                if let Some(input) = input_mut(&mut again) {
+                    *input = Arc::new(c);
+                }
+                Expr::Agg(again)
             })
         }
         AggExpr::Count { .. } => parts.column(Expr::Agg(a.clone()), |c| c.sum()),

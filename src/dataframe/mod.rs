@@ -393,16 +393,22 @@ impl DFrame {
 }
 
 /// Batches stacked into one frame (an empty frame of `schema` when there are none).
+/// Rechunked into one buffer per column: polars gathers slowly from many chunks.
 pub(crate) fn concat(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
-    if v.is_empty() {
-        return Ok(DataFrame::empty_with_schema(schema));
-    }
-    let mut it = v.into_iter();
-    let mut out = it.next().expect("not empty");
-    for df in it {
-        out.vstack_mut(&df).map_err(plan_error)?;
-    }
+    let mut out = chunks(v, schema)?;
     out.rechunk_mut_par();
+    Ok(out)
+}
+
+/// Batches stacked as chunks of one frame, without copying them.
+pub(crate) fn chunks(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    let mut it = v.into_iter();
+    let Some(mut out) = it.next() else {
+        return Ok(DataFrame::empty_with_schema(schema));
+    };
+    for df in it {
+        out.vstack_mut_owned(df).map_err(plan_error)?;
+    }
     Ok(out)
 }
 
