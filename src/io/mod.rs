@@ -1,6 +1,7 @@
 //! Reading inputs: file patterns, compression by extension, and blocks cut at line
 //! breaks so a parser or a line splitter always sees whole lines.
 
+mod bz2;
 mod lines;
 
 use std::fs::File;
@@ -95,7 +96,8 @@ pub fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
 pub(crate) struct Split {
     pub(crate) path: PathBuf,
     pub(crate) compression: Compression,
-    /// `start..end` of a plain file, lines belonging to where they start.
+    /// `start..end` of a plain or bzip2 file, lines belonging to where they start (a
+    /// bzip2 range: the blocks whose magic starts in it).
     pub(crate) range: Option<(u64, u64)>,
 }
 
@@ -107,8 +109,8 @@ impl Split {
     }
 }
 
-/// Splits files into partitions: one per compressed file, plain files in blocks of about
-/// `block_size` bytes.
+/// Splits files into partitions: plain and bzip2 files in ranges of about `block_size`
+/// bytes (bzip2 decoded block by block), other compressed files one each.
 pub(crate) fn splits(
     paths: &[PathBuf],
     compression: Option<Compression>,
@@ -118,7 +120,8 @@ pub(crate) fn splits(
     for p in paths {
         let c = compression.unwrap_or_else(|| Compression::from_path(p));
         let len = std::fs::metadata(p).map_err(|e| Error::io(p, e))?.len();
-        if c == Compression::None && len > block_size && block_size > 0 {
+        let ranges = matches!(c, Compression::None | Compression::Bzip2);
+        if ranges && len > block_size && block_size > 0 {
             let mut start = 0;
             while start < len {
                 let end = (start + block_size).min(len);
@@ -176,6 +179,13 @@ fn open_with<'m>(
         });
     }
     metrics.file_opened();
+    if split.compression == Compression::Bzip2
+        && let Some((start, end)) = split.range
+    {
+        let reader =
+            bz2::RangeReader::new(file, start, end, metrics).map_err(|e| Error::io(path, e))?;
+        return Ok(Box::new(reader));
+    }
     if split.compression == Compression::Bzip2
         && let Some(lbzip2) = lbzip2
     {

@@ -902,3 +902,38 @@ fn groupby_expressions_match_eager_polars() {
         .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
 }
+
+/// A bzip2 file larger than the block size is read in ranges decoded block by block
+/// (bzip2's own blocks of 100 kB here): more partitions, the same rows, and a line
+/// that straddles a block boundary is read once.
+#[test]
+fn a_bz2_file_split_at_its_blocks_reads_as_a_whole() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("k,v\n");
+    for i in 0..200_000u64 {
+        csv.push_str(&format!("k{},{}\n", (i * 7919) % 13, i % 1000));
+    }
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(1));
+    e.write_all(csv.as_bytes()).unwrap();
+    let path = dir.path().join("t.csv.bz2");
+    std::fs::write(&path, e.finish().unwrap()).unwrap();
+    let whole = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
+    let split = DFrame::read_csv(path.to_str().unwrap())
+        .block_size(20_000)
+        .open()
+        .unwrap();
+    assert_eq!(whole.npartitions(), 1);
+    assert!(split.npartitions() > 5, "{}", split.npartitions());
+    let q = |f: &DFrame| {
+        let by = f
+            .groupby(&["k"])
+            .unwrap()
+            .agg([col("v").sum(), len()])
+            .unwrap();
+        compute((&f.len(), &by)).unwrap()
+    };
+    let (n, by) = q(&split);
+    assert_eq!(n, 200_000);
+    assert_eq!((n, by), q(&whole));
+}
