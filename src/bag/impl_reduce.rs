@@ -363,10 +363,32 @@ where
         T::Owned: Clone,
         F: Fn(Vec<T::Owned>) -> Vec<U> + Send + Sync + 'static,
     {
-        let f = Arc::new(f);
         let token = Tokenizer::new("map_partitions").sequenced().finish();
-        // One consumer per partition would rescan; instead a per-partition collect whose
-        // partials are taken straight from each scan task.
+        let nodes =
+            self.collect_partitions("map_partitions", token, None, move |items| Ok(f(items)));
+        Bag::from_source(Box::new(crate::scan::Partitions::<U> {
+            nodes,
+            // Not `token`: the scan tasks of the new root need keys of their own.
+            token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
+            _type: std::marker::PhantomData,
+        }))
+    }
+
+    /// One task per partition: its items gathered (reading the `needs` columns of the
+    /// source) and passed through `f`. One consumer whose partials are taken straight
+    /// from each scan task, not one consumer per partition (which would rescan).
+    pub(crate) fn collect_partitions<U, F>(
+        &self,
+        label: &'static str,
+        token: u64,
+        needs: crate::scan::Needs,
+        f: F,
+    ) -> Vec<Arc<crate::graph::Node>>
+    where
+        U: Send + Sync + 'static,
+        T::Owned: Clone,
+        F: Fn(Vec<T::Owned>) -> Result<Vec<U>> + Send + Sync + 'static,
+    {
         let wrap = Arc::clone(&self.wrap);
         let start: Box<Start> = Box::new(move |_| {
             let acc: Rc<RefCell<Vec<T::Owned>>> = Rc::new(RefCell::new(Vec::new()));
@@ -379,13 +401,7 @@ where
                 Box::new(move || Ok(Arc::new(std::mem::take(&mut *acc.borrow_mut())) as Value));
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let nodes = self.partition_nodes("map_partitions", token, start, move |items| Ok(f(items)));
-        Bag::from_source(Box::new(crate::scan::Partitions::<U> {
-            nodes,
-            // Not `token`: the scan tasks of the new root need keys of their own.
-            token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
-            _type: std::marker::PhantomData,
-        }))
+        self.partition_nodes(label, token, needs, start, f)
     }
 }
 
@@ -536,6 +552,7 @@ impl<T: ?Sized + 'static> Bag<T> {
         &self,
         label: &'static str,
         token: u64,
+        needs: crate::scan::Needs,
         start: Box<Start>,
         f: impl Fn(P) -> Result<Vec<U>> + Send + Sync + 'static,
     ) -> Vec<Arc<crate::graph::Node>>
@@ -544,7 +561,7 @@ impl<T: ?Sized + 'static> Bag<T> {
         U: Send + Sync + 'static,
     {
         let f = Arc::new(f);
-        let consumer = self.root.register(start, None);
+        let consumer = self.root.register(start, needs);
         self.root
             .scan_nodes()
             .into_iter()

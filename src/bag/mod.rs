@@ -54,6 +54,12 @@ impl<T: ?Sized> Bag<T> {
     pub(crate) fn origin(&self) -> String {
         self.root.origin()
     }
+
+    /// Bytes the source reads, where known before the run.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) fn source_bytes(&self) -> Option<u64> {
+        self.root.bytes()
+    }
 }
 
 impl<T: ?Sized> std::fmt::Debug for Bag<T> {

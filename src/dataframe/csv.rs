@@ -497,6 +497,9 @@ impl Source for CsvSource {
     fn origin(&self) -> String {
         crate::scan::files_origin(self.label(), self.splits.iter().map(|s| s.path.as_path()))
     }
+    fn bytes(&self) -> Option<u64> {
+        crate::scan::files_bytes(self.splits.iter().map(|s| s.path.as_path()))
+    }
     fn scan(
         &self,
         p: usize,

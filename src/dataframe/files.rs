@@ -75,6 +75,9 @@ impl Source for FileSource {
     fn origin(&self) -> String {
         crate::scan::files_origin(self.label(), self.paths.iter().map(PathBuf::as_path))
     }
+    fn bytes(&self) -> Option<u64> {
+        crate::scan::files_bytes(self.paths.iter().map(PathBuf::as_path))
+    }
     fn scan(
         &self,
         p: usize,

@@ -82,7 +82,13 @@ impl<T: ?Sized + 'static> Bag<T> {
             });
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let nodes = self.partition_nodes("to_dataframe", token, start, Ok::<Vec<DataFrame>, Error>);
+        let nodes = self.partition_nodes(
+            "to_dataframe",
+            token,
+            None,
+            start,
+            Ok::<Vec<DataFrame>, Error>,
+        );
         let source = crate::scan::Partitions::<DataFrame> {
             nodes,
             token: Tokenizer::new("to_dataframe-scan").param(&token).finish(),

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::shuffle::hash_split;
 use super::{DFrame, chunks, concat, plan_error};
 use crate::{Delayed, Error, Result};
 
@@ -358,7 +359,7 @@ impl Lowered {
         let Some(s) = &self.split else {
             // Holistic: the rows are the partial, cut into buckets at once so that a
             // partition never holds them twice.
-            let pieces = split(&batch, &self.key_names, acc.buckets.len())?;
+            let pieces = hash_split(&batch, &self.key_names, acc.buckets.len())?;
             for (bucket, piece) in acc.buckets.iter_mut().zip(pieces) {
                 if piece.height() > 0 {
                     bucket.push(piece);
@@ -399,7 +400,7 @@ impl Lowered {
         }
         // Partials are merged where the buckets meet: no grouping here.
         let whole = stack(acc.partials)?;
-        Ok(split(&whole, &self.key_names, n)?
+        Ok(hash_split(&whole, &self.key_names, n)?
             .into_iter()
             .map(|b| vec![b])
             .collect())
@@ -602,29 +603,6 @@ fn numeric_roots(exprs: &[Expr]) -> BTreeSet<String> {
         out.extend(names.into_iter().map(|n| n.to_string()));
     }
     out
-}
-
-/// `df` cut into `buckets` by a hash of its `keys` columns (fixed seeds: the same row
-/// goes to the same bucket in every partition and on every MPI rank); rows keep their
-/// order within a bucket.
-fn split(df: &DataFrame, keys: &[String], buckets: usize) -> Result<Vec<DataFrame>> {
-    if buckets == 1 {
-        return Ok(vec![df.clone()]);
-    }
-    let mut k = df
-        .select(keys.iter().map(|k| k.as_str()))
-        .map_err(plan_error)?;
-    let hashes = k
-        .hash_rows(Some(PlSeedableRandomStateQuality::fixed()))
-        .map_err(plan_error)?;
-    let mut idx: Vec<Vec<IdxSize>> = vec![Vec::new(); buckets];
-    for (i, h) in hashes.into_no_null_iter().enumerate() {
-        let b = ((h as u128 * buckets as u128) >> 64) as usize;
-        idx[b].push(i as IdxSize);
-    }
-    idx.into_iter()
-        .map(|ix| df.take(&IdxCa::from_vec("".into(), ix)).map_err(plan_error))
-        .collect()
 }
 
 fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {

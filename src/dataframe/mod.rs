@@ -17,7 +17,9 @@ mod csv;
 mod files;
 mod from_bag;
 mod groupby;
+mod merge;
 mod series;
+mod shuffle;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,7 +29,10 @@ use polars::prelude::*;
 
 pub use csv::{OnBadLines, ReadCsv};
 pub use groupby::{Agg, AggKind, GroupBy};
+pub use merge::{How, Merge};
 pub use series::DSeries;
+use shuffle::Partitioning;
+pub use shuffle::concat_frames;
 
 use crate::bag::Bag;
 use crate::scan::{Needs, Source};
@@ -54,6 +59,8 @@ pub struct DFrame {
     batches: Bag<DataFrame>,
     needs: NeedsFn,
     schema: SchemaRef,
+    /// Where rows sit among partitions, as far as is known (after a shuffle or sort).
+    partitioning: Partitioning,
 }
 
 impl std::fmt::Debug for DFrame {
@@ -185,6 +192,7 @@ impl DFrame {
             batches: Bag::from_source(source),
             needs: Arc::new(|n| n),
             schema,
+            partitioning: Partitioning::Unknown,
         }
     }
 
@@ -222,6 +230,7 @@ impl DFrame {
         &self,
         op: Arc<dyn Fn(LazyFrame) -> LazyFrame + Send + Sync>,
         needs: NeedsFn,
+        partitioning: Partitioning,
     ) -> Result<DFrame> {
         let schema = self.schema_after(&*op)?;
         let batches = self.batches.try_map(move |df: &DataFrame| {
@@ -233,6 +242,7 @@ impl DFrame {
             batches,
             needs,
             schema,
+            partitioning,
         })
     }
 
@@ -244,6 +254,7 @@ impl DFrame {
         self.then(
             Arc::new(move |lf| lf.filter(predicate.clone())),
             Arc::new(move |down| parent(add(down, &used))),
+            self.partitioning.clone(),
         )
     }
 
@@ -253,9 +264,19 @@ impl DFrame {
         let used = roots(&exprs);
         self.check_columns(&used, "select")?;
         let parent = Arc::clone(&self.needs);
+        // Partition columns survive when selected as they are.
+        let kept: BTreeSet<String> = exprs
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Column(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect();
+        let partitioning = self.partitioning.after_change(&|c| !kept.contains(c));
         self.then(
             Arc::new(move |lf| lf.select(exprs.clone())),
             Arc::new(move |_| parent(Some(used.clone()))),
+            partitioning,
         )
     }
 
@@ -266,6 +287,11 @@ impl DFrame {
         self.check_columns(&used, "with_columns")?;
         let before: BTreeSet<String> = self.schema.iter_names().map(|n| n.to_string()).collect();
         let parent = Arc::clone(&self.needs);
+        let written: BTreeSet<String> = exprs
+            .iter()
+            .filter_map(|e| e.clone().meta().output_name().ok().map(|n| n.to_string()))
+            .collect();
+        let partitioning = self.partitioning.after_change(&|c| written.contains(c));
         self.then(
             Arc::new(move |lf| lf.with_columns(exprs.clone())),
             Arc::new(move |down| {
@@ -273,6 +299,7 @@ impl DFrame {
                 let down = down.map(|d| d.intersection(&before).cloned().collect());
                 parent(add(down, &used))
             }),
+            partitioning,
         )
     }
 

@@ -70,6 +70,18 @@ pub(crate) fn files_origin<'a>(
     format!("{label} of {}{rest}", shown.join(", "))
 }
 
+/// Size on disk of the files a source reads (repeats in a row counted once); `None` if
+/// one cannot be read.
+#[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+pub(crate) fn files_bytes<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> Option<u64> {
+    let mut files: Vec<&std::path::Path> = paths.into_iter().collect();
+    files.dedup();
+    files
+        .iter()
+        .map(|p| std::fs::metadata(p).ok().map(|m| m.len()))
+        .sum()
+}
+
 /// A source counts what it reads into the context of the task that scans it.
 impl crate::io::ReadMetrics for TaskContext<'_> {
     fn file_opened(&self) {
@@ -100,6 +112,11 @@ pub(crate) trait Source: Send + Sync {
     /// What it reads, for error messages (`read_csv of a.csv, b.csv and 3 more`).
     fn origin(&self) -> String {
         self.label().to_string()
+    }
+    /// Bytes the source reads, where known before the run (files: their size on disk),
+    /// for choices such as a broadcast join.
+    fn bytes(&self) -> Option<u64> {
+        None
     }
     /// Tasks partition `p` reads (none for files and sequences).
     fn deps(&self, _p: usize) -> Vec<Arc<Node>> {
@@ -188,6 +205,10 @@ impl Root {
 
     pub(crate) fn origin(&self) -> String {
         self.source.origin()
+    }
+
+    pub(crate) fn bytes(&self) -> Option<u64> {
+        self.source.bytes()
     }
 
     /// Registers a consumer; it takes part in scans while it is alive.

@@ -7,4 +7,6 @@ mod command;
 mod dataframe;
 mod delayed;
 mod engine;
+#[cfg(feature = "dataframe")]
+mod frame_ops;
 mod keys;

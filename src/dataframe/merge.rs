@@ -1,0 +1,343 @@
+//! Joins of two frames (`DFrame::merge`, as Dask's `merge`), with polars' join kernels
+//! per partition.
+//!
+//! Three shapes, chosen before the run: when one side is small (one partition, or
+//! files under [`Merge::broadcast_limit`] on disk) it is gathered once and joined with
+//! every partition of the other (a broadcast join, no shuffle); when both sides are
+//! already hash-partitioned on their keys into the same number of partitions, bucket
+//! `i` joins bucket `i`; otherwise the sides not yet partitioned that way are shuffled
+//! on their keys first.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::shuffle::{PartitionFn, Partitioning, batches, per_partition};
+use super::{DFrame, concat, plan_error};
+use crate::graph::Tokenizer;
+use crate::{Error, Result};
+
+/// Which rows a join keeps, as pandas' `how`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum How {
+    /// Rows whose keys are on both sides.
+    Inner,
+    /// Every left row, with the right's columns null where no key matches.
+    Left,
+    /// Every right row.
+    Right,
+    /// Every row of both sides (pandas' `outer`).
+    Outer,
+    /// Left rows whose key is on the right, left columns only (each once).
+    Semi,
+    /// Left rows whose key is not on the right, left columns only.
+    Anti,
+}
+
+/// What to join on and how, for [`DFrame::merge`].
+///
+/// ```
+/// use chunkwise::dataframe::{How, Merge};
+/// let m = Merge::on(&["id"]).how(How::Left).suffixes("_l", "_r");
+/// let m2 = Merge::left_right(&["id"], &["key"]).broadcast(false);
+/// # let _ = (m, m2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Merge {
+    left_on: Vec<String>,
+    right_on: Vec<String>,
+    how: How,
+    suffixes: (String, String),
+    broadcast: Option<bool>,
+    broadcast_limit: u64,
+    npartitions: Option<usize>,
+}
+
+/// Size on disk under which a side is broadcast, by default.
+const BROADCAST_LIMIT: u64 = 64 << 20;
+
+impl Merge {
+    /// Join on columns of the same names on both sides (an inner join unless
+    /// [`Merge::how`] says otherwise); the key columns appear once in the answer.
+    pub fn on<S: AsRef<str>>(columns: &[S]) -> Merge {
+        let cols: Vec<String> = columns.iter().map(|c| c.as_ref().to_string()).collect();
+        Merge::left_right(&cols, &cols)
+    }
+
+    /// Join left columns `left_on` to right columns `right_on`, pairwise; both sides'
+    /// key columns are kept when their names differ (as pandas).
+    pub fn left_right<S: AsRef<str>, T: AsRef<str>>(left_on: &[S], right_on: &[T]) -> Merge {
+        Merge {
+            left_on: left_on.iter().map(|c| c.as_ref().to_string()).collect(),
+            right_on: right_on.iter().map(|c| c.as_ref().to_string()).collect(),
+            how: How::Inner,
+            suffixes: ("_x".into(), "_y".into()),
+            broadcast: None,
+            broadcast_limit: BROADCAST_LIMIT,
+            npartitions: None,
+        }
+    }
+
+    /// Which rows to keep (default [`How::Inner`]).
+    pub fn how(mut self, how: How) -> Merge {
+        self.how = how;
+        self
+    }
+
+    /// Added to the names of non-key columns found on both sides (default `_x`, `_y`).
+    pub fn suffixes(mut self, left: &str, right: &str) -> Merge {
+        self.suffixes = (left.into(), right.into());
+        self
+    }
+
+    /// Broadcast the small side (`true`), never (`false`); by default a side is
+    /// broadcast when it has one partition or its files are under the limit.
+    pub fn broadcast(mut self, yes: bool) -> Merge {
+        self.broadcast = Some(yes);
+        self
+    }
+
+    /// Bytes on disk under which a side's files are broadcast (default 64 MiB).
+    pub fn broadcast_limit(mut self, bytes: u64) -> Merge {
+        self.broadcast_limit = bytes;
+        self
+    }
+
+    /// Partitions of a shuffled join (default: the larger side's count).
+    pub fn npartitions(mut self, n: usize) -> Merge {
+        self.npartitions = Some(n.max(1));
+        self
+    }
+
+    fn same_names(&self) -> bool {
+        self.left_on == self.right_on
+    }
+}
+
+/// A marker column for anti joins; no user frame has it.
+const MATCHED: &str = "__chunkwise_matched";
+
+/// The join of two frames in memory: clashing non-key names suffixed, nulls matching
+/// nulls (as pandas), semi and anti joins through the right's distinct keys.
+fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFrame> {
+    let (mut l, mut r) = (l.clone(), r.clone());
+    let (mut left_on, mut right_on) = (m.left_on.clone(), m.right_on.clone());
+    if matches!(m.how, How::Semi | How::Anti) {
+        let mut keys = r.select(right_on.iter().map(|c| c.as_str()))?;
+        keys = keys.unique_stable(None, UniqueKeepStrategy::Any, None)?;
+        keys.with_column(Column::new_scalar(
+            MATCHED.into(),
+            Scalar::from(true),
+            keys.height(),
+        ))?;
+        let names: Vec<PlSmallStr> = l.get_column_names_owned();
+        let args = JoinArgs {
+            nulls_equal: true,
+            coalesce: JoinCoalesce::CoalesceColumns,
+            maintain_order: MaintainOrderJoin::Left,
+            ..JoinArgs::new(JoinType::Left)
+        };
+        let joined = l.join(&keys, &left_on, &right_on, args, None)?;
+        let matched = joined.column(MATCHED)?.is_not_null();
+        let keep = if m.how == How::Semi {
+            matched
+        } else {
+            !matched
+        };
+        return joined.filter(&keep)?.select(names);
+    }
+    let same = m.same_names();
+    let lnames: BTreeSet<String> = l.get_column_names().iter().map(|c| c.to_string()).collect();
+    let rnames: BTreeSet<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
+    for c in lnames.intersection(&rnames) {
+        if same && left_on.contains(c) {
+            continue;
+        }
+        let (lc, rc) = (
+            format!("{c}{}", m.suffixes.0),
+            format!("{c}{}", m.suffixes.1),
+        );
+        l.rename(c, lc.as_str().into())?;
+        r.rename(c, rc.as_str().into())?;
+        for k in left_on.iter_mut().filter(|k| *k == c) {
+            *k = lc.clone();
+        }
+        for k in right_on.iter_mut().filter(|k| *k == c) {
+            *k = rc.clone();
+        }
+    }
+    let (how, order) = match m.how {
+        How::Inner => (JoinType::Inner, MaintainOrderJoin::Left),
+        How::Left => (JoinType::Left, MaintainOrderJoin::Left),
+        How::Right => (JoinType::Right, MaintainOrderJoin::Right),
+        _ => (JoinType::Full, MaintainOrderJoin::LeftRight),
+    };
+    let args = JoinArgs {
+        nulls_equal: true,
+        coalesce: if same {
+            JoinCoalesce::CoalesceColumns
+        } else {
+            JoinCoalesce::KeepColumns
+        },
+        maintain_order: order,
+        ..JoinArgs::new(how)
+    };
+    l.join(&r, &left_on, &right_on, args, None)
+}
+
+impl DFrame {
+    /// Database-style join with `right` (as Dask's `merge`).
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use chunkwise::dataframe::{How, Merge};
+    /// use polars::prelude::*;
+    /// let schema = |v: &str| Schema::from_iter([Field::new("id".into(), DataType::Int64), Field::new(v.into(), DataType::Int64)]);
+    /// let left = Bag::from_iter((0..20i64).map(|i| (i, i * 10)), 3)
+    ///     .to_dataframe(schema("a"), |(i, a)| vec![AnyValue::Int64(*i), AnyValue::Int64(*a)]).unwrap();
+    /// let right = Bag::from_iter((10..30i64).map(|i| (i, -i)), 2)
+    ///     .to_dataframe(schema("b"), |(i, b)| vec![AnyValue::Int64(*i), AnyValue::Int64(*b)]).unwrap();
+    /// let inner = left.merge(&right, Merge::on(&["id"]).broadcast(false)).unwrap();
+    /// assert_eq!(inner.compute().unwrap().height(), 10);
+    /// let outer = left.merge(&right, Merge::on(&["id"]).how(How::Outer)).unwrap();
+    /// assert_eq!(outer.compute().unwrap().height(), 30);
+    /// ```
+    pub fn merge(&self, right: &DFrame, m: Merge) -> Result<DFrame> {
+        if m.left_on.is_empty() || m.left_on.len() != m.right_on.len() {
+            return Err(Error::invalid(format!(
+                "merge: {} left keys and {} right keys",
+                m.left_on.len(),
+                m.right_on.len()
+            )));
+        }
+        self.check_columns(&m.left_on.iter().cloned().collect(), "merge, left side")?;
+        right.check_columns(&m.right_on.iter().cloned().collect(), "merge, right side")?;
+        for (l, r) in m.left_on.iter().zip(&m.right_on) {
+            let (lt, rt) = (&self.schema.get(l.as_str()), &right.schema.get(r.as_str()));
+            if let (Some(lt), Some(rt)) = (lt, rt)
+                && lt != rt
+            {
+                return Err(Error::invalid(format!(
+                    "merge: key {l:?} is {lt} in {} but {r:?} is {rt} in {}; cast one side first",
+                    self.batches.origin(),
+                    right.batches.origin()
+                )));
+            }
+        }
+        for side in [&self.schema, &right.schema] {
+            if side.get(MATCHED).is_some() {
+                return Err(Error::invalid(format!(
+                    "merge: a column is named {MATCHED}"
+                )));
+            }
+        }
+        let schema = join_frames(
+            &DataFrame::empty_with_schema(&self.schema),
+            &DataFrame::empty_with_schema(&right.schema),
+            &m,
+        )
+        .map_err(plan_error)?
+        .schema()
+        .clone();
+        let token = Tokenizer::new("merge")
+            .param(&format!("{m:?}"))
+            .sequenced()
+            .finish();
+        let small = |f: &DFrame| {
+            f.npartitions() <= 1
+                || f.batches
+                    .source_bytes()
+                    .is_some_and(|b| b <= m.broadcast_limit)
+        };
+        // Which side may be broadcast: the other side's rows must each be joined once.
+        let side = match m.how {
+            How::Inner | How::Left | How::Semi | How::Anti => Some(false),
+            How::Right => Some(true),
+            How::Outer => None,
+        };
+        let broadcast_left = match (m.broadcast, side) {
+            (Some(true), None) => {
+                return Err(Error::invalid(
+                    "merge: an outer join cannot broadcast a side; leave broadcast unset",
+                ));
+            }
+            (Some(true), Some(left)) => Some(left),
+            (None, Some(left)) if small(if left { self } else { right }) => Some(left),
+            (None, Some(false)) if m.how == How::Inner && small(self) => Some(true),
+            _ => None,
+        };
+        let m2 = m.clone();
+        let join: PartitionFn = {
+            let (ls, rs) = (Arc::clone(&self.schema), Arc::clone(&right.schema));
+            Arc::new(move |v| {
+                let l = concat(batches(&v[0]).to_vec(), &ls)?;
+                let r = concat(batches(&v[1]).to_vec(), &rs)?;
+                let out =
+                    join_frames(&l, &r, &m2).map_err(|e| Error::external("polars join", e))?;
+                Ok(if out.height() > 0 {
+                    vec![out]
+                } else {
+                    Vec::new()
+                })
+            })
+        };
+        if let Some(left_small) = broadcast_left {
+            let (big, small) = if left_small {
+                (right, self)
+            } else {
+                (self, right)
+            };
+            let whole = small.partition_nodes("merge-broadcast-input", token);
+            let gathered = per_partition(
+                "merge-broadcast",
+                token,
+                vec![whole],
+                Arc::new(|v| Ok(v.iter().flat_map(|x| batches(x).to_vec()).collect())),
+            )
+            .remove(0);
+            let parts = big.partition_nodes("merge-input", token);
+            let inputs = parts
+                .into_iter()
+                .map(|p| {
+                    if left_small {
+                        vec![Arc::clone(&gathered), p]
+                    } else {
+                        vec![p, Arc::clone(&gathered)]
+                    }
+                })
+                .collect();
+            let nodes = per_partition("merge", token, inputs, join);
+            // Rows stay in the big side's partitions.
+            let partitioning = if left_small {
+                Partitioning::Unknown
+            } else {
+                self.partitioning.after_change(&|c| schema.get(c).is_none())
+            };
+            return Ok(DFrame::from_partitions(nodes, token, schema, partitioning));
+        }
+        let n = match (&self.partitioning, &right.partitioning, m.npartitions) {
+            (_, _, Some(n)) => n,
+            (Partitioning::Hash { keys, n }, _, _) if *keys == m.left_on => *n,
+            (_, Partitioning::Hash { keys, n }, _) if *keys == m.right_on => *n,
+            _ => self.npartitions().max(right.npartitions()).max(1),
+        };
+        let l = self.hash_partitioned(&m.left_on, n);
+        let r = right.hash_partitioned(&m.right_on, n);
+        let lp = l.partition_nodes("merge-left", token);
+        let rp = r.partition_nodes("merge-right", token);
+        let inputs = lp.into_iter().zip(rp).map(|(a, b)| vec![a, b]).collect();
+        let nodes = per_partition("merge", token, inputs, join);
+        // The answer keeps the left keys' values (coalesced with the right's when named
+        // alike), so it stays partitioned on them where they are still there.
+        let partitioning = match m.how {
+            How::Right | How::Outer if !m.same_names() => Partitioning::Unknown,
+            _ => Partitioning::Hash {
+                keys: m.left_on.clone(),
+                n,
+            }
+            .after_change(&|c| schema.get(c).is_none()),
+        };
+        Ok(DFrame::from_partitions(nodes, token, schema, partitioning))
+    }
+}

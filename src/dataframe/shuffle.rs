@@ -1,0 +1,789 @@
+//! Rows moved between partitions by key: the shuffle under `shuffle`, joins,
+//! `sort_values` and `drop_duplicates`, and the frame operations on whole partitions
+//! (`map_partitions`, `repartition`, `concat`).
+//!
+//! A shuffle is three layers of tasks, as Dask's task-based shuffle: a *split* task per
+//! input partition cuts its batches into `n` pieces (by a hash of the keys, or by
+//! sampled boundaries of a sort key), a *piece* task per (input, output) pair takes one
+//! piece out, and a *gather* task per output partition holds the pieces of every input.
+//! Pieces are separate task values, so under a memory budget each can spill on its own
+//! (a `DataFrame` spills and crosses MPI ranks as Arrow IPC), and the split's value is
+//! released as soon as its pieces are taken. Under MPI, pieces move between ranks as
+//! the engine moves any value, through MPI.
+
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::{DFrame, chunks, concat, plan_error};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
+
+/// How a frame's rows are placed in its partitions, as far as is known before the run.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub(crate) enum Partitioning {
+    #[default]
+    Unknown,
+    /// Each row is in the partition its keys hash to ([`hash_split`] into `n`): equal
+    /// keys share a partition.
+    Hash { keys: Vec<String>, n: usize },
+    /// Sorted by these columns within and across partitions (`sort_values`).
+    Sorted { by: Vec<String> },
+}
+
+impl Partitioning {
+    /// Whether rows with equal `keys` are known to share a partition.
+    pub(crate) fn groups(&self, keys: &[String]) -> bool {
+        match self {
+            Partitioning::Hash { keys: k, .. } => k == keys,
+            // Equal values of the first sort column never straddle a boundary.
+            Partitioning::Sorted { by } => by.first().is_some_and(|b| keys == [b.clone()]),
+            Partitioning::Unknown => false,
+        }
+    }
+
+    /// What is left of it after the columns `changed` are replaced or dropped.
+    pub(crate) fn after_change(&self, changed: &dyn Fn(&str) -> bool) -> Partitioning {
+        let cols: &[String] = match self {
+            Partitioning::Hash { keys, .. } => keys,
+            Partitioning::Sorted { by } => by,
+            Partitioning::Unknown => return Partitioning::Unknown,
+        };
+        if cols.iter().any(|c| changed(c)) {
+            Partitioning::Unknown
+        } else {
+            self.clone()
+        }
+    }
+}
+
+/// Turns a task's input values into a partition's batches.
+pub(crate) type PartitionFn = Arc<dyn Fn(&[Value]) -> Result<Vec<DataFrame>> + Send + Sync>;
+
+/// Cuts one batch into pieces, given the values of the shuffle's extra inputs.
+pub(crate) type Cut = Arc<dyn Fn(&DataFrame, &[Value]) -> Result<Vec<DataFrame>> + Send + Sync>;
+
+/// Rows of `df` by bucket: row `r` goes to `bucket[r]` of `n`.
+fn take_buckets(
+    df: &DataFrame,
+    bucket: impl Iterator<Item = usize>,
+    n: usize,
+) -> Result<Vec<DataFrame>> {
+    let mut idx: Vec<Vec<IdxSize>> = vec![Vec::new(); n];
+    for (r, b) in bucket.enumerate() {
+        idx[b].push(r as IdxSize);
+    }
+    idx.into_iter()
+        .map(|ix| {
+            if ix.len() == df.height() {
+                Ok(df.clone())
+            } else {
+                df.take(&IdxCa::from_vec("".into(), ix)).map_err(plan_error)
+            }
+        })
+        .collect()
+}
+
+/// `df` cut into `n` buckets by a fixed-seed hash of the `keys` columns (the same on
+/// every rank and run): equal keys of equal types land in the same bucket.
+pub(crate) fn hash_split(df: &DataFrame, keys: &[String], n: usize) -> Result<Vec<DataFrame>> {
+    if n == 1 {
+        return Ok(vec![df.clone()]);
+    }
+    let mut k = df
+        .select(keys.iter().map(|k| k.as_str()))
+        .map_err(plan_error)?;
+    let hashes = k
+        .hash_rows(Some(PlSeedableRandomStateQuality::fixed()))
+        .map_err(plan_error)?;
+    let buckets = hashes
+        .into_no_null_iter()
+        .map(|h| ((h as u128 * n as u128) >> 64) as usize);
+    take_buckets(df, buckets, n)
+}
+
+/// Output partitions `0..n`, each a task holding the non-empty pieces cut from every
+/// input partition (`parts`: tasks holding a partition's batches) by `cut`; `extra`
+/// are tasks whose values every cut reads (a sort's boundaries).
+pub(crate) fn exchange(
+    parts: &[Arc<Node>],
+    n: usize,
+    token: u64,
+    extra: Vec<Arc<Node>>,
+    schema: &SchemaRef,
+    cut: Cut,
+) -> Vec<Arc<Node>> {
+    let split_token = Tokenizer::new("shuffle-split").param(&token).finish();
+    let piece_token = Tokenizer::new("shuffle-piece").param(&token).finish();
+    let gather_token = Tokenizer::new("shuffle").param(&token).finish();
+    let frames = crate::encode::codec_for::<Vec<DataFrame>>();
+    let pieces: Vec<Vec<Arc<Node>>> = parts
+        .iter()
+        .enumerate()
+        .map(|(p, part)| {
+            let mut deps = vec![Arc::clone(part)];
+            deps.extend(extra.iter().cloned());
+            let (cut, schema) = (Arc::clone(&cut), Arc::clone(schema));
+            let mut split = Node::new(
+                Key::new("shuffle-split", split_token, p as u64),
+                deps,
+                Box::new(move |v| {
+                    let batches = v[0]
+                        .downcast_ref::<Vec<DataFrame>>()
+                        .expect("partition tasks hold Vec<DataFrame>");
+                    let mut out: Vec<Vec<DataFrame>> = vec![Vec::new(); n];
+                    for batch in batches {
+                        for (i, piece) in cut(batch, &v[1..])?.into_iter().enumerate() {
+                            if piece.height() > 0 {
+                                out[i].push(piece);
+                            }
+                        }
+                    }
+                    let out = out
+                        .into_iter()
+                        .map(|b| chunks(b, &schema))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Arc::new(out) as Value)
+                }),
+            );
+            split.codec = frames;
+            let split = Arc::new(split);
+            (0..n)
+                .map(|i| {
+                    let mut piece = Node::new(
+                        Key::new("shuffle-piece", piece_token, (p * n + i) as u64),
+                        vec![Arc::clone(&split)],
+                        Box::new(move |v| {
+                            let pieces = v[0]
+                                .downcast_ref::<Vec<DataFrame>>()
+                                .expect("split tasks hold Vec<DataFrame>");
+                            Ok(Arc::new(pieces[i].clone()) as Value)
+                        }),
+                    );
+                    piece.codec = crate::encode::codec_for::<DataFrame>();
+                    Arc::new(piece)
+                })
+                .collect()
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            let deps = pieces.iter().map(|p| Arc::clone(&p[i])).collect();
+            let mut gather = Node::new(
+                Key::new("shuffle", gather_token, i as u64),
+                deps,
+                Box::new(|v| {
+                    let out: Vec<DataFrame> = v
+                        .iter()
+                        .map(|x| x.downcast_ref::<DataFrame>().expect("pieces are frames"))
+                        .filter(|d| d.height() > 0)
+                        .cloned()
+                        .collect();
+                    Ok(Arc::new(out) as Value)
+                }),
+            );
+            gather.codec = frames;
+            Arc::new(gather)
+        })
+        .collect()
+}
+
+/// One task per element of `inputs` (each a tuple of task values) mapped by `f` into a
+/// partition's batches. Keys: `label` and the operation's `token` (a layer of its own).
+pub(crate) fn per_partition(
+    label: &'static str,
+    token: u64,
+    inputs: Vec<Vec<Arc<Node>>>,
+    f: PartitionFn,
+) -> Vec<Arc<Node>> {
+    let token = Tokenizer::new(label).param(&token).finish();
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(p, deps)| {
+            let f = Arc::clone(&f);
+            let mut node = Node::new(
+                Key::new(label, token, p as u64),
+                deps,
+                Box::new(move |v| Ok(Arc::new(f(v)?) as Value)),
+            );
+            node.codec = crate::encode::codec_for::<Vec<DataFrame>>();
+            Arc::new(node)
+        })
+        .collect()
+}
+
+/// The batches of a partition task's value.
+pub(crate) fn batches(v: &Value) -> &[DataFrame] {
+    v.downcast_ref::<Vec<DataFrame>>()
+        .expect("partition tasks hold Vec<DataFrame>")
+}
+
+/// Where each row of `key` goes among `boundaries.len() + 1` range partitions: the
+/// number of boundaries below it (above it, descending). Nulls go first or last, and
+/// NaN where polars sorts it (after every number).
+fn range_buckets(
+    key: &Series,
+    boundaries: &Series,
+    descending: bool,
+    nulls_last: bool,
+) -> Result<Vec<usize>> {
+    let n = boundaries.len() + 1;
+    let mut idx = vec![0usize; key.len()];
+    for j in 0..boundaries.len() {
+        let b = boundaries.slice(j as i64, 1);
+        let past = if descending { key.lt(&b) } else { key.gt(&b) }.map_err(plan_error)?;
+        for (i, m) in past.iter().enumerate() {
+            if m == Some(true) {
+                idx[i] += 1;
+            }
+        }
+    }
+    if key.dtype().is_float() {
+        let nan = key.is_nan().map_err(plan_error)?;
+        for (i, m) in nan.iter().enumerate() {
+            if m == Some(true) {
+                idx[i] = if descending { 0 } else { n - 1 };
+            }
+        }
+    }
+    if key.null_count() > 0 {
+        for (i, valid) in key.is_not_null().iter().enumerate() {
+            if valid == Some(false) {
+                idx[i] = if nulls_last { n - 1 } else { 0 };
+            }
+        }
+    }
+    Ok(idx)
+}
+
+/// Rows of a batch sampled for sort boundaries: at most this many per batch.
+const SAMPLES_PER_BATCH: usize = 256;
+
+/// Every `step`-th value of a batch's sort key, for the boundaries.
+fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> {
+    let mut out = Series::new_empty(key.into(), dtype);
+    for b in batches {
+        let s = b.column(key).map_err(plan_error)?.as_materialized_series();
+        let step = (s.len() / SAMPLES_PER_BATCH).max(1);
+        let ix: Vec<IdxSize> = (0..s.len()).step_by(step).map(|i| i as IdxSize).collect();
+        let taken = s
+            .take(&IdxCa::from_vec("".into(), ix))
+            .map_err(plan_error)?;
+        out.append(&taken).map_err(plan_error)?;
+    }
+    Ok(out)
+}
+
+/// `n - 1` boundaries at equal ranks of the samples (nulls and NaN left out), ascending.
+fn boundaries(samples: Series, n: usize) -> Result<Series> {
+    let mut s = samples.drop_nulls();
+    if s.dtype().is_float() {
+        let keep = s.is_not_nan().map_err(plan_error)?;
+        s = s.filter(&keep).map_err(plan_error)?;
+    }
+    let s = s.sort(SortOptions::default()).map_err(plan_error)?;
+    if s.is_empty() {
+        return Ok(s);
+    }
+    let ix: Vec<IdxSize> = (1..n).map(|j| (j * s.len() / n) as IdxSize).collect();
+    s.take(&IdxCa::from_vec("".into(), ix)).map_err(plan_error)
+}
+
+impl DFrame {
+    /// One task per partition holding its batches (`Vec<DataFrame>`, empty ones left
+    /// out), reading only the source columns this frame needs. Keys: `label` and the
+    /// operation's `token` (a layer of its own).
+    pub(crate) fn partition_nodes(&self, label: &'static str, token: u64) -> Vec<Arc<Node>> {
+        let token = Tokenizer::new(label).param(&token).finish();
+        let all = self.schema.iter_names().map(|n| n.to_string()).collect();
+        self.batches.collect_partitions(
+            label,
+            token,
+            (self.needs)(Some(all)),
+            |batches: Vec<DataFrame>| Ok(batches.into_iter().filter(|b| b.height() > 0).collect()),
+        )
+    }
+
+    /// A frame whose partitions are the values of `nodes` (each a `Vec<DataFrame>`).
+    pub(crate) fn from_partitions(
+        nodes: Vec<Arc<Node>>,
+        token: u64,
+        schema: SchemaRef,
+        partitioning: Partitioning,
+    ) -> DFrame {
+        let source = crate::scan::Partitions::<DataFrame> {
+            nodes,
+            token: Tokenizer::new("frame-partitions").param(&token).finish(),
+            _type: std::marker::PhantomData,
+        };
+        let mut frame = DFrame::from_source(Box::new(source), schema);
+        frame.partitioning = partitioning;
+        frame
+    }
+
+    /// Rows moved so that equal values of `on` share a partition (as Dask's
+    /// `df.shuffle(on)`), into `npartitions` partitions (default: as many as now). A
+    /// frame already hash-partitioned that way is returned as it is.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let rows = Bag::from_iter((0..100i64).map(|i| (i % 7, i)), 4);
+    /// let schema = Schema::from_iter([Field::new("k".into(), DataType::Int64), Field::new("v".into(), DataType::Int64)]);
+    /// let df = rows.to_dataframe(schema, |(k, v)| vec![AnyValue::Int64(*k), AnyValue::Int64(*v)]).unwrap();
+    /// let moved = df.shuffle(&["k"], Some(3)).unwrap();
+    /// assert_eq!(moved.npartitions(), 3);
+    /// assert_eq!(moved.compute().unwrap().height(), 100);
+    /// ```
+    pub fn shuffle(&self, on: &[&str], npartitions: Option<usize>) -> Result<DFrame> {
+        let keys: Vec<String> = on.iter().map(|k| k.to_string()).collect();
+        self.check_columns(&keys.iter().cloned().collect(), "shuffle")?;
+        if keys.is_empty() {
+            return Err(Error::invalid("shuffle: no columns to shuffle on"));
+        }
+        let n = npartitions.unwrap_or(self.npartitions()).max(1);
+        Ok(self.hash_partitioned(&keys, n))
+    }
+
+    /// This frame hash-partitioned on `keys` into `n` partitions (no task when it is).
+    pub(crate) fn hash_partitioned(&self, keys: &[String], n: usize) -> DFrame {
+        let want = Partitioning::Hash {
+            keys: keys.to_vec(),
+            n,
+        };
+        if self.partitioning == want {
+            return self.clone();
+        }
+        let token = Tokenizer::new("shuffle")
+            .param(keys)
+            .param(&n)
+            .sequenced()
+            .finish();
+        let parts = self.partition_nodes("shuffle-input", token);
+        let keys2 = keys.to_vec();
+        let nodes = exchange(
+            &parts,
+            n,
+            token,
+            Vec::new(),
+            &self.schema,
+            Arc::new(move |df, _| hash_split(df, &keys2, n)),
+        );
+        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want)
+    }
+
+    /// Rows sorted by `by` across partitions (as Dask's `sort_values`), with polars'
+    /// sort options (descending and nulls-last per column or for all). Rows are placed
+    /// in range partitions by boundaries of the first column sampled from every
+    /// partition, then each partition is sorted: partition `i` holds rows before those
+    /// of partition `i + 1`. Rows with equal first-column values share a partition, so a
+    /// value holding most rows makes one large partition.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let rows = Bag::from_iter((0..50i64).map(|i| (i * 37) % 50), 4);
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let df = rows.to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+    /// let sorted = df.sort_values(&["x"], SortMultipleOptions::default().with_order_descending(true)).unwrap();
+    /// let x: Vec<i64> = sorted.compute().unwrap().column("x").unwrap().i64().unwrap().into_no_null_iter().collect();
+    /// assert_eq!(x, (0..50).rev().collect::<Vec<_>>());
+    /// ```
+    pub fn sort_values(&self, by: &[&str], options: SortMultipleOptions) -> Result<DFrame> {
+        let by: Vec<String> = by.iter().map(|k| k.to_string()).collect();
+        self.check_columns(&by.iter().cloned().collect(), "sort_values")?;
+        let Some(first) = by.first().cloned() else {
+            return Err(Error::invalid("sort_values: no columns to sort by"));
+        };
+        for (what, len) in [
+            ("descending", options.descending.len()),
+            ("nulls_last", options.nulls_last.len()),
+        ] {
+            if len != 1 && len != by.len() {
+                return Err(Error::invalid(format!(
+                    "sort_values: {len} {what} flags for {} columns",
+                    by.len()
+                )));
+            }
+        }
+        let descending = options.descending[0];
+        let nulls_last = options.nulls_last[0];
+        // The sort itself fails on the empty frame when a column cannot be sorted.
+        DataFrame::empty_with_schema(&self.schema)
+            .sort(by.clone(), options.clone())
+            .map_err(plan_error)?;
+        let n = self.npartitions().max(1);
+        let token = Tokenizer::new("sort_values")
+            .param(&by)
+            .param(&format!("{options:?}"))
+            .sequenced()
+            .finish();
+        let parts = self.partition_nodes("sort-input", token);
+        let dtype = self
+            .schema
+            .get(first.as_str())
+            .cloned()
+            .unwrap_or(DataType::Null);
+        let sample_token = Tokenizer::new("sort-sample").param(&token).finish();
+        let samples: Vec<Arc<Node>> = parts
+            .iter()
+            .enumerate()
+            .map(|(p, part)| {
+                let (first, dtype) = (first.clone(), dtype.clone());
+                let mut node = Node::new(
+                    Key::new("sort-sample", sample_token, p as u64),
+                    vec![Arc::clone(part)],
+                    Box::new(move |v| {
+                        let s = sample(batches(&v[0]), &first, &dtype)?;
+                        Ok(
+                            Arc::new(DataFrame::new(s.len(), vec![s.into()]).map_err(plan_error)?)
+                                as Value,
+                        )
+                    }),
+                );
+                node.codec = crate::encode::codec_for::<DataFrame>();
+                Arc::new(node)
+            })
+            .collect();
+        let mut bounds = Node::new(
+            Key::new(
+                "sort-boundaries",
+                Tokenizer::new("sort-boundaries").param(&token).finish(),
+                0,
+            ),
+            samples,
+            Box::new(move |v| {
+                let mut all: Option<Series> = None;
+                for x in v {
+                    let df = x.downcast_ref::<DataFrame>().expect("samples are frames");
+                    let s = df.columns()[0].as_materialized_series().clone();
+                    match &mut all {
+                        None => all = Some(s),
+                        Some(a) => {
+                            a.append(&s).map_err(plan_error)?;
+                        }
+                    }
+                }
+                let b = boundaries(all.expect("one sample per partition"), n)?;
+                Ok(Arc::new(DataFrame::new(b.len(), vec![b.into()]).map_err(plan_error)?) as Value)
+            }),
+        );
+        bounds.codec = crate::encode::codec_for::<DataFrame>();
+        let first2 = first.clone();
+        let nodes = exchange(
+            &parts,
+            n,
+            token,
+            vec![Arc::new(bounds)],
+            &self.schema,
+            Arc::new(move |df, extra| {
+                let b = extra[0].downcast_ref::<DataFrame>().expect("boundaries");
+                let b = b.columns()[0].as_materialized_series();
+                let key = df
+                    .column(&first2)
+                    .map_err(plan_error)?
+                    .as_materialized_series();
+                let idx = range_buckets(key, b, descending, nulls_last)?;
+                take_buckets(df, idx.into_iter(), n)
+            }),
+        );
+        let schema = Arc::clone(&self.schema);
+        let by2 = by.clone();
+        let sorted = per_partition(
+            "sort_values",
+            token,
+            nodes.into_iter().map(|g| vec![g]).collect(),
+            Arc::new(move |v| {
+                let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                let out = df
+                    .sort(by2.clone(), options.clone())
+                    .map_err(|e| Error::external("polars sort", e))?;
+                Ok(if out.height() > 0 {
+                    vec![out]
+                } else {
+                    Vec::new()
+                })
+            }),
+        );
+        Ok(DFrame::from_partitions(
+            sorted,
+            token,
+            Arc::clone(&self.schema),
+            Partitioning::Sorted { by },
+        ))
+    }
+
+    /// Rows with no earlier duplicate in `subset` (all columns when `None`), as
+    /// pandas' `drop_duplicates` with `keep`: `First` keeps a value's first row in
+    /// partition order, `Last` its last, `None` drops every duplicated row, `Any` one of
+    /// them. Rows are shuffled on the subset first unless already partitioned on it.
+    pub fn drop_duplicates(
+        &self,
+        subset: Option<&[&str]>,
+        keep: UniqueKeepStrategy,
+    ) -> Result<DFrame> {
+        let subset: Vec<String> = match subset {
+            Some(s) => s.iter().map(|k| k.to_string()).collect(),
+            None => self.schema.iter_names().map(|n| n.to_string()).collect(),
+        };
+        self.check_columns(&subset.iter().cloned().collect(), "drop_duplicates")?;
+        let moved = if self.partitioning.groups(&subset) {
+            self.clone()
+        } else {
+            self.hash_partitioned(&subset, self.npartitions().max(1))
+        };
+        let token = Tokenizer::new("drop_duplicates")
+            .param(&subset)
+            .param(&format!("{keep:?}"))
+            .sequenced()
+            .finish();
+        let parts = moved.partition_nodes("drop_duplicates-input", token);
+        let schema = Arc::clone(&self.schema);
+        let nodes = per_partition(
+            "drop_duplicates",
+            token,
+            parts.into_iter().map(|p| vec![p]).collect(),
+            Arc::new(move |v| {
+                let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                let out = df
+                    .unique_stable(Some(&subset), keep, None)
+                    .map_err(|e| Error::external("polars unique", e))?;
+                Ok(vec![out])
+            }),
+        );
+        Ok(DFrame::from_partitions(
+            nodes,
+            token,
+            Arc::clone(&self.schema),
+            moved.partitioning.clone(),
+        ))
+    }
+
+    /// `f` applied to each whole partition (as Dask's `map_partitions`); the schema of
+    /// the result is `f` of an empty frame of this schema, so `f` must accept one.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let rows = Bag::from_iter(0..10i64, 3);
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let df = rows.to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+    /// let n = df.map_partitions(|d| Ok(df!("rows" => [d.height() as i64])?)).unwrap();
+    /// assert_eq!(n.compute().unwrap().column("rows").unwrap().i64().unwrap().sum(), Some(10));
+    /// ```
+    pub fn map_partitions<F>(&self, f: F) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
+        let out = f(DataFrame::empty_with_schema(&self.schema)).map_err(|e| {
+            Error::invalid(format!(
+                "map_partitions: the function fails on an empty frame of the schema: {e}"
+            ))
+        })?;
+        let schema = out.schema().clone();
+        let token = Tokenizer::new("map_partitions-frame").sequenced().finish();
+        let parts = self.partition_nodes("map_partitions-input", token);
+        let input = Arc::clone(&self.schema);
+        let out_schema = Arc::clone(&schema);
+        let nodes = per_partition(
+            "map_partitions",
+            token,
+            parts.into_iter().map(|p| vec![p]).collect(),
+            Arc::new(move |v| {
+                let df = concat(batches(&v[0]).to_vec(), &input)?;
+                let out = f(df).map_err(|e| Error::external("map_partitions", e))?;
+                if out.schema() != &out_schema {
+                    return Err(Error::invalid(format!(
+                        "map_partitions: a partition came out as {:?}, the empty frame as {:?}",
+                        out.schema(),
+                        out_schema
+                    )));
+                }
+                Ok(vec![out])
+            }),
+        );
+        Ok(DFrame::from_partitions(
+            nodes,
+            token,
+            schema,
+            Partitioning::Unknown,
+        ))
+    }
+
+    /// The same rows in `npartitions` partitions (as Dask's `repartition`): fewer by
+    /// joining neighbours, more by cutting each partition into equal row ranges. Order
+    /// is kept.
+    pub fn repartition(&self, npartitions: usize) -> Result<DFrame> {
+        if npartitions == 0 {
+            return Err(Error::invalid("repartition: zero partitions"));
+        }
+        let have = self.npartitions();
+        if have == 0 {
+            return Ok(self.clone());
+        }
+        let token = Tokenizer::new("repartition")
+            .param(&npartitions)
+            .sequenced()
+            .finish();
+        let parts = self.partition_nodes("repartition-input", token);
+        let nodes = if npartitions <= have {
+            // Output j joins inputs [j*have/n, (j+1)*have/n).
+            let inputs = (0..npartitions)
+                .map(|j| parts[j * have / npartitions..(j + 1) * have / npartitions].to_vec())
+                .collect();
+            per_partition(
+                "repartition",
+                token,
+                inputs,
+                Arc::new(|v| Ok(v.iter().flat_map(|x| batches(x).to_vec()).collect())),
+            )
+        } else {
+            self.split_ranges(&parts, npartitions, token)
+        };
+        Ok(DFrame::from_partitions(
+            nodes,
+            token,
+            Arc::clone(&self.schema),
+            Partitioning::Unknown,
+        ))
+    }
+
+    /// Each of `parts` cut into equal row ranges, `npartitions` outputs in all.
+    fn split_ranges(&self, parts: &[Arc<Node>], npartitions: usize, token: u64) -> Vec<Arc<Node>> {
+        let have = parts.len();
+        let schema = Arc::clone(&self.schema);
+        let split = Tokenizer::new("repartition-split").param(&token).finish();
+        let mut out = Vec::with_capacity(npartitions);
+        for (p, part) in parts.iter().enumerate() {
+            let (lo, hi) = (p * npartitions / have, (p + 1) * npartitions / have);
+            for r in lo..hi {
+                let (k, of, schema) = (r - lo, hi - lo, Arc::clone(&schema));
+                let mut node = Node::new(
+                    Key::new("repartition", split, r as u64),
+                    vec![Arc::clone(part)],
+                    Box::new(move |v| {
+                        let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                        let (a, b) = (k * df.height() / of, (k + 1) * df.height() / of);
+                        let piece = df.slice(a as i64, b - a);
+                        let out = if piece.height() > 0 {
+                            vec![piece]
+                        } else {
+                            Vec::new()
+                        };
+                        Ok(Arc::new(out) as Value)
+                    }),
+                );
+                node.codec = crate::encode::codec_for::<Vec<DataFrame>>();
+                out.push(Arc::new(node));
+            }
+        }
+        out
+    }
+}
+
+/// The partitions of several frames one after another (as `dd.concat`); the frames
+/// must have the same column names and types, in the same order.
+///
+/// ```
+/// use chunkwise::bag::Bag;
+/// use chunkwise::dataframe::concat_frames;
+/// use polars::prelude::*;
+/// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+/// let a = Bag::from_iter(0..5i64, 2).to_dataframe(schema.clone(), |x| vec![AnyValue::Int64(*x)]).unwrap();
+/// let b = Bag::from_iter(5..8i64, 1).to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+/// let both = concat_frames(&[a, b]).unwrap();
+/// assert_eq!(both.npartitions(), 3);
+/// assert_eq!(both.compute().unwrap().height(), 8);
+/// ```
+pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
+    let Some(first) = frames.first() else {
+        return Err(Error::invalid("concat: no frames"));
+    };
+    for (i, f) in frames.iter().enumerate().skip(1) {
+        if f.schema != first.schema {
+            return Err(Error::invalid(format!(
+                "concat: frame {i} ({}) has columns {:?}, frame 0 ({}) {:?}",
+                f.batches.origin(),
+                f.schema,
+                first.batches.origin(),
+                first.schema
+            )));
+        }
+    }
+    let token = Tokenizer::new("concat").sequenced().finish();
+    // A token per frame: frames over one source would otherwise share keys.
+    let nodes = frames
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            f.partition_nodes(
+                "concat-input",
+                Tokenizer::new("concat").param(&token).param(&i).finish(),
+            )
+        })
+        .collect();
+    Ok(DFrame::from_partitions(
+        nodes,
+        token,
+        Arc::clone(&first.schema),
+        Partitioning::Unknown,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_buckets_place_values_nulls_and_nan() {
+        let key = Series::new(
+            "k".into(),
+            [Some(5.0), None, Some(f64::NAN), Some(1.0), Some(9.0)],
+        );
+        let b = Series::new("k".into(), [2.0, 6.0]);
+        assert_eq!(
+            range_buckets(&key, &b, false, true).unwrap(),
+            vec![1, 2, 2, 0, 2]
+        );
+        assert_eq!(
+            range_buckets(&key, &b, false, false).unwrap(),
+            vec![1, 0, 2, 0, 2]
+        );
+        assert_eq!(
+            range_buckets(&key, &b, true, true).unwrap(),
+            vec![1, 2, 0, 2, 0]
+        );
+    }
+
+    #[test]
+    fn boundaries_are_equal_ranks_of_the_samples() {
+        let s = Series::new("k".into(), [Some(4i64), None, Some(1), Some(3), Some(2)]);
+        let b = boundaries(s, 2).unwrap();
+        assert_eq!(
+            b.i64().unwrap().into_no_null_iter().collect::<Vec<_>>(),
+            vec![3]
+        );
+        let empty = boundaries(Series::new_empty("k".into(), &DataType::Int64), 4).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn hash_split_keeps_equal_keys_together() {
+        let df = df!("k" => [1i64, 2, 1, 3, 2, 1], "v" => [0i64, 1, 2, 3, 4, 5]).unwrap();
+        let parts = hash_split(&df, &["k".to_string()], 4).unwrap();
+        assert_eq!(parts.iter().map(|p| p.height()).sum::<usize>(), 6);
+        let with_one = parts
+            .iter()
+            .filter(|p| {
+                p.column("k")
+                    .unwrap()
+                    .i64()
+                    .unwrap()
+                    .into_no_null_iter()
+                    .any(|k| k == 1)
+            })
+            .count();
+        assert_eq!(with_one, 1);
+    }
+}

@@ -1,0 +1,377 @@
+//! Shuffles, joins, sorts and whole-partition operations on frames, against plain loops
+//! and eager polars on small data with odd shapes: empty and header-only partitions,
+//! null keys, one key holding most rows, one partition.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chunkwise::dataframe::{DFrame, How, Merge, concat_frames};
+use polars::prelude::*;
+
+/// A row as column name → value as text (`None`: null), for order-free comparison.
+type Row = BTreeMap<String, Option<String>>;
+
+fn rows(df: &DataFrame) -> Vec<Row> {
+    let text: Vec<(String, Series)> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series().cast(&DataType::String).unwrap();
+            (c.name().to_string(), s)
+        })
+        .collect();
+    let mut out: Vec<Row> = (0..df.height())
+        .map(|i| {
+            text.iter()
+                .map(|(n, s)| (n.clone(), s.str().unwrap().get(i).map(|v| v.to_string())))
+                .collect()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn lcg(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    }
+}
+
+/// Rows `k,n,<value column>`: text keys with nulls and one hot key, a small integer key.
+fn write_side(dir: &Path, prefix: &str, value: &str, rows: usize, seed: u64) -> Vec<String> {
+    let mut next = lcg(seed);
+    let header = format!("k,n,a,{value}\n");
+    let mut files = Vec::new();
+    let mut body = Vec::new();
+    for i in 0..rows {
+        let r = next();
+        let k = match r % 12 {
+            0 => String::new(),
+            1..=6 => "hot".to_string(),
+            m => format!("k{}", m + (r >> 10) % 7),
+        };
+        body.push(format!("{k},{},{},{}\n", (r >> 4) % 3, i, (r >> 6) % 1000));
+    }
+    let cut = body.len() / 3;
+    for (j, part) in [&body[..cut], &body[cut..cut], &body[cut..]]
+        .iter()
+        .enumerate()
+    {
+        let name = format!("{prefix}{j}.csv");
+        let text: String = std::iter::once(header.clone())
+            .chain(part.iter().cloned())
+            .collect();
+        std::fs::write(dir.join(&name), text).unwrap();
+        files.push(name);
+    }
+    files
+}
+
+fn open(dir: &Path, prefix: &str) -> DFrame {
+    DFrame::read_csv(dir.join(format!("{prefix}*.csv")).to_str().unwrap())
+        .block_size(700)
+        .parse_block(300)
+        .dtype("k", DataType::String)
+        .open()
+        .unwrap()
+}
+
+/// The join as a plain loop over rows (nulls match nulls, as pandas).
+fn loop_join(l: &DataFrame, r: &DataFrame, lk: &[&str], rk: &[&str], how: How) -> Vec<Row> {
+    let (lrows, rrows) = (rows(l), rows(r));
+    let same = lk == rk;
+    let key = |row: &Row, ks: &[&str]| -> Vec<Option<String>> {
+        ks.iter().map(|k| row[*k].clone()).collect()
+    };
+    let lcols: Vec<String> = l.get_column_names().iter().map(|c| c.to_string()).collect();
+    let rcols: Vec<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
+    let name = |c: &String, left: bool| -> Option<String> {
+        if same && lk.contains(&c.as_str()) {
+            return if left { Some(c.clone()) } else { None };
+        }
+        let clash = if left {
+            rcols.contains(c)
+        } else {
+            lcols.contains(c)
+        };
+        Some(match (clash, left) {
+            (false, _) => c.clone(),
+            (true, true) => format!("{c}_x"),
+            (true, false) => format!("{c}_y"),
+        })
+    };
+    let out_row = |lr: Option<&Row>, rr: Option<&Row>| -> Row {
+        let mut row = Row::new();
+        for c in &lcols {
+            if let Some(n) = name(c, true) {
+                row.insert(n, lr.and_then(|x| x[c].clone()));
+            }
+        }
+        for c in &rcols {
+            if let Some(n) = name(c, false) {
+                row.insert(n, rr.and_then(|x| x[c].clone()));
+            }
+        }
+        if same {
+            // Coalesced keys: the right's where the left has no row.
+            if let (None, Some(rr)) = (lr, rr) {
+                for k in lk {
+                    row.insert(k.to_string(), rr[*k].clone());
+                }
+            }
+        }
+        row
+    };
+    let mut out = Vec::new();
+    let mut right_hit = vec![false; rrows.len()];
+    for lr in &lrows {
+        let mut hit = false;
+        for (j, rr) in rrows.iter().enumerate() {
+            if key(lr, lk) == key(rr, rk) {
+                hit = true;
+                right_hit[j] = true;
+                if matches!(how, How::Inner | How::Left | How::Right | How::Outer) {
+                    out.push(out_row(Some(lr), Some(rr)));
+                }
+            }
+        }
+        match how {
+            How::Left | How::Outer if !hit => out.push(out_row(Some(lr), None)),
+            How::Semi if hit => out.push(lr.clone()),
+            How::Anti if !hit => out.push(lr.clone()),
+            _ => {}
+        }
+    }
+    if matches!(how, How::Right | How::Outer) {
+        for (j, rr) in rrows.iter().enumerate() {
+            if !right_hit[j] {
+                out.push(out_row(None, Some(rr)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn merges_match_a_plain_loop_for_every_how_and_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "left", "x", 240, 7);
+    write_side(dir.path(), "right", "y", 90, 11);
+    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
+    assert!(left.npartitions() > 3, "{}", left.npartitions());
+    let (l, r) = (left.compute().unwrap(), right.compute().unwrap());
+    // A right side whose key column has another name.
+    let right2 = right
+        .select([col("k").alias("k2"), col("n"), col("a"), col("y")])
+        .unwrap();
+    let r2 = right2.compute().unwrap();
+    let hows = [
+        How::Inner,
+        How::Left,
+        How::Right,
+        How::Outer,
+        How::Semi,
+        How::Anti,
+    ];
+    for how in hows {
+        for (lk, rk) in [
+            (vec!["k"], vec!["k"]),
+            (vec!["k", "n"], vec!["k", "n"]),
+            (vec!["k"], vec!["k2"]),
+        ] {
+            let (rf, rd) = if rk[0] == "k2" {
+                (&right2, &r2)
+            } else {
+                (&right, &r)
+            };
+            let want = loop_join(&l, rd, &lk, &rk, how);
+            let shapes: Vec<Merge> = vec![
+                Merge::left_right(&lk, &rk).how(how).broadcast(false),
+                Merge::left_right(&lk, &rk)
+                    .how(how)
+                    .broadcast(false)
+                    .npartitions(1),
+                Merge::left_right(&lk, &rk)
+                    .how(how)
+                    .broadcast(false)
+                    .npartitions(7),
+                Merge::left_right(&lk, &rk).how(how),
+            ];
+            for m in shapes {
+                let desc = format!("{m:?}");
+                let got = left.merge(rf, m).unwrap().compute().unwrap();
+                assert_eq!(rows(&got), want, "{desc}");
+            }
+        }
+    }
+    // Already partitioned on the key: no new shuffle, same answer.
+    let ls = left.shuffle(&["k"], Some(5)).unwrap();
+    let rs = right.shuffle(&["k"], Some(5)).unwrap();
+    let got = ls.merge(&rs, Merge::on(&["k"]).broadcast(false)).unwrap();
+    let g = chunkwise::Graph::of(got.collect()).unwrap();
+    let splits = g
+        .keys()
+        .filter(|k| k.to_string().starts_with("(shuffle-split-"))
+        .count();
+    // One split per input partition of each side, none for the join itself.
+    assert_eq!(splits, left.npartitions() + right.npartitions());
+    assert_eq!(
+        rows(&got.compute().unwrap()),
+        loop_join(&l, &r, &["k"], &["k"], How::Inner)
+    );
+}
+
+#[test]
+fn merge_errors_name_the_keys_and_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "left", "x", 20, 1);
+    write_side(dir.path(), "right", "y", 20, 2);
+    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
+    let e = left
+        .merge(&right, Merge::on(&["nope"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nope") && e.contains("left0.csv"), "{e}");
+    let e = left
+        .merge(&right, Merge::left_right(&["k"], &["n"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("\"k\"") && e.contains("\"n\"") && e.contains("left") && e.contains("right"),
+        "{e}"
+    );
+    let e = left
+        .merge(&right, Merge::on(&["k"]).how(How::Outer).broadcast(true))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("outer"), "{e}");
+    assert!(
+        left.merge(&right, Merge::left_right(&["k", "n"], &["k"]))
+            .is_err()
+    );
+}
+
+/// Sort keys in order, and the same rows as the input.
+fn check_sorted(frame: &DFrame, by: &[&str], opts: SortMultipleOptions) {
+    let got = frame
+        .sort_values(by, opts.clone())
+        .unwrap()
+        .compute()
+        .unwrap();
+    let all = frame.compute().unwrap();
+    let want = all.sort(by.to_vec(), opts.clone()).unwrap();
+    assert_eq!(rows(&got), rows(&want));
+    let keys = |d: &DataFrame| d.select(by.iter().copied()).unwrap();
+    assert!(
+        keys(&got).equals_missing(&keys(&want)),
+        "{by:?} {opts:?}\n{}\n{}",
+        keys(&got),
+        keys(&want)
+    );
+}
+
+#[test]
+fn sort_values_orders_across_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "s", "x", 400, 3);
+    let f = open(dir.path(), "s");
+    let with_nan = f
+        .with_columns([when(col("n").eq(lit(1)))
+            .then(lit(f64::NAN))
+            .otherwise(col("x").cast(DataType::Float64))
+            .alias("f")])
+        .unwrap();
+    for desc in [false, true] {
+        for nulls_last in [false, true] {
+            let o = SortMultipleOptions::default()
+                .with_order_descending(desc)
+                .with_nulls_last(nulls_last)
+                .with_maintain_order(true);
+            check_sorted(&f, &["k"], o.clone());
+            check_sorted(&f, &["k", "a"], o.clone());
+            check_sorted(&f, &["x"], o.clone());
+            check_sorted(&with_nan, &["f"], o.clone());
+            check_sorted(&f.repartition(1).unwrap(), &["x"], o);
+        }
+    }
+    let mixed = SortMultipleOptions::default().with_order_descending_multi([false, true]);
+    check_sorted(&f, &["n", "x"], mixed);
+    let e = f
+        .sort_values(&["zz"], SortMultipleOptions::default())
+        .unwrap_err();
+    assert!(e.to_string().contains("zz"), "{e}");
+}
+
+#[test]
+fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "d", "x", 300, 5);
+    let f = open(dir.path(), "d");
+    let all = f.compute().unwrap();
+    for (subset, keep) in [
+        (Some(vec!["k"]), UniqueKeepStrategy::First),
+        (Some(vec!["k", "n"]), UniqueKeepStrategy::Last),
+        (Some(vec!["n"]), UniqueKeepStrategy::None),
+        (None, UniqueKeepStrategy::First),
+    ] {
+        let names: Option<Vec<String>> = subset
+            .as_ref()
+            .map(|s| s.iter().map(|c| c.to_string()).collect());
+        let got = f
+            .drop_duplicates(subset.as_deref(), keep)
+            .unwrap()
+            .compute()
+            .unwrap();
+        let want = all.unique_stable(names.as_deref(), keep, None).unwrap();
+        assert_eq!(rows(&got), rows(&want), "{subset:?} {keep:?}");
+    }
+    // Every key in one partition after a shuffle.
+    let moved = f.shuffle(&["k"], Some(4)).unwrap();
+    let per_part = moved
+        .map_partitions(|d| {
+            d.select(["k"])?
+                .unique_stable(None, UniqueKeepStrategy::Any, None)
+        })
+        .unwrap()
+        .compute()
+        .unwrap();
+    let distinct = all
+        .select(["k"])
+        .unwrap()
+        .unique_stable(None, UniqueKeepStrategy::Any, None)
+        .unwrap();
+    assert_eq!(per_part.height(), distinct.height());
+    assert_eq!(rows(&moved.compute().unwrap()), rows(&all));
+    // Repartition keeps order exactly, to fewer and to more partitions.
+    for n in [1, 2, f.npartitions(), f.npartitions() * 3 + 1] {
+        let r = f.repartition(n).unwrap();
+        assert_eq!(r.npartitions(), n);
+        assert!(r.compute().unwrap().equals_missing(&all), "{n}");
+    }
+    assert!(f.repartition(0).is_err());
+    // Concat: partitions one after another, and a schema mismatch named.
+    let both = concat_frames(&[f.clone(), f.filter(col("n").eq(lit(0))).unwrap()]).unwrap();
+    assert_eq!(both.npartitions(), 2 * f.npartitions());
+    let mut want = all.clone();
+    want.vstack_mut(
+        &all.filter(
+            &all.column("n")
+                .unwrap()
+                .as_materialized_series()
+                .equal(0)
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(both.compute().unwrap().equals_missing(&want));
+    let e = concat_frames(&[f.clone(), f.select([col("k")]).unwrap()]).unwrap_err();
+    assert!(e.to_string().contains("frame 1"), "{e}");
+    // A function that fails on the empty frame is refused before anything runs.
+    assert!(f.map_partitions(|d| d.select(["nope"])).is_err());
+}
