@@ -7,22 +7,9 @@
 //! (db-benchmark's G1_1e7_1e2: N = 1e7, K = 100; the 8 files: PARTS = 8)
 use std::io::Write;
 
-/// splitmix64: a small, well-known generator; enough for synthetic data.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 1..=n.
-    fn int(&mut self, n: u64) -> u64 {
-        1 + self.next() % n.max(1)
-    }
-}
+#[path = "common/mix.rs"]
+mod mix;
+use mix::Mix;
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> Result<T, String> {
     match args.get(i) {

@@ -3,7 +3,7 @@
 # checksum; ranks that build different graphs, and a failing task, must end in errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example array_mean --example mpi_sweep --example wiki --example airline
+cargo build --features dataframe,mpi --example array_mean --example mpi_sweep --example wiki --example airline --example join --example gen_join
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
 fail() { echo "mpi-test: $*" >&2; exit 1; }
@@ -25,7 +25,7 @@ got=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --uneven 
 echo "mpi-test: mpi_sweep --uneven on 3 ranks: $got"
 
 # S3 and S2: the same answers (every printed line but the timings) on 1, 2 and 3 ranks.
-answers() { sed -E 's/ (files_read|workers|secs|peak_rss_mb)=[^ ]*//g'; }
+answers() { sed -E 's/ (files_read|workers|spilled_mb|secs|peak_rss_mb)=[^ ]*//g'; }
 for ex in wiki airline; do
   base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/$ex | answers)
   for np in 1 2 3; do
@@ -33,6 +33,17 @@ for ex in wiki airline; do
     [ "$got" = "$base" ] || fail "$ex on $np ranks differs from threads: $(diff <(echo "$base") <(echo "$got"))"
     echo "mpi-test: $ex on $np ranks: $(tail -1 <<<"$got")"
   done
+done
+
+# Joins (a broadcast and a shuffle on both sides): the same answers on 1, 2 and 3 ranks.
+jdir=$(mktemp -d)
+trap 'rm -rf "$jdir"' EXIT
+target/debug/examples/gen_join "$jdir" 100000 3 >/dev/null
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/join "$jdir" | answers)
+for np in 1 2 3; do
+  got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/join "$jdir" | answers)
+  [ "$got" = "$base" ] || fail "join on $np ranks differs from threads: $(diff <(echo "$base") <(echo "$got"))"
+  echo "mpi-test: join on $np ranks: $(tail -1 <<<"$got")"
 done
 
 # Observers: one start and one finish per task on the rank that ran it, each on a

@@ -364,7 +364,7 @@ where
         F: Fn(Vec<T::Owned>) -> Vec<U> + Send + Sync + 'static,
     {
         let token = Tokenizer::new("map_partitions").sequenced().finish();
-        let nodes =
+        let (nodes, _) =
             self.collect_partitions("map_partitions", token, None, move |items| Ok(f(items)));
         Bag::from_source(Box::new(crate::scan::Partitions::<U> {
             nodes,
@@ -376,14 +376,15 @@ where
 
     /// One task per partition: its items gathered (reading the `needs` columns of the
     /// source) and passed through `f`. One consumer whose partials are taken straight
-    /// from each scan task, not one consumer per partition (which would rescan).
+    /// from each scan task, not one consumer per partition (which would rescan). The
+    /// consumer comes back too, to read more columns later (`Consumer::widen`).
     pub(crate) fn collect_partitions<U, F>(
         &self,
         label: &'static str,
         token: u64,
         needs: crate::scan::Needs,
         f: F,
-    ) -> Vec<Arc<crate::graph::Node>>
+    ) -> (Vec<Arc<crate::graph::Node>>, Arc<crate::scan::Consumer>)
     where
         U: Send + Sync + 'static,
         T::Owned: Clone,
@@ -555,14 +556,15 @@ impl<T: ?Sized + 'static> Bag<T> {
         needs: crate::scan::Needs,
         start: Box<Start>,
         f: impl Fn(P) -> Result<Vec<U>> + Send + Sync + 'static,
-    ) -> Vec<Arc<crate::graph::Node>>
+    ) -> (Vec<Arc<crate::graph::Node>>, Arc<crate::scan::Consumer>)
     where
         P: Clone + 'static,
         U: Send + Sync + 'static,
     {
         let f = Arc::new(f);
         let consumer = self.root.register(start, needs);
-        self.root
+        let nodes = self
+            .root
             .scan_nodes()
             .into_iter()
             .enumerate()
@@ -586,6 +588,7 @@ impl<T: ?Sized + 'static> Bag<T> {
                 node.codec = crate::encode::codec_for::<Vec<U>>();
                 Arc::new(node)
             })
-            .collect()
+            .collect();
+        (nodes, consumer)
     }
 }

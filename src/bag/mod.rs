@@ -55,6 +55,12 @@ impl<T: ?Sized> Bag<T> {
         self.root.origin()
     }
 
+    /// The root, not kept alive (for a frame computed from this one's tasks).
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+    pub(crate) fn root_weak(&self) -> std::sync::Weak<Root> {
+        Arc::downgrade(&self.root)
+    }
+
     /// Bytes the source reads, where known before the run.
     #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn source_bytes(&self) -> Option<u64> {

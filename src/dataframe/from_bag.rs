@@ -82,7 +82,7 @@ impl<T: ?Sized + 'static> Bag<T> {
             });
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        let nodes = self.partition_nodes(
+        let (nodes, _) = self.partition_nodes(
             "to_dataframe",
             token,
             None,

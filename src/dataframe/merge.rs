@@ -13,9 +13,10 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::shuffle::{PartitionFn, Partitioning, batches, per_partition};
+use super::shuffle::{Link, PartitionFn, Partitioning, batches, only, per_partition};
 use super::{DFrame, concat, plan_error};
 use crate::graph::Tokenizer;
+use crate::scan::Needs;
 use crate::{Error, Result};
 
 /// Which rows a join keeps, as pandas' `how`.
@@ -118,9 +119,47 @@ impl Merge {
 /// A marker column for anti joins; no user frame has it.
 const MATCHED: &str = "__chunkwise_matched";
 
-/// The join of two frames in memory: clashing non-key names suffixed, nulls matching
-/// nulls (as pandas), semi and anti joins through the right's distinct keys.
-fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFrame> {
+/// Names on both sides that take suffixes: every shared name but keys joined by name.
+fn clashes(left: &Schema, right: &Schema, m: &Merge) -> BTreeSet<String> {
+    left.iter_names()
+        .filter(|c| right.get(c.as_str()).is_some())
+        .map(|c| c.to_string())
+        .filter(|c| !(m.same_names() && m.left_on.contains(c)))
+        .collect()
+}
+
+/// The columns of one side that a consumer of the answer reading `needs` reads: its
+/// keys, and the columns whose (suffixed) names it reads.
+fn side_needs(
+    needs: &Needs,
+    schema: &Schema,
+    keys: &[String],
+    suffix: &str,
+    clash: &BTreeSet<String>,
+) -> Needs {
+    needs.as_ref().map(|n| {
+        schema
+            .iter_names()
+            .map(|c| c.to_string())
+            .filter(|c| {
+                keys.contains(c)
+                    || (clash.contains(c) && n.contains(&format!("{c}{suffix}")))
+                    || (!clash.contains(c) && n.contains(c))
+            })
+            .collect()
+    })
+}
+
+/// The join of two frames in memory: names in `clash` suffixed (those present: a side
+/// may carry only the columns its consumers read), nulls matching nulls (as pandas),
+/// semi and anti joins through the right's distinct keys. Row order is not kept (as
+/// Dask's `merge`).
+fn join_frames(
+    l: &DataFrame,
+    r: &DataFrame,
+    m: &Merge,
+    clash: &BTreeSet<String>,
+) -> PolarsResult<DataFrame> {
     let (mut l, mut r) = (l.clone(), r.clone());
     let (mut left_on, mut right_on) = (m.left_on.clone(), m.right_on.clone());
     if matches!(m.how, How::Semi | How::Anti) {
@@ -135,7 +174,6 @@ fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFram
         let args = JoinArgs {
             nulls_equal: true,
             coalesce: JoinCoalesce::CoalesceColumns,
-            maintain_order: MaintainOrderJoin::Left,
             ..JoinArgs::new(JoinType::Left)
         };
         let joined = l.join(&keys, &left_on, &right_on, args, None)?;
@@ -148,18 +186,17 @@ fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFram
         return joined.filter(&keep)?.select(names);
     }
     let same = m.same_names();
-    let lnames: BTreeSet<String> = l.get_column_names().iter().map(|c| c.to_string()).collect();
-    let rnames: BTreeSet<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
-    for c in lnames.intersection(&rnames) {
-        if same && left_on.contains(c) {
-            continue;
-        }
+    for c in clash {
         let (lc, rc) = (
             format!("{c}{}", m.suffixes.0),
             format!("{c}{}", m.suffixes.1),
         );
-        l.rename(c, lc.as_str().into())?;
-        r.rename(c, rc.as_str().into())?;
+        if l.schema().get(c.as_str()).is_some() {
+            l.rename(c, lc.as_str().into())?;
+        }
+        if r.schema().get(c.as_str()).is_some() {
+            r.rename(c, rc.as_str().into())?;
+        }
         for k in left_on.iter_mut().filter(|k| *k == c) {
             *k = lc.clone();
         }
@@ -167,11 +204,11 @@ fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFram
             *k = rc.clone();
         }
     }
-    let (how, order) = match m.how {
-        How::Inner => (JoinType::Inner, MaintainOrderJoin::Left),
-        How::Left => (JoinType::Left, MaintainOrderJoin::Left),
-        How::Right => (JoinType::Right, MaintainOrderJoin::Right),
-        _ => (JoinType::Full, MaintainOrderJoin::LeftRight),
+    let how = match m.how {
+        How::Inner => JoinType::Inner,
+        How::Left => JoinType::Left,
+        How::Right => JoinType::Right,
+        _ => JoinType::Full,
     };
     let args = JoinArgs {
         nulls_equal: true,
@@ -180,7 +217,6 @@ fn join_frames(l: &DataFrame, r: &DataFrame, m: &Merge) -> PolarsResult<DataFram
         } else {
             JoinCoalesce::KeepColumns
         },
-        maintain_order: order,
         ..JoinArgs::new(how)
     };
     l.join(&r, &left_on, &right_on, args, None)
@@ -232,10 +268,12 @@ impl DFrame {
                 )));
             }
         }
+        let clash = Arc::new(clashes(&self.schema, &right.schema, &m));
         let schema = join_frames(
             &DataFrame::empty_with_schema(&self.schema),
             &DataFrame::empty_with_schema(&right.schema),
             &m,
+            &clash,
         )
         .map_err(plan_error)?
         .schema()
@@ -268,13 +306,14 @@ impl DFrame {
             _ => None,
         };
         let m2 = m.clone();
+        let clash2 = Arc::clone(&clash);
         let join: PartitionFn = {
             let (ls, rs) = (Arc::clone(&self.schema), Arc::clone(&right.schema));
             Arc::new(move |v| {
                 let l = concat(batches(&v[0]).to_vec(), &ls)?;
                 let r = concat(batches(&v[1]).to_vec(), &rs)?;
-                let out =
-                    join_frames(&l, &r, &m2).map_err(|e| Error::external("polars join", e))?;
+                let out = join_frames(&l, &r, &m2, &clash2)
+                    .map_err(|e| Error::external("polars join", e))?;
                 Ok(if out.height() > 0 {
                     vec![out]
                 } else {
@@ -282,13 +321,28 @@ impl DFrame {
                 })
             })
         };
+        // What the answer's consumers read, told to both sides' partition tasks.
+        let tell = |l: Link, r: Link| -> Vec<Link> {
+            let (ls, rs) = (Arc::clone(&self.schema), Arc::clone(&right.schema));
+            let (m1, c1, m2, c2) = (m.clone(), Arc::clone(&clash), m.clone(), Arc::clone(&clash));
+            vec![
+                l.through(move |n| side_needs(n, &ls, &m1.left_on, &m1.suffixes.0, &c1)),
+                r.through(move |n| side_needs(n, &rs, &m2.right_on, &m2.suffixes.1, &c2)),
+            ]
+        };
+        let (lkeys, rkeys) = (only(&m.left_on), only(&m.right_on));
         if let Some(left_small) = broadcast_left {
             let (big, small) = if left_small {
                 (right, self)
             } else {
                 (self, right)
             };
-            let whole = small.partition_nodes("merge-broadcast-input", token);
+            let (skeys, bkeys) = if left_small {
+                (lkeys, rkeys)
+            } else {
+                (rkeys, lkeys)
+            };
+            let (whole, small_hook) = small.partition_nodes("merge-broadcast-input", token, skeys);
             let gathered = per_partition(
                 "merge-broadcast",
                 token,
@@ -296,7 +350,12 @@ impl DFrame {
                 Arc::new(|v| Ok(v.iter().flat_map(|x| batches(x).to_vec()).collect())),
             )
             .remove(0);
-            let parts = big.partition_nodes("merge-input", token);
+            let (parts, big_hook) = big.partition_nodes("merge-input", token, bkeys);
+            let links = if left_small {
+                tell(small_hook, big_hook)
+            } else {
+                tell(big_hook, small_hook)
+            };
             let inputs = parts
                 .into_iter()
                 .map(|p| {
@@ -314,7 +373,13 @@ impl DFrame {
             } else {
                 self.partitioning.after_change(&|c| schema.get(c).is_none())
             };
-            return Ok(DFrame::from_partitions(nodes, token, schema, partitioning));
+            return Ok(DFrame::from_partitions(
+                nodes,
+                token,
+                schema,
+                partitioning,
+                links,
+            ));
         }
         let n = match (&self.partitioning, &right.partitioning, m.npartitions) {
             (_, _, Some(n)) => n,
@@ -324,8 +389,9 @@ impl DFrame {
         };
         let l = self.hash_partitioned(&m.left_on, n);
         let r = right.hash_partitioned(&m.right_on, n);
-        let lp = l.partition_nodes("merge-left", token);
-        let rp = r.partition_nodes("merge-right", token);
+        let (lp, lh) = l.partition_nodes("merge-left", token, lkeys);
+        let (rp, rh) = r.partition_nodes("merge-right", token, rkeys);
+        let links = tell(lh, rh);
         let inputs = lp.into_iter().zip(rp).map(|(a, b)| vec![a, b]).collect();
         let nodes = per_partition("merge", token, inputs, join);
         // The answer keeps the left keys' values (coalesced with the right's when named
@@ -338,6 +404,12 @@ impl DFrame {
             }
             .after_change(&|c| schema.get(c).is_none()),
         };
-        Ok(DFrame::from_partitions(nodes, token, schema, partitioning))
+        Ok(DFrame::from_partitions(
+            nodes,
+            token,
+            schema,
+            partitioning,
+            links,
+        ))
     }
 }

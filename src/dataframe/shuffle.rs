@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::{DFrame, chunks, concat, plan_error};
+use super::{DFrame, add, chunks, concat, plan_error};
 use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::scan::{Consumer, Needs};
 use crate::{Error, Result};
 
 /// How a frame's rows are placed in its partitions, as far as is known before the run.
@@ -55,6 +56,38 @@ impl Partitioning {
             self.clone()
         }
     }
+}
+
+/// How a frame computed by tasks reads its input: the consumer that gathers the
+/// input's partitions, and what it must read for what the new frame's consumers read.
+/// Planning asks the new frame's root what its consumers in the graph read, so a join's
+/// inputs parse only the columns asked of the join (projection pushdown across tasks).
+#[derive(Clone)]
+pub(crate) struct Link {
+    consumer: Arc<Consumer>,
+    map: Arc<dyn Fn(&Needs) -> Needs + Send + Sync>,
+}
+
+impl Link {
+    /// The same link, for a frame whose needs `f` turns into this one's.
+    pub(crate) fn through(self, f: impl Fn(&Needs) -> Needs + Send + Sync + 'static) -> Link {
+        let map = self.map;
+        Link {
+            consumer: self.consumer,
+            map: Arc::new(move |n| map(&f(n))),
+        }
+    }
+
+    /// The same link, always reading `cols` too.
+    pub(crate) fn needing(self, cols: &[String]) -> Link {
+        let cols: std::collections::BTreeSet<String> = cols.iter().cloned().collect();
+        self.through(move |n| add(n.clone(), &cols))
+    }
+}
+
+/// Exactly `cols`, as what a consumer reads.
+pub(crate) fn only(cols: &[String]) -> Needs {
+    Some(cols.iter().cloned().collect())
 }
 
 /// Turns a task's input values into a partition's batches.
@@ -292,25 +325,37 @@ fn boundaries(samples: Series, n: usize) -> Result<Series> {
 
 impl DFrame {
     /// One task per partition holding its batches (`Vec<DataFrame>`, empty ones left
-    /// out), reading only the source columns this frame needs. Keys: `label` and the
-    /// operation's `token` (a layer of its own).
-    pub(crate) fn partition_nodes(&self, label: &'static str, token: u64) -> Vec<Arc<Node>> {
+    /// out), reading the columns `needs` of this frame and those the [`Link`] finds
+    /// when planning. Keys: `label` and the operation's `token` (a layer of its own).
+    pub(crate) fn partition_nodes(
+        &self,
+        label: &'static str,
+        token: u64,
+        needs: Needs,
+    ) -> (Vec<Arc<Node>>, Link) {
         let token = Tokenizer::new(label).param(&token).finish();
-        let all = self.schema.iter_names().map(|n| n.to_string()).collect();
-        self.batches.collect_partitions(
+        let (nodes, consumer) = self.batches.collect_partitions(
             label,
             token,
-            (self.needs)(Some(all)),
+            (self.needs)(needs),
             |batches: Vec<DataFrame>| Ok(batches.into_iter().filter(|b| b.height() > 0).collect()),
-        )
+        );
+        let to_source = Arc::clone(&self.needs);
+        let link = Link {
+            consumer,
+            map: Arc::new(move |n: &Needs| to_source(n.clone())),
+        };
+        (nodes, link)
     }
 
-    /// A frame whose partitions are the values of `nodes` (each a `Vec<DataFrame>`).
+    /// A frame whose partitions are the values of `nodes` (each a `Vec<DataFrame>`),
+    /// computed from inputs read through `links`.
     pub(crate) fn from_partitions(
         nodes: Vec<Arc<Node>>,
         token: u64,
         schema: SchemaRef,
         partitioning: Partitioning,
+        links: Vec<Link>,
     ) -> DFrame {
         let source = crate::scan::Partitions::<DataFrame> {
             nodes,
@@ -319,6 +364,17 @@ impl DFrame {
         };
         let mut frame = DFrame::from_source(Box::new(source), schema);
         frame.partitioning = partitioning;
+        // Weak: the input's consumer must not keep this frame's root alive.
+        let root = frame.batches.root_weak();
+        for link in links {
+            let (root, map) = (root.clone(), Arc::clone(&link.map));
+            link.consumer.add_needs(Arc::new(move |in_graph| {
+                let needs = root
+                    .upgrade()
+                    .map_or(Some(Default::default()), |r| r.needs_in(in_graph));
+                map(&needs)
+            }));
+        }
         frame
     }
 
@@ -360,7 +416,7 @@ impl DFrame {
             .param(&n)
             .sequenced()
             .finish();
-        let parts = self.partition_nodes("shuffle-input", token);
+        let (parts, link) = self.partition_nodes("shuffle-input", token, only(keys));
         let keys2 = keys.to_vec();
         let nodes = exchange(
             &parts,
@@ -370,7 +426,8 @@ impl DFrame {
             &self.schema,
             Arc::new(move |df, _| hash_split(df, &keys2, n)),
         );
-        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want)
+        let link = link.needing(keys);
+        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want, vec![link])
     }
 
     /// Rows sorted by `by` across partitions (as Dask's `sort_values`), with polars'
@@ -419,7 +476,7 @@ impl DFrame {
             .param(&format!("{options:?}"))
             .sequenced()
             .finish();
-        let parts = self.partition_nodes("sort-input", token);
+        let (parts, link) = self.partition_nodes("sort-input", token, only(&by));
         let dtype = self
             .schema
             .get(first.as_str())
@@ -506,11 +563,13 @@ impl DFrame {
                 })
             }),
         );
+        let link = link.needing(&by);
         Ok(DFrame::from_partitions(
             sorted,
             token,
             Arc::clone(&self.schema),
             Partitioning::Sorted { by },
+            vec![link],
         ))
     }
 
@@ -538,7 +597,8 @@ impl DFrame {
             .param(&format!("{keep:?}"))
             .sequenced()
             .finish();
-        let parts = moved.partition_nodes("drop_duplicates-input", token);
+        let (parts, link) = moved.partition_nodes("drop_duplicates-input", token, only(&subset));
+        let link = link.needing(&subset);
         let schema = Arc::clone(&self.schema);
         let nodes = per_partition(
             "drop_duplicates",
@@ -557,6 +617,7 @@ impl DFrame {
             token,
             Arc::clone(&self.schema),
             moved.partitioning.clone(),
+            vec![link],
         ))
     }
 
@@ -583,7 +644,7 @@ impl DFrame {
         })?;
         let schema = out.schema().clone();
         let token = Tokenizer::new("map_partitions-frame").sequenced().finish();
-        let parts = self.partition_nodes("map_partitions-input", token);
+        let (parts, _) = self.partition_nodes("map_partitions-input", token, None);
         let input = Arc::clone(&self.schema);
         let out_schema = Arc::clone(&schema);
         let nodes = per_partition(
@@ -608,6 +669,7 @@ impl DFrame {
             token,
             schema,
             Partitioning::Unknown,
+            Vec::new(),
         ))
     }
 
@@ -626,7 +688,7 @@ impl DFrame {
             .param(&npartitions)
             .sequenced()
             .finish();
-        let parts = self.partition_nodes("repartition-input", token);
+        let (parts, link) = self.partition_nodes("repartition-input", token, only(&[]));
         let nodes = if npartitions <= have {
             // Output j joins inputs [j*have/n, (j+1)*have/n).
             let inputs = (0..npartitions)
@@ -646,6 +708,7 @@ impl DFrame {
             token,
             Arc::clone(&self.schema),
             Partitioning::Unknown,
+            vec![link],
         ))
     }
 
@@ -713,21 +776,20 @@ pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
     }
     let token = Tokenizer::new("concat").sequenced().finish();
     // A token per frame: frames over one source would otherwise share keys.
-    let nodes = frames
-        .iter()
-        .enumerate()
-        .flat_map(|(i, f)| {
-            f.partition_nodes(
-                "concat-input",
-                Tokenizer::new("concat").param(&token).param(&i).finish(),
-            )
-        })
-        .collect();
+    let mut nodes = Vec::new();
+    let mut links = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        let t = Tokenizer::new("concat").param(&token).param(&i).finish();
+        let (n, link) = f.partition_nodes("concat-input", t, only(&[]));
+        nodes.extend(n);
+        links.push(link);
+    }
     Ok(DFrame::from_partitions(
         nodes,
         token,
         Arc::clone(&first.schema),
         Partitioning::Unknown,
+        links,
     ))
 }
 

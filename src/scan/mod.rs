@@ -95,6 +95,11 @@ impl crate::io::ReadMetrics for TaskContext<'_> {
 /// Columns a consumer reads from a table source (`None`: all). Line sources ignore it.
 pub(crate) type Needs = Option<BTreeSet<String>>;
 
+/// Columns a consumer reads that depend on the graph being planned (given which keys
+/// it holds): a frame computed by tasks (a join, a shuffle) asks its input for the
+/// columns its own consumers in that graph read.
+pub(crate) type GraphNeeds = Arc<dyn Fn(&dyn Fn(&Key) -> bool) -> Needs + Send + Sync>;
+
 /// The union of what several consumers need.
 fn union(a: &Needs, b: &Needs) -> Needs {
     match (a, b) {
@@ -146,6 +151,8 @@ pub(crate) struct Consumer {
     /// when that key is in the graph being planned.
     key: std::sync::OnceLock<Key>,
     needs: Needs,
+    /// More columns, found when a graph is planned.
+    more: Mutex<Vec<GraphNeeds>>,
 }
 
 pub(crate) struct Root {
@@ -161,6 +168,21 @@ pub(crate) struct ScanOutput(Vec<(u64, Value)>);
 impl Consumer {
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Also reads what `more` says, in each graph planned.
+    pub(crate) fn add_needs(&self, more: GraphNeeds) {
+        self.more
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(more);
+    }
+
+    /// The columns it reads in the graph holding the keys `in_graph` accepts.
+    fn needs_in(&self, in_graph: &dyn Fn(&Key) -> bool) -> Needs {
+        let more: Vec<GraphNeeds> = self.more.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        more.iter()
+            .fold(self.needs.clone(), |n, m| union(&n, &m(in_graph)))
     }
 
     /// Ties the consumer to the task whose presence in a graph asks for it.
@@ -218,6 +240,7 @@ impl Root {
             start,
             key: std::sync::OnceLock::new(),
             needs,
+            more: Mutex::new(Vec::new()),
         });
         let mut list = self.consumers.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|w| w.strong_count() > 0);
@@ -247,42 +270,58 @@ impl Root {
     /// The scan task of partition `p` for the live consumers whose results the graph
     /// holds: its key's token names that set, so one key is always one value.
     fn bound_scan(self: &Arc<Self>, p: usize, in_graph: &dyn Fn(&Key) -> bool) -> Node {
-        let live: Vec<Arc<Consumer>> = self
-            .consumers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter_map(Weak::upgrade)
-            .filter(|c| c.key.get().is_some_and(in_graph))
-            .collect();
+        let live = self.live(in_graph);
         let ids: Vec<u64> = live.iter().map(|c| c.id).collect();
+        let needs = Self::needs_of(&live, in_graph);
         let label = self.source.label();
         let token = Tokenizer::new(label)
             .param(&self.token)
             .param(&ids)
+            .param(&needs)
             .finish();
         let root = Arc::clone(self);
         let mut node = Node::with_context(
             Key::new(label, token, p as u64),
             self.source.deps(p),
-            Box::new(move |ctx, inputs| Ok(Arc::new(root.scan(p, &live, ctx, inputs)?) as Value)),
+            Box::new(move |ctx, inputs| {
+                Ok(Arc::new(root.scan(p, &live, &needs, ctx, inputs)?) as Value)
+            }),
         );
         node.bytes = 1 << 20;
         node
+    }
+
+    /// The live consumers whose results the graph holds.
+    fn live(&self, in_graph: &dyn Fn(&Key) -> bool) -> Vec<Arc<Consumer>> {
+        self.consumers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|c| c.key.get().is_some_and(in_graph))
+            .collect()
+    }
+
+    fn needs_of(live: &[Arc<Consumer>], in_graph: &dyn Fn(&Key) -> bool) -> Needs {
+        live.iter()
+            .map(|c| c.needs_in(in_graph))
+            .reduce(|a, b| union(&a, &b))
+            .unwrap_or(Some(BTreeSet::new()))
+    }
+
+    /// The columns the consumers of this root in a graph read (none when it has none).
+    pub(crate) fn needs_in(&self, in_graph: &dyn Fn(&Key) -> bool) -> Needs {
+        Self::needs_of(&self.live(in_graph), in_graph)
     }
 
     fn scan(
         &self,
         p: usize,
         live: &[Arc<Consumer>],
+        needs: &Needs,
         ctx: &TaskContext<'_>,
         inputs: &[Value],
     ) -> Result<ScanOutput> {
-        let needs = live
-            .iter()
-            .map(|c| c.needs.clone())
-            .reduce(|a, b| union(&a, &b))
-            .unwrap_or(None);
         let mut sinks = Vec::with_capacity(live.len());
         let mut finishers = Vec::with_capacity(live.len());
         for c in live {
@@ -294,7 +333,7 @@ impl Root {
             let mut open = vec![true; sinks.len()];
             let mut left = sinks.len();
             self.source
-                .scan(p, ctx, inputs, &needs, &mut |items: &[RootItem<'_>]| {
+                .scan(p, ctx, inputs, needs, &mut |items: &[RootItem<'_>]| {
                     for (sink, open) in sinks.iter_mut().zip(open.iter_mut()) {
                         if *open && !sink(items)? {
                             *open = false;

@@ -375,3 +375,76 @@ fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
     // A function that fails on the empty frame is refused before anything runs.
     assert!(f.map_partitions(|d| d.select(["nope"])).is_err());
 }
+
+#[test]
+fn joined_and_shuffled_frames_read_only_what_their_consumers_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "left", "x", 200, 9);
+    write_side(dir.path(), "right", "y", 80, 4);
+    // A right column that cannot be read as the type it is given: reading it fails.
+    for (f, value) in [
+        ("right0.csv", "1"),
+        ("right1.csv", "1"),
+        ("right2.csv", "oops"),
+    ] {
+        let t = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        let (head, body) = t.split_once('\n').unwrap();
+        let body: String = body.lines().map(|l| format!("{l},{value}\n")).collect();
+        std::fs::write(dir.path().join(f), format!("{head},bad\n{body}")).unwrap();
+    }
+    let left = open(dir.path(), "left");
+    let right = DFrame::read_csv(dir.path().join("right*.csv").to_str().unwrap())
+        .block_size(700)
+        .dtype("k", DataType::String)
+        .dtype("bad", DataType::Int64)
+        .open()
+        .unwrap();
+    let all_right = right
+        .select([col("k"), col("n"), col("a"), col("y")])
+        .unwrap();
+    for m in [
+        Merge::on(&["k"]).broadcast(false),
+        Merge::on(&["k"]),
+        Merge::on(&["k", "n"]).how(How::Outer),
+    ] {
+        let j = left.merge(&right, m.clone()).unwrap();
+        // Everything, `bad` included, fails naming the file; the columns below do not
+        // read it.
+        let e = j.compute().unwrap_err().to_string();
+        assert!(e.contains("right2.csv"), "{e}");
+        let sum_y = j.column("y").unwrap().sum();
+        let sum_a = j.column("a_y").unwrap().sum();
+        let by_k = j.groupby(&["k"]).unwrap().agg([col("x").sum()]).unwrap();
+        let (n, sy, sa, g) = chunkwise::compute((&j.len(), &sum_y, &sum_a, &by_k)).unwrap();
+        let want = left.merge(&all_right, m).unwrap().compute().unwrap();
+        assert_eq!(n as usize, want.height());
+        let total = |c: &str| {
+            want.column(c)
+                .unwrap()
+                .as_materialized_series()
+                .cast(&DataType::Float64)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .sum()
+                .unwrap_or(0.0)
+        };
+        assert_eq!(sy, total("y"));
+        assert_eq!(sa, total("a_y"));
+        let want_g = want
+            .lazy()
+            .group_by([col("k")])
+            .agg([col("x").sum()])
+            .collect()
+            .unwrap();
+        assert_eq!(rows(&g), rows(&want_g));
+    }
+    // Through a shuffle and a sort as well.
+    let s = right
+        .shuffle(&["n"], Some(3))
+        .unwrap()
+        .sort_values(&["y"], SortMultipleOptions::default())
+        .unwrap();
+    let ys = s.column("y").unwrap().sum().compute().unwrap();
+    assert_eq!(ys, all_right.column("y").unwrap().sum().compute().unwrap());
+}
