@@ -3,7 +3,10 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [shuffle]
+//!
+//! With `shuffle`, each group-by shuffles the rows by key and groups each partition
+//! once (`agg_frame`) instead of combining partials in a tree per bucket (`agg`).
 //!
 //! The questions are written as db-benchmark's polars solution writes them, with polars
 //! expressions: medians, top-k, correlations and expressions of aggregations included.
@@ -16,9 +19,14 @@ use chunkwise::{Delayed, Result};
 use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-fn question(f: &DFrame, q: &str) -> Result<Option<Delayed<DataFrame>>> {
+fn question(f: &DFrame, q: &str, shuffle: bool) -> Result<Option<Delayed<DataFrame>>> {
     let by = |keys: &[&str], aggs: &[Expr]| -> Result<Delayed<DataFrame>> {
-        f.groupby(keys)?.sort(false).agg(aggs)
+        let g = f.groupby(keys)?.sort(false);
+        if shuffle {
+            Ok(g.agg_frame(aggs)?.collect())
+        } else {
+            g.agg(aggs)
+        }
     };
     let sum = |c: &str| col(c).sum().alias(c);
     let mean = |c: &str| col(c).mean().alias(c);
@@ -96,12 +104,13 @@ fn main() -> Result<()> {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
+    let shuffle = args.get(3).is_some_and(|a| a == "shuffle");
     let t0 = Instant::now();
     let f = DFrame::read_csv(glob).open()?;
     let mut names = Vec::new();
     let mut answers = Vec::new();
     for q in &asked {
-        match question(&f, q)? {
+        match question(&f, q, shuffle)? {
             Some(d) => {
                 names.push(q.clone());
                 answers.push(d);

@@ -48,6 +48,14 @@
 //! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |
 //! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg([col("x").mean(), col("y").count(), col("x").median()])?` (polars expressions; `Agg::mean("x").into()` for Dask's `x_mean` names) |
 //! | `df.groupby(k, sort=False).agg(..., split_out=8)` | `df.groupby(&["k"])?.sort(false).split_out(8).agg(..)?` |
+//! | `df.groupby(k).agg(..., split_out=8, shuffle_method="tasks")` | `df.groupby(&["k"])?.split_out(8).agg_frame(..)?` (a frame partitioned by key) |
+//! | `dd.merge(l, r, on=k, how=..., suffixes=(..))`, `left_on`/`right_on`, `broadcast=` | `l.merge(&r, Merge::on(&["k"]).how(How::Left).suffixes("_x", "_y"))?`, `Merge::left_right(..)`, `.broadcast(true)` (`How::Semi`, `How::Anti` too; nulls match nulls, as pandas) |
+//! | `df.shuffle(on=k, npartitions=n)` | `df.shuffle(&["k"], Some(n))?` |
+//! | `df.sort_values([a, b], ascending=[True, False])` | `df.sort_values(&["a", "b"], SortMultipleOptions::default().with_order_descending_multi([false, true]))?` |
+//! | `df.drop_duplicates(subset=[k], keep="first")` | `df.drop_duplicates(Some(&["k"]), UniqueKeepStrategy::First)?` |
+//! | `df.repartition(npartitions=n)`, `dd.concat([a, b])` | `df.repartition(n)?`, `concat_frames(&[a, b])?` |
+//! | `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame) |
+//! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |
 //! | `cluster.scale(n)` | `job.scale(n)?` (ceil(n / processes) jobs) |
 //! | `cluster.adapt(minimum, maximum)` | `ArrayMap::new(job, dir).adapt(min, max).map(inputs, f)?` |

@@ -20,8 +20,9 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::shuffle::hash_split;
+use super::shuffle::{Partitioning, batches, hash_split, only, per_partition};
 use super::{DFrame, chunks, concat, plan_error};
+use crate::graph::Tokenizer;
 use crate::{Delayed, Error, Result};
 
 /// Rows a partition gathers before grouping them into a partial: enough that a
@@ -205,37 +206,17 @@ impl GroupBy {
     /// ```
     pub fn agg<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<Delayed<DataFrame>> {
         let exprs = exprs.as_ref().to_vec();
-        if exprs.is_empty() {
-            return Err(Error::invalid(
-                "groupby(...).agg needs at least one aggregation",
-            ));
+        let (cols, empty, strict) = self.checked(&exprs)?;
+        if self.frame.partitioning.groups(&self.keys) {
+            // Each group is in one partition already: grouped where it is, no tree.
+            let whole = self.agg_frame(&exprs)?.collect();
+            let (keys, sorted) = (self.keys.clone(), self.sort);
+            return Ok(whole.try_map(move |df| sort_by_keys(df.clone(), &keys, sorted)));
         }
-        let mut cols: BTreeSet<String> = self.keys.iter().cloned().collect();
-        cols.extend(super::roots(&exprs));
-        self.frame.check_columns(&cols, "groupby")?;
-        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.as_str())).collect();
-        // What eager polars answers on no rows: the output's names and types, and the
-        // query's errors (a type that does not fit) before anything runs.
-        let empty = DataFrame::empty_with_schema(self.frame.schema())
-            .lazy()
-            .group_by(keys)
-            .agg(exprs.clone())
-            .collect()
-            .map_err(plan_error)?;
         let plan = Arc::new(Lowered::new(&exprs, &self.keys, empty));
         let buckets = self
             .split_out
             .unwrap_or(self.frame.npartitions().clamp(1, MAX_BUCKETS));
-        // Text columns read as numbers: their text must parse, never become a silent null.
-        let strict: Vec<String> = numeric_roots(&exprs)
-            .into_iter()
-            .filter(|c| {
-                self.frame
-                    .schema()
-                    .get(c.as_str())
-                    .is_some_and(|t| t.is_string())
-            })
-            .collect();
         let columns: Vec<PlSmallStr> = cols.iter().map(|c| c.as_str().into()).collect();
         let key_names = self.keys.clone();
         let sorted = self.sort;
@@ -263,21 +244,132 @@ impl GroupBy {
             move |done| {
                 // The buckets' columns as chunks of the answer: no copy of it.
                 let out = chunks(done, p4.empty.schema())?;
-                if !sorted {
-                    return Ok(out);
-                }
-                out.lazy()
-                    .sort(
-                        key_names.clone(),
-                        SortMultipleOptions::default()
-                            .with_nulls_last(true)
-                            .with_maintain_order(true),
-                    )
-                    .collect()
-                    .map_err(plan_error)
+                sort_by_keys(out, &key_names, sorted)
             },
         ))
     }
+
+    /// The columns read, the answer on no rows, and the text columns read as numbers
+    /// (checked), for `agg` and `agg_frame`.
+    fn checked(&self, exprs: &[Expr]) -> Result<(BTreeSet<String>, DataFrame, Vec<String>)> {
+        if exprs.is_empty() {
+            return Err(Error::invalid(
+                "groupby(...).agg needs at least one aggregation",
+            ));
+        }
+        let mut cols: BTreeSet<String> = self.keys.iter().cloned().collect();
+        cols.extend(super::roots(exprs));
+        self.frame.check_columns(&cols, "groupby")?;
+        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.as_str())).collect();
+        // What eager polars answers on no rows: the output's names and types, and the
+        // query's errors (a type that does not fit) before anything runs.
+        let empty = DataFrame::empty_with_schema(self.frame.schema())
+            .lazy()
+            .group_by(keys)
+            .agg(exprs)
+            .collect()
+            .map_err(plan_error)?;
+        // Text columns read as numbers: their text must parse, never become a silent null.
+        let strict: Vec<String> = numeric_roots(exprs)
+            .into_iter()
+            .filter(|c| {
+                self.frame
+                    .schema()
+                    .get(c.as_str())
+                    .is_some_and(|t| t.is_string())
+            })
+            .collect();
+        Ok((cols, empty, strict))
+    }
+
+    /// The answer as a frame partitioned by key (as Dask's `split_out` with a shuffle):
+    /// the rows' needed columns are shuffled on the keys into `split_out` partitions
+    /// (default: as many as the frame has), unless the frame is already partitioned on
+    /// them, and each partition is grouped by polars with the expressions as given, so
+    /// every aggregation is exact and no task holds more than its share of the groups.
+    /// Partitions are not sorted; [`DFrame::sort_values`] sorts the whole.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let rows = Bag::from_iter((0..1000i64).map(|i| (i % 37, i)), 4);
+    /// let schema = Schema::from_iter([Field::new("k".into(), DataType::Int64), Field::new("v".into(), DataType::Int64)]);
+    /// let df = rows.to_dataframe(schema, |(k, v)| vec![AnyValue::Int64(*k), AnyValue::Int64(*v)]).unwrap();
+    /// let by_k = df.groupby(&["k"]).unwrap().split_out(3).agg_frame([col("v").median()]).unwrap();
+    /// assert_eq!(by_k.npartitions(), 3);
+    /// assert_eq!(by_k.compute().unwrap().height(), 37);
+    /// ```
+    pub fn agg_frame<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
+        let exprs = exprs.as_ref().to_vec();
+        let (cols, empty, strict) = self.checked(&exprs)?;
+        let cols: Vec<String> = cols.into_iter().collect();
+        let moved = if self.frame.partitioning.groups(&self.keys) {
+            self.frame.clone()
+        } else {
+            let n = self.split_out.unwrap_or(self.frame.npartitions()).max(1);
+            self.frame
+                .select(cols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())?
+                .hash_partitioned(&self.keys, n)
+        };
+        let token = Tokenizer::new("groupby-frame")
+            .param(&self.keys)
+            .param(&format!("{exprs:?}"))
+            .sequenced()
+            .finish();
+        let (parts, link) = moved.partition_nodes("groupby-frame-input", token, only(&cols));
+        let (input, keys) = (Arc::clone(moved.schema()), self.keys.clone());
+        let nodes = per_partition(
+            "groupby-frame",
+            token,
+            parts.into_iter().map(|p| vec![p]).collect(),
+            Arc::new(move |v| {
+                let df = concat(batches(&v[0]).to_vec(), &input)?;
+                for c in &strict {
+                    super::numeric(&df, c)?;
+                }
+                let out = df
+                    .lazy()
+                    .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
+                    .agg(exprs.clone())
+                    .collect()
+                    .map_err(|e| Error::external("polars group-by", e))?;
+                Ok(if out.height() > 0 {
+                    vec![out]
+                } else {
+                    Vec::new()
+                })
+            }),
+        );
+        let n = nodes.len();
+        let link = link.through(move |_| only(&cols));
+        Ok(DFrame::from_partitions(
+            nodes,
+            token,
+            empty.schema().clone(),
+            Partitioning::Hash {
+                keys: self.keys.clone(),
+                n,
+            }
+            .after_change(&|c| empty.schema().get(c).is_none()),
+            vec![link],
+        ))
+    }
+}
+
+/// The answer sorted by its keys (nulls last, as Dask) when asked.
+fn sort_by_keys(out: DataFrame, keys: &[String], sorted: bool) -> Result<DataFrame> {
+    if !sorted {
+        return Ok(out);
+    }
+    out.lazy()
+        .sort(
+            keys.to_vec(),
+            SortMultipleOptions::default()
+                .with_nulls_last(true)
+                .with_maintain_order(true),
+        )
+        .collect()
+        .map_err(plan_error)
 }
 
 /// A partition's rows not yet grouped and its partials so far (lowered), or its rows

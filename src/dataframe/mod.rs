@@ -403,6 +403,74 @@ impl DFrame {
         .compute()
     }
 
+    /// The last `n` rows, computed now (as `tail`); each partition keeps its last `n`.
+    pub fn tail(&self, n: usize) -> Result<DataFrame> {
+        self.keep_rows("tail", Arc::new(move |d: DataFrame| Ok(d.tail(Some(n)))))
+            .compute()
+    }
+
+    /// A reduction that stacks rows in partition order and keeps `keep` of them after
+    /// each batch and each merge (`keep` must give the same rows taken in any split).
+    fn keep_rows(&self, label: &'static str, keep: Arc<RowsFn>) -> Delayed<DataFrame> {
+        let schema = Arc::clone(&self.schema);
+        let k2 = Arc::clone(&keep);
+        self.consume(
+            label,
+            None,
+            |_| Ok(None::<DataFrame>),
+            move |acc, df| {
+                *acc = Some(stack_then(acc.take(), df, &*keep)?);
+                Ok(true)
+            },
+            Ok,
+            move |a, b| {
+                if let Some(b) = b {
+                    // Partials are combined in partition order: `b` comes after `a`.
+                    *a = Some(stack_then(a.take(), b, &*k2).expect("partials of one frame stack"));
+                }
+            },
+            move |a| Ok(a.unwrap_or_else(|| DataFrame::empty_with_schema(&schema))),
+        )
+    }
+
+    /// The `n` rows with the largest values of `columns` (as pandas' `nlargest`, ties
+    /// kept in row order), largest first.
+    pub fn nlargest(&self, n: usize, columns: &[&str]) -> Result<Delayed<DataFrame>> {
+        self.top(n, columns, true, "nlargest")
+    }
+
+    /// The `n` rows with the smallest values of `columns`, smallest first.
+    pub fn nsmallest(&self, n: usize, columns: &[&str]) -> Result<Delayed<DataFrame>> {
+        self.top(n, columns, false, "nsmallest")
+    }
+
+    fn top(
+        &self,
+        n: usize,
+        columns: &[&str],
+        largest: bool,
+        label: &'static str,
+    ) -> Result<Delayed<DataFrame>> {
+        let by: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        self.check_columns(&by.iter().cloned().collect(), label)?;
+        if by.is_empty() {
+            return Err(Error::invalid(format!("{label}: no columns")));
+        }
+        let options = SortMultipleOptions::default()
+            .with_order_descending(largest)
+            .with_nulls_last(true)
+            .with_maintain_order(true);
+        let keep: Arc<RowsFn> = Arc::new(move |d: DataFrame| -> Result<DataFrame> {
+            let sorted = d
+                .sort(by.clone(), options.clone())
+                .map_err(|e| Error::external(label, e))?;
+            Ok(sorted.head(Some(n)))
+        });
+        keep(DataFrame::empty_with_schema(&self.schema))
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        Ok(self.keep_rows(label, keep))
+    }
+
     /// Writes one Parquet file (zstd) per partition into `dir`; returns the paths.
     pub fn to_parquet(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
         files::write(self, dir.as_ref(), files::Format::Parquet)
@@ -417,6 +485,21 @@ impl DFrame {
     pub fn to_csv(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
         files::write(self, dir.as_ref(), files::Format::Csv)
     }
+}
+
+/// Rows kept of rows (the last n, the n largest).
+type RowsFn = dyn Fn(DataFrame) -> Result<DataFrame> + Send + Sync;
+
+/// `next` stacked under `acc` (when there is one), then passed through `f`.
+fn stack_then(acc: Option<DataFrame>, next: &DataFrame, f: &RowsFn) -> Result<DataFrame> {
+    let both = match acc {
+        Some(mut a) => {
+            a.vstack_mut(next).map_err(plan_error)?;
+            a
+        }
+        None => next.clone(),
+    };
+    f(both)
 }
 
 /// Batches stacked into one frame (an empty frame of `schema` when there are none).

@@ -448,3 +448,91 @@ fn joined_and_shuffled_frames_read_only_what_their_consumers_read() {
     let ys = s.column("y").unwrap().sum().compute().unwrap();
     assert_eq!(ys, all_right.column("y").unwrap().sum().compute().unwrap());
 }
+
+#[test]
+fn nlargest_nsmallest_and_tail_match_eager() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "t", "x", 300, 13);
+    let f = open(dir.path(), "t");
+    let all = f.compute().unwrap();
+    for n in [0, 1, 7, 1000] {
+        assert!(
+            f.tail(n).unwrap().equals_missing(&all.tail(Some(n))),
+            "tail {n}"
+        );
+        for (cols, largest) in [
+            (vec!["x"], true),
+            (vec!["x"], false),
+            (vec!["n", "a"], true),
+        ] {
+            let o = SortMultipleOptions::default()
+                .with_order_descending(largest)
+                .with_nulls_last(true)
+                .with_maintain_order(true);
+            let want = all.sort(cols.clone(), o).unwrap().head(Some(n));
+            let got = if largest {
+                f.nlargest(n, &cols)
+            } else {
+                f.nsmallest(n, &cols)
+            };
+            let got = got.unwrap().compute().unwrap();
+            assert!(
+                got.equals_missing(&want),
+                "{cols:?} {largest} {n}\n{got}\n{want}"
+            );
+        }
+    }
+    assert!(f.nlargest(3, &["nope"]).is_err());
+}
+
+#[test]
+fn groupby_through_the_shuffle_matches_eager_polars() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "g", "x", 400, 21);
+    let f = open(dir.path(), "g");
+    let all = f.compute().unwrap();
+    let aggs = [
+        col("x").sum().alias("sum"),
+        col("x").median().alias("median"),
+        col("a").n_unique().alias("distinct"),
+        (col("x").max() - col("a").min()).alias("range"),
+        len().alias("rows"),
+    ];
+    for keys in [vec!["k"], vec!["k", "n"]] {
+        let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        let want = all
+            .clone()
+            .lazy()
+            .group_by(by)
+            .agg(aggs.clone())
+            .collect()
+            .unwrap();
+        for n in [1, 3, 8] {
+            let g = f.groupby(&keys).unwrap().split_out(n);
+            let frame = g.agg_frame(aggs.clone()).unwrap();
+            assert_eq!(frame.npartitions(), n);
+            assert_eq!(rows(&frame.compute().unwrap()), rows(&want), "{keys:?} {n}");
+        }
+        // A frame already partitioned on the keys: grouped where it is, sorted by keys.
+        let moved = f.shuffle(&keys, Some(4)).unwrap();
+        let got = moved.groupby(&keys).unwrap().agg(aggs.clone()).unwrap();
+        let g = chunkwise::Graph::of(&got).unwrap();
+        assert!(
+            !g.keys().any(|k| k.to_string().starts_with("(bucket-")),
+            "no tree"
+        );
+        let got = got.compute().unwrap();
+        assert_eq!(rows(&got), rows(&want));
+        let sorted = got
+            .sort(
+                keys.clone(),
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .unwrap();
+        assert!(
+            got.select(keys.clone())
+                .unwrap()
+                .equals_missing(&sorted.select(keys.clone()).unwrap())
+        );
+    }
+}
