@@ -5,7 +5,9 @@
 //! the left columns, then the right table's non-key columns, clashing names suffixed
 //! `_right` as polars does; then one summary line.
 //!
-//! cargo run --release --features dataframe --example join -- DIR [q1,q2,...]
+//! cargo run --release --features dataframe --example join -- DIR [q1,q2,...] [explain]
+//!
+//! With `explain`, each answer's plan is printed first (`DFrame::explain`).
 //!
 //! Each answer is reduced where it is made (row count and column sums per partition),
 //! so no answer is gathered in one place. Small and medium are broadcast to every
@@ -66,6 +68,9 @@ fn main() -> Result<()> {
                 )));
             }
         };
+        if args.get(3).is_some_and(|a| a == "explain") {
+            println!("{q}:\n{}", answer.explain());
+        }
         answers.push((q.clone(), summary(&answer)?));
     }
     let rows: Vec<Delayed<u64>> = answers.iter().map(|(_, (n, _))| n.clone()).collect();

@@ -37,12 +37,29 @@ fn read(
     path: &Path,
     format: Format,
     columns: Option<Vec<String>>,
+    predicate: Option<&Expr>,
     metrics: &dyn ReadMetrics,
 ) -> Result<DataFrame> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     metrics.file_opened();
     if let Ok(m) = file.metadata() {
         metrics.bytes_read(m.len());
+    }
+    if let (Format::Parquet, Some(pred)) = (format, predicate) {
+        // polars' own scan: row groups whose statistics rule the predicate out are
+        // skipped, and only the needed columns are decoded.
+        drop(file);
+        let lf = LazyFrame::scan_parquet(
+            PlRefPath::new(path.to_string_lossy().as_ref()),
+            ScanArgsParquet::default(),
+        )
+        .map_err(|e| polars_error(path, None, None, e))?
+        .filter(pred.clone());
+        let lf = match columns {
+            Some(c) => lf.select(c.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()),
+            None => lf,
+        };
+        return lf.collect().map_err(|e| polars_error(path, None, None, e));
     }
     let r = match format {
         Format::Parquet => ParquetReader::new(file).with_columns(columns).finish(),
@@ -57,6 +74,16 @@ struct FileSource {
     format: Format,
     schema: SchemaRef,
     token: u64,
+    /// Filters pushed into the Parquet reader.
+    predicate: Option<Expr>,
+}
+
+/// A bare Parquet scan (no operation after it but filters): the frame a filter can
+/// push its predicate into.
+#[derive(Clone, Debug)]
+pub(crate) struct Pushdown {
+    paths: Vec<PathBuf>,
+    predicate: Option<Expr>,
 }
 
 impl Source for FileSource {
@@ -87,7 +114,13 @@ impl Source for FileSource {
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let columns = super::projection(&self.schema, needs);
-        let df = read(&self.paths[p], self.format, columns, ctx)?;
+        let df = read(
+            &self.paths[p],
+            self.format,
+            columns,
+            self.predicate.as_ref(),
+            ctx,
+        )?;
         sink(&[RootItem::Item(&df)]).map(|_| ())
     }
 }
@@ -95,21 +128,54 @@ impl Source for FileSource {
 pub(crate) fn open(pattern: &str, format: Format) -> Result<DFrame> {
     let paths = expand(pattern)?;
     // The schema of the first file; every file must have the same.
-    let first = read(&paths[0], format, None, &())?.head(Some(0));
+    let first = read(&paths[0], format, None, None, &())?.head(Some(0));
     let schema = first.schema().clone();
+    Ok(scan(paths, format, schema, None))
+}
+
+fn scan(paths: Vec<PathBuf>, format: Format, schema: SchemaRef, predicate: Option<Expr>) -> DFrame {
     let token = Tokenizer::new("read_files")
         .param(&paths)
         .param(&format)
+        .param(&predicate.as_ref().map(|p| format!("{p:?}")))
         .finish();
-    Ok(DFrame::from_source(
+    let pushdown = (format == Format::Parquet).then(|| Pushdown {
+        paths: paths.clone(),
+        predicate: predicate.clone(),
+    });
+    let mut frame = DFrame::from_source(
         Box::new(FileSource {
             paths,
             format,
             schema: Arc::clone(&schema),
             token,
+            predicate: predicate.clone(),
         }),
         schema,
-    ))
+    );
+    if let Some(p) = &predicate {
+        let line = format!(
+            "{}, predicate pushed into the reader: {p}",
+            frame.explain().trim_end()
+        );
+        frame = frame.described(line, &[]);
+    }
+    frame.pushdown = pushdown.map(Arc::new);
+    frame
+}
+
+/// A Parquet scan with `predicate` added to what its reader filters.
+pub(crate) fn pushed(scan_of: &Pushdown, schema: &SchemaRef, predicate: Expr) -> DFrame {
+    let predicate = match &scan_of.predicate {
+        Some(p) => p.clone().and(predicate),
+        None => predicate,
+    };
+    scan(
+        scan_of.paths.clone(),
+        Format::Parquet,
+        Arc::clone(schema),
+        Some(predicate),
+    )
 }
 
 pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delayed<Vec<PathBuf>>> {

@@ -318,6 +318,7 @@ impl GroupBy {
             .finish();
         let (parts, link) = moved.partition_nodes("groupby-frame-input", token, only(&cols));
         let (input, keys) = (Arc::clone(moved.schema()), self.keys.clone());
+        let exprs2 = exprs.clone();
         let nodes = per_partition(
             "groupby-frame",
             token,
@@ -330,7 +331,7 @@ impl GroupBy {
                 let out = df
                     .lazy()
                     .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
-                    .agg(exprs.clone())
+                    .agg(exprs2.clone())
                     .collect()
                     .map_err(|e| Error::external("polars group-by", e))?;
                 Ok(if out.height() > 0 {
@@ -342,6 +343,11 @@ impl GroupBy {
         );
         let n = nodes.len();
         let link = link.through(move |_| only(&cols));
+        let line = format!(
+            "GroupBy {:?} {} per partition",
+            self.keys,
+            super::show(&exprs)
+        );
         Ok(DFrame::from_partitions(
             nodes,
             token,
@@ -352,7 +358,8 @@ impl GroupBy {
             }
             .after_change(&|c| empty.schema().get(c).is_none()),
             vec![link],
-        ))
+        )
+        .described(line, &[&moved]))
     }
 }
 

@@ -373,13 +373,17 @@ impl DFrame {
             } else {
                 self.partitioning.after_change(&|c| schema.get(c).is_none())
             };
-            return Ok(DFrame::from_partitions(
-                nodes,
-                token,
-                schema,
-                partitioning,
-                links,
-            ));
+            let line = format!(
+                "Join {:?} on {:?} = {:?}: the {} side broadcast to every partition of the other",
+                m.how,
+                m.left_on,
+                m.right_on,
+                if left_small { "left" } else { "right" }
+            );
+            return Ok(
+                DFrame::from_partitions(nodes, token, schema, partitioning, links)
+                    .described(line, &[self, right]),
+            );
         }
         let n = match (&self.partitioning, &right.partitioning, m.npartitions) {
             (_, _, Some(n)) => n,
@@ -404,12 +408,25 @@ impl DFrame {
             }
             .after_change(&|c| schema.get(c).is_none()),
         };
-        Ok(DFrame::from_partitions(
-            nodes,
-            token,
-            schema,
-            partitioning,
-            links,
-        ))
+        let moved = |a: &Partitioning, b: &Partitioning| a != b;
+        let line = format!(
+            "Join {:?} on {:?} = {:?}: partition i with partition i of {n}{}",
+            m.how,
+            m.left_on,
+            m.right_on,
+            match (
+                moved(&self.partitioning, &l.partitioning),
+                moved(&right.partitioning, &r.partitioning)
+            ) {
+                (true, true) => " (both sides shuffled)",
+                (true, false) => " (left side shuffled)",
+                (false, true) => " (right side shuffled)",
+                (false, false) => " (no shuffle: both already partitioned on the keys)",
+            }
+        );
+        Ok(
+            DFrame::from_partitions(nodes, token, schema, partitioning, links)
+                .described(line, &[&l, &r]),
+        )
     }
 }

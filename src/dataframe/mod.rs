@@ -61,6 +61,32 @@ pub struct DFrame {
     schema: SchemaRef,
     /// Where rows sit among partitions, as far as is known (after a shuffle or sort).
     partitioning: Partitioning,
+    /// What it is made of, for [`DFrame::explain`].
+    plan: Arc<Step>,
+    /// Set while the frame is a bare Parquet scan: filters go into its reader.
+    pushdown: Option<Arc<files::Pushdown>>,
+}
+
+/// One step of a frame's plan, and the steps it reads.
+#[derive(Debug)]
+pub(crate) struct Step {
+    line: String,
+    inputs: Vec<Arc<Step>>,
+}
+
+impl Step {
+    pub(crate) fn new(line: String, inputs: Vec<Arc<Step>>) -> Arc<Step> {
+        Arc::new(Step { line, inputs })
+    }
+
+    fn write(&self, depth: usize, out: &mut String) {
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&self.line);
+        out.push('\n');
+        for i in &self.inputs {
+            i.write(depth + 1, out);
+        }
+    }
 }
 
 impl std::fmt::Debug for DFrame {
@@ -144,6 +170,12 @@ fn plan_error(e: PolarsError) -> Error {
     Error::invalid(e.to_string())
 }
 
+/// Expressions as `[a, b]`, for plans.
+pub(crate) fn show(exprs: &[Expr]) -> String {
+    let v: Vec<String> = exprs.iter().map(|e| format!("{e}")).collect();
+    format!("[{}]", v.join(", "))
+}
+
 /// The source columns an expression reads.
 fn roots(exprs: &[Expr]) -> BTreeSet<String> {
     exprs
@@ -188,12 +220,44 @@ impl DFrame {
     }
 
     pub(crate) fn from_source(source: Box<dyn Source>, schema: SchemaRef) -> DFrame {
+        let line = format!(
+            "Scan {} ({} partitions)",
+            source.origin(),
+            source.npartitions()
+        );
         DFrame {
             batches: Bag::from_source(source),
             needs: Arc::new(|n| n),
             schema,
             partitioning: Partitioning::Unknown,
+            plan: Step::new(line, Vec::new()),
+            pushdown: None,
         }
+    }
+
+    /// The same frame, described as `line` made from `inputs`.
+    pub(crate) fn described(mut self, line: String, inputs: &[&DFrame]) -> DFrame {
+        self.plan = Step::new(line, inputs.iter().map(|f| Arc::clone(&f.plan)).collect());
+        self
+    }
+
+    /// The plan of this frame, one step a line, each indented under the step that
+    /// reads it (as polars' and DataFusion's `explain`): scans with their files, the
+    /// per-batch operations, shuffles, joins with the strategy chosen, sorts.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let df = Bag::from_iter(0..10i64, 2).to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+    /// let plan = df.filter(col("x").gt(lit(3))).unwrap().shuffle(&["x"], Some(3)).unwrap().explain();
+    /// assert!(plan.starts_with("Shuffle on [\"x\"] into 3 partitions"), "{plan}");
+    /// assert!(plan.contains("\n  Filter"), "{plan}");
+    /// ```
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        self.plan.write(0, &mut out);
+        out
     }
 
     /// The columns and their types.
@@ -231,6 +295,7 @@ impl DFrame {
         op: Arc<dyn Fn(LazyFrame) -> LazyFrame + Send + Sync>,
         needs: NeedsFn,
         partitioning: Partitioning,
+        line: String,
     ) -> Result<DFrame> {
         let schema = self.schema_after(&*op)?;
         let batches = self.batches.try_map(move |df: &DataFrame| {
@@ -243,24 +308,36 @@ impl DFrame {
             needs,
             schema,
             partitioning,
+            plan: Step::new(line, vec![Arc::clone(&self.plan)]),
+            pushdown: None,
         })
     }
 
-    /// Rows where `predicate` holds.
+    /// Rows where `predicate` holds. On a frame read from Parquet with nothing but
+    /// filters before, the predicate goes into the reader, which skips row groups whose
+    /// statistics rule it out ([`DFrame::explain`] says so).
     pub fn filter(&self, predicate: Expr) -> Result<DFrame> {
+        let line = format!("{predicate}");
         let used = roots(std::slice::from_ref(&predicate));
         self.check_columns(&used, "filter")?;
+        if let Some(p) = &self.pushdown {
+            // The predicate must hold on the schema: polars says so on an empty frame.
+            self.schema_after(&|lf| lf.filter(predicate.clone()))?;
+            return Ok(files::pushed(p, &self.schema, predicate));
+        }
         let parent = Arc::clone(&self.needs);
         self.then(
             Arc::new(move |lf| lf.filter(predicate.clone())),
             Arc::new(move |down| parent(add(down, &used))),
             self.partitioning.clone(),
+            format!("Filter {line}"),
         )
     }
 
     /// Only these expressions (columns or computed ones).
     pub fn select<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
         let exprs = exprs.as_ref().to_vec();
+        let line = format!("Select {}", show(&exprs));
         let used = roots(&exprs);
         self.check_columns(&used, "select")?;
         let parent = Arc::clone(&self.needs);
@@ -277,12 +354,14 @@ impl DFrame {
             Arc::new(move |lf| lf.select(exprs.clone())),
             Arc::new(move |_| parent(Some(used.clone()))),
             partitioning,
+            line,
         )
     }
 
     /// Adds or replaces columns computed by expressions.
     pub fn with_columns<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
         let exprs = exprs.as_ref().to_vec();
+        let line = format!("WithColumns {}", show(&exprs));
         let used = roots(&exprs);
         self.check_columns(&used, "with_columns")?;
         let before: BTreeSet<String> = self.schema.iter_names().map(|n| n.to_string()).collect();
@@ -300,6 +379,7 @@ impl DFrame {
                 parent(add(down, &used))
             }),
             partitioning,
+            line,
         )
     }
 

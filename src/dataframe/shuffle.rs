@@ -427,7 +427,10 @@ impl DFrame {
             Arc::new(move |df, _| hash_split(df, &keys2, n)),
         );
         let link = link.needing(keys);
-        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want, vec![link])
+        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want, vec![link]).described(
+            format!("Shuffle on {keys:?} into {n} partitions (hash)"),
+            &[self],
+        )
     }
 
     /// Rows sorted by `by` across partitions (as Dask's `sort_values`), with polars'
@@ -564,13 +567,18 @@ impl DFrame {
             }),
         );
         let link = link.needing(&by);
+        let line = format!(
+            "Sort by {by:?} (descending {:?}, nulls last {:?}) into {n} range partitions of {first:?} sampled",
+            descending, nulls_last
+        );
         Ok(DFrame::from_partitions(
             sorted,
             token,
             Arc::clone(&self.schema),
             Partitioning::Sorted { by },
             vec![link],
-        ))
+        )
+        .described(line, &[self]))
     }
 
     /// Rows with no earlier duplicate in `subset` (all columns when `None`), as
@@ -597,6 +605,7 @@ impl DFrame {
             .param(&format!("{keep:?}"))
             .sequenced()
             .finish();
+        let line = format!("DropDuplicates {subset:?} keep {keep:?}");
         let (parts, link) = moved.partition_nodes("drop_duplicates-input", token, only(&subset));
         let link = link.needing(&subset);
         let schema = Arc::clone(&self.schema);
@@ -618,7 +627,8 @@ impl DFrame {
             Arc::clone(&self.schema),
             moved.partitioning.clone(),
             vec![link],
-        ))
+        )
+        .described(line, &[&moved]))
     }
 
     /// `f` applied to each whole partition (as Dask's `map_partitions`); the schema of
@@ -664,13 +674,10 @@ impl DFrame {
                 Ok(vec![out])
             }),
         );
-        Ok(DFrame::from_partitions(
-            nodes,
-            token,
-            schema,
-            Partitioning::Unknown,
-            Vec::new(),
-        ))
+        Ok(
+            DFrame::from_partitions(nodes, token, schema, Partitioning::Unknown, Vec::new())
+                .described("MapPartitions".into(), &[self]),
+        )
     }
 
     /// The same rows in `npartitions` partitions (as Dask's `repartition`): fewer by
@@ -709,7 +716,8 @@ impl DFrame {
             Arc::clone(&self.schema),
             Partitioning::Unknown,
             vec![link],
-        ))
+        )
+        .described(format!("Repartition into {npartitions}"), &[self]))
     }
 
     /// Each of `parts` cut into equal row ranges, `npartitions` outputs in all.
@@ -790,6 +798,10 @@ pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
         Arc::clone(&first.schema),
         Partitioning::Unknown,
         links,
+    )
+    .described(
+        format!("Concat {} frames", frames.len()),
+        &frames.iter().collect::<Vec<_>>(),
     ))
 }
 

@@ -536,3 +536,64 @@ fn groupby_through_the_shuffle_matches_eager_polars() {
         );
     }
 }
+
+#[test]
+fn parquet_filters_go_into_the_reader_and_explain_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::from_iter([
+        Field::new("i".into(), DataType::Int64),
+        Field::new("g".into(), DataType::String),
+    ]);
+    let rows = chunkwise::bag::Bag::from_iter(0..3000i64, 3);
+    let f = rows
+        .to_dataframe(schema, |i| {
+            let g = if i % 3 == 0 { "a" } else { "b" };
+            vec![AnyValue::Int64(*i), AnyValue::StringOwned(g.into())]
+        })
+        .unwrap();
+    let out = dir.path().join("pq");
+    f.to_parquet(&out).unwrap().compute().unwrap();
+    let p = DFrame::read_parquet(out.join("*.parquet").to_str().unwrap()).unwrap();
+    let all = p.compute().unwrap();
+    let q = p
+        .filter(col("i").lt(lit(1500)))
+        .unwrap()
+        .filter(col("g").eq(lit("a")))
+        .unwrap();
+    let plan = q.explain();
+    assert!(plan.contains("predicate pushed into the reader"), "{plan}");
+    assert_eq!(plan.lines().count(), 1, "{plan}");
+    let want = all
+        .clone()
+        .lazy()
+        .filter(col("i").lt(lit(1500)).and(col("g").eq(lit("a"))))
+        .collect()
+        .unwrap();
+    assert!(q.compute().unwrap().equals_missing(&want));
+    let n = q.column("i").unwrap().count().compute().unwrap();
+    assert_eq!(n as usize, want.height());
+    // After another operation a filter runs on the batches, with the same answer.
+    let later = p
+        .with_columns([(col("i") * lit(2)).alias("j")])
+        .unwrap()
+        .filter(col("i").lt(lit(1500)))
+        .unwrap();
+    let plan = later.explain();
+    assert!(
+        plan.starts_with("Filter") && !plan.contains("pushed"),
+        "{plan}"
+    );
+    assert_eq!(later.compute().unwrap().height(), 1500);
+    // Bad predicates are refused before anything runs.
+    assert!(p.filter(col("nope").lt(lit(1))).is_err());
+    // A join's plan says what it chose.
+    let j = p
+        .merge(&p, chunkwise::dataframe::Merge::on(&["i"]).broadcast(false))
+        .unwrap();
+    let plan = j.explain();
+    assert!(
+        plan.starts_with("Join Inner") && plan.contains("both sides shuffled"),
+        "{plan}"
+    );
+    assert!(plan.contains("  Shuffle on [\"i\"]"), "{plan}");
+}
