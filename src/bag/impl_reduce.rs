@@ -2,8 +2,8 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::hash::Hash;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -189,14 +189,17 @@ impl<T: ?Sized + 'static> Bag<T> {
         F: Fn(&mut A, &T) + Send + Sync + 'static,
         C: Fn(&mut A, &A) + Send + Sync + 'static,
     {
-        self.consume(
+        let n = self.buckets();
+        self.consume_buckets(
             "foldby",
+            None,
+            n,
             |_| Ok(HashMap::<K, A>::new()),
             move |m, t| {
                 step(m.entry(key(t)).or_insert_with(|| init.clone()), t);
                 Ok(true)
             },
-            Ok,
+            move |m| Ok(split_by_key(m, n)),
             move |a, b| {
                 for (k, v) in b {
                     match a.get_mut(k) {
@@ -207,13 +210,36 @@ impl<T: ?Sized + 'static> Bag<T> {
                     }
                 }
             },
-            |m| {
-                let mut v: Vec<(K, A)> = m.into_iter().collect();
+            |m| Ok(m.into_iter().collect::<Vec<(K, A)>>()),
+            |buckets| {
+                let mut v = buckets.concat();
                 v.sort_by(|x, y| x.0.cmp(&y.0));
                 Ok(v)
             },
         )
     }
+
+    /// Buckets of a keyed reduction: one per partition, up to 16, so that no task
+    /// combines every key (the last one gathers the answer).
+    fn buckets(&self) -> usize {
+        self.npartitions().clamp(1, 16)
+    }
+}
+
+/// A partition's keyed partial cut into `n` buckets by a fixed-seed hash of the key
+/// (the same on every rank and run), so equal keys of every partition meet in one bucket.
+fn split_by_key<K: Hash + Eq, V>(m: HashMap<K, V>, n: usize) -> Vec<HashMap<K, V>> {
+    if n == 1 {
+        return vec![m];
+    }
+    let mut out: Vec<HashMap<K, V>> = (0..n).map(|_| HashMap::new()).collect();
+    for (k, v) in m {
+        let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+        k.hash(&mut h);
+        let b = ((h.finish() as u128 * n as u128) >> 64) as usize;
+        out[b].insert(k, v);
+    }
+    out
 }
 
 impl<T> Bag<T>
@@ -277,8 +303,11 @@ where
         T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
         T: Hash + Eq,
     {
-        self.consume(
+        let n = self.buckets();
+        self.consume_buckets(
             "frequencies",
+            None,
+            n,
             |_| Ok(HashMap::<T::Owned, u64>::new()),
             |m, t| {
                 match m.get_mut(t) {
@@ -289,14 +318,15 @@ where
                 }
                 Ok(true)
             },
-            Ok,
+            move |m| Ok(split_by_key(m, n)),
             |a, b| {
                 for (k, v) in b {
                     *a.entry(k.clone()).or_insert(0) += v;
                 }
             },
-            |m| {
-                let mut v: Vec<(T::Owned, u64)> = m.into_iter().collect();
+            |m| Ok(m.into_iter().collect::<Vec<(T::Owned, u64)>>()),
+            |buckets| {
+                let mut v = buckets.concat();
                 v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 Ok(v)
             },
@@ -309,19 +339,23 @@ where
         T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
         T: Hash + Eq,
     {
-        self.consume(
+        let n = self.buckets();
+        self.consume_buckets(
             "distinct",
-            |_| Ok(HashSet::<T::Owned>::new()),
+            None,
+            n,
+            |_| Ok(HashMap::<T::Owned, ()>::new()),
             |s, t| {
-                if !s.contains(t) {
-                    s.insert(t.to_owned());
+                if !s.contains_key(t) {
+                    s.insert(t.to_owned(), ());
                 }
                 Ok(true)
             },
-            Ok,
-            |a, b| a.extend(b.iter().cloned()),
-            |s| {
-                let mut v: Vec<T::Owned> = s.into_iter().collect();
+            move |m| Ok(split_by_key(m, n)),
+            |a, b| a.extend(b.keys().map(|k| (k.clone(), ()))),
+            |s| Ok(s.into_keys().collect::<Vec<T::Owned>>()),
+            |buckets| {
+                let mut v = buckets.concat();
                 v.sort();
                 Ok(v)
             },

@@ -433,3 +433,38 @@ fn to_textfiles_round_trip() {
         assert_eq!(back, items, "{ext}");
     }
 }
+
+#[test]
+fn keyed_reductions_with_many_keys_are_cut_into_buckets() {
+    use std::collections::BTreeMap;
+    let words: Vec<String> = (0..20_000u64)
+        .map(|i| format!("w{}", (i * 7919) % 6007))
+        .collect();
+    let b = Bag::from_iter(words.clone(), 7);
+    let freq = b.frequencies();
+    let g = chunkwise::Graph::of(&freq).unwrap();
+    let buckets = g
+        .keys()
+        .filter(|k| k.to_string().starts_with("(bucket-"))
+        .count();
+    assert_eq!(buckets, 7, "one bucket per partition");
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for w in &words {
+        *want.entry(w.clone()).or_default() += 1;
+    }
+    let mut want_f: Vec<(String, u64)> = want.clone().into_iter().collect();
+    want_f.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let (f, d, by) = compute((
+        &freq,
+        &b.distinct(),
+        &b.foldby(|w: &String| w.len(), 0u64, |a, _| *a += 1, |a, b| *a += b),
+    ))
+    .unwrap();
+    assert_eq!(f, want_f);
+    assert_eq!(d, want.keys().cloned().collect::<Vec<_>>());
+    let mut by_len: BTreeMap<usize, u64> = BTreeMap::new();
+    for w in &words {
+        *by_len.entry(w.len()).or_default() += 1;
+    }
+    assert_eq!(by, by_len.into_iter().collect::<Vec<_>>());
+}
