@@ -51,7 +51,10 @@ fn read(
         drop(file);
         let lf = LazyFrame::scan_parquet(
             PlRefPath::new(path.to_string_lossy().as_ref()),
-            ScanArgsParquet::default(),
+            ScanArgsParquet {
+                glob: false, // the path is a file found already, `[` and all
+                ..Default::default()
+            },
         )
         .map_err(|e| polars_error(path, None, None, e))?
         .filter(pred.clone());

@@ -352,11 +352,16 @@ impl GroupBy {
             nodes,
             token,
             empty.schema().clone(),
-            Partitioning::Hash {
-                keys: self.keys.clone(),
-                n,
-            }
-            .after_change(&|c| empty.schema().get(c).is_none()),
+            // Hash-partitioned on the keys when it was (by us or before); a range
+            // partitioning is not kept: groups come out unsorted.
+            match moved.partitioning {
+                Partitioning::Hash { .. } => Partitioning::Hash {
+                    keys: self.keys.clone(),
+                    n,
+                }
+                .after_change(&|c| empty.schema().get(c).is_none()),
+                _ => Partitioning::Unknown,
+            },
             vec![link],
         )
         .described(line, &[&moved]))

@@ -121,6 +121,9 @@ const MATCHED: &str = "__chunkwise_matched";
 
 /// Names on both sides that take suffixes: every shared name but keys joined by name.
 fn clashes(left: &Schema, right: &Schema, m: &Merge) -> BTreeSet<String> {
+    if matches!(m.how, How::Semi | How::Anti) {
+        return BTreeSet::new(); // the answer has the left's columns only, as named
+    }
     left.iter_names()
         .filter(|c| right.get(c.as_str()).is_some())
         .map(|c| c.to_string())
@@ -269,6 +272,19 @@ impl DFrame {
             }
         }
         let clash = Arc::new(clashes(&self.schema, &right.schema, &m));
+        for c in clash.iter() {
+            for (name, suffix) in [(c, &m.suffixes.0), (c, &m.suffixes.1)] {
+                let renamed = format!("{name}{suffix}");
+                if !suffix.is_empty()
+                    && (self.schema.get(&renamed).is_some() || right.schema.get(&renamed).is_some())
+                {
+                    return Err(Error::invalid(format!(
+                        "merge: {c:?} is on both sides and its suffixed name {renamed:?} is \
+                         taken already; choose other suffixes"
+                    )));
+                }
+            }
+        }
         let schema = join_frames(
             &DataFrame::empty_with_schema(&self.schema),
             &DataFrame::empty_with_schema(&right.schema),

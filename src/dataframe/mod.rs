@@ -366,11 +366,16 @@ impl DFrame {
         self.check_columns(&used, "with_columns")?;
         let before: BTreeSet<String> = self.schema.iter_names().map(|n| n.to_string()).collect();
         let parent = Arc::clone(&self.needs);
-        let written: BTreeSet<String> = exprs
+        // A multi-output expression (`all()`, `cols([..])`) has no one name: it may
+        // write any column, so the partitioning is forgotten.
+        let written: Option<BTreeSet<String>> = exprs
             .iter()
-            .filter_map(|e| e.clone().meta().output_name().ok().map(|n| n.to_string()))
+            .map(|e| e.clone().meta().output_name().ok().map(|n| n.to_string()))
             .collect();
-        let partitioning = self.partitioning.after_change(&|c| written.contains(c));
+        let partitioning = match &written {
+            Some(w) => self.partitioning.after_change(&|c| w.contains(c)),
+            None => Partitioning::Unknown,
+        };
         self.then(
             Arc::new(move |lf| lf.with_columns(exprs.clone())),
             Arc::new(move |down| {
@@ -590,8 +595,21 @@ pub(crate) fn concat(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     Ok(out)
 }
 
-/// Batches stacked as chunks of one frame, without copying them.
-pub(crate) fn chunks(v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+/// Batches stacked as chunks of one frame, without copying them. Batches of a frame
+/// computed by tasks may carry more columns than asked (a join's empty side comes with
+/// all of its columns): only the columns every batch has are kept, which always
+/// include those asked.
+pub(crate) fn chunks(mut v: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    if v.windows(2).any(|w| w[0].schema() != w[1].schema()) {
+        let common: Vec<PlSmallStr> = v[0]
+            .get_column_names_owned()
+            .into_iter()
+            .filter(|c| v.iter().all(|d| d.schema().get(c).is_some()))
+            .collect();
+        for d in &mut v {
+            *d = d.select(common.iter().cloned()).map_err(plan_error)?;
+        }
+    }
     let mut it = v.into_iter();
     let Some(mut out) = it.next() else {
         return Ok(DataFrame::empty_with_schema(schema));

@@ -467,6 +467,11 @@ impl DFrame {
                 )));
             }
         }
+        // A limit would apply per partition: the whole frame is sorted.
+        let options = SortMultipleOptions {
+            limit: None,
+            ..options
+        };
         let descending = options.descending[0];
         let nulls_last = options.nulls_last[0];
         // The sort itself fails on the empty frame when a column cannot be sorted.

@@ -208,7 +208,12 @@ impl ScanOutput {
 
 impl Root {
     pub(crate) fn new(source: Box<dyn Source>) -> Self {
-        let token = source.token();
+        // One token per root, in build order (the same on every MPI rank): the same
+        // files opened twice are two roots whose consumers must never share a scan key.
+        let token = Tokenizer::new("root")
+            .param(&source.token())
+            .sequenced()
+            .finish();
         Root {
             source,
             token,

@@ -31,6 +31,21 @@ fn rows(df: &DataFrame) -> Vec<Row> {
     out
 }
 
+/// Column `c` as numbers.
+fn floats(d: &DataFrame, c: &str) -> Float64Chunked {
+    let s = d
+        .column(c)
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::Float64);
+    s.unwrap().f64().unwrap().clone()
+}
+
+/// The sum of column `c` (nulls skipped).
+fn total(d: &DataFrame, c: &str) -> f64 {
+    floats(d, c).sum().unwrap_or(0.0)
+}
+
 fn lcg(seed: u64) -> impl FnMut() -> u64 {
     let mut x = seed;
     move || {
@@ -418,19 +433,8 @@ fn joined_and_shuffled_frames_read_only_what_their_consumers_read() {
         let (n, sy, sa, g) = chunkwise::compute((&j.len(), &sum_y, &sum_a, &by_k)).unwrap();
         let want = left.merge(&all_right, m).unwrap().compute().unwrap();
         assert_eq!(n as usize, want.height());
-        let total = |c: &str| {
-            want.column(c)
-                .unwrap()
-                .as_materialized_series()
-                .cast(&DataType::Float64)
-                .unwrap()
-                .f64()
-                .unwrap()
-                .sum()
-                .unwrap_or(0.0)
-        };
-        assert_eq!(sy, total("y"));
-        assert_eq!(sa, total("a_y"));
+        assert_eq!(sy, total(&want, "y"));
+        assert_eq!(sa, total(&want, "a_y"));
         let want_g = want
             .lazy()
             .group_by([col("k")])
@@ -596,4 +600,84 @@ fn parquet_filters_go_into_the_reader_and_explain_says_so() {
         "{plan}"
     );
     assert!(plan.contains("  Shuffle on [\"i\"]"), "{plan}");
+}
+
+#[test]
+fn frames_built_twice_pruned_joins_and_partitioning_stay_right() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "left", "x", 150, 17);
+    write_side(dir.path(), "right", "y", 60, 19);
+    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
+    let (l, r) = (left.compute().unwrap(), right.compute().unwrap());
+    // The same files opened twice and computed together: two scans, right answers.
+    let again = open(dir.path(), "left");
+    let (a, b) = chunkwise::compute((
+        &left.column("x").unwrap().sum(),
+        &again.column("a").unwrap().max(),
+    ))
+    .unwrap();
+    assert_eq!(a, total(&l, "x"));
+    assert_eq!(b, floats(&l, "a").max());
+    // A semi join reads the left's columns by their own names, clashing or not.
+    let semi = left
+        .merge(&right, Merge::on(&["k"]).how(How::Semi).broadcast(false))
+        .unwrap();
+    let want = loop_join(&l, &r, &["k"], &["k"], How::Semi);
+    let got_a = semi.column("a").unwrap().sum().compute().unwrap();
+    let want_a: f64 = want
+        .iter()
+        .map(|row| row["a"].as_ref().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(got_a, want_a);
+    // A left join with empty buckets on one side, then a second join and a sum: the
+    // partitions' batches carry different columns and still stack.
+    for n in [5, 11] {
+        let lj = left
+            .merge(
+                &right,
+                Merge::on(&["k"])
+                    .how(How::Left)
+                    .broadcast(false)
+                    .npartitions(n),
+            )
+            .unwrap();
+        let twice = lj
+            .merge(
+                &right.select([col("n"), col("y").alias("z")]).unwrap(),
+                Merge::left_right(&["n_x"], &["n"]).broadcast(false),
+            )
+            .unwrap();
+        let got = twice.column("z").unwrap().sum().compute().unwrap();
+        let all = twice.compute().unwrap();
+        assert_eq!(got, total(&all, "z"), "{n}");
+        assert!(all.height() > 0);
+    }
+    // A group-by of a sorted frame is not hash-partitioned: a later join shuffles it.
+    let sorted = left
+        .sort_values(&["k"], SortMultipleOptions::default())
+        .unwrap();
+    let g = sorted
+        .groupby(&["k"])
+        .unwrap()
+        .agg_frame([col("x").sum()])
+        .unwrap();
+    let rs = right.shuffle(&["k"], Some(g.npartitions())).unwrap();
+    let j = g.merge(&rs, Merge::on(&["k"]).broadcast(false)).unwrap();
+    assert!(
+        j.explain().contains("left side shuffled"),
+        "{}",
+        j.explain()
+    );
+    let gd = g.compute().unwrap();
+    assert_eq!(
+        rows(&j.compute().unwrap()),
+        loop_join(&gd, &r, &["k"], &["k"], How::Inner)
+    );
+    // Suffixed names that are taken already are refused.
+    let taken = right.with_columns([col("a").alias("a_x")]).unwrap();
+    let e = left
+        .merge(&taken, Merge::on(&["k"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a_x"), "{e}");
 }
