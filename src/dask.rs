@@ -53,7 +53,7 @@
 //! | `df.shuffle(on=k, npartitions=n)` | `df.shuffle(&["k"], Some(n))?` |
 //! | `df.sort_values([a, b], ascending=[True, False])` | `df.sort_values(&["a", "b"], SortMultipleOptions::default().with_order_descending_multi([false, true]))?` |
 //! | `df.drop_duplicates(subset=[k], keep="first")` | `df.drop_duplicates(Some(&["k"]), UniqueKeepStrategy::First)?` |
-//! | `df.repartition(npartitions=n)`, `dd.concat([a, b])` | `df.repartition(n)?`, `concat_frames(&[a, b])?` |
+//! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` |
 //! | `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame) |
 //! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |

@@ -49,12 +49,6 @@ impl<T: ?Sized> Clone for Bag<T> {
 }
 
 impl<T: ?Sized> Bag<T> {
-    /// What the bag reads, for error messages.
-    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
-    pub(crate) fn origin(&self) -> String {
-        self.root.origin()
-    }
-
     /// The root, not kept alive (for a frame computed from this one's tasks).
     #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn root_weak(&self) -> std::sync::Weak<Root> {

@@ -161,7 +161,11 @@ fn scan(paths: Vec<PathBuf>, format: Format, schema: SchemaRef, predicate: Optio
             "{}, predicate pushed into the reader: {p}",
             frame.explain().trim_end()
         );
-        frame = frame.described(line, &[]);
+        frame.plan = Arc::new(super::Step {
+            line,
+            origin: frame.plan.origin.clone(),
+            inputs: Vec::new(),
+        });
     }
     frame.pushdown = pushdown.map(Arc::new);
     frame

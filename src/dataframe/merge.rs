@@ -259,8 +259,8 @@ impl DFrame {
             {
                 return Err(Error::invalid(format!(
                     "merge: key {l:?} is {lt} in {} but {r:?} is {rt} in {}; cast one side first",
-                    self.batches.origin(),
-                    right.batches.origin()
+                    self.origin(),
+                    right.origin()
                 )));
             }
         }

@@ -71,12 +71,30 @@ pub struct DFrame {
 #[derive(Debug)]
 pub(crate) struct Step {
     line: String,
+    /// What a scan reads (`read_csv of a.csv, b.csv`), for errors.
+    origin: Option<String>,
     inputs: Vec<Arc<Step>>,
 }
 
 impl Step {
     pub(crate) fn new(line: String, inputs: Vec<Arc<Step>>) -> Arc<Step> {
-        Arc::new(Step { line, inputs })
+        Arc::new(Step {
+            line,
+            origin: None,
+            inputs,
+        })
+    }
+
+    /// What the scans under this step read, each once.
+    fn origins(&self, out: &mut Vec<String>) {
+        if let Some(o) = &self.origin
+            && !out.contains(o)
+        {
+            out.push(o.clone());
+        }
+        for i in &self.inputs {
+            i.origins(out);
+        }
     }
 
     fn write(&self, depth: usize, out: &mut String) {
@@ -225,14 +243,26 @@ impl DFrame {
             source.origin(),
             source.npartitions()
         );
+        let origin = Some(source.origin());
         DFrame {
             batches: Bag::from_source(source),
             needs: Arc::new(|n| n),
             schema,
             partitioning: Partitioning::Unknown,
-            plan: Step::new(line, Vec::new()),
+            plan: Arc::new(Step {
+                line,
+                origin,
+                inputs: Vec::new(),
+            }),
             pushdown: None,
         }
+    }
+
+    /// What the frame reads (the files of its scans), for errors.
+    pub(crate) fn origin(&self) -> String {
+        let mut v = Vec::new();
+        self.plan.origins(&mut v);
+        v.join(" and ")
     }
 
     /// The same frame, described as `line` made from `inputs`.
@@ -275,7 +305,7 @@ impl DFrame {
             if self.schema.get(c.as_str()).is_none() {
                 return Err(Error::invalid(format!(
                     "{what}: no column {c:?} in {} (columns: {:?})",
-                    self.batches.origin(),
+                    self.origin(),
                     self.schema.iter_names().collect::<Vec<_>>()
                 )));
             }
@@ -431,12 +461,22 @@ impl DFrame {
 
     /// Number of rows (as `len(df)`).
     pub fn len(&self) -> Delayed<u64> {
+        self.total("len", Some(BTreeSet::new()), |df| df.height() as u64)
+    }
+
+    /// The sum over batches of `f`, reading `columns`.
+    pub(crate) fn total(
+        &self,
+        label: &'static str,
+        columns: Needs,
+        f: fn(&DataFrame) -> u64,
+    ) -> Delayed<u64> {
         self.consume(
-            "len",
-            Some(BTreeSet::new()),
+            label,
+            columns,
             |_| Ok(0u64),
-            |n, df| {
-                *n += df.height() as u64;
+            move |n, df| {
+                *n += f(df);
                 Ok(true)
             },
             Ok,

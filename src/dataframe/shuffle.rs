@@ -685,6 +685,19 @@ impl DFrame {
         )
     }
 
+    /// The same rows in partitions of about `bytes` each in memory (as Dask's
+    /// `repartition(partition_size=...)`): like Dask, it computes the partitions' sizes
+    /// now (a pass over the data), then repartitions into as many as the total needs.
+    pub fn repartition_size(&self, bytes: u64) -> Result<DFrame> {
+        if bytes == 0 {
+            return Err(Error::invalid("repartition_size: zero bytes"));
+        }
+        let total = self
+            .total("estimated_size", None, |df| df.estimated_size() as u64)
+            .compute()?;
+        self.repartition(total.div_ceil(bytes).max(1) as usize)
+    }
+
     /// The same rows in `npartitions` partitions (as Dask's `repartition`): fewer by
     /// joining neighbours, more by cutting each partition into equal row ranges. Order
     /// is kept.
@@ -780,9 +793,9 @@ pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
         if f.schema != first.schema {
             return Err(Error::invalid(format!(
                 "concat: frame {i} ({}) has columns {:?}, frame 0 ({}) {:?}",
-                f.batches.origin(),
+                f.origin(),
                 f.schema,
-                first.batches.origin(),
+                first.origin(),
                 first.schema
             )));
         }

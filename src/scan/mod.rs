@@ -50,6 +50,7 @@ pub(crate) fn each<T: ?Sized + 'static>(
 }
 /// `label of a, b, c and N more`: the files a source reads (repeats in a row, the
 /// splits of one file, counted once), for error messages.
+#[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
 pub(crate) fn files_origin<'a>(
     label: &str,
     paths: impl IntoIterator<Item = &'a std::path::Path>,
@@ -115,6 +116,7 @@ pub(crate) trait Source: Send + Sync {
     /// A token of the source's parameters.
     fn token(&self) -> u64;
     /// What it reads, for error messages (`read_csv of a.csv, b.csv and 3 more`).
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     fn origin(&self) -> String {
         self.label().to_string()
     }
@@ -171,6 +173,7 @@ impl Consumer {
     }
 
     /// Also reads what `more` says, in each graph planned.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn add_needs(&self, more: GraphNeeds) {
         self.more
             .lock()
@@ -228,10 +231,6 @@ impl Root {
 
     pub(crate) fn label(&self) -> &'static str {
         self.source.label()
-    }
-
-    pub(crate) fn origin(&self) -> String {
-        self.source.origin()
     }
 
     pub(crate) fn bytes(&self) -> Option<u64> {
@@ -315,6 +314,7 @@ impl Root {
     }
 
     /// The columns the consumers of this root in a graph read (none when it has none).
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn needs_in(&self, in_graph: &dyn Fn(&Key) -> bool) -> Needs {
         Self::needs_of(&self.live(in_graph), in_graph)
     }

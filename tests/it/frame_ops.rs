@@ -269,6 +269,10 @@ fn merge_errors_name_the_keys_and_both_sides() {
         left.merge(&right, Merge::left_right(&["k", "n"], &["k"]))
             .is_err()
     );
+    // A frame computed by tasks names the files it comes from.
+    let j = left.merge(&right, Merge::on(&["k"])).unwrap();
+    let e = j.groupby(&["nope"]).unwrap_err().to_string();
+    assert!(e.contains("left0.csv") && e.contains("right0.csv"), "{e}");
 }
 
 /// Sort keys in order, and the same rows as the input.
@@ -369,6 +373,15 @@ fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
         assert!(r.compute().unwrap().equals_missing(&all), "{n}");
     }
     assert!(f.repartition(0).is_err());
+    let size = all.estimated_size() as u64;
+    let by_size = f.repartition_size(size / 3).unwrap();
+    assert!(
+        (3..=8).contains(&by_size.npartitions()),
+        "{}",
+        by_size.npartitions()
+    );
+    assert!(by_size.compute().unwrap().equals_missing(&all));
+    assert!(f.repartition_size(0).is_err());
     // Concat: partitions one after another, and a schema mismatch named.
     let both = concat_frames(&[f.clone(), f.filter(col("n").eq(lit(0))).unwrap()]).unwrap();
     assert_eq!(both.npartitions(), 2 * f.npartitions());
