@@ -596,6 +596,79 @@ impl DFrame {
         Ok(self.keep_rows(label, keep))
     }
 
+    /// Summary statistics of the numeric columns (as pandas' `describe`): a row per
+    /// statistic (`count`, `mean`, `std`, `min`, `25%`, `50%`, `75%`, `max`, named in a
+    /// `statistic` column) and a float column per numeric column. The percentiles are
+    /// exact (linear interpolation, as pandas; Dask's are approximate), so the numeric
+    /// columns are gathered in one task: memory grows with the rows.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use polars::prelude::*;
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let df = Bag::from_iter(1..=5i64, 2).to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+    /// let d = df.describe().unwrap().compute().unwrap();
+    /// let x: Vec<f64> = d.column("x").unwrap().f64().unwrap().into_no_null_iter().collect();
+    /// assert_eq!(x, vec![5.0, 3.0, 2.5f64.sqrt(), 1.0, 2.0, 3.0, 4.0, 5.0]);
+    /// ```
+    pub fn describe(&self) -> Result<Delayed<DataFrame>> {
+        const STATS: [&str; 8] = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+        let nums: Vec<String> = self
+            .schema
+            .iter()
+            .filter(|(_, t)| t.is_primitive_numeric())
+            .map(|(n, _)| n.to_string())
+            .collect();
+        if nums.is_empty() {
+            return Err(Error::invalid(format!(
+                "describe: no numeric column in {}",
+                self.origin()
+            )));
+        }
+        let stat = |c: &str, s: &str| -> Expr {
+            let x = col(c).cast(DataType::Float64);
+            let q = |p: f64| x.clone().quantile(lit(p), QuantileMethod::Linear);
+            let e = match s {
+                "count" => x.count().cast(DataType::Float64),
+                "mean" => x.mean(),
+                "std" => x.std(1),
+                "min" => x.min(),
+                "25%" => q(0.25),
+                "50%" => q(0.5),
+                "75%" => q(0.75),
+                _ => x.max(),
+            };
+            e.alias(format!("{c}\u{1}{s}"))
+        };
+        let exprs: Vec<Expr> = nums
+            .iter()
+            .flat_map(|c| STATS.iter().map(move |s| stat(c, s)))
+            .collect();
+        const ONE: &str = "__chunkwise_describe";
+        let one = self
+            .with_columns([lit(0i32).alias(ONE)])?
+            .groupby(&[ONE])?
+            .agg(exprs)?;
+        Ok(one.try_map(move |df: &DataFrame| {
+            let mut cols = vec![Column::new(
+                "statistic".into(),
+                STATS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )];
+            for c in &nums {
+                let values: Vec<Option<f64>> = STATS
+                    .iter()
+                    .map(|s| {
+                        let v = df.column(&format!("{c}\u{1}{s}")).map_err(plan_error)?;
+                        let v = v.cast(&DataType::Float64).map_err(plan_error)?;
+                        Ok(v.f64().map_err(plan_error)?.get(0))
+                    })
+                    .collect::<Result<_>>()?;
+                cols.push(Column::new(c.as_str().into(), values));
+            }
+            DataFrame::new(STATS.len(), cols).map_err(plan_error)
+        }))
+    }
+
     /// Writes one Parquet file (zstd) per partition into `dir`; returns the paths.
     pub fn to_parquet(&self, dir: impl AsRef<Path>) -> Result<Delayed<Vec<PathBuf>>> {
         files::write(self, dir.as_ref(), files::Format::Parquet)

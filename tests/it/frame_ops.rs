@@ -694,3 +694,54 @@ fn frames_built_twice_pruned_joins_and_partitioning_stay_right() {
         .to_string();
     assert!(e.contains("a_x"), "{e}");
 }
+
+#[test]
+fn describe_matches_eager_polars() {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "d", "x", 250, 23);
+    let f = open(dir.path(), "d");
+    let all = f.compute().unwrap();
+    let d = f.describe().unwrap().compute().unwrap();
+    let stats: Vec<String> = d
+        .column("statistic")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        stats,
+        ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
+    );
+    assert!(d.column("k").is_err(), "text columns are left out");
+    for c in ["n", "a", "x"] {
+        let v = floats(&all, c);
+        let q = |p: f64| v.quantile(p, QuantileMethod::Linear).unwrap().unwrap();
+        let want = [
+            v.len() as f64 - v.null_count() as f64,
+            v.mean().unwrap(),
+            v.std(1).unwrap(),
+            v.min().unwrap(),
+            q(0.25),
+            q(0.5),
+            q(0.75),
+            v.max().unwrap(),
+        ];
+        let got: Vec<f64> = d
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                "{c}: {got:?} vs {want:?}"
+            );
+        }
+    }
+    let text = f.select([col("k")]).unwrap();
+    assert!(text.describe().is_err());
+}
