@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::shuffle::{Partitioning, batches, hash_split, only, per_partition};
+use super::shuffle::{Partitioning, hash_split, only, per_partition, whole};
 use super::{DFrame, chunks, concat, plan_error};
 use crate::graph::Tokenizer;
 use crate::{Delayed, Error, Result};
@@ -324,7 +324,7 @@ impl GroupBy {
             token,
             parts.into_iter().map(|p| vec![p]).collect(),
             Arc::new(move |v| {
-                let df = concat(batches(&v[0]).to_vec(), &input)?;
+                let df = whole(&v[0], &input)?;
                 for c in &strict {
                     super::numeric(&df, c)?;
                 }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::shuffle::{Link, PartitionFn, Partitioning, batches, only, per_partition};
-use super::{DFrame, concat, plan_error};
+use super::shuffle::{Link, PartitionFn, Partitioning, batches, only, per_partition, whole};
+use super::{DFrame, plan_error};
 use crate::graph::Tokenizer;
 use crate::scan::Needs;
 use crate::{Error, Result};
@@ -326,8 +326,8 @@ impl DFrame {
         let join: PartitionFn = {
             let (ls, rs) = (Arc::clone(&self.schema), Arc::clone(&right.schema));
             Arc::new(move |v| {
-                let l = concat(batches(&v[0]).to_vec(), &ls)?;
-                let r = concat(batches(&v[1]).to_vec(), &rs)?;
+                let l = whole(&v[0], &ls)?;
+                let r = whole(&v[1], &rs)?;
                 let out = join_frames(&l, &r, &m2, &clash2)
                     .map_err(|e| Error::external("polars join", e))?;
                 Ok(if out.height() > 0 {

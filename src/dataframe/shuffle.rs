@@ -246,6 +246,11 @@ pub(crate) fn per_partition(
         .collect()
 }
 
+/// A partition task's batches stacked into one rechunked frame (`schema` when empty).
+pub(crate) fn whole(v: &Value, schema: &Schema) -> Result<DataFrame> {
+    concat(batches(v).to_vec(), schema)
+}
+
 /// The batches of a partition task's value.
 pub(crate) fn batches(v: &Value) -> &[DataFrame] {
     v.downcast_ref::<Vec<DataFrame>>()
@@ -560,7 +565,7 @@ impl DFrame {
             token,
             nodes.into_iter().map(|g| vec![g]).collect(),
             Arc::new(move |v| {
-                let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                let df = whole(&v[0], &schema)?;
                 let out = df
                     .sort(by2.clone(), options.clone())
                     .map_err(|e| Error::external("polars sort", e))?;
@@ -619,7 +624,7 @@ impl DFrame {
             token,
             parts.into_iter().map(|p| vec![p]).collect(),
             Arc::new(move |v| {
-                let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                let df = whole(&v[0], &schema)?;
                 let out = df
                     .unique_stable(Some(&subset), keep, None)
                     .map_err(|e| Error::external("polars unique", e))?;
@@ -667,7 +672,7 @@ impl DFrame {
             token,
             parts.into_iter().map(|p| vec![p]).collect(),
             Arc::new(move |v| {
-                let df = concat(batches(&v[0]).to_vec(), &input)?;
+                let df = whole(&v[0], &input)?;
                 let out = f(df).map_err(|e| Error::external("map_partitions", e))?;
                 if out.schema() != &out_schema {
                     return Err(Error::invalid(format!(
@@ -752,7 +757,7 @@ impl DFrame {
                     Key::new("repartition", split, r as u64),
                     vec![Arc::clone(part)],
                     Box::new(move |v| {
-                        let df = concat(batches(&v[0]).to_vec(), &schema)?;
+                        let df = whole(&v[0], &schema)?;
                         let (a, b) = (k * df.height() / of, (k + 1) * df.height() / of);
                         let piece = df.slice(a as i64, b - a);
                         let out = if piece.height() > 0 {
