@@ -9,6 +9,7 @@
 //! mpirun -np 3 target/debug/examples/mpi_sweep --uneven    # uneven runs, handed out as ranks ask
 //! mpirun -np 3 target/debug/examples/mpi_sweep --observe   # each rank counts task events
 //! mpirun -np 3 target/debug/examples/mpi_sweep --client    # the sweep as Client::map futures
+//! mpirun -np 3 target/debug/examples/mpi_sweep --bag       # a bag of serde records shuffled by key
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
@@ -59,9 +60,71 @@ fn calc_mean(mean: f64, sd: f64, n: usize, k: usize) -> Vec<f64> {
     vec![m, v.sqrt()]
 }
 
+/// A record type with only serde derives: shuffled and folded across ranks.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Trial {
+    setting: String,
+    seed: u64,
+    score: f64,
+}
+
+/// --bag: trials grouped by setting (a shuffle of the records) and folded per setting
+/// (bucketed partials), on threads or across the ranks; one line of answers.
+fn bag_sweep() -> chunkwise::Result<()> {
+    use chunkwise::bag::Bag;
+    let trials: Vec<Trial> = (0..40_000u64)
+        .map(|i| Trial {
+            setting: format!("s{}", (i * 7919) % 613),
+            seed: i,
+            score: ((i * 31) % 1000) as f64 / 7.0,
+        })
+        .collect();
+    // The collected answer crosses ranks too: its type needs a codec.
+    chunkwise::register_serde::<Vec<(String, u64, u64)>>();
+    let bag = Bag::from_iter(trials, 9);
+    let groups = bag.groupby(|t: &Trial| t.setting.clone(), Some(5));
+    let sizes = groups.map(|(s, ts): &(String, Vec<Trial>)| {
+        (
+            s.clone(),
+            ts.len() as u64,
+            ts.iter().map(|t| t.seed).sum::<u64>(),
+        )
+    });
+    let best = bag.foldby(
+        |t: &Trial| t.setting.clone(),
+        (0u64, f64::MIN),
+        |a, t| *a = if t.score > a.1 { (t.seed, t.score) } else { *a },
+        |a, b| {
+            if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
+                *a = *b
+            }
+        },
+    );
+    let (mut sizes, best) = chunkwise::compute((&sizes.collect(), &best))?;
+    sizes.sort();
+    let mut checksum = 0u64;
+    for (s, n, seeds) in &sizes {
+        checksum = checksum.rotate_left(7) ^ n ^ seeds.rotate_left(13) ^ s.len() as u64;
+    }
+    for (s, (seed, score)) in &best {
+        checksum = checksum.rotate_left(3) ^ seed ^ score.to_bits() ^ s.len() as u64;
+    }
+    if chunkwise::cluster::rank() == 0 {
+        println!(
+            "bag groups={} folded={} checksum={checksum:016x}",
+            sizes.len(),
+            best.len()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> chunkwise::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let has = |f: &str| args.iter().any(|a| a == f);
+    if has("--bag") {
+        return bag_sweep();
+    }
     let t0 = Instant::now();
     let counts = Arc::new(Counts {
         starts: AtomicUsize::new(0),

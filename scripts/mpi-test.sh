@@ -46,6 +46,15 @@ for np in 1 2 3; do
   echo "mpi-test: join on $np ranks: $(tail -1 <<<"$got")"
 done
 
+# A bag of serde records grouped by key (the shuffle) and folded per key: the same
+# answers on 1, 2 and 3 ranks as on threads.
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep --bag)
+for np in 1 2 3; do
+  got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/mpi_sweep --bag)
+  [ "$got" = "$base" ] || fail "bag shuffle on $np ranks: '$got' != threads '$base'"
+done
+echo "mpi-test: bag groupby/foldby of serde records on 1-3 ranks: $base"
+
 # Observers: one start and one finish per task on the rank that ran it, each on a
 # worker in range; the ranks' shares add up to the graph (threads: one share, all).
 check_observed() {  # $1: what ran, $2: its output, $3: number of ranks

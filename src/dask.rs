@@ -39,6 +39,9 @@
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |
 //! | `b.map`, `b.filter`, `b.flatten`/`map` to lists | `b.map`, `b.filter`, `b.flat_map` |
 //! | `b.count()`, `b.frequencies()`, `b.foldby(...)`, `b.topk(k)` | the same names, each a [`Delayed`](crate::Delayed) |
+//! | `b.groupby(key, npartitions=n)` (task shuffle) | `b.groupby(key, Some(n))` (a `Bag<(K, Vec<T>)>`; items are `serde` types) |
+//! | `b.shuffle(on=key)`-style repartition by key | `b.shuffle(key, Some(n))` |
+//! | a custom type in a bag that spills or crosses ranks (pickle) | `#[derive(Serialize, Deserialize)]`; `chunkwise::register_serde::<T>()` for results and `Delayed` values |
 //! | `b.take(5)` | `b.take(5)?` (computes now, as Dask does) |
 //! | `b.to_textfiles('out/*.gz')` | `b.to_textfiles("out/*.gz")?` |
 //! | `b.to_dataframe(meta)` | `b.to_dataframe(schema, \|rec\| vec![AnyValue::..])?` (feature `dataframe`) |

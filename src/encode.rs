@@ -5,7 +5,10 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock, RwLock};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::graph::Value;
 
@@ -40,6 +43,47 @@ pub(crate) struct Codec {
 /// (a bag's `fold`, `delayed`) give its values a codec without an `Encode` bound, so
 /// they can cross MPI ranks and spill.
 pub(crate) fn codec_for<T: Any>() -> Option<Codec> {
+    known::<T>().or_else(|| {
+        REGISTERED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&TypeId::of::<T>())
+            .copied()
+    })
+}
+
+/// Codecs given at run time to `serde` types ([`register_serde`]).
+static REGISTERED: LazyLock<RwLock<HashMap<TypeId, Codec>>> = LazyLock::new(Default::default);
+
+/// Gives values of type `T` a codec through `serde`, in postcard's compact binary
+/// format, so that where `T` is a task's value (a `Delayed`, a `Client` future, a bag's
+/// partial or piece) it can spill under the memory budget and cross MPI ranks. Bag
+/// operations that move items by key (`groupby`, `shuffle`, `foldby`, ...) register
+/// their types themselves; call this for other values. Types chunkwise encodes itself
+/// (numbers, strings, their vectors, dataframes) keep their own codec.
+///
+/// ```
+/// #[derive(Clone, serde::Serialize, serde::Deserialize)]
+/// struct Stats { n: u64, names: Vec<String> }
+/// chunkwise::register_serde::<Stats>();
+/// let d = chunkwise::delayed(|| Stats { n: 2, names: vec!["a".into(), "b".into()] });
+/// assert_eq!(d.compute().unwrap().names.len(), 2);
+/// ```
+pub fn register_serde<T>()
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    if known::<T>().is_some() {
+        return;
+    }
+    REGISTERED
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(TypeId::of::<T>())
+        .or_insert_with(Codec::serde::<T>);
+}
+
+fn known<T: Any>() -> Option<Codec> {
     static REGISTRY: OnceLock<HashMap<TypeId, Codec>> = OnceLock::new();
     REGISTRY
         .get_or_init(|| {
@@ -162,6 +206,51 @@ impl Codec {
             encode: |v, w| downcast::<T>(v).encode(w),
             decode: |r| Ok(Arc::new(T::decode(r)?) as Value),
         }
+    }
+}
+
+impl Codec {
+    /// Postcard bytes after their length; the memory a value holds is taken as its
+    /// encoded size plus its inline size (a lower bound for maps, which is what the
+    /// budget can know without walking the value).
+    pub(crate) fn serde<T: Serialize + DeserializeOwned + Send + Sync + 'static>() -> Codec {
+        fn downcast<T: Any>(v: &Value) -> &T {
+            v.downcast_ref::<T>()
+                .expect("a task's value has the type of its codec")
+        }
+        fn invalid(e: postcard::Error) -> io::Error {
+            io::Error::new(io::ErrorKind::InvalidData, e)
+        }
+        Codec {
+            held_bytes: |v| {
+                let mut n = Count(0);
+                let _ = postcard::to_io(downcast::<T>(v), &mut n);
+                n.0 + size_of::<T>() as u64
+            },
+            encode: |v, w| {
+                let bytes = postcard::to_allocvec(downcast::<T>(v)).map_err(invalid)?;
+                w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+                w.write_all(&bytes)
+            },
+            decode: |r| {
+                let bytes = Vec::<u8>::decode(r)?;
+                let t: T = postcard::from_bytes(&bytes).map_err(invalid)?;
+                Ok(Arc::new(t) as Value)
+            },
+        }
+    }
+}
+
+/// A writer that only counts.
+struct Count(u64);
+
+impl Write for Count {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -347,5 +436,42 @@ mod frames {
             let n = read_u64(r)?;
             (0..n).map(|_| DataFrame::decode(r)).collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Rec {
+        name: String,
+        xs: Vec<i32>,
+        maybe: Option<f64>,
+    }
+
+    #[test]
+    fn serde_values_round_trip_and_cut_bytes_are_errors() {
+        register_serde::<Rec>();
+        let codec = codec_for::<Rec>().expect("registered");
+        let v: Value = Arc::new(Rec {
+            name: "é".into(),
+            xs: vec![-1, 7],
+            maybe: None,
+        });
+        let mut buf = Vec::new();
+        (codec.encode)(&v, &mut buf).unwrap();
+        assert!((codec.held_bytes)(&v) >= buf.len() as u64 - 8);
+        let back = (codec.decode)(&mut buf.as_slice()).unwrap();
+        assert_eq!(back.downcast_ref::<Rec>(), v.downcast_ref::<Rec>());
+        for cut in [0, 5, buf.len() - 1] {
+            assert!((codec.decode)(&mut &buf[..cut]).is_err(), "cut at {cut}");
+        }
+        // A type chunkwise encodes itself keeps its own codec.
+        register_serde::<Vec<f64>>();
+        let mut raw = Vec::new();
+        (codec_for::<Vec<f64>>().unwrap().encode)(&(Arc::new(vec![1.0f64]) as Value), &mut raw)
+            .unwrap();
+        assert_eq!(raw.len(), 16);
     }
 }

@@ -3,11 +3,14 @@
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
@@ -183,12 +186,13 @@ impl<T: ?Sized + 'static> Bag<T> {
         combine: C,
     ) -> Delayed<Vec<(K, A)>>
     where
-        K: Hash + Eq + Ord + Clone + Send + Sync + 'static,
-        A: Clone + Send + Sync + 'static,
+        K: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        A: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
         KF: Fn(&T) -> K + Send + Sync + 'static,
         F: Fn(&mut A, &T) + Send + Sync + 'static,
         C: Fn(&mut A, &A) + Send + Sync + 'static,
     {
+        keyed_codecs::<K, A>();
         let n = self.buckets();
         self.consume_buckets(
             "foldby",
@@ -226,6 +230,18 @@ impl<T: ?Sized + 'static> Bag<T> {
     }
 }
 
+/// Codecs of a keyed reduction's partials (a map of each bucket, its finished pairs), so
+/// they spill and cross MPI ranks.
+fn keyed_codecs<K, A>()
+where
+    K: Hash + Eq + Serialize + DeserializeOwned + Send + Sync + 'static,
+    A: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    crate::encode::register_serde::<HashMap<K, A>>();
+    crate::encode::register_serde::<Vec<(K, A)>>();
+    crate::encode::register_serde::<Vec<K>>();
+}
+
 /// A partition's keyed partial cut into `n` buckets by a fixed-seed hash of the key
 /// (the same on every rank and run), so equal keys of every partition meet in one bucket.
 fn split_by_key<K: Hash + Eq, V>(m: HashMap<K, V>, n: usize) -> Vec<HashMap<K, V>> {
@@ -234,9 +250,7 @@ fn split_by_key<K: Hash + Eq, V>(m: HashMap<K, V>, n: usize) -> Vec<HashMap<K, V
     }
     let mut out: Vec<HashMap<K, V>> = (0..n).map(|_| HashMap::new()).collect();
     for (k, v) in m {
-        let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-        k.hash(&mut h);
-        let b = ((h.finish() as u128 * n as u128) >> 64) as usize;
+        let b = crate::scan::exchange::bucket_of(&k, n);
         out[b].insert(k, v);
     }
     out
@@ -300,9 +314,10 @@ where
     /// How often each distinct item occurs, most frequent first (ties by item).
     pub fn frequencies(&self) -> Delayed<Vec<(T::Owned, u64)>>
     where
-        T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
+        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + std::borrow::Borrow<T>,
         T: Hash + Eq,
     {
+        keyed_codecs::<T::Owned, u64>();
         let n = self.buckets();
         self.consume_buckets(
             "frequencies",
@@ -336,9 +351,10 @@ where
     /// The distinct items, sorted.
     pub fn distinct(&self) -> Delayed<Vec<T::Owned>>
     where
-        T::Owned: Hash + Eq + Ord + Clone + std::borrow::Borrow<T>,
+        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + std::borrow::Borrow<T>,
         T: Hash + Eq,
     {
+        keyed_codecs::<T::Owned, ()>();
         let n = self.buckets();
         self.consume_buckets(
             "distinct",

@@ -10,6 +10,7 @@
 //! source to the consumers in batches.
 
 mod impl_reduce;
+mod impl_shuffle;
 pub(crate) mod source;
 
 use std::marker::PhantomData;

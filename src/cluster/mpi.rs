@@ -129,7 +129,8 @@ fn levels(plan: &Plan) -> Vec<usize> {
 fn no_codec(plan: &Plan, id: u32, from: usize, to: &str) -> Error {
     Error::invalid(format!(
         "the value of task {} must go from rank {from} to {to}, but its type has no codec \
-         (use a type that implements chunkwise::Encode, e.g. Delayed::spillable)",
+         (derive serde's Serialize and Deserialize for it and call \
+         chunkwise::register_serde::<T>() before building, or implement chunkwise::Encode)",
         plan.nodes[id as usize].key
     ))
 }

@@ -131,13 +131,15 @@ pub(crate) fn hash_split(df: &DataFrame, keys: &[String], n: usize) -> Result<Ve
         .map_err(plan_error)?;
     let buckets = hashes
         .into_no_null_iter()
-        .map(|h| ((h as u128 * n as u128) >> 64) as usize);
+        .map(|h| crate::scan::exchange::bucket_of_hash(h, n));
     take_buckets(df, buckets, n)
 }
 
 /// Output partitions `0..n`, each a task holding the non-empty pieces cut from every
 /// input partition (`parts`: tasks holding a partition's batches) by `cut`; `extra`
-/// are tasks whose values every cut reads (a sort's boundaries).
+/// are tasks whose values every cut reads (a sort's boundaries). The frame side of the
+/// one shuffle ([`crate::scan::exchange`]): a piece is a frame, which spills and crosses
+/// ranks as Arrow IPC.
 pub(crate) fn exchange(
     parts: &[Arc<Node>],
     n: usize,
@@ -146,79 +148,32 @@ pub(crate) fn exchange(
     schema: &SchemaRef,
     cut: Cut,
 ) -> Vec<Arc<Node>> {
-    let split_token = Tokenizer::new("shuffle-split").param(&token).finish();
-    let piece_token = Tokenizer::new("shuffle-piece").param(&token).finish();
-    let gather_token = Tokenizer::new("shuffle").param(&token).finish();
-    let frames = crate::encode::codec_for::<Vec<DataFrame>>();
-    let pieces: Vec<Vec<Arc<Node>>> = parts
-        .iter()
-        .enumerate()
-        .map(|(p, part)| {
-            let mut deps = vec![Arc::clone(part)];
-            deps.extend(extra.iter().cloned());
-            let (cut, schema) = (Arc::clone(&cut), Arc::clone(schema));
-            let mut split = Node::new(
-                Key::new("shuffle-split", split_token, p as u64),
-                deps,
-                Box::new(move |v| {
-                    let batches = v[0]
-                        .downcast_ref::<Vec<DataFrame>>()
-                        .expect("partition tasks hold Vec<DataFrame>");
-                    let mut out: Vec<Vec<DataFrame>> = vec![Vec::new(); n];
-                    for batch in batches {
-                        for (i, piece) in cut(batch, &v[1..])?.into_iter().enumerate() {
-                            if piece.height() > 0 {
-                                out[i].push(piece);
-                            }
-                        }
+    let schema = Arc::clone(schema);
+    crate::scan::exchange::exchange::<DataFrame, Vec<DataFrame>>(
+        "shuffle",
+        parts,
+        n,
+        token,
+        extra,
+        Arc::new(move |v| {
+            let mut out: Vec<Vec<DataFrame>> = vec![Vec::new(); n];
+            for batch in batches(&v[0]) {
+                for (i, piece) in cut(batch, &v[1..])?.into_iter().enumerate() {
+                    if piece.height() > 0 {
+                        out[i].push(piece);
                     }
-                    let out = out
-                        .into_iter()
-                        .map(|b| chunks(b, &schema))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok(Arc::new(out) as Value)
-                }),
-            );
-            split.codec = frames;
-            let split = Arc::new(split);
-            (0..n)
-                .map(|i| {
-                    let mut piece = Node::new(
-                        Key::new("shuffle-piece", piece_token, (p * n + i) as u64),
-                        vec![Arc::clone(&split)],
-                        Box::new(move |v| {
-                            let pieces = v[0]
-                                .downcast_ref::<Vec<DataFrame>>()
-                                .expect("split tasks hold Vec<DataFrame>");
-                            Ok(Arc::new(pieces[i].clone()) as Value)
-                        }),
-                    );
-                    piece.codec = crate::encode::codec_for::<DataFrame>();
-                    Arc::new(piece)
-                })
-                .collect()
-        })
-        .collect();
-    (0..n)
-        .map(|i| {
-            let deps = pieces.iter().map(|p| Arc::clone(&p[i])).collect();
-            let mut gather = Node::new(
-                Key::new("shuffle", gather_token, i as u64),
-                deps,
-                Box::new(|v| {
-                    let out: Vec<DataFrame> = v
-                        .iter()
-                        .map(|x| x.downcast_ref::<DataFrame>().expect("pieces are frames"))
-                        .filter(|d| d.height() > 0)
-                        .cloned()
-                        .collect();
-                    Ok(Arc::new(out) as Value)
-                }),
-            );
-            gather.codec = frames;
-            Arc::new(gather)
-        })
-        .collect()
+                }
+            }
+            out.into_iter().map(|b| chunks(b, &schema)).collect()
+        }),
+        Arc::new(|pieces| {
+            Ok(pieces
+                .into_iter()
+                .filter(|d| d.height() > 0)
+                .cloned()
+                .collect())
+        }),
+    )
 }
 
 /// One task per element of `inputs` (each a tuple of task values) mapped by `f` into a

@@ -4,6 +4,7 @@
 //! partition streams it once through the consumers a compute asks for, and their
 //! partials combine in trees. See `README.md` beside this file.
 
+pub(crate) mod exchange;
 mod partitions;
 pub(crate) use partitions::{Partitions, items_in_batches};
 

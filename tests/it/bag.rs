@@ -468,3 +468,165 @@ fn keyed_reductions_with_many_keys_are_cut_into_buckets() {
     }
     assert_eq!(by, by_len.into_iter().collect::<Vec<_>>());
 }
+
+/// A user's record type with nothing but serde derives: it shuffles, spills and is
+/// grouped without a hand-written codec.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Visit {
+    user: String,
+    page: u32,
+    secs: f64,
+}
+
+fn visits(n: usize) -> Vec<Visit> {
+    (0..n)
+        .map(|i| Visit {
+            // A skewed key: user "u0" holds half the visits.
+            user: if i % 2 == 0 {
+                "u0".into()
+            } else {
+                format!("u{}", i % 37)
+            },
+            page: (i * 7 % 11) as u32,
+            secs: i as f64 * 0.5,
+        })
+        .collect()
+}
+
+/// The reference: groups in order of first appearance, items in input order.
+fn groups_by_user(items: &[Visit]) -> Vec<(String, Vec<Visit>)> {
+    let mut out: Vec<(String, Vec<Visit>)> = Vec::new();
+    for v in items {
+        match out.iter_mut().find(|g| g.0 == v.user) {
+            Some(g) => g.1.push(v.clone()),
+            None => out.push((v.user.clone(), vec![v.clone()])),
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn groupby_and_shuffle_of_a_serde_type_match_a_plain_loop() {
+    let all_items = visits(2000);
+    for (parts, out_parts) in [(1, None), (7, Some(3)), (5, Some(1)), (3, Some(20))] {
+        // An empty input partition: every visit of partition 1 filtered out.
+        let n = all_items.len();
+        let (lo, hi) = ((n / parts) as f64 * 0.5, (2 * n / parts) as f64 * 0.5);
+        let keep = move |v: &Visit| parts == 1 || !(lo..hi).contains(&v.secs);
+        let items: Vec<Visit> = all_items.iter().filter(|v| keep(v)).cloned().collect();
+        let expect = groups_by_user(&items);
+        let b = Bag::from_iter(all_items.clone(), parts).filter(keep);
+        let g = b.groupby(|v: &Visit| v.user.clone(), out_parts);
+        assert_eq!(g.npartitions(), out_parts.unwrap_or(parts));
+        let mut got = g.compute().unwrap();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(got, expect, "{parts} partitions into {out_parts:?}");
+
+        let s = b.shuffle(|v: &Visit| v.page, out_parts);
+        // Every page lands in one output partition, and nothing is lost.
+        let per_part = s
+            .map_partitions(|p: Vec<Visit>| {
+                let mut pages: Vec<u32> = p.iter().map(|v| v.page).collect();
+                pages.sort();
+                pages.dedup();
+                pages
+            })
+            .compute()
+            .unwrap();
+        let mut pages = per_part.clone();
+        pages.sort();
+        pages.dedup();
+        assert_eq!(pages.len(), per_part.len(), "a page in two partitions");
+        let mut all: Vec<(u32, u64)> = s
+            .compute()
+            .unwrap()
+            .iter()
+            .map(|v| (v.page, v.secs.to_bits()))
+            .collect();
+        all.sort();
+        let mut want: Vec<(u32, u64)> = items.iter().map(|v| (v.page, v.secs.to_bits())).collect();
+        want.sort();
+        assert_eq!(all, want);
+    }
+}
+
+#[test]
+fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
+    let items = visits(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::new()
+        .scheduler(Scheduler::threads(2))
+        .memory_limit(3 << 20)
+        .spill_dir(dir.path());
+    let b = Bag::from_iter(items.clone(), 8);
+    let groups = b.groupby(|v: &Visit| v.user.clone(), Some(4));
+    // A user-defined accumulator through foldby: its partial maps spill too.
+    #[derive(Clone, Default, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Acc {
+        n: u64,
+        pages: Vec<u32>,
+    }
+    let folded = b.foldby(
+        |v: &Visit| v.user.clone(),
+        Acc::default(),
+        |a, v| {
+            a.n += 1;
+            a.pages.push(v.page);
+        },
+        |a, b| {
+            a.n += b.n;
+            a.pages.extend_from_slice(&b.pages);
+        },
+    );
+    let (mut got, folded) = compute_with((&groups.collect(), &folded), &config).unwrap();
+    let s = last_stats().unwrap();
+    assert!(s.spilled_results > 0, "nothing spilled: {s:?}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "spill files removed"
+    );
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, groups_by_user(&items));
+    let want: Vec<(String, u64, usize)> = groups_by_user(&items)
+        .iter()
+        .map(|(u, v)| (u.clone(), v.len() as u64, v.len()))
+        .collect();
+    let folded: Vec<(String, u64, usize)> = folded
+        .iter()
+        .map(|(u, a)| (u.clone(), a.n, a.pages.len()))
+        .collect();
+    assert_eq!(folded, want);
+}
+
+#[test]
+fn a_registered_serde_value_spills_from_delayed() {
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    struct Block {
+        id: u64,
+        data: Vec<u64>,
+    }
+    chunkwise::register_serde::<Block>();
+    let dir = tempfile::tempdir().unwrap();
+    let blocks: Vec<chunkwise::Delayed<Block>> = (0..16u64)
+        .map(|id| {
+            chunkwise::delayed(move || Block {
+                id,
+                data: (0..20_000).map(|j| j * id).collect(),
+            })
+        })
+        .collect();
+    let sums = chunkwise::collect(&blocks).map(|bs| {
+        bs.iter()
+            .map(|b| b.id + b.data.iter().sum::<u64>())
+            .collect::<Vec<_>>()
+    });
+    let config = Config::new().memory_limit(200 << 10).spill_dir(dir.path());
+    let got = compute_with(&sums, &config).unwrap();
+    assert!(last_stats().unwrap().spilled_results > 0);
+    let want: Vec<u64> = (0..16u64)
+        .map(|id| id + (0..20_000u64).map(|j| j * id).sum::<u64>())
+        .collect();
+    assert_eq!(got, want);
+}
