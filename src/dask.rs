@@ -54,6 +54,10 @@
 //! | `df.groupby(k).agg(..., split_out=8, shuffle_method="tasks")` | `df.groupby(&["k"])?.split_out(8).agg_frame(..)?` (a frame partitioned by key) |
 //! | `dd.merge(l, r, on=k, how=..., suffixes=(..))`, `left_on`/`right_on`, `broadcast=` | `l.merge(&r, Merge::on(&["k"]).how(How::Left).suffixes("_x", "_y"))?`, `Merge::left_right(..)`, `.broadcast(true)` (`How::Semi`, `How::Anti` too; nulls match nulls, as pandas) |
 //! | `df.shuffle(on=k, npartitions=n)` | `df.shuffle(&["k"], Some(n))?` |
+//! | `df.set_index(k)`, `df.divisions`, `df.known_divisions` | `df.set_index("k")?` (the column stays a column), `df.divisions()` (a `Series` of n + 1 values, or `None`) |
+//! | `df.set_index(k, divisions=other.divisions)` | `df.set_index_with_divisions("k", &other.divisions().unwrap())?` |
+//! | `df.loc[a:b]` on the index | `df.loc(Some(AnyValue::Int64(a)), Some(AnyValue::Int64(b)))?` (inclusive; reads the partitions that overlap) |
+//! | `dd.merge(a, b, left_index=True, right_on=k)` | `a.merge(&b, Merge::on(&["k"]))?` on an indexed `a`: `b` is moved onto `a`'s divisions |
 //! | `df.sort_values([a, b], ascending=[True, False])` | `df.sort_values(&["a", "b"], SortMultipleOptions::default().with_order_descending_multi([false, true]))?` |
 //! | `df.drop_duplicates(subset=[k], keep="first")` | `df.drop_duplicates(Some(&["k"]), UniqueKeepStrategy::First)?` |
 //! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` |

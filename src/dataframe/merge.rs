@@ -401,14 +401,41 @@ impl DFrame {
                     .described(line, &[self, right]),
             );
         }
-        let n = match (&self.partitioning, &right.partitioning, m.npartitions) {
-            (_, _, Some(n)) => n,
-            (Partitioning::Hash { keys, n }, _, _) if *keys == m.left_on => *n,
-            (_, Partitioning::Hash { keys, n }, _) if *keys == m.right_on => *n,
-            _ => self.npartitions().max(right.npartitions()).max(1),
+        // A side with known divisions on its key (`set_index`) keeps its partitions and
+        // the other side is moved onto them; else both are hash-partitioned alike.
+        let ranged = match (&m.left_on[..], &m.right_on[..], m.npartitions) {
+            ([lk], [rk], None) => self
+                .divisions_on(lk)
+                .or(right.divisions_on(rk))
+                .map(|d| (lk, rk, d.clone())),
+            _ => None,
         };
-        let l = self.hash_partitioned(&m.left_on, n);
-        let r = right.hash_partitioned(&m.right_on, n);
+        let (l, r, n, placed) = match ranged {
+            Some((lk, rk, d)) => (
+                self.on_divisions(lk, &d.0, false)?,
+                right.on_divisions(rk, &d.0, false)?,
+                d.0.len() - 1,
+                Partitioning::Range {
+                    by: lk.clone(),
+                    divisions: d,
+                },
+            ),
+            None => {
+                let n = match (&self.partitioning, &right.partitioning, m.npartitions) {
+                    (_, _, Some(n)) => n,
+                    (Partitioning::Hash { keys, n }, _, _) if *keys == m.left_on => *n,
+                    (_, Partitioning::Hash { keys, n }, _) if *keys == m.right_on => *n,
+                    _ => self.npartitions().max(right.npartitions()).max(1),
+                };
+                let keys = m.left_on.clone();
+                (
+                    self.hash_partitioned(&m.left_on, n),
+                    right.hash_partitioned(&m.right_on, n),
+                    n,
+                    Partitioning::Hash { keys, n },
+                )
+            }
+        };
         let (lp, lh) = l.partition_nodes("merge-left", token, lkeys);
         let (rp, rh) = r.partition_nodes("merge-right", token, rkeys);
         let links = tell(lh, rh);
@@ -418,11 +445,7 @@ impl DFrame {
         // alike), so it stays partitioned on them where they are still there.
         let partitioning = match m.how {
             How::Right | How::Outer if !m.same_names() => Partitioning::Unknown,
-            _ => Partitioning::Hash {
-                keys: m.left_on.clone(),
-                n,
-            }
-            .after_change(&|c| schema.get(c).is_none()),
+            _ => placed.after_change(&|c| schema.get(c).is_none()),
         };
         let moved = |a: &Partitioning, b: &Partitioning| a != b;
         let line = format!(

@@ -17,6 +17,7 @@ mod csv;
 mod files;
 mod from_bag;
 mod groupby;
+mod index;
 mod merge;
 mod series;
 mod shuffle;

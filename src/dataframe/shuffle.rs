@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::index::Divisions;
 use super::{DFrame, add, chunks, concat, plan_error};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::scan::{Consumer, Needs};
@@ -30,6 +31,8 @@ pub(crate) enum Partitioning {
     Hash { keys: Vec<String>, n: usize },
     /// Sorted by these columns within and across partitions (`sort_values`).
     Sorted { by: Vec<String> },
+    /// In range partitions of one column with known boundaries (`set_index`).
+    Range { by: String, divisions: Divisions },
 }
 
 impl Partitioning {
@@ -39,6 +42,7 @@ impl Partitioning {
             Partitioning::Hash { keys: k, .. } => k == keys,
             // Equal values of the first sort column never straddle a boundary.
             Partitioning::Sorted { by } => by.first().is_some_and(|b| keys == [b.clone()]),
+            Partitioning::Range { by, .. } => keys == [by.clone()],
             Partitioning::Unknown => false,
         }
     }
@@ -48,6 +52,7 @@ impl Partitioning {
         let cols: &[String] = match self {
             Partitioning::Hash { keys, .. } => keys,
             Partitioning::Sorted { by } => by,
+            Partitioning::Range { by, .. } => std::slice::from_ref(by),
             Partitioning::Unknown => return Partitioning::Unknown,
         };
         if cols.iter().any(|c| changed(c)) {
@@ -78,6 +83,13 @@ impl Link {
         }
     }
 
+    /// Ties the input's consumer to `node`, one of the partition tasks it feeds that is
+    /// kept when the others are not (`loc`).
+    pub(crate) fn bound_to(self, node: &Node) -> Link {
+        self.consumer.bind(&node.key);
+        self
+    }
+
     /// The same link, always reading `cols` too.
     pub(crate) fn needing(self, cols: &[String]) -> Link {
         let cols: std::collections::BTreeSet<String> = cols.iter().cloned().collect();
@@ -97,7 +109,7 @@ pub(crate) type PartitionFn = Arc<dyn Fn(&[Value]) -> Result<Vec<DataFrame>> + S
 pub(crate) type Cut = Arc<dyn Fn(&DataFrame, &[Value]) -> Result<Vec<DataFrame>> + Send + Sync>;
 
 /// Rows of `df` by bucket: row `r` goes to `bucket[r]` of `n`.
-fn take_buckets(
+pub(crate) fn take_buckets(
     df: &DataFrame,
     bucket: impl Iterator<Item = usize>,
     n: usize,
@@ -213,19 +225,27 @@ pub(crate) fn batches(v: &Value) -> &[DataFrame] {
 }
 
 /// Where each row of `key` goes among `boundaries.len() + 1` range partitions: the
-/// number of boundaries below it (above it, descending). Nulls go first or last, and
-/// NaN where polars sorts it (after every number).
-fn range_buckets(
+/// number of boundaries below it (above it, descending); a value equal to a boundary
+/// goes above it when `ties_up` (Dask's divisions), else below. Nulls go first or
+/// last, and NaN where polars sorts it (after every number).
+pub(crate) fn range_buckets(
     key: &Series,
     boundaries: &Series,
     descending: bool,
     nulls_last: bool,
+    ties_up: bool,
 ) -> Result<Vec<usize>> {
     let n = boundaries.len() + 1;
     let mut idx = vec![0usize; key.len()];
     for j in 0..boundaries.len() {
         let b = boundaries.slice(j as i64, 1);
-        let past = if descending { key.lt(&b) } else { key.gt(&b) }.map_err(plan_error)?;
+        let past = match (descending, ties_up) {
+            (false, false) => key.gt(&b),
+            (false, true) => key.gt_eq(&b),
+            (true, false) => key.lt(&b),
+            (true, true) => key.lt_eq(&b),
+        }
+        .map_err(plan_error)?;
         for (i, m) in past.iter().enumerate() {
             if m == Some(true) {
                 idx[i] += 1;
@@ -253,7 +273,8 @@ fn range_buckets(
 /// Rows of a batch sampled for sort boundaries: at most this many per batch.
 const SAMPLES_PER_BATCH: usize = 256;
 
-/// Every `step`-th value of a batch's sort key, for the boundaries.
+/// Every `step`-th value of a batch's sort key, and its smallest and largest, for the
+/// boundaries (and exact divisions' ends).
 fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> {
     let mut out = Series::new_empty(key.into(), dtype);
     for b in batches {
@@ -264,23 +285,114 @@ fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> 
             .take(&IdxCa::from_vec("".into(), ix))
             .map_err(plan_error)?;
         out.append(&taken).map_err(plan_error)?;
+        for end in [s.min_reduce(), s.max_reduce()] {
+            let end = end.map_err(plan_error)?.into_series(key.into());
+            out.append(&end.cast(dtype).map_err(plan_error)?)
+                .map_err(plan_error)?;
+        }
     }
     Ok(out)
 }
 
+/// A task per partition task of `parts` holding a sample of its column `key` (as a
+/// one-column frame), and a task holding `f` of all the samples stacked.
+pub(crate) fn sampled(
+    parts: &[Arc<Node>],
+    token: u64,
+    key: &str,
+    dtype: &DataType,
+    f: impl Fn(Series) -> Result<Series> + Send + Sync + 'static,
+) -> Node {
+    let sample_token = Tokenizer::new("sort-sample").param(&token).finish();
+    let samples: Vec<Arc<Node>> = parts
+        .iter()
+        .enumerate()
+        .map(|(p, part)| {
+            let (key, dtype) = (key.to_string(), dtype.clone());
+            let mut node = Node::new(
+                Key::new("sort-sample", sample_token, p as u64),
+                vec![Arc::clone(part)],
+                Box::new(move |v| {
+                    let s = sample(batches(&v[0]), &key, &dtype)?;
+                    Ok(
+                        Arc::new(DataFrame::new(s.len(), vec![s.into()]).map_err(plan_error)?)
+                            as Value,
+                    )
+                }),
+            );
+            node.codec = crate::encode::codec_for::<DataFrame>();
+            Arc::new(node)
+        })
+        .collect();
+    let (key, dtype) = (key.to_string(), dtype.clone());
+    let mut node = Node::new(
+        Key::new(
+            "sort-boundaries",
+            Tokenizer::new("sort-boundaries").param(&token).finish(),
+            0,
+        ),
+        samples,
+        Box::new(move |v| {
+            let mut all = Series::new_empty(key.as_str().into(), &dtype);
+            for x in v {
+                let df = x.downcast_ref::<DataFrame>().expect("samples are frames");
+                all.append(df.columns()[0].as_materialized_series())
+                    .map_err(plan_error)?;
+            }
+            let b = f(all)?;
+            Ok(Arc::new(DataFrame::new(b.len(), vec![b.into()]).map_err(plan_error)?) as Value)
+        }),
+    );
+    node.codec = crate::encode::codec_for::<DataFrame>();
+    node
+}
+
 /// `n - 1` boundaries at equal ranks of the samples (nulls and NaN left out), ascending.
 fn boundaries(samples: Series, n: usize) -> Result<Series> {
-    let mut s = samples.drop_nulls();
-    if s.dtype().is_float() {
-        let keep = s.is_not_nan().map_err(plan_error)?;
-        s = s.filter(&keep).map_err(plan_error)?;
-    }
-    let s = s.sort(SortOptions::default()).map_err(plan_error)?;
+    let s = sorted_values(samples)?;
     if s.is_empty() {
         return Ok(s);
     }
     let ix: Vec<IdxSize> = (1..n).map(|j| (j * s.len() / n) as IdxSize).collect();
     s.take(&IdxCa::from_vec("".into(), ix)).map_err(plan_error)
+}
+
+/// A task per task of `nodes` (a partition's batches) holding them stacked and sorted
+/// by polars (`by`, `options`); empty partitions hold no batch.
+pub(crate) fn sort_each(
+    label: &'static str,
+    token: u64,
+    nodes: Vec<Arc<Node>>,
+    schema: &SchemaRef,
+    by: &[String],
+    options: SortMultipleOptions,
+) -> Vec<Arc<Node>> {
+    let (schema, by) = (Arc::clone(schema), by.to_vec());
+    per_partition(
+        label,
+        token,
+        nodes.into_iter().map(|g| vec![g]).collect(),
+        Arc::new(move |v| {
+            let out = whole(&v[0], &schema)?
+                .sort(by.clone(), options.clone())
+                .map_err(|e| Error::external("polars sort", e))?;
+            Ok(if out.height() > 0 {
+                vec![out]
+            } else {
+                Vec::new()
+            })
+        }),
+    )
+}
+
+/// The values of `s` but nulls and NaN, ascending.
+pub(crate) fn sorted_values(s: Series) -> Result<Series> {
+    let mut s = s.drop_nulls();
+    if s.dtype().is_float() {
+        let keep = s.is_not_nan().map_err(plan_error)?;
+        s = s.filter(&keep).map_err(plan_error)?;
+    }
+    s.sort(SortOptions::default()).map_err(plan_error)
 }
 
 impl DFrame {
@@ -450,51 +562,7 @@ impl DFrame {
             .get(first.as_str())
             .cloned()
             .unwrap_or(DataType::Null);
-        let sample_token = Tokenizer::new("sort-sample").param(&token).finish();
-        let samples: Vec<Arc<Node>> = parts
-            .iter()
-            .enumerate()
-            .map(|(p, part)| {
-                let (first, dtype) = (first.clone(), dtype.clone());
-                let mut node = Node::new(
-                    Key::new("sort-sample", sample_token, p as u64),
-                    vec![Arc::clone(part)],
-                    Box::new(move |v| {
-                        let s = sample(batches(&v[0]), &first, &dtype)?;
-                        Ok(
-                            Arc::new(DataFrame::new(s.len(), vec![s.into()]).map_err(plan_error)?)
-                                as Value,
-                        )
-                    }),
-                );
-                node.codec = crate::encode::codec_for::<DataFrame>();
-                Arc::new(node)
-            })
-            .collect();
-        let mut bounds = Node::new(
-            Key::new(
-                "sort-boundaries",
-                Tokenizer::new("sort-boundaries").param(&token).finish(),
-                0,
-            ),
-            samples,
-            Box::new(move |v| {
-                let mut all: Option<Series> = None;
-                for x in v {
-                    let df = x.downcast_ref::<DataFrame>().expect("samples are frames");
-                    let s = df.columns()[0].as_materialized_series().clone();
-                    match &mut all {
-                        None => all = Some(s),
-                        Some(a) => {
-                            a.append(&s).map_err(plan_error)?;
-                        }
-                    }
-                }
-                let b = boundaries(all.expect("one sample per partition"), n)?;
-                Ok(Arc::new(DataFrame::new(b.len(), vec![b.into()]).map_err(plan_error)?) as Value)
-            }),
-        );
-        bounds.codec = crate::encode::codec_for::<DataFrame>();
+        let bounds = sampled(&parts, token, &first, &dtype, move |all| boundaries(all, n));
         let first2 = first.clone();
         let nodes = exchange(
             &parts,
@@ -509,28 +577,11 @@ impl DFrame {
                     .column(&first2)
                     .map_err(plan_error)?
                     .as_materialized_series();
-                let idx = range_buckets(key, b, descending, nulls_last)?;
+                let idx = range_buckets(key, b, descending, nulls_last, false)?;
                 take_buckets(df, idx.into_iter(), n)
             }),
         );
-        let schema = Arc::clone(&self.schema);
-        let by2 = by.clone();
-        let sorted = per_partition(
-            "sort_values",
-            token,
-            nodes.into_iter().map(|g| vec![g]).collect(),
-            Arc::new(move |v| {
-                let df = whole(&v[0], &schema)?;
-                let out = df
-                    .sort(by2.clone(), options.clone())
-                    .map_err(|e| Error::external("polars sort", e))?;
-                Ok(if out.height() > 0 {
-                    vec![out]
-                } else {
-                    Vec::new()
-                })
-            }),
-        );
+        let sorted = sort_each("sort_values", token, nodes, &self.schema, &by, options);
         let link = link.needing(&by);
         let line = format!(
             "Sort by {by:?} (descending {:?}, nulls last {:?}) into {n} range partitions of {first:?} sampled",
@@ -795,15 +846,15 @@ mod tests {
         );
         let b = Series::new("k".into(), [2.0, 6.0]);
         assert_eq!(
-            range_buckets(&key, &b, false, true).unwrap(),
+            range_buckets(&key, &b, false, true, false).unwrap(),
             vec![1, 2, 2, 0, 2]
         );
         assert_eq!(
-            range_buckets(&key, &b, false, false).unwrap(),
+            range_buckets(&key, &b, false, false, false).unwrap(),
             vec![1, 0, 2, 0, 2]
         );
         assert_eq!(
-            range_buckets(&key, &b, true, true).unwrap(),
+            range_buckets(&key, &b, true, true, false).unwrap(),
             vec![1, 2, 0, 2, 0]
         );
     }

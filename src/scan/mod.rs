@@ -152,7 +152,7 @@ pub(crate) struct Consumer {
     start: Box<Start>,
     /// The key of the reduction's last task: the consumer takes part in a scan only
     /// when that key is in the graph being planned.
-    key: std::sync::OnceLock<Key>,
+    key: Mutex<Option<Key>>,
     needs: Needs,
     /// More columns, found when a graph is planned.
     more: Mutex<Vec<GraphNeeds>>,
@@ -189,9 +189,10 @@ impl Consumer {
             .fold(self.needs.clone(), |n, m| union(&n, &m(in_graph)))
     }
 
-    /// Ties the consumer to the task whose presence in a graph asks for it.
+    /// Ties the consumer to the task whose presence in a graph asks for it (the last
+    /// call wins: a frame that keeps some of a layer's partitions ties it to one of those).
     pub(crate) fn bind(&self, key: &Key) {
-        let _ = self.key.set(key.clone());
+        *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
     }
 }
 
@@ -243,7 +244,7 @@ impl Root {
         let c = Arc::new(Consumer {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             start,
-            key: std::sync::OnceLock::new(),
+            key: Mutex::new(None),
             needs,
             more: Mutex::new(Vec::new()),
         });
@@ -303,7 +304,13 @@ impl Root {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter_map(Weak::upgrade)
-            .filter(|c| c.key.get().is_some_and(in_graph))
+            .filter(|c| {
+                c.key
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .is_some_and(in_graph)
+            })
             .collect()
     }
 

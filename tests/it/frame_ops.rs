@@ -86,6 +86,30 @@ fn write_side(dir: &Path, prefix: &str, value: &str, rows: usize, seed: u64) -> 
     files
 }
 
+const HOWS: [How; 6] = [
+    How::Inner,
+    How::Left,
+    How::Right,
+    How::Outer,
+    How::Semi,
+    How::Anti,
+];
+
+/// Two sides written to a new directory (`left`: `x`, `right`: `y`), opened lazily and
+/// read eagerly.
+fn two_sides(
+    left_rows: usize,
+    right_rows: usize,
+    seed: u64,
+) -> (tempfile::TempDir, DFrame, DFrame, DataFrame, DataFrame) {
+    let dir = tempfile::tempdir().unwrap();
+    write_side(dir.path(), "left", "x", left_rows, seed);
+    write_side(dir.path(), "right", "y", right_rows, seed + 2);
+    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
+    let (l, r) = (left.compute().unwrap(), right.compute().unwrap());
+    (dir, left, right, l, r)
+}
+
 fn open(dir: &Path, prefix: &str) -> DFrame {
     DFrame::read_csv(dir.join(format!("{prefix}*.csv")).to_str().unwrap())
         .block_size(700)
@@ -174,26 +198,14 @@ fn loop_join(l: &DataFrame, r: &DataFrame, lk: &[&str], rk: &[&str], how: How) -
 
 #[test]
 fn merges_match_a_plain_loop_for_every_how_and_shape() {
-    let dir = tempfile::tempdir().unwrap();
-    write_side(dir.path(), "left", "x", 240, 7);
-    write_side(dir.path(), "right", "y", 90, 11);
-    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
+    let (_dir, left, right, l, r) = two_sides(240, 90, 7);
     assert!(left.npartitions() > 3, "{}", left.npartitions());
-    let (l, r) = (left.compute().unwrap(), right.compute().unwrap());
     // A right side whose key column has another name.
     let right2 = right
         .select([col("k").alias("k2"), col("n"), col("a"), col("y")])
         .unwrap();
     let r2 = right2.compute().unwrap();
-    let hows = [
-        How::Inner,
-        How::Left,
-        How::Right,
-        How::Outer,
-        How::Semi,
-        How::Anti,
-    ];
-    for how in hows {
+    for how in HOWS {
         for (lk, rk) in [
             (vec!["k"], vec!["k"]),
             (vec!["k", "n"], vec!["k", "n"]),
@@ -617,11 +629,7 @@ fn parquet_filters_go_into_the_reader_and_explain_says_so() {
 
 #[test]
 fn frames_built_twice_pruned_joins_and_partitioning_stay_right() {
-    let dir = tempfile::tempdir().unwrap();
-    write_side(dir.path(), "left", "x", 150, 17);
-    write_side(dir.path(), "right", "y", 60, 19);
-    let (left, right) = (open(dir.path(), "left"), open(dir.path(), "right"));
-    let (l, r) = (left.compute().unwrap(), right.compute().unwrap());
+    let (dir, left, right, l, r) = two_sides(150, 60, 17);
     // The same files opened twice and computed together: two scans, right answers.
     let again = open(dir.path(), "left");
     let (a, b) = chunkwise::compute((
@@ -744,4 +752,234 @@ fn describe_matches_eager_polars() {
     }
     let text = f.select([col("k")]).unwrap();
     assert!(text.describe().is_err());
+}
+
+/// Per partition of `f`: (smallest, largest) of column `c` and whether it is sorted,
+/// in partition order (empty partitions left out).
+fn partition_ranges(f: &DFrame, c: &'static str) -> Vec<(Option<i64>, Option<i64>, bool)> {
+    let per = f
+        .map_partitions(move |d| {
+            let s = d
+                .column(c)?
+                .as_materialized_series()
+                .cast(&DataType::Int64)?;
+            let v: Vec<Option<i64>> = s.i64()?.iter().collect();
+            let sorted = v.windows(2).all(|w| w[0] <= w[1] || w[1].is_none());
+            let (lo, hi) = (s.i64()?.min(), s.i64()?.max());
+            if d.height() == 0 {
+                return DataFrame::new(
+                    0,
+                    vec![
+                        Series::new_empty("lo".into(), &DataType::Int64).into(),
+                        Series::new_empty("hi".into(), &DataType::Int64).into(),
+                        Series::new_empty("sorted".into(), &DataType::Boolean).into(),
+                    ],
+                );
+            }
+            DataFrame::new(
+                1,
+                vec![
+                    Series::new("lo".into(), [lo]).into(),
+                    Series::new("hi".into(), [hi]).into(),
+                    Series::new("sorted".into(), [sorted]).into(),
+                ],
+            )
+        })
+        .unwrap()
+        .compute()
+        .unwrap();
+    let lo = per.column("lo").unwrap().i64().unwrap().clone();
+    let hi = per.column("hi").unwrap().i64().unwrap().clone();
+    let so = per.column("sorted").unwrap().bool().unwrap().clone();
+    (0..per.height())
+        .map(|i| (lo.get(i), hi.get(i), so.get(i).unwrap()))
+        .collect()
+}
+
+fn ints(s: &Series) -> Vec<i64> {
+    s.cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
+#[test]
+fn set_index_divisions_loc_and_joins_on_the_index() {
+    let (_dir, left, right, l, r) = two_sides(240, 90, 7);
+    assert!(left.divisions().is_none());
+    let e = left
+        .loc(None, Some(AnyValue::Int64(3)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("set_index"), "{e}");
+
+    // Computed divisions: the exact ends, ascending; every partition within its range
+    // and sorted.
+    let li = left.set_index("a").unwrap();
+    let d = ints(&li.divisions().unwrap());
+    assert_eq!(d.len(), li.npartitions() + 1);
+    assert!(li.npartitions() > 1 && li.npartitions() <= left.npartitions());
+    assert_eq!((d[0], *d.last().unwrap()), (0, 239));
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    let ranges = partition_ranges(&li, "a");
+    assert_eq!(
+        ranges.iter().filter(|r| r.0.is_some()).count(),
+        li.npartitions()
+    );
+    for (i, (lo, hi, sorted)) in ranges.iter().enumerate() {
+        assert!(*sorted);
+        assert!(
+            lo.unwrap() >= d[i] && (hi.unwrap() < d[i + 1] || i + 2 == d.len()),
+            "{i}: {ranges:?} {d:?}"
+        );
+    }
+    assert_eq!(rows(&li.compute().unwrap()), rows(&l));
+    assert!(li.explain().contains("Set index \"a\""), "{}", li.explain());
+    // Set again: nothing moves.
+    let again = li.set_index("a").unwrap();
+    assert_eq!(again.explain(), li.explain());
+    assert_eq!(
+        chunkwise::Graph::of(again.collect()).unwrap().len(),
+        chunkwise::Graph::of(li.collect()).unwrap().len()
+    );
+
+    // loc: the eager filter, reading only overlapping partitions.
+    for (lo, hi) in [
+        (Some(50), Some(120)),
+        (None, Some(10)),
+        (Some(200), None),
+        (Some(1000), None),
+        (Some(7), Some(7)),
+        (Some(9), Some(3)),
+    ] {
+        let got = li
+            .loc(lo.map(AnyValue::Int64), hi.map(AnyValue::Int64))
+            .unwrap();
+        let want = l
+            .clone()
+            .lazy()
+            .filter(
+                col("a")
+                    .gt_eq(lit(lo.unwrap_or(i64::MIN)))
+                    .and(col("a").lt_eq(lit(hi.unwrap_or(i64::MAX)))),
+            )
+            .collect()
+            .unwrap();
+        assert_eq!(
+            rows(&got.compute().unwrap()),
+            rows(&want),
+            "{lo:?}..={hi:?}"
+        );
+        if lo == Some(50) {
+            assert!(got.npartitions() < li.npartitions(), "{}", got.explain());
+            // Partitions out of range are not sorted, gathered or read.
+            let tasks = |f: &DFrame| chunkwise::Graph::of(f.collect()).unwrap().len();
+            assert!(tasks(&got) < tasks(&li), "{} {}", tasks(&got), tasks(&li));
+            assert_eq!(got.divisions().unwrap().len(), got.npartitions() + 1);
+        }
+    }
+    let e = li
+        .loc(Some(AnyValue::String("x")), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"a\""), "{e}");
+
+    // Given divisions, and a text key with nulls (they go last).
+    let given = left
+        .set_index_with_divisions("a", &Series::new("d".into(), [0i32, 100, 150, 300]))
+        .unwrap();
+    assert_eq!(given.npartitions(), 3);
+    assert_eq!(
+        rows(
+            &given
+                .loc(Some(AnyValue::Int64(100)), Some(AnyValue::Int64(149)))
+                .unwrap()
+                .compute()
+                .unwrap()
+        )
+        .len(),
+        50
+    );
+    for bad in [
+        Series::new("d".into(), [5i64, 1]),
+        Series::new("d".into(), [1i64]),
+    ] {
+        assert!(left.set_index_with_divisions("a", &bad).is_err());
+    }
+    assert!(
+        left.set_index("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("nope")
+    );
+    let ki = left.set_index("k").unwrap();
+    assert_eq!(rows(&ki.compute().unwrap()), rows(&l));
+    let kd = ki.divisions().unwrap();
+    assert_eq!(kd.null_count(), 0);
+    let hot = ki
+        .loc(Some(AnyValue::String("hot")), Some(AnyValue::String("hot")))
+        .unwrap();
+    assert_eq!(
+        hot.compute().unwrap().height(),
+        l.column("k")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .filter(|k| *k == Some("hot"))
+            .count()
+    );
+
+    // Joins on the index: the other side moved onto the known divisions, answers as
+    // a plain loop; both sides indexed alike move nothing more.
+    for how in HOWS {
+        let want = loop_join(&l, &r, &["a"], &["a"], how);
+        let got = li
+            .merge(&right, Merge::on(&["a"]).how(how).broadcast(false))
+            .unwrap();
+        assert_eq!(rows(&got.compute().unwrap()), want, "{how:?}");
+        assert!(
+            got.explain().contains("Range partitions on \"a\""),
+            "{}",
+            got.explain()
+        );
+    }
+    let ri = right
+        .set_index_with_divisions("a", &li.divisions().unwrap())
+        .unwrap();
+    let joined = li.merge(&ri, Merge::on(&["a"]).broadcast(false)).unwrap();
+    assert_eq!(joined.divisions().unwrap().len(), li.npartitions() + 1);
+    let g = chunkwise::Graph::of(joined.collect()).unwrap();
+    let splits = g
+        .keys()
+        .filter(|k| k.to_string().starts_with("(shuffle-split-"))
+        .count();
+    assert_eq!(
+        splits,
+        left.npartitions() + right.npartitions(),
+        "only the two set_index moves"
+    );
+    assert_eq!(
+        rows(&joined.compute().unwrap()),
+        loop_join(&l, &r, &["a"], &["a"], How::Inner)
+    );
+    // A group-by on the index groups each partition once.
+    let by = li
+        .groupby(&["a"])
+        .unwrap()
+        .agg([col("x").sum()])
+        .unwrap()
+        .compute()
+        .unwrap();
+    let want = l
+        .clone()
+        .lazy()
+        .group_by([col("a")])
+        .agg([col("x").sum()])
+        .sort(["a"], Default::default())
+        .collect()
+        .unwrap();
+    assert_eq!(rows(&by), rows(&want));
 }
