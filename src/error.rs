@@ -43,6 +43,21 @@ pub enum Error {
         /// The budget in force.
         budget: u64,
     },
+    /// A task whose inputs must be held together (a shuffle's output partition) needs
+    /// more than the memory budget: refused before they are read back.
+    #[error(
+        "task {key} needs its inputs, {bytes} bytes, in memory at once, more than the memory budget of {budget} bytes{detail}"
+    )]
+    InputsOverBudget {
+        /// The key of the task.
+        key: String,
+        /// The bytes its inputs hold.
+        bytes: u64,
+        /// The budget in force.
+        budget: u64,
+        /// What the task's collection says of the inputs (`: ...`), or empty.
+        detail: String,
+    },
     /// An external program exited with a non-zero status or could not start.
     #[error("command `{command}` {status}; stderr tail: {stderr_tail}")]
     Command {
@@ -176,7 +191,7 @@ impl Error {
             Error::Value { .. } => ErrorKind::Input,
             Error::Task { .. } | Error::Panic { .. } | Error::Command { .. } => ErrorKind::Task,
             Error::Cancelled(_) => ErrorKind::Task,
-            Error::OverBudget { .. } => ErrorKind::Resource,
+            Error::OverBudget { .. } | Error::InputsOverBudget { .. } => ErrorKind::Resource,
             Error::External { .. } | Error::MissingTool { .. } => ErrorKind::External,
             Error::Internal(_) => ErrorKind::Internal,
             Error::Shared(e) => e.kind(),

@@ -129,6 +129,17 @@ where
                 Ok(out)
             }),
             gather,
+            Arc::new(move |load, n| {
+                let items: usize = (0..n)
+                    .filter_map(|i| load(i).ok())
+                    .filter_map(|v| v.downcast_ref::<Vec<T::Owned>>().map(Vec::len))
+                    .sum();
+                format!(
+                    ": an output partition of a bag {label}, {items} items from {n} inputs \
+                     (when one key holds most of them, more partitions do not help: key by \
+                     something finer)"
+                )
+            }),
         );
         Bag::from_source(Box::new(Partitions::<U> {
             nodes,

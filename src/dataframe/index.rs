@@ -148,6 +148,7 @@ impl DFrame {
             token,
             Vec::new(),
             &self.schema,
+            &key,
             Arc::new(move |df, _| {
                 let k = df
                     .column(&col)

@@ -158,9 +158,11 @@ pub(crate) fn exchange(
     token: u64,
     extra: Vec<Arc<Node>>,
     schema: &SchemaRef,
+    keys: &[String],
     cut: Cut,
 ) -> Vec<Arc<Node>> {
     let schema = Arc::clone(schema);
+    let diagnose = heavy_keys(keys.to_vec());
     crate::scan::exchange::exchange::<DataFrame, Vec<DataFrame>>(
         "shuffle",
         parts,
@@ -185,7 +187,70 @@ pub(crate) fn exchange(
                 .cloned()
                 .collect())
         }),
+        diagnose,
     )
+}
+
+/// What an output partition of a shuffle on `keys` holds, found from its pieces one at
+/// a time: its rows and the key holding most of them (each piece's three most frequent
+/// keys, counted over the pieces), so that a skewed key is named.
+fn heavy_keys(keys: Vec<String>) -> crate::graph::Diagnose {
+    Arc::new(move |load, n| {
+        let mut counts: std::collections::HashMap<String, u64> = Default::default();
+        let mut rows = 0u64;
+        for i in 0..n {
+            let Ok(v) = load(i) else { continue };
+            let Some(df) = v.downcast_ref::<DataFrame>() else {
+                continue;
+            };
+            rows += df.height() as u64;
+            let top = df
+                .clone()
+                .lazy()
+                .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
+                .agg([len().alias("__rows")])
+                .sort(
+                    ["__rows"],
+                    SortMultipleOptions::default().with_order_descending(true),
+                )
+                .limit(3)
+                .collect();
+            let Ok(top) = top else { continue };
+            for r in 0..top.height() {
+                let name = keys
+                    .iter()
+                    .map(|k| {
+                        let v = top.column(k).and_then(|c| c.get(r)).map(|v| v.to_string());
+                        format!("{k}={}", v.unwrap_or_default())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let c = top
+                    .column("__rows")
+                    .ok()
+                    .and_then(|c| c.get(r).ok())
+                    .and_then(|v| v.extract::<u64>())
+                    .unwrap_or(0);
+                *counts.entry(name).or_default() += c;
+            }
+        }
+        match counts
+            .into_iter()
+            .max_by_key(|(k, c)| (*c, std::cmp::Reverse(k.clone())))
+        {
+            Some((key, c)) => format!(
+                ": an output partition of a shuffle on {keys:?}, {rows} rows, of which the key \
+                 {key} holds {c} ({:.0}%){}",
+                100.0 * c as f64 / rows.max(1) as f64,
+                if 2 * c > rows {
+                    " (a skewed key: more partitions do not split it)"
+                } else {
+                    " (more partitions would split it)"
+                }
+            ),
+            None => format!(": an output partition of a shuffle on {keys:?}"),
+        }
+    })
 }
 
 /// One task per element of `inputs` (each a tuple of task values) mapped by `f` into a
@@ -496,6 +561,7 @@ impl DFrame {
             token,
             Vec::new(),
             &self.schema,
+            keys,
             Arc::new(move |df, _| hash_split(df, &keys2, n)),
         );
         let link = link.needing(keys);
@@ -570,6 +636,7 @@ impl DFrame {
             token,
             vec![Arc::new(bounds)],
             &self.schema,
+            std::slice::from_ref(&first),
             Arc::new(move |df, extra| {
                 let b = extra[0].downcast_ref::<DataFrame>().expect("boundaries");
                 let b = b.columns()[0].as_materialized_series();

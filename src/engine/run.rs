@@ -284,6 +284,23 @@ impl<'p> Run<'p> {
             at
         });
         inputs.clear();
+        if let (Some(budget), Some(diagnose)) = (self.budget, node.diagnose()) {
+            let deps = self.plan.deps.row(id);
+            let bytes: u64 = deps
+                .iter()
+                .map(|&d| self.sizes[d as usize].load(Relaxed))
+                .sum();
+            if bytes > budget {
+                let detail = diagnose(&|i| self.load(deps[i]), deps.len());
+                self.fail(Error::InputsOverBudget {
+                    key: node.key.to_string(),
+                    bytes,
+                    budget,
+                    detail,
+                });
+                return None;
+            }
+        }
         for &d in self.plan.deps.row(id) {
             match self.load(d) {
                 Ok(v) => inputs.push(v),
@@ -377,7 +394,10 @@ impl<'p> Run<'p> {
             if self.missing[t as usize].fetch_sub(1, AcqRel) == 1 {
                 if next.is_none() {
                     next = Some(t);
+                    // Claimed here as `claim` does for queued tasks: `finish` releases both.
                     self.running.fetch_add(1, AcqRel);
+                    self.reserved
+                        .fetch_add(self.plan.nodes[t as usize].bytes, Relaxed);
                 } else {
                     more.push(t);
                 }

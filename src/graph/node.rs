@@ -28,6 +28,11 @@ pub(crate) enum Work {
     Context(TaskFn),
     /// A placeholder, replaced at planning by the node its [`Bind`] builds; never run.
     Bind(Bind),
+    /// A task whose inputs must fit the memory budget together (a shuffle's output
+    /// partition): under a budget they are not read back when they would not, and the
+    /// run fails with what the [`Diagnose`] says of them (a skewed key, say). Boxed so
+    /// that `Work`, in every node, stays three words.
+    MustFit(Box<(InputsFn, Diagnose)>),
 }
 
 impl Work {
@@ -35,6 +40,7 @@ impl Work {
     pub(crate) fn call(&self, ctx: &TaskContext<'_>, inputs: &[Value]) -> Result<Value> {
         match self {
             Work::Inputs(f) => f(inputs),
+            Work::MustFit(w) => (w.0)(inputs),
             Work::Context(f) => f(ctx, inputs),
             Work::Bind(_) => Err(crate::Error::Internal(format!(
                 "the placeholder {} ran without being bound",
@@ -56,10 +62,28 @@ pub struct Node {
     pub(crate) codec: Option<Codec>,
 }
 
+/// Says why a task's inputs are large, given a loader of input `i` (one at a time, so
+/// the diagnosis itself stays within memory) and the number of inputs.
+pub(crate) type Diagnose =
+    Arc<dyn Fn(&dyn Fn(usize) -> crate::Result<Value>, usize) -> String + Send + Sync>;
+
 impl Node {
     /// A task that needs only its inputs.
     pub(crate) fn new(key: Key, deps: Vec<Arc<Node>>, run: InputsFn) -> Self {
         Node::with_work(key, deps, Work::Inputs(run))
+    }
+
+    /// A task whose inputs must fit the memory budget together ([`Work::MustFit`]).
+    pub(crate) fn must_fit(key: Key, deps: Vec<Arc<Node>>, run: InputsFn, why: Diagnose) -> Self {
+        Node::with_work(key, deps, Work::MustFit(Box::new((run, why))))
+    }
+
+    /// What says why this task's inputs are large, when they must fit the budget.
+    pub(crate) fn diagnose(&self) -> Option<&Diagnose> {
+        match &self.run {
+            Work::MustFit(w) => Some(&w.1),
+            _ => None,
+        }
     }
 
     /// A task that reports to its run (I/O counters, warnings) through its context.

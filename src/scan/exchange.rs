@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::Result;
 use crate::encode::codec_for;
-use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::graph::{Diagnose, Key, Node, Tokenizer, Value};
 
 /// Cuts one input partition (the first value; the rest are the exchange's `extra`
 /// inputs, a sort's boundaries say) into exactly `n` pieces.
@@ -27,7 +27,9 @@ pub(crate) type Gather<P, G> = Arc<dyn Fn(Vec<&P>) -> Result<G> + Send + Sync>;
 /// `split` cut from every task of `parts`; `extra` are tasks whose values every split
 /// reads. Keys are `label`-split, `label`-piece and `label`, with `token`. The pieces,
 /// the splits' vectors of them and the outputs spill and cross ranks when their types
-/// have codecs.
+/// have codecs. Under a memory budget an output whose pieces do not fit it together
+/// fails before they are read back, with what `diagnose` says of them (a skewed key).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn exchange<P, G>(
     label: &'static str,
     parts: &[Arc<Node>],
@@ -36,6 +38,7 @@ pub(crate) fn exchange<P, G>(
     extra: Vec<Arc<Node>>,
     split: Split<P>,
     gather: Gather<P, G>,
+    diagnose: Diagnose,
 ) -> Vec<Arc<Node>>
 where
     P: Clone + Send + Sync + 'static,
@@ -87,7 +90,7 @@ where
         .map(|i| {
             let deps = pieces.iter().map(|p| Arc::clone(&p[i])).collect();
             let gather = Arc::clone(&gather);
-            let mut node = Node::new(
+            let mut node = Node::must_fit(
                 Key::new(label, gather_token, i as u64),
                 deps,
                 Box::new(move |v| {
@@ -97,6 +100,7 @@ where
                         .collect();
                     Ok(Arc::new(gather(pieces)?) as Value)
                 }),
+                Arc::clone(&diagnose),
             );
             node.codec = codec_for::<G>();
             Arc::new(node)
@@ -151,6 +155,7 @@ mod tests {
                 Ok(out)
             }),
             Arc::new(|pieces| Ok(pieces.into_iter().flatten().copied().collect())),
+            Arc::new(|_, _| String::new()),
         );
         let outs: Vec<crate::Delayed<Vec<u64>>> =
             outs.into_iter().map(crate::Delayed::from_arc).collect();

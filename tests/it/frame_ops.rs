@@ -983,3 +983,47 @@ fn set_index_divisions_loc_and_joins_on_the_index() {
         .unwrap();
     assert_eq!(rows(&by), rows(&want));
 }
+
+#[test]
+fn a_skewed_key_past_the_budget_is_named_before_its_pieces_are_read_back() {
+    use chunkwise::bag::Bag;
+    let frame = |hot: bool| {
+        let rows = Bag::from_iter(
+            (0..400_000i64).map(move |i| {
+                let k = if hot && i % 10 != 0 { 7 } else { i % 1000 };
+                (k, i as f64)
+            }),
+            4,
+        );
+        let schema = Schema::from_iter([
+            Field::new("k".into(), DataType::Int64),
+            Field::new("v".into(), DataType::Float64),
+        ]);
+        rows.to_dataframe(schema, |(k, v)| {
+            vec![AnyValue::Int64(*k), AnyValue::Float64(*v)]
+        })
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = chunkwise::Config::new()
+        .memory_limit(4 << 20)
+        .spill_dir(dir.path());
+    // Keys spread evenly: each output partition fits the budget.
+    let even = frame(false).shuffle(&["k"], Some(4)).unwrap();
+    assert_eq!(
+        chunkwise::compute_with(&even.len(), &config).unwrap(),
+        400_000
+    );
+    // Key 7 on 90% of the rows: its partition would need about 6 MB at once.
+    let skewed = frame(true).shuffle(&["k"], Some(4)).unwrap();
+    let e = chunkwise::compute_with(&skewed.len(), &config).unwrap_err();
+    assert_eq!(e.kind(), chunkwise::ErrorKind::Resource, "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("k=7") && msg.contains("a skewed key"), "{msg}");
+    assert!(msg.contains("(shuffle-"), "names the task: {msg}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "spill files removed"
+    );
+}
