@@ -1,7 +1,10 @@
 //! Per-task overhead: builds and runs about 1,000,000 trivial tasks (a wide fan-in and
 //! long chains) on the default scheduler.
 //!
-//! cargo run --release --example overhead -- [TASKS]
+//! cargo run --release --example overhead -- [TASKS] [profile|dot]
+//!
+//! With `profile`, a `diagnostics::Profiler` records every task (the cost of watching);
+//! with `dot`, the graph is also drawn as DOT (by task groups) and the time printed.
 use std::time::Instant;
 
 use chunkwise::{Delayed, collect, delayed};
@@ -15,6 +18,12 @@ fn main() -> chunkwise::Result<()> {
     let chain_len = 1000.min(half.max(1));
     let chains = half / chain_len;
 
+    let profiler = (std::env::args().nth(2).as_deref() == Some("profile")).then(|| {
+        let p = chunkwise::diagnostics::Profiler::new();
+        chunkwise::Config::current().map(|c| c.observe(p.clone()).set_default())?;
+        Ok::<_, chunkwise::Error>(p)
+    });
+    let profiler = profiler.transpose()?;
     let t0 = Instant::now();
     // A wide fan-in: `half` leaves summed by one task.
     let leaves: Vec<Delayed<u64>> = (0..half as u64).map(|i| delayed(move || i)).collect();
@@ -32,10 +41,22 @@ fn main() -> chunkwise::Result<()> {
     drop(leaves);
     let build = t0.elapsed().as_secs_f64();
 
+    if std::env::args().nth(2).as_deref() == Some("dot") {
+        let t = Instant::now();
+        let dot = chunkwise::Graph::of((&total, &ends))?.to_dot();
+        println!(
+            "dot_secs={:.3} dot_lines={}",
+            t.elapsed().as_secs_f64(),
+            dot.lines().count()
+        );
+    }
     let t1 = Instant::now();
     let (sum, ends) = chunkwise::compute((&total, &ends))?;
     let run = t1.elapsed().as_secs_f64();
     let stats = chunkwise::last_stats().expect("a compute ran");
+    if let Some(p) = &profiler {
+        assert_eq!(p.results().len(), stats.tasks_run, "one record per task");
+    }
 
     let expect_sum = (half as u64).saturating_sub(1) * half as u64 / 2;
     assert_eq!(sum, expect_sum, "fan-in sum");

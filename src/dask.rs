@@ -13,7 +13,10 @@
 //! | `x = dask.delayed(big_array)` | `let x = Delayed::value(big_array);` (shared by reference, never copied per task) |
 //! | `dask.compute(*futures)` | `chunkwise::compute(&futures)` (a `Vec<Delayed<T>>` gives `Vec<T>`) |
 //! | `dask.compute(a, b)` | `chunkwise::compute((&a, &b))` (shared tasks run once) |
-//! | `z.visualize(filename='g.svg')` | `z.visualize("g.svg")` (needs graphviz's `dot`; `.dot` needs nothing) |
+//! | `z.visualize(filename='g.svg')` | `z.visualize("g.svg")` (needs graphviz's `dot`; `.dot` needs nothing; past 500 tasks one box per task group) |
+//! | `with Profiler() as prof: ...; prof.results` | `let prof = Profiler::new(); Config::new().observe(prof.clone())`; `prof.results()` ([`diagnostics`](crate::diagnostics)) |
+//! | `ResourceProfiler(dt=0.05)` | `ResourceProfiler::new(Duration::from_millis(50))` |
+//! | `with performance_report(filename="r.html"): ...` | `let r = diagnostics::performance_report("r.html")?; ...; r.finish()?` |
 //! | `Client(LocalCluster(n_workers=4))` | `Client::threads(4)` |
 //! | `c.submit(f, x)` | `client.submit(move \|\| f(x))` |
 //! | `c.map(f, inputs)` | `client.map(f, inputs)` (tiny calls batched for you; never cached) |

@@ -28,7 +28,7 @@ pub mod dask;
 #[cfg(feature = "dataframe")]
 pub mod dataframe;
 pub mod delayed;
-mod diagnostics;
+pub mod diagnostics;
 mod encode;
 mod engine;
 mod error;

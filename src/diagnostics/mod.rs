@@ -1,5 +1,11 @@
-//! Watching work: the progress bar and memory readings (pictures of graphs live in
-//! `graph::dot`).
+//! Watching work: the progress bar, profiles of tasks and resources, performance
+//! reports, memory readings (pictures of graphs live in `graph::dot`).
+
+mod profile;
+mod report;
+
+pub use profile::{Profiler, ResourceProfiler, ResourceSample, RunRecord, TaskRecord};
+pub use report::{PerformanceReport, performance_report};
 
 use std::sync::Mutex;
 

@@ -86,3 +86,44 @@ fn dot_and_visualize() {
         Err(chunkwise::Error::InvalidArgument(_))
     ));
 }
+
+#[test]
+fn large_graphs_are_drawn_as_task_groups() {
+    // 600 leaves, 600 doubles, the collect and the sum: 1202 tasks.
+    let leaves: Vec<chunkwise::Delayed<u64>> = (0..600u64)
+        .map(|i| delayed(move || i).name("leaf"))
+        .collect();
+    let doubled: Vec<chunkwise::Delayed<u64>> = leaves
+        .iter()
+        .map(|l| l.map(|v| v * 2).name("double"))
+        .collect();
+    let total = chunkwise::collect(&doubled)
+        .map(|v| v.iter().sum::<u64>())
+        .name("total");
+    let g = Graph::of(&total).unwrap();
+    assert_eq!(g.len(), 1202);
+    let dot = g.to_dot();
+    // Each delayed call is a layer of its own (a token each), too many to draw: the
+    // boxes are by label, four of them, with an edge from each group to the next.
+    let boxes = dot
+        .lines()
+        .filter(|l| l.trim_start().starts_with('g') && l.contains("[label="))
+        .count();
+    assert_eq!(boxes, 4, "{dot}");
+    assert_eq!(dot.matches("->").count(), 3, "{dot}");
+    let tasks_in_boxes: usize = dot
+        .lines()
+        .filter_map(|l| {
+            l.split("\\n")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(tasks_in_boxes, 1202, "every task in one box");
+    // Small graphs: a box per task, coloured by group.
+    let small = Graph::of(&doubled[0]).unwrap().to_dot();
+    assert_eq!(small.matches("fillcolor").count(), 2);
+}

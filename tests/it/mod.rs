@@ -6,6 +6,7 @@ mod command;
 #[cfg(feature = "dataframe")]
 mod dataframe;
 mod delayed;
+mod diagnostics;
 mod engine;
 #[cfg(feature = "dataframe")]
 mod frame_ops;
