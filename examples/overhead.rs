@@ -2,8 +2,10 @@
 //! long chains) on the default scheduler.
 //!
 //! cargo run --release --example overhead -- [TASKS] [profile|dot]
+//! cargo run --release --features dashboard --example overhead -- [TASKS] dashboard
 //!
 //! With `profile`, a `diagnostics::Profiler` records every task (the cost of watching);
+//! with `dashboard`, the runs are shown on a dashboard (on a free loopback port);
 //! with `dot`, the graph is also drawn as DOT (by task groups) and the time printed.
 use std::time::Instant;
 
@@ -24,6 +26,12 @@ fn main() -> chunkwise::Result<()> {
         Ok::<_, chunkwise::Error>(p)
     });
     let profiler = profiler.transpose()?;
+    #[cfg(feature = "dashboard")]
+    if std::env::args().nth(2).as_deref() == Some("dashboard") {
+        let d = chunkwise::diagnostics::Dashboard::start("127.0.0.1:0", true)?;
+        eprintln!("dashboard={}", d.url());
+        chunkwise::Config::current()?.observe(d).set_default();
+    }
     let t0 = Instant::now();
     // A wide fan-in: `half` leaves summed by one task.
     let leaves: Vec<Delayed<u64>> = (0..half as u64).map(|i| delayed(move || i)).collect();

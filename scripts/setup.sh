@@ -16,6 +16,8 @@ packages=(
   time            # /usr/bin/time -f %M for peak memory in BENCHMARKS.md
   slurm-wlm       # scripts/slurm-test.sh: a one-node SLURM on loopback
   munge           # SLURM's authentication
+  chromium        # headless browser: scripts/dashboard-test.sh opens the dashboard and a report
+  python3         # scripts/cdp.py drives it (the DevTools protocol, standard library only)
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 need=()

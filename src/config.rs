@@ -149,11 +149,55 @@ impl Config {
             })?);
         }
         c.spill_dir = env("CHUNKWISE_SPILL_DIR").map(PathBuf::from);
+        if let Some(addr) = env("CHUNKWISE_DASHBOARD").filter(|a| !a.trim().is_empty()) {
+            c = c.dashboard_from_env(addr.trim())?;
+        }
         c.progress = matches!(
             env("CHUNKWISE_PROGRESS").as_deref(),
             Some("1" | "true" | "yes")
         );
         Ok(c)
+    }
+
+    /// Starts the dashboard (cargo feature `dashboard`) on `addr` (`127.0.0.1:8787`)
+    /// and shows this configuration's runs on it; its URL, with the token every
+    /// request must carry, is printed on standard error. An error names the address
+    /// when the port is taken.
+    #[cfg(feature = "dashboard")]
+    pub fn dashboard(self, addr: &str) -> Result<Self> {
+        let d = crate::diagnostics::Dashboard::start(addr, true)?;
+        eprintln!("chunkwise: dashboard at {}", d.url());
+        Ok(self.observe(d))
+    }
+
+    /// `CHUNKWISE_DASHBOARD=ADDR`: one dashboard per process however often the
+    /// environment is read (`CHUNKWISE_DASHBOARD_TOKEN=off` serves it without a token).
+    fn dashboard_from_env(self, addr: &str) -> Result<Self> {
+        #[cfg(feature = "dashboard")]
+        {
+            static STARTED: std::sync::OnceLock<Arc<crate::diagnostics::Dashboard>> =
+                std::sync::OnceLock::new();
+            let d = match STARTED.get() {
+                Some(d) => Arc::clone(d),
+                None => {
+                    let token = env("CHUNKWISE_DASHBOARD_TOKEN").as_deref() != Some("off");
+                    let d = crate::diagnostics::Dashboard::start(addr, token)?;
+                    let d = Arc::clone(STARTED.get_or_init(|| d));
+                    eprintln!("chunkwise: dashboard at {}", d.url());
+                    d
+                }
+            };
+            Ok(self.observe(d))
+        }
+        #[cfg(not(feature = "dashboard"))]
+        {
+            let _ = self;
+            Err(Error::Env {
+                name: "CHUNKWISE_DASHBOARD".into(),
+                value: addr.into(),
+                reason: "this build has no dashboard (cargo feature `dashboard`)".into(),
+            })
+        }
     }
 
     /// Sets the scheduler (and with it the executor).

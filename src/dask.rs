@@ -26,6 +26,7 @@
 //! | `client.compute(delayed_tasks)` | `client.compute(delayed_tasks)` returns a [`Future`](crate::Future) |
 //! | `delayed(subprocess.run)(cmd)` | `Cmd::new("iqtree").args(["-s", aln]).delayed()` |
 //! | the dashboard's progress | `Config::progress(true)` or `CHUNKWISE_PROGRESS=1` |
+//! | the dashboard on port 8787 | `Config::new().dashboard("127.0.0.1:8787")?` or `CHUNKWISE_DASHBOARD=127.0.0.1:8787` (feature `dashboard`; open the printed URL, token included) |
 //! | `dask.diagnostics.Callback(start=..., pretask=..., posttask=...)` | `Config::new().observe(Arc::new(my_observer))` (`impl Observer`: run, task, spill, read and warning `Event`s) |
 //! | `distributed.worker.memory.target` | `Config::memory_limit(bytes)` or `CHUNKWISE_MEMORY_LIMIT=4GB` |
 //! | `da.random.normal(0, 1, size, chunks)` | `array::random_normal(0.0, 1.0, &shape, chunks, seed)?` |

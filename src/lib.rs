@@ -46,7 +46,7 @@ pub use crate::config::{Config, Scheduler, parse_bytes};
 pub use crate::delayed::{Delayed, collect, delayed, try_delayed};
 pub use crate::diagnostics::peak_rss_mb;
 pub use crate::encode::{Encode, register_serde};
-pub use crate::engine::{Event, Observer, Stats, last_stats};
+pub use crate::engine::{Event, Observer, PlanView, Stats, last_stats};
 pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::graph::{Graph, Key};
 /// The ndarray version chunkwise computes into, for matching types.

@@ -1,9 +1,13 @@
 //! Watching work: the progress bar, profiles of tasks and resources, performance
 //! reports, memory readings (pictures of graphs live in `graph::dot`).
 
+#[cfg(feature = "dashboard")]
+mod dashboard;
 mod profile;
 mod report;
 
+#[cfg(feature = "dashboard")]
+pub use dashboard::Dashboard;
 pub use profile::{Profiler, ResourceProfiler, ResourceSample, RunRecord, TaskRecord};
 pub use report::{PerformanceReport, performance_report};
 

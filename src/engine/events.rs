@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::Stats;
-use crate::graph::Key;
+use crate::graph::{Key, Plan};
 
 /// Something that happened in a run. Times are [`Instant`]s of this process; a task's
 /// group is its key's label ([`Key::label`]).
@@ -29,6 +29,10 @@ pub enum Event<'a> {
         rank: usize,
         /// When.
         at: Instant,
+        /// The graph, for watchers that want its task groups ([`PlanView::groups`]).
+        plan: PlanView<'a>,
+        /// The memory budget in force.
+        memory_limit: Option<u64>,
     },
     /// A task started on a worker.
     TaskStarted {
@@ -94,6 +98,33 @@ pub enum Event<'a> {
         /// Whether it ended in an error.
         failed: bool,
     },
+}
+
+/// A run's graph as watchers see it: what it holds, worked out only when asked.
+#[derive(Clone, Copy)]
+pub struct PlanView<'a>(pub(crate) &'a Plan);
+
+impl PlanView<'_> {
+    /// Tasks per group (a key's label), in order of first appearance.
+    pub fn groups(&self) -> Vec<(String, usize)> {
+        let mut index: std::collections::HashMap<&str, usize> = Default::default();
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for n in &self.0.nodes {
+            let label = n.key.label();
+            let i = *index.entry(label).or_insert_with(|| {
+                out.push((label.to_string(), 0));
+                out.len() - 1
+            });
+            out[i].1 += 1;
+        }
+        out
+    }
+}
+
+impl fmt::Debug for PlanView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PlanView({} tasks)", self.0.len())
+    }
 }
 
 /// A watcher of runs. Register it with [`Config::observe`](crate::Config::observe).

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 pub use context::TaskContext;
 pub(crate) use events::Observers;
-pub use events::{Event, Observer};
+pub use events::{Event, Observer, PlanView};
 pub(crate) use executor::{Executor, Outcome, RunOptions, Synchronous, Threads};
 #[cfg(feature = "mpi")]
 pub(crate) use executor::{Part, run_local};
@@ -53,6 +53,8 @@ pub(crate) fn execute(
             workers: executor.workers(),
             rank: executor.rank(),
             at: Instant::now(),
+            plan: events::PlanView(plan),
+            memory_limit: options.memory_limit,
         });
     }
     let Outcome { values, stats } = executor.execute(plan, options);

@@ -3,6 +3,8 @@ mod bag;
 mod client;
 mod cluster;
 mod command;
+#[cfg(feature = "dashboard")]
+mod dashboard;
 #[cfg(feature = "dataframe")]
 mod dataframe;
 mod delayed;
