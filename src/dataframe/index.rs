@@ -31,7 +31,7 @@ impl PartialEq for Divisions {
 }
 
 impl Divisions {
-    fn npartitions(&self) -> usize {
+    pub(crate) fn npartitions(&self) -> usize {
         self.0.len() - 1
     }
 

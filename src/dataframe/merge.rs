@@ -414,7 +414,7 @@ impl DFrame {
             Some((lk, rk, d)) => (
                 self.on_divisions(lk, &d.0, false)?,
                 right.on_divisions(rk, &d.0, false)?,
-                d.0.len() - 1,
+                d.npartitions(),
                 Partitioning::Range {
                     by: lk.clone(),
                     divisions: d,

@@ -71,11 +71,12 @@ impl Observer for PrintWarnings {
 /// Peak resident memory of this process in MB (Linux `VmHWM`; 0 where unknown), for
 /// the summary lines that examples print.
 pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    status_mb("VmHWM:").unwrap_or(0.0)
+}
+
+/// A memory figure of `/proc/self/status` (`VmHWM:`, `VmRSS:`), in MB.
+pub(crate) fn status_mb(field: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0)
 }

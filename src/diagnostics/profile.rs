@@ -289,9 +289,7 @@ impl Drop for ResourceProfiler {
 
 /// Resident memory of this process, MB (`VmRSS`).
 pub(crate) fn rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
-    Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0)
+    super::status_mb("VmRSS:")
 }
 
 /// User plus system CPU time of this process, in clock ticks (`/proc/self/stat`).
