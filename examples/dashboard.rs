@@ -4,6 +4,10 @@
 //! page up LINGER seconds after, and ends with one summary line.
 //!
 //! cargo run --release --features dashboard --example dashboard -- SECONDS [ADDR] [LINGER]
+//!
+//! Under MPI (`--features dashboard,mpi`, `mpirun -np 2 ...`) rank 0 serves the page and
+//! shows every rank's tasks; the size is measured in one task, so every rank builds the
+//! same graph.
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -26,19 +30,25 @@ fn main() -> chunkwise::Result<()> {
     let seconds = number(1, 60.0)?;
     let addr = args.get(2).map_or("127.0.0.1:8787", String::as_str);
     let linger = number(3, 5.0)?;
-    let dashboard = Dashboard::start(addr, true)?;
-    println!("dashboard={}", dashboard.url());
-    std::io::stdout().flush().ok();
-    let config = Config::from_env()?.observe(dashboard.clone());
+    let mut config = Config::from_env()?;
+    if chunkwise::cluster::rank() == 0 {
+        let dashboard = Dashboard::start(addr, true)?;
+        println!("dashboard={}", dashboard.url());
+        std::io::stdout().flush().ok();
+        config = config.observe(dashboard);
+    }
     let workers = config.get_scheduler().workers().max(1);
 
-    // A chunk's cost, from a small run of 16 chunks.
+    // A chunk's cost, timed in one task: its result is the same on every MPI rank.
     let chunk = 1000;
-    let t = Instant::now();
-    random_normal(0.0, 1.0, &[4 * chunk, 4 * chunk], [chunk, chunk], 7)?
-        .mean(1)
-        .compute_with(&config)?;
-    let per_chunk = t.elapsed().as_secs_f64() * workers as f64 / 16.0;
+    let per_chunk = chunkwise::try_delayed(move || {
+        let t = Instant::now();
+        random_normal(0.0, 1.0, &[2 * chunk, 2 * chunk], [chunk, chunk], 7)?
+            .mean(1)
+            .compute_with(&Config::new().scheduler(Scheduler::Synchronous))?;
+        Ok::<_, chunkwise::Error>(t.elapsed().as_secs_f64() / 4.0)
+    })
+    .compute_with(&config)?;
     let chunks = (seconds * workers as f64 / per_chunk.max(1e-6)).max(4.0);
     let side = (chunks.sqrt().ceil() as usize).max(2);
     let n = side * chunk;
@@ -54,6 +64,9 @@ fn main() -> chunkwise::Result<()> {
         Scheduler::Synchronous => "sync".to_string(),
         s => format!("{} workers", s.workers()),
     };
+    if chunkwise::cluster::rank() != 0 {
+        return Ok(());
+    }
     println!(
         "n={n} chunk={chunk} scheduler={scheduler:?} secs={secs:.3} peak_rss_mb={:.1} checksum={:016x}",
         chunkwise::peak_rss_mb(),

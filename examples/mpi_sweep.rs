@@ -8,6 +8,7 @@
 //! mpirun -np 2 target/debug/examples/mpi_sweep --fail      # a failing task ends the job
 //! mpirun -np 3 target/debug/examples/mpi_sweep --uneven    # uneven runs, handed out as ranks ask
 //! mpirun -np 3 target/debug/examples/mpi_sweep --observe   # each rank counts task events
+//!                                                          # (rank 0 also sees the others')
 //! mpirun -np 3 target/debug/examples/mpi_sweep --client    # the sweep as Client::map futures
 //! mpirun -np 3 target/debug/examples/mpi_sweep --bag       # a bag of serde records shuffled by key
 use std::sync::Arc;
@@ -17,8 +18,10 @@ use std::time::Instant;
 use chunkwise::random::{ChunkStream, chunk_states};
 use chunkwise::{Client, Cmd, Config, Delayed, Event, Observer, delayed};
 
-/// Counts task starts and finishes (and those of `Client::map` calls) on this rank.
+/// Counts task starts and finishes (and those of `Client::map` calls) on this rank, and
+/// on rank 0 the other ranks' finished tasks, forwarded to its observers over MPI.
 struct Counts {
+    forwarded: AtomicUsize,
     starts: AtomicUsize,
     finishes: AtomicUsize,
     maps: AtomicUsize,
@@ -29,7 +32,17 @@ struct Counts {
 
 impl Observer for Counts {
     fn on_event(&self, event: &Event<'_>) {
+        let me = chunkwise::cluster::rank();
         match event {
+            Event::TaskFinished { rank, .. } | Event::TaskStarted { rank, .. } if *rank != me => {
+                // Only rank 0 is sent the others' tasks.
+                if me != 0 {
+                    self.bad_worker.fetch_add(1, Relaxed);
+                }
+                if matches!(event, Event::TaskFinished { .. }) {
+                    self.forwarded.fetch_add(1, Relaxed);
+                }
+            }
             Event::TaskStarted { .. } => {
                 self.starts.fetch_add(1, Relaxed);
             }
@@ -40,7 +53,7 @@ impl Observer for Counts {
                 if key.label() == "map" {
                     self.maps.fetch_add(1, Relaxed);
                 }
-                if *worker >= self.workers || *rank != chunkwise::cluster::rank() {
+                if *worker >= self.workers || *rank != me {
                     self.bad_worker.fetch_add(1, Relaxed);
                 }
             }
@@ -127,6 +140,7 @@ fn main() -> chunkwise::Result<()> {
     }
     let t0 = Instant::now();
     let counts = Arc::new(Counts {
+        forwarded: AtomicUsize::new(0),
         starts: AtomicUsize::new(0),
         finishes: AtomicUsize::new(0),
         maps: AtomicUsize::new(0),
@@ -173,12 +187,13 @@ fn main() -> chunkwise::Result<()> {
     if has("--observe") || has("--client") {
         // Every rank: its own share. The sum over ranks of `ran` is the graph's tasks.
         println!(
-            "observed rank={} starts={} finishes={} ran={tasks_run} graph={graph_tasks} maps={} bad_worker={}",
+            "observed rank={} starts={} finishes={} ran={tasks_run} graph={graph_tasks} maps={} bad_worker={} forwarded={}",
             chunkwise::cluster::rank(),
             counts.starts.load(Relaxed) - counts.maps.load(Relaxed),
             counts.finishes.load(Relaxed) - counts.maps.load(Relaxed),
             counts.maps.load(Relaxed),
             counts.bad_worker.load(Relaxed),
+            counts.forwarded.load(Relaxed),
         );
     }
     let mut checksum = 0u64;

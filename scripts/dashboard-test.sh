@@ -7,10 +7,14 @@
 #    docs/dashboard.png.
 # 2. examples/report.rs writes a performance report; Chromium opens the file; its group
 #    table's task counts must add up to the summary's. Screenshot: docs/report.png.
+# 3. The dashboard under MPI (2 ranks): rank 0 serves the page, and rank 1's tasks must
+#    reach it (listed as a worker of rank 1) as the run reaches 100%.
+#    Screenshot: docs/dashboard-mpi.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${DASHBOARD_SECONDS:-60}
-cargo build --features dashboard --example dashboard --example report
+# The features of .ci/run's test build, so nothing is compiled twice.
+cargo build --features dataframe,mpi,dashboard --example dashboard --example report
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -21,6 +25,15 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "dashboard-test: FAILED: $*" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_url() {  # $1: an example's log; prints the URL it printed (within a minute)
+  local url=""
+  for _ in $(seq 300); do
+    url=$(grep -o 'dashboard=http://[^ ]*' "$1" | head -1 | cut -d= -f2- || true)
+    [ -n "$url" ] && break
+    sleep 0.2
+  done
+  echo "$url"
+}
 browse() {  # $1: URL; starts chromium with a debugging port, prints the port
   local port; port=$(free_port)
   chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
@@ -34,12 +47,7 @@ browse() {  # $1: URL; starts chromium with a debugging port, prints the port
 CHUNKWISE_WORKERS=2 target/debug/examples/dashboard "$seconds" 127.0.0.1:0 10 >"$work/dashboard.log" 2>&1 &
 example=$!
 pids+=($example)
-url=""
-for _ in $(seq 300); do
-  url=$(grep -o 'dashboard=http://[^ ]*' "$work/dashboard.log" | head -1 | cut -d= -f2- || true)
-  [ -n "$url" ] && break
-  sleep 0.2
-done
+url=$(wait_url "$work/dashboard.log")
 [ -n "$url" ] || fail "no dashboard URL: $(cat "$work/dashboard.log")"
 # Without the token: 403.
 code=$(python3 -c "import sys,urllib.request,urllib.error
@@ -71,3 +79,23 @@ tables_check='(() => { const rows = [...document.querySelectorAll("#groups tr")]
 got=$(python3 scripts/cdp.py "$port" "$tables_check" docs/report.png 60) \
   || fail "the report's tables do not add up (last: $got)"
 echo "dashboard-test: the report shows $got"
+
+# 3. Under MPI: rank 0 serves the page and shows rank 1's tasks.
+mpi_seconds=$(( seconds / 3 > 10 ? seconds / 3 : 10 ))
+CHUNKWISE_WORKERS=1 timeout 600 mpirun --allow-run-as-root --oversubscribe -np 2 \
+  target/debug/examples/dashboard "$mpi_seconds" 127.0.0.1:0 10 >"$work/mpi.log" 2>&1 &
+pids+=($!)
+mpi_job=$!
+url=$(wait_url "$work/mpi.log")
+[ -n "$url" ] || fail "no dashboard URL under MPI: $(cat "$work/mpi.log")"
+[ "$(grep -c 'dashboard=' "$work/mpi.log")" = 1 ] || fail "more than one rank served a page"
+port=$(browse "$url")
+mpi_check='(() => { const p = document.getElementById("progress");
+  const ranks = new Set([...document.querySelectorAll("#workers li")].map(l => l.dataset.rank));
+  return p && p.dataset.run === "2" && p.dataset.percent === "100" && ranks.has("0") && ranks.has("1")
+    ? "run=2 percent=100 ranks=" + [...ranks].sort().join(",") : ""; })()'
+got=$(python3 scripts/cdp.py "$port" "$mpi_check" docs/dashboard-mpi.png $((mpi_seconds * 3 + 60))) \
+  || fail "under MPI the page never showed both ranks' tasks done (last: $got)"
+echo "dashboard-test: under MPI the page showed $got"
+wait "$mpi_job" || fail "the MPI example failed: $(cat "$work/mpi.log")"
+echo "dashboard-test: $(grep checksum= "$work/mpi.log" | tail -1)"

@@ -63,17 +63,19 @@ check_observed() {  # $1: what ran, $2: its output, $3: number of ranks
       if (v["starts"] != v["ran"] || v["finishes"] != v["ran"] || v["bad_worker"] != 0) {
         print what ": rank " v["rank"] ": " $0; bad = 1 }
       ran += v["ran"]; graph = v["graph"]; maps += v["maps"]; lines++;
+      if (v["rank"] == 0) fwd = v["forwarded"]; else { others += v["ran"]; if (v["forwarded"] != 0) { print what ": rank " v["rank"] " was sent tasks"; bad = 1 } }
       if (v["maps"] > 0) mapped++ }
     END { if (lines != np || ran != graph) { print what ": " lines " ranks reported, ran " ran " of " graph; bad = 1 }
       if (maps != 0 && maps != 80) { print what ": " maps " map calls of 80"; bad = 1 }
       if (maps != 0 && mapped != np) { print what ": map calls ran on " mapped " of " np " ranks"; bad = 1 }
+      if (maps == 0 && fwd != others) { print what ": rank 0 saw " fwd " of the other ranks\x27 " others " tasks"; bad = 1 }
       exit bad }' <<<"$2" || fail "observer counts wrong"
 }
 out=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep --observe)
 check_observed "threads" "$out" 1
 out=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --observe)
 check_observed "3 ranks" "$out" 3
-echo "mpi-test: observers see one start and one finish per task, on threads and 3 ranks"
+echo "mpi-test: observers see one start and one finish per task, on threads and 3 ranks; rank 0's also the others' tasks"
 base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_sweep | sum)
 out=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --client)
 check_observed "Client::map on 3 ranks" "$out" 3

@@ -163,8 +163,14 @@ impl Config {
     /// and shows this configuration's runs on it; its URL, with the token every
     /// request must carry, is printed on standard error. An error names the address
     /// when the port is taken.
+    ///
+    /// Under MPI only rank 0 serves the page; the other ranks' task events reach it
+    /// over MPI (after each batch of sources they ask for and each level of the graph).
     #[cfg(feature = "dashboard")]
     pub fn dashboard(self, addr: &str) -> Result<Self> {
+        if crate::cluster::rank() != 0 {
+            return Ok(self);
+        }
         let d = crate::diagnostics::Dashboard::start(addr, true)?;
         eprintln!("chunkwise: dashboard at {}", d.url());
         Ok(self.observe(d))
@@ -175,6 +181,9 @@ impl Config {
     fn dashboard_from_env(self, addr: &str) -> Result<Self> {
         #[cfg(feature = "dashboard")]
         {
+            if crate::cluster::rank() != 0 {
+                return Ok(self);
+            }
             static STARTED: std::sync::OnceLock<Arc<crate::diagnostics::Dashboard>> =
                 std::sync::OnceLock::new();
             let d = match STARTED.get() {

@@ -20,13 +20,14 @@
 //!   (`MPI_Abort`), so no rank waits forever for a value that will not come.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use mpi::request::WaitGuard;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
-use crate::engine::{Executor, Outcome, Part, RunOptions, run_local};
+use crate::engine::{Event, Executor, Observer, Observers, Outcome, Part, RunOptions, run_local};
 use crate::graph::{Plan, Value};
 use crate::{Error, Result, Stats};
 
@@ -154,6 +155,88 @@ fn decode(plan: &Plan, id: u32, bytes: &[u8]) -> Result<Value> {
 /// Tags of the hand-out protocol (task values use their task id as tag).
 const REQUEST: i32 = 1 << 29;
 const REPLY: i32 = REQUEST + 1;
+const EVENTS: i32 = REQUEST + 2;
+
+/// Records this rank's finished tasks for rank 0's watchers (the dashboard, a
+/// profiler): id, worker, start and end in microseconds from the run's start, bytes.
+struct Forward {
+    t0: Instant,
+    records: Mutex<Vec<u8>>,
+}
+
+impl Observer for Forward {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::TaskFinished {
+            id,
+            worker,
+            start,
+            end,
+            bytes,
+            ..
+        } = event
+        {
+            let us = |t: &Instant| t.saturating_duration_since(self.t0).as_micros() as u64;
+            let mut r = self.records.lock().unwrap_or_else(|e| e.into_inner());
+            r.extend_from_slice(&id.to_le_bytes());
+            r.extend_from_slice(&(*worker as u32).to_le_bytes());
+            r.extend_from_slice(&us(start).to_le_bytes());
+            r.extend_from_slice(&us(end).to_le_bytes());
+            r.extend_from_slice(&bytes.to_le_bytes());
+        }
+    }
+
+    fn wants_task_events(&self) -> bool {
+        true
+    }
+}
+
+const RECORD: usize = 32;
+
+impl Forward {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.records.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Replays another rank's task records to this rank's watchers, as that rank's tasks.
+fn replay(plan: &Plan, observers: &Observers, t0: Instant, rank: usize, records: &[u8]) {
+    let u32_at = |r: &[u8], i: usize| u32::from_le_bytes(r[i..i + 4].try_into().expect("4"));
+    let u64_at = |r: &[u8], i: usize| u64::from_le_bytes(r[i..i + 8].try_into().expect("8"));
+    for r in records.chunks_exact(RECORD) {
+        let id = u32_at(r, 0);
+        let Some(node) = plan.nodes.get(id as usize) else {
+            continue;
+        };
+        let worker = u32_at(r, 4) as usize;
+        let start = t0 + Duration::from_micros(u64_at(r, 8));
+        let end = t0 + Duration::from_micros(u64_at(r, 16));
+        observers.emit_task(&Event::TaskStarted {
+            id,
+            key: &node.key,
+            worker,
+            rank,
+            at: start,
+        });
+        observers.emit_task(&Event::TaskFinished {
+            id,
+            key: &node.key,
+            worker,
+            rank,
+            start,
+            end,
+            bytes: u64_at(r, 24),
+        });
+    }
+}
+
+/// How task events travel to rank 0 in this run, if its watchers want them.
+enum Watch {
+    Off,
+    /// On rank 0: replay what the others send.
+    Replay(Instant),
+    /// On the others: record, and send with each request and level.
+    Send(Arc<Forward>),
+}
 
 /// Runs tasks that have all their inputs in `values` on this rank's threads, from the
 /// plan itself (no nodes or plans rebuilt); adds the part's metrics to `stats`.
@@ -208,16 +291,22 @@ fn run_dynamic(
     plan: &Plan,
     sources: &[u32],
     local: &Local<'_>,
-    batch: usize,
+    watch: &Watch,
     stats: &mut Stats,
 ) -> Vec<(u32, Value)> {
+    let batch = local.workers.max(1);
     let (me, size) = (world.rank(), world.size() as usize);
     let none = HashMap::new();
     let mut mine = Vec::new();
     if me != 0 {
         let root = world.process_at_rank(0);
         loop {
-            root.send_with_tag(&[0u8][..], REQUEST);
+            // A request carries the tasks finished since the last, for rank 0's watchers.
+            let records = match watch {
+                Watch::Send(f) => f.take(),
+                _ => Vec::new(),
+            };
+            root.send_with_tag(&records[..], REQUEST);
             let (ids, _) = root.receive_vec_with_tag::<u32>(REPLY);
             if ids.is_empty() {
                 return mine;
@@ -258,7 +347,11 @@ fn run_dynamic(
             }
             while let Some(status) = world.any_process().immediate_probe_with_tag(REQUEST) {
                 let from = world.process_at_rank(status.source_rank());
-                let _ = from.receive_vec_with_tag::<u8>(REQUEST);
+                let (records, _) = from.receive_vec_with_tag::<u8>(REQUEST);
+                if let Watch::Replay(t0) = watch {
+                    let r = status.source_rank() as usize;
+                    replay(plan, &local.options.observers, *t0, r, &records);
+                }
                 let ids = next(&mut cursor);
                 if ids.is_empty() {
                     stopped += 1;
@@ -341,6 +434,28 @@ fn execute(
         )));
     }
 
+    // Rank 0's watchers may want every rank's tasks (the dashboard, a profiler).
+    let mut want = u8::from(options.observers.want_tasks());
+    if size > 1 {
+        world.process_at_rank(0).broadcast_into(&mut want);
+    }
+    let t0 = Instant::now();
+    let recording;
+    let (watch, options) = match (want != 0 && size > 1, me) {
+        (false, _) => (Watch::Off, options),
+        (true, 0) => (Watch::Replay(t0), options),
+        (true, _) => {
+            let forward = Arc::new(Forward {
+                t0,
+                records: Mutex::default(),
+            });
+            let mut o = options.clone();
+            o.observers.push(Arc::clone(&forward) as Arc<dyn Observer>);
+            recording = o;
+            (Watch::Send(forward), &recording)
+        }
+    };
+
     let level = levels(plan);
     let n = plan.len();
     let local = Local {
@@ -360,7 +475,7 @@ fn execute(
             .iter()
             .all(|&t| plan.nodes[t as usize].codec.is_some());
     let owner = if dynamic {
-        let ran = run_dynamic(&world, plan, &sources, &local, workers.max(1), stats);
+        let ran = run_dynamic(&world, plan, &sources, &local, &watch, stats);
         let mut own = vec![-1i32; n];
         for (t, v) in ran {
             own[t as usize] = me as i32;
@@ -454,6 +569,20 @@ fn execute(
                 }
             }
         });
+        match &watch {
+            Watch::Off => {}
+            Watch::Send(f) => world
+                .process_at_rank(0)
+                .send_with_tag(&f.take()[..], EVENTS),
+            Watch::Replay(t0) => {
+                for r in 1..size {
+                    let (records, _) = world
+                        .process_at_rank(r as i32)
+                        .receive_vec_with_tag::<u8>(EVENTS);
+                    replay(plan, &options.observers, *t0, r, &records);
+                }
+            }
+        }
     }
 
     // Results everywhere: broadcast from their owner, length first.

@@ -9,12 +9,13 @@
 //! requests that carry the random token printed with the URL (as Jupyter does), unless
 //! the dashboard was started without one; any other request gets 403.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Release};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -29,105 +30,234 @@ use crate::{Error, Result};
 /// Tasks kept for the stream on the page.
 const STREAM: usize = 2000;
 
+/// Workers of this process with a lane of their own (more share the common state).
+const LANES: usize = 64;
+
 /// A running dashboard; an [`Observer`] of the runs of the configurations it is on
 /// ([`crate::Config::dashboard`]). The server stops when the process ends.
+///
+/// Each worker thread counts its tasks in a lane of its own (a lock no other worker
+/// takes), found by the task's id in the run's table of groups: no shared lock and no
+/// lookup by label per task. The page's state sums the lanes four times a second.
 pub struct Dashboard {
     addr: SocketAddr,
     token: Option<String>,
-    state: Arc<Mutex<State>>,
+    origin: Instant,
+    /// The run's number, bumped at each start; lanes of older runs are not counted.
+    run: AtomicU64,
+    lanes: Box<[Lane]>,
+    /// The run's table, for lanes starting it (taken after a lane's lock, never before).
+    current: Mutex<Option<Arc<Table>>>,
+    state: Mutex<State>,
 }
 
+/// The groups of the run being watched, by task id.
+struct Table {
+    run: u64,
+    names: Vec<String>,
+    group_of: Vec<u32>,
+}
+
+/// One worker's counts in the current run; cache-line aligned so lanes do not share.
+#[repr(align(128))]
 #[derive(Default)]
-struct Group {
-    name: String,
-    total: u64,
-    done: u64,
-    running: u64,
-    failed: u64,
+struct Lane(Mutex<Counts>);
+
+/// Tasks started and finished per group, and the latest finished ones.
+#[derive(Default)]
+struct Counts {
+    run: u64,
+    table: Option<Arc<Table>>,
+    started: Vec<u64>,
+    done: Vec<u64>,
+    /// (group, rank, worker, start ms, end ms).
+    stream: VecDeque<(u32, usize, usize, f64, f64)>,
+    /// Tasks finished per (rank, worker).
+    workers: Vec<((usize, usize), u64)>,
+}
+
+impl Counts {
+    /// Starts counting `table`'s run (a lane's first task in a run).
+    fn reset(&mut self, table: &Arc<Table>) {
+        self.run = table.run;
+        self.started = vec![0; table.names.len()];
+        self.done = vec![0; table.names.len()];
+        self.stream.clear();
+        self.workers.clear();
+        self.table = Some(Arc::clone(table));
+    }
+
+    /// The task's group if it belongs to the run being watched (a compute nested in a
+    /// task runs while its caller's run is shown: its tasks are not counted).
+    fn group(&self, id: u32, label: &str) -> Option<usize> {
+        let t = self.table.as_ref()?;
+        let g = *t.group_of.get(id as usize)? as usize;
+        (t.names[g] == label).then_some(g)
+    }
+
+    fn finished(&mut self, g: usize, lane: (usize, usize), a: f64, b: f64) {
+        self.done[g] += 1;
+        match self.workers.iter_mut().find(|w| w.0 == lane) {
+            Some(w) => w.1 += 1,
+            None => self.workers.push((lane, 1)),
+        }
+        if self.stream.len() == STREAM {
+            self.stream.pop_front();
+        }
+        self.stream.push_back((g as u32, lane.0, lane.1, a, b));
+    }
 }
 
 struct State {
-    origin: Instant,
     runs: u64,
     running: bool,
-    groups: Vec<Group>,
-    index: HashMap<String, usize>,
-    /// Tasks finished per (rank, worker).
-    workers: Vec<((usize, usize), u64)>,
-    /// (group, rank, worker, start ms, end ms) of the latest tasks.
-    stream: VecDeque<(usize, usize, usize, f64, f64)>,
+    table: Option<Arc<Table>>,
+    totals: Vec<u64>,
+    /// Tasks still running when the last run failed, per group.
+    failed: Vec<u64>,
+    /// Tasks of other ranks and of workers past [`LANES`].
+    common: Counts,
     spilled: u64,
     bytes_read: u64,
     budget: Option<u64>,
 }
 
-impl State {
-    fn group(&mut self, label: &str) -> usize {
-        if let Some(&i) = self.index.get(label) {
-            return i;
-        }
-        self.groups.push(Group {
-            name: label.to_string(),
-            ..Group::default()
-        });
-        self.index.insert(label.to_string(), self.groups.len() - 1);
-        self.groups.len() - 1
-    }
-
+impl Dashboard {
     fn ms(&self, at: Instant) -> f64 {
         at.saturating_duration_since(self.origin).as_secs_f64() * 1e3
     }
 
+    /// Runs `f` on the counts `worker` of `rank` keeps for the current run.
+    fn counts<R>(&self, rank: usize, worker: usize, f: impl FnOnce(&mut Counts) -> R) -> R {
+        let run = self.run.load(Acquire);
+        let mut state;
+        let mut lane;
+        let counts: &mut Counts = if rank == self.rank() && worker < self.lanes.len() {
+            lane = lock(&self.lanes[worker].0);
+            &mut lane
+        } else {
+            state = self.state();
+            &mut state.common
+        };
+        if counts.run != run {
+            // Once per lane and run. Lock order: state, then a lane, then `current`.
+            match lock(&self.current).clone() {
+                Some(t) if t.run == run => counts.reset(&t),
+                _ => counts.table = None,
+            }
+        }
+        f(counts)
+    }
+
+    /// This process's MPI rank (0 outside MPI): lanes hold its own workers.
+    fn rank(&self) -> usize {
+        0
+    }
+
+    /// The lanes' counts of the current run, summed (the caller holds the state).
+    fn sums(&self, s: &State) -> Sums {
+        let run = self.run.load(Acquire);
+        let n = s.totals.len();
+        let mut sums = Sums {
+            started: vec![0; n],
+            done: vec![0; n],
+            workers: Vec::new(),
+            stream: Vec::new(),
+        };
+        let mut add = |c: &Counts| {
+            if c.run != run || c.started.len() != n {
+                return;
+            }
+            for g in 0..n {
+                sums.started[g] += c.started[g];
+                sums.done[g] += c.done[g];
+            }
+            sums.workers.extend_from_slice(&c.workers);
+            sums.stream.extend(c.stream.iter().copied());
+        };
+        add(&s.common);
+        for lane in self.lanes.iter() {
+            add(&lock(&lane.0));
+        }
+        sums.workers.sort_unstable();
+        sums.stream.sort_unstable_by(|a, b| a.4.total_cmp(&b.4));
+        let cut = sums.stream.len().saturating_sub(STREAM);
+        sums.stream.drain(..cut);
+        sums
+    }
+
     /// The state as JSON, for the page.
     fn json(&self) -> String {
-        let mut s = String::with_capacity(4096 + 40 * self.stream.len());
-        let (total, done) = self
-            .groups
-            .iter()
-            .fold((0, 0), |(t, d), g| (t + g.total, d + g.done));
+        let s = self.state();
+        let Sums {
+            started,
+            done,
+            workers,
+            stream,
+        } = self.sums(&s);
+        let names = s.table.as_ref().map_or(&[][..], |t| &t.names[..]);
+
+        let mut j = String::with_capacity(4096 + 40 * stream.len());
         let _ = write!(
-            s,
-            "{{\"runs\":{},\"running\":{},\"now_ms\":{:.1},\"tasks\":{total},\"done\":{done},\"rss_mb\":{:.1},\"spilled_mb\":{:.3},\"budget_mb\":{},\"bytes_read\":{},\"groups\":[",
-            self.runs,
-            self.running,
+            j,
+            "{{\"runs\":{},\"running\":{},\"now_ms\":{:.1},\"tasks\":{},\"done\":{},\"rss_mb\":{:.1},\"spilled_mb\":{:.3},\"budget_mb\":{},\"bytes_read\":{},\"groups\":[",
+            s.runs,
+            s.running,
             self.ms(Instant::now()),
+            s.totals.iter().sum::<u64>(),
+            done.iter().sum::<u64>(),
             super::profile::rss_mb().unwrap_or(0.0),
-            self.spilled as f64 / 1e6,
-            self.budget
+            s.spilled as f64 / 1e6,
+            s.budget
                 .map_or("null".to_string(), |b| format!("{:.3}", b as f64 / 1e6)),
-            self.bytes_read,
+            s.bytes_read,
         );
-        for (i, g) in self.groups.iter().enumerate() {
+        for (g, name) in names.iter().enumerate() {
+            let running = if s.running {
+                started[g].saturating_sub(done[g])
+            } else {
+                0
+            };
             let _ = write!(
-                s,
-                "{}{{\"name\":\"{}\",\"total\":{},\"done\":{},\"running\":{},\"failed\":{}}}",
-                if i > 0 { "," } else { "" },
-                json_escape(&g.name),
-                g.total,
-                g.done,
-                g.running,
-                g.failed
+                j,
+                "{}{{\"name\":\"{}\",\"total\":{},\"done\":{},\"running\":{running},\"failed\":{}}}",
+                if g > 0 { "," } else { "" },
+                json_escape(name),
+                s.totals[g],
+                done[g],
+                s.failed.get(g).copied().unwrap_or(0),
             );
         }
-        s.push_str("],\"workers\":[");
-        for (i, ((rank, worker), n)) in self.workers.iter().enumerate() {
+        j.push_str("],\"workers\":[");
+        for (i, ((rank, worker), n)) in workers.iter().enumerate() {
             let _ = write!(
-                s,
+                j,
                 "{}{{\"rank\":{rank},\"worker\":{worker},\"tasks\":{n}}}",
                 if i > 0 { "," } else { "" }
             );
         }
-        s.push_str("],\"stream\":[");
-        for (i, (g, rank, worker, a, b)) in self.stream.iter().enumerate() {
+        j.push_str("],\"stream\":[");
+        for (i, (g, rank, worker, a, b)) in stream.iter().enumerate() {
             let _ = write!(
-                s,
+                j,
                 "{}[{g},{rank},{worker},{a:.2},{b:.2}]",
                 if i > 0 { "," } else { "" }
             );
         }
-        s.push_str("]}");
-        s
+        j.push_str("]}");
+        j
     }
+}
+
+struct Sums {
+    started: Vec<u64>,
+    done: Vec<u64>,
+    workers: Vec<((usize, usize), u64)>,
+    stream: Vec<(u32, usize, usize, f64, f64)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn json_escape(s: &str) -> String {
@@ -167,18 +297,21 @@ impl Dashboard {
         let dashboard = Arc::new(Dashboard {
             addr: local,
             token: token.then(random_token),
-            state: Arc::new(Mutex::new(State {
-                origin: Instant::now(),
+            origin: Instant::now(),
+            run: AtomicU64::new(0),
+            lanes: (0..LANES).map(|_| Lane::default()).collect(),
+            current: Mutex::new(None),
+            state: Mutex::new(State {
                 runs: 0,
                 running: false,
-                groups: Vec::new(),
-                index: HashMap::new(),
-                workers: Vec::new(),
-                stream: VecDeque::new(),
+                table: None,
+                totals: Vec::new(),
+                failed: Vec::new(),
+                common: Counts::default(),
                 spilled: 0,
                 bytes_read: 0,
                 budget: None,
-            })),
+            }),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -215,20 +348,27 @@ impl Dashboard {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
     }
 }
 
 impl Observer for Dashboard {
     fn on_event(&self, event: &Event<'_>) {
         match event {
-            Event::TaskStarted { key, .. } => {
-                let mut s = self.state();
-                let g = s.group(key.label());
-                s.groups[g].running += 1;
-            }
+            Event::TaskStarted {
+                id,
+                key,
+                worker,
+                rank,
+                ..
+            } => self.counts(*rank, *worker, |c| {
+                if let Some(g) = c.group(*id, key.label()) {
+                    c.started[g] += 1;
+                }
+            }),
             Event::TaskFinished {
+                id,
                 key,
                 worker,
                 rank,
@@ -236,50 +376,43 @@ impl Observer for Dashboard {
                 end,
                 ..
             } => {
-                let mut s = self.state();
-                let g = s.group(key.label());
-                let group = &mut s.groups[g];
-                group.running = group.running.saturating_sub(1);
-                group.done += 1;
-                let lane = (*rank, *worker);
-                match s.workers.iter_mut().find(|w| w.0 == lane) {
-                    Some(w) => w.1 += 1,
-                    None => {
-                        s.workers.push((lane, 1));
-                        s.workers.sort_unstable();
+                let (a, b) = (self.ms(*start), self.ms(*end));
+                self.counts(*rank, *worker, |c| {
+                    if let Some(g) = c.group(*id, key.label()) {
+                        c.finished(g, (*rank, *worker), a, b);
                     }
-                }
-                let (a, b) = (s.ms(*start), s.ms(*end));
-                if s.stream.len() == STREAM {
-                    s.stream.pop_front();
-                }
-                s.stream.push_back((g, *rank, *worker, a, b));
+                })
             }
             Event::RunStarted {
                 plan, memory_limit, ..
             } => {
-                let groups = plan.groups();
+                let (groups, group_of) = plan.task_groups();
                 let mut s = self.state();
                 s.runs += 1;
                 s.running = true;
                 s.budget = *memory_limit;
                 // Progress is per run: the groups of this graph, from nothing done.
-                s.groups.clear();
-                s.index.clear();
-                for (label, n) in groups {
-                    let g = s.group(&label);
-                    s.groups[g].total = n as u64;
-                }
+                s.totals = groups.iter().map(|g| g.1 as u64).collect();
+                s.failed = vec![0; groups.len()];
+                let table = Arc::new(Table {
+                    run: s.runs,
+                    names: groups.into_iter().map(|g| g.0).collect(),
+                    group_of,
+                });
+                *lock(&self.current) = Some(Arc::clone(&table));
+                s.table = Some(table);
+                self.run.store(s.runs, Release);
             }
             Event::RunFinished { failed, .. } => {
                 let mut s = self.state();
-                s.running = false;
                 if *failed {
-                    for g in &mut s.groups {
-                        g.failed += g.running;
-                        g.running = 0;
-                    }
+                    // Tasks running when the run failed were cut short.
+                    let sums = self.sums(&s);
+                    s.failed = (sums.started.iter().zip(&sums.done))
+                        .map(|(a, d)| a.saturating_sub(*d))
+                        .collect();
                 }
+                s.running = false;
             }
             Event::Spilled { bytes, .. } => self.state().spilled += bytes,
             Event::BytesRead { bytes, .. } => self.state().bytes_read += bytes,
@@ -363,9 +496,7 @@ fn answer(dashboard: &Arc<Dashboard>, req: &Request<hyper::body::Incoming>) -> A
             .expect("the event stream"),
         "/state.json" => Response::builder()
             .header("content-type", "application/json")
-            .body(Either::Full(Full::new(Bytes::from(
-                dashboard.state().json(),
-            ))))
+            .body(Either::Full(Full::new(Bytes::from(dashboard.json()))))
             .expect("the state"),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
@@ -396,7 +527,7 @@ impl Body for Either {
             Either::Events(e) => match e.tick.poll_tick(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(_) => {
-                    let json = e.dashboard.state().json();
+                    let json = e.dashboard.json();
                     Poll::Ready(Some(Ok(Frame::data(Bytes::from(format!(
                         "data: {json}\n\n"
                     ))))))

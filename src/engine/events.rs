@@ -107,17 +107,26 @@ pub struct PlanView<'a>(pub(crate) &'a Plan);
 impl PlanView<'_> {
     /// Tasks per group (a key's label), in order of first appearance.
     pub fn groups(&self) -> Vec<(String, usize)> {
-        let mut index: std::collections::HashMap<&str, usize> = Default::default();
+        self.task_groups().0
+    }
+
+    /// [`groups`](Self::groups), and each task's group as an index into them, by the
+    /// task's id (as [`Event::TaskStarted`] gives it): a watcher finds a task's group
+    /// without hashing its label.
+    pub fn task_groups(&self) -> (Vec<(String, usize)>, Vec<u32>) {
+        let mut index: std::collections::HashMap<&str, u32> = Default::default();
         let mut out: Vec<(String, usize)> = Vec::new();
+        let mut group_of = Vec::with_capacity(self.0.len());
         for n in &self.0.nodes {
             let label = n.key.label();
             let i = *index.entry(label).or_insert_with(|| {
                 out.push((label.to_string(), 0));
-                out.len() - 1
+                out.len() as u32 - 1
             });
-            out[i].1 += 1;
+            out[i as usize].1 += 1;
+            group_of.push(i);
         }
-        out
+        (out, group_of)
     }
 }
 

@@ -96,6 +96,27 @@ fn the_dashboard_answers_only_with_its_token_and_shows_a_run() {
         );
     }
 
+    // A second run where one task fails: it is counted as failed, its group's others
+    // as done, and the counts are this run's (not added to the first's).
+    let parts: Vec<Delayed<u64>> = (0..6u64)
+        .map(|i| delayed(move || i).name("dash-ok"))
+        .collect();
+    let bad = collect(&parts)
+        .map(|v| -> u64 {
+            assert!(v.len() > 100, "dash-bad fails on purpose");
+            0
+        })
+        .name("dash-bad");
+    assert!(bad.compute_with(&config).is_err());
+    let (_, state) = get(addr, &format!("/state.json?token={token}"));
+    assert!(state.contains("\"runs\":2,\"running\":false"), "{state}");
+    assert!(state.contains("\"tasks\":8,\"done\":7"), "{state}");
+    assert!(
+        state.contains("{\"name\":\"dash-bad\",\"total\":1,\"done\":0,\"running\":0,\"failed\":1}"),
+        "{state}"
+    );
+    assert!(!state.contains("dash-part"), "{state}");
+
     // The port is taken: an error naming it.
     let e = Dashboard::start(&addr.to_string(), true)
         .unwrap_err()
