@@ -123,6 +123,13 @@ fn known<T: Any>() -> Option<Codec> {
                 Vec<(u64, u64)>,
                 Vec<(i64, u64)>,
                 ndarray::ArrayD<f64>,
+                ndarray::ArrayD<f32>,
+                ndarray::ArrayD<i64>,
+                ndarray::ArrayD<i32>,
+                ndarray::ArrayD<u64>,
+                ndarray::ArrayD<u32>,
+                ndarray::ArrayD<u8>,
+                ndarray::ArrayD<bool>,
                 crate::CmdOutput,
             );
             #[cfg(feature = "dataframe")]
@@ -352,40 +359,52 @@ impl Encode for String {
     }
 }
 
-impl Encode for ndarray::ArrayD<f64> {
+impl<T: crate::array::Element> Encode for ndarray::ArrayD<T> {
     fn held_bytes(&self) -> u64 {
-        (self.len() * 8) as u64
+        (self.len() * T::DTYPE.size()) as u64
     }
+    /// The shape, the element count, then the elements' little-endian bytes (for
+    /// `f64` the layout of `Vec<f64>`).
     fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
         let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
         shape.encode(w)?;
-        match self.as_slice() {
-            Some(s) => encode_f64s(s, w),
-            None => encode_f64s(&self.iter().copied().collect::<Vec<_>>(), w),
+        w.write_all(&(self.len() as u64).to_le_bytes())?;
+        let mut buf = Vec::with_capacity(self.len().min(8192) * T::DTYPE.size());
+        let standard = self.as_standard_layout();
+        let data = standard.as_slice().expect("standard layout is contiguous");
+        for part in data.chunks(8192) {
+            buf.clear();
+            T::write_le(part, &mut buf);
+            w.write_all(&buf)?;
         }
+        Ok(())
     }
     fn decode(r: &mut dyn Read) -> io::Result<Self> {
         let shape: Vec<usize> = Vec::<u64>::decode(r)?
             .into_iter()
             .map(|n| n as usize)
             .collect();
-        let data = Vec::<f64>::decode(r)?;
-        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), data)
+        let n = read_u64(r)? as usize;
+        let expected: usize = shape.iter().product();
+        if n != expected {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("an array of shape {shape:?} holds {expected} elements, not {n}"),
+            ));
+        }
+        // Read as the bytes come: a corrupt count cannot make a huge allocation.
+        let want = (n as u64).saturating_mul(T::DTYPE.size() as u64);
+        let mut bytes = Vec::new();
+        r.take(want).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 != want {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("an array of {n} elements cut short at byte {}", bytes.len()),
+            ));
+        }
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), T::read_le(&bytes))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
-}
-
-fn encode_f64s(s: &[f64], w: &mut dyn Write) -> io::Result<()> {
-    w.write_all(&(s.len() as u64).to_le_bytes())?;
-    let mut buf = Vec::with_capacity(s.len().min(8192) * 8);
-    for part in s.chunks(8192) {
-        buf.clear();
-        for x in part {
-            buf.extend_from_slice(&x.to_le_bytes());
-        }
-        w.write_all(&buf)?;
-    }
-    Ok(())
 }
 
 #[cfg(feature = "dataframe")]

@@ -294,8 +294,8 @@ impl Fill<'_> {
     }
 }
 
-pub(crate) fn chunk_codec() -> Codec {
-    Codec::of::<ArrayD<f64>>()
+pub(crate) fn chunk_codec<T: super::Element>() -> Codec {
+    Codec::of::<ArrayD<T>>()
 }
 
 /// Evaluates chunk `c` whole, as an `ArrayD` in standard layout.
@@ -334,7 +334,7 @@ pub(crate) fn materialize(expr: &Expr, grid: &Arc<Grid>) -> Arc<Vec<Arc<Node>>> 
             );
             let (_, shape) = grid.chunk(c);
             node.bytes = 8 * shape.iter().product::<usize>() as u64;
-            node.codec = Some(chunk_codec());
+            node.codec = Some(chunk_codec::<f64>());
             Arc::new(node)
         })
         .collect();

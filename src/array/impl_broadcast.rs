@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{Axis, IxDyn};
 
-use super::DArray;
 use super::chunks::{Chunks, Grid, ravel};
-use super::expr::{Expr, Kind, chunk_codec};
+use super::expr::chunk_codec;
+use super::{DArray, Element, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
 
@@ -29,7 +29,7 @@ pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
         .collect()
 }
 
-impl DArray {
+impl<T: Element> DArray<T> {
     /// This array repeated to `shape` along new leading axes and along its axes of
     /// length 1 (as `da.broadcast_to(x, shape, chunks)`), cut into `chunks`.
     ///
@@ -40,7 +40,7 @@ impl DArray {
     /// assert_eq!(m.shape(), &[3, 4]);
     /// assert_eq!(m[[2, 3]], 3.0);
     /// ```
-    pub fn broadcast_to(&self, shape: &[usize], chunks: impl Into<Chunks>) -> DArray {
+    pub fn broadcast_to(&self, shape: &[usize], chunks: impl Into<Chunks>) -> DArray<T> {
         let fail = |e: Error| self.failed(e);
         match broadcast_shape(self.shape(), shape) {
             Ok(s) if s == shape => {}
@@ -58,7 +58,7 @@ impl DArray {
     }
 
     /// Broadcast to `out`, whose shape this array broadcasts to.
-    pub(crate) fn broadcast_grid(&self, out: Arc<Grid>) -> DArray {
+    pub(crate) fn broadcast_grid(&self, out: Arc<Grid>) -> DArray<T> {
         if self.shape() == out.shape.as_slice() {
             return self.rechunk_exact(out.chunks.clone());
         }
@@ -90,15 +90,12 @@ impl DArray {
                     .map(|i| if kept[i] { pos[lead + i] } else { 0 })
                     .collect();
                 let input = Arc::clone(&inputs[ravel(&at, &src_grid)]);
-                let bytes = shape.iter().product::<usize>() as u64 * 8;
+                let bytes = (shape.iter().product::<usize>() * T::DTYPE.size()) as u64;
                 let mut node = Node::new(
                     Key::new("broadcast_to", t, c as u64),
                     vec![input],
                     Box::new(move |v| {
-                        let mut a = v[0]
-                            .downcast_ref::<ArrayD<f64>>()
-                            .expect("chunk values are ArrayD<f64>")
-                            .view();
+                        let mut a = chunk_of::<T>(&v[0]).view();
                         for _ in 0..lead {
                             a.insert_axis_inplace(Axis(0));
                         }
@@ -112,13 +109,10 @@ impl DArray {
                     }),
                 );
                 node.bytes = bytes;
-                node.codec = Some(chunk_codec());
+                node.codec = Some(chunk_codec::<T>());
                 Arc::new(node)
             })
             .collect();
-        DArray::from_expr(
-            out,
-            Expr::new(t, "broadcast_to", Kind::Chunks(Arc::new(nodes))),
-        )
+        self.carry(DArray::from_chunks(out, t, "broadcast_to", nodes))
     }
 }

@@ -3,11 +3,11 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, IxDyn};
 
-use super::DArray;
 use super::chunks::{Chunks, Grid};
 use super::expr::{Expr, Kind, chunk_codec};
+use super::{DArray, Element};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::random::chunk_states;
 use crate::{Error, Result};
@@ -97,14 +97,28 @@ pub fn random_integers(
     ))
 }
 
-/// An array of one value.
-pub fn full(shape: &[usize], value: f64, chunks: impl Into<Chunks>) -> Result<DArray> {
+/// An array of one value, of the value's type.
+///
+/// ```
+/// use chunkwise::array::{DType, full};
+/// let x = full(&[2, 3], 7u8, [1, 2]).unwrap();
+/// assert_eq!(x.dtype(), DType::U8);
+/// assert_eq!(x.compute().unwrap().sum(), 42);
+/// ```
+pub fn full<T: Element>(shape: &[usize], value: T, chunks: impl Into<Chunks>) -> Result<DArray<T>> {
     let g = grid(shape, chunks)?;
-    let t = token("full", &g, &[value.to_bits()]);
-    Ok(DArray::from_expr(
-        g,
-        Expr::new(t, "full", Kind::Full(value)),
-    ))
+    let t = Tokenizer::new("full")
+        .param(&*g)
+        .param(&T::DTYPE)
+        .param(&value.to_f64().to_bits())
+        .param(&value.to_i128())
+        .finish();
+    if let Some(v) = (&value as &dyn std::any::Any).downcast_ref::<f64>() {
+        return Ok(DArray::from_expr(g, Expr::new(t, "full", Kind::Full(*v))));
+    }
+    Ok(chunk_tasks(g, "full", t, move |_, shape| {
+        Ok(ArrayD::from_elem(IxDyn(shape), value))
+    }))
 }
 
 /// An array of zeros.
@@ -158,16 +172,66 @@ pub fn linspace(start: f64, stop: f64, num: usize, chunks: impl Into<Chunks>) ->
     ))
 }
 
-/// Chunks an in-memory array. The array is shared, not copied: each chunk task reads
-/// its region of it.
-pub fn from_array(array: impl Into<Arc<ArrayD<f64>>>, chunks: impl Into<Chunks>) -> Result<DArray> {
+/// Chunks an in-memory array of any element type. The array is shared, not copied:
+/// each chunk task reads its region of it.
+pub fn from_array<T: Element>(
+    array: impl Into<Arc<ArrayD<T>>>,
+    chunks: impl Into<Chunks>,
+) -> Result<DArray<T>> {
     let array = array.into();
     let g = grid(array.shape(), chunks)?;
     let t = Tokenizer::new("from_array").param(&*g).sequenced().finish();
-    Ok(DArray::from_expr(
-        g,
-        Expr::new(t, "from_array", Kind::Shared(array)),
-    ))
+    let any: Arc<dyn std::any::Any + Send + Sync> = array;
+    let array = match any.downcast::<ArrayD<f64>>() {
+        Ok(a) => {
+            let x: DArray = DArray::from_expr(g, Expr::new(t, "from_array", Kind::Shared(a)));
+            return Ok(x.retyped());
+        }
+        Err(any) => any.downcast::<ArrayD<T>>().expect("the array given"),
+    };
+    Ok(chunk_tasks(g, "from_array", t, move |offset, shape| {
+        let info: Vec<ndarray::SliceInfoElem> = offset
+            .iter()
+            .zip(shape)
+            .map(|(&o, &n)| ndarray::Slice::from(o..o + n).into())
+            .collect();
+        Ok(array.slice(info.as_slice()).to_owned())
+    }))
+}
+
+/// One task per chunk of `g` without inputs, `f(offset, shape)` giving the chunk.
+pub(crate) fn chunk_tasks<T: Element>(
+    g: Arc<Grid>,
+    label: &'static str,
+    t: u64,
+    f: impl Fn(&[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
+) -> DArray<T> {
+    let f = Arc::new(f);
+    let nodes = (0..g.n_chunks())
+        .map(|c| {
+            let (offset, shape) = g.chunk(c);
+            let f = Arc::clone(&f);
+            let bytes = (shape.iter().product::<usize>() * T::DTYPE.size()) as u64;
+            let mut node = Node::new(
+                Key::new(label, t, c as u64),
+                Vec::new(),
+                Box::new(move |_| {
+                    let a = f(&offset, &shape)?;
+                    if a.shape() != shape.as_slice() {
+                        return Err(Error::invalid(format!(
+                            "{label} returned shape {:?} for a chunk of shape {shape:?} at {offset:?}",
+                            a.shape()
+                        )));
+                    }
+                    Ok(Arc::new(a.as_standard_layout().into_owned()) as Value)
+                }),
+            );
+            node.bytes = bytes;
+            node.codec = Some(chunk_codec::<T>());
+            Arc::new(node)
+        })
+        .collect();
+    DArray::from_chunks(g, t, label, nodes)
 }
 
 /// An array whose chunks are computed by `f` from their index ranges (one per axis).
@@ -180,46 +244,15 @@ pub fn from_array(array: impl Into<Arc<ArrayD<f64>>>, chunks: impl Into<Chunks>)
 /// }).unwrap();
 /// assert_eq!(a.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
 /// ```
-pub fn from_fn<F>(shape: &[usize], chunks: impl Into<Chunks>, f: F) -> Result<DArray>
+pub fn from_fn<T, F>(shape: &[usize], chunks: impl Into<Chunks>, f: F) -> Result<DArray<T>>
 where
-    F: Fn(&[Range<usize>]) -> ArrayD<f64> + Send + Sync + 'static,
+    T: Element,
+    F: Fn(&[Range<usize>]) -> ArrayD<T> + Send + Sync + 'static,
 {
     let g = grid(shape, chunks)?;
     let t = Tokenizer::new("from_fn").param(&*g).sequenced().finish();
-    let f = Arc::new(f);
-    let nodes = (0..g.n_chunks())
-        .map(|c| {
-            let (offset, cshape) = g.chunk(c);
-            let ranges: Vec<Range<usize>> = offset
-                .iter()
-                .zip(&cshape)
-                .map(|(&o, &n)| o..o + n)
-                .collect();
-            let f = Arc::clone(&f);
-            let key = Key::new("from_fn", t, c as u64);
-            let mut node = Node::new(
-                key,
-                Vec::new(),
-                Box::new(move |_| {
-                    let a = f(&ranges);
-                    if a.shape() != cshape.as_slice() {
-                        return Err(Error::invalid(format!(
-                            "from_fn returned shape {:?} for a chunk of shape {:?} (ranges {:?})",
-                            a.shape(),
-                            cshape,
-                            ranges
-                        )));
-                    }
-                    Ok(Arc::new(a.as_standard_layout().into_owned()) as Value)
-                }),
-            );
-            node.bytes = 8 * g.chunk(c).1.iter().product::<usize>() as u64;
-            node.codec = Some(chunk_codec());
-            Arc::new(node)
-        })
-        .collect();
-    Ok(DArray::from_expr(
-        Arc::clone(&g),
-        Expr::new(t, "from_fn", Kind::Chunks(Arc::new(nodes))),
-    ))
+    Ok(chunk_tasks(g, "from_fn", t, move |offset, shape| {
+        let ranges: Vec<Range<usize>> = offset.iter().zip(shape).map(|(&o, &n)| o..o + n).collect();
+        Ok(f(&ranges))
+    }))
 }

@@ -1,43 +1,16 @@
-//! Elementwise operations: arithmetic with scalars and arrays (chunks realigned when
-//! they differ), unary math, comparisons, `map`, `map_blocks`. All fused but
-//! `map_blocks`.
+//! Elementwise operations: arithmetic with scalars and arrays of any element type
+//! (numpy's promotion; chunks realigned when they differ), fused when both sides are
+//! `f64`; unary math and `map` on `f64` arrays, fused; `!`, `and`, `or`, `xor` on
+//! `bool` arrays.
 
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, Div, Mul, Neg, Not, Sub};
 use std::sync::Arc;
 
-use ndarray::ArrayD;
+use ndarray::Zip;
 
-use super::DArray;
-use super::chunks::Grid;
-use super::expr::{BinOp, Expr, Kind, Unary, chunk_codec};
-use super::impl_broadcast::broadcast_shape;
-use crate::Error;
-use crate::graph::{Key, Node, Tokenizer, Value};
-
-/// The right-hand side of an elementwise operation: a scalar or an array.
-#[derive(Clone, Debug)]
-pub enum Operand {
-    /// A number, broadcast to every element.
-    Scalar(f64),
-    /// An array; shapes broadcast as in numpy.
-    Array(DArray),
-}
-
-impl From<f64> for Operand {
-    fn from(v: f64) -> Self {
-        Operand::Scalar(v)
-    }
-}
-impl From<&DArray> for Operand {
-    fn from(a: &DArray) -> Self {
-        Operand::Array(a.clone())
-    }
-}
-impl From<DArray> for Operand {
-    fn from(a: DArray) -> Self {
-        Operand::Array(a)
-    }
-}
+use super::expr::{BinOp, Expr, Kind, Unary};
+use super::{DArray, Element, Number, Operand, Promote, same_type};
+use crate::graph::Tokenizer;
 
 macro_rules! unary_methods {
     ($($name:ident => $f:expr, $doc:literal;)*) => {
@@ -66,7 +39,6 @@ unary_methods! {
     ceil => f64::ceil, "Ceiling elementwise.";
     round => f64::round, "Round half away from zero, elementwise.";
     square => |x: f64| x * x, "`x * x` elementwise.";
-    is_nan => |x: f64| if x.is_nan() { 1.0 } else { 0.0 }, "1.0 where NaN, else 0.0.";
 }
 
 macro_rules! binary_methods {
@@ -86,12 +58,6 @@ binary_methods! {
     pow => Pow, "`x ^ y` elementwise.";
     minimum => Minimum, "Elementwise minimum (NaN propagates, as `numpy.minimum`).";
     maximum => Maximum, "Elementwise maximum (NaN propagates, as `numpy.maximum`).";
-    lt => Lt, "`x < y` as 1.0 or 0.0.";
-    le => Le, "`x <= y` as 1.0 or 0.0.";
-    gt => Gt, "`x > y` as 1.0 or 0.0.";
-    ge => Ge, "`x >= y` as 1.0 or 0.0.";
-    eq => Eq, "`x == y` as 1.0 or 0.0.";
-    ne => Ne, "`x != y` as 1.0 or 0.0.";
 }
 
 impl DArray {
@@ -105,11 +71,7 @@ impl DArray {
     }
 
     fn with_expr(&self, expr: Expr) -> DArray {
-        DArray {
-            grid: Arc::clone(&self.grid),
-            expr,
-            error: self.error.clone(),
-        }
+        self.carry(DArray::from_expr(Arc::clone(&self.grid), expr))
     }
 
     /// A function of each element, fused into the chunk pipeline.
@@ -135,38 +97,10 @@ impl DArray {
         match other {
             Operand::Scalar(s) => self.scalar_op(op, s, false),
             Operand::Array(b) => {
-                if let Some(e) = &b.error {
-                    return DArray {
-                        error: Some(Arc::clone(e)),
-                        ..self.clone()
-                    };
+                let (a, b) = self.aligned(&b);
+                if a.error.is_some() {
+                    return a;
                 }
-                let (a, b) = if self.shape() == b.shape() && self.chunks() == b.chunks() {
-                    (self.clone(), b)
-                } else {
-                    let shape = match broadcast_shape(self.shape(), b.shape()) {
-                        Ok(s) => s,
-                        Err(e) => return self.failed(e),
-                    };
-                    // Along each axis, the chunks of the operands that span it (both:
-                    // cut at every boundary either has).
-                    let spans = |x: &DArray, j: usize| {
-                        let i = (j + x.ndim()).checked_sub(shape.len())?;
-                        (x.shape()[i] == shape[j]).then(|| x.chunks()[i].clone())
-                    };
-                    let chunks = (0..shape.len())
-                        .map(|j| match (spans(self, j), spans(&b, j)) {
-                            (Some(x), Some(y)) => common_chunks(&x, &y),
-                            (Some(x), None) | (None, Some(x)) => x,
-                            (None, None) => unreachable!("one operand spans every axis"),
-                        })
-                        .collect();
-                    let grid = Arc::new(Grid { shape, chunks });
-                    (
-                        self.broadcast_grid(Arc::clone(&grid)),
-                        b.broadcast_grid(grid),
-                    )
-                };
                 let t = Tokenizer::new("elemwise")
                     .param(&op)
                     .param(&a.token())
@@ -194,138 +128,290 @@ impl DArray {
             Kind::Scalar(op, self.expr.clone(), s, left),
         ))
     }
+}
 
-    /// Applies `f` to each whole chunk (as `map_blocks`); `f` must keep the chunk's
-    /// shape, or the task fails naming its key.
-    pub fn map_blocks<F>(&self, f: F) -> DArray
+impl<T: Element> DArray<T> {
+    /// `f(x, y)` in the promoted type: fused when both sides are `f64`, else chunk
+    /// by chunk.
+    fn arith<U: Element>(
+        &self,
+        op: BinOp,
+        other: Operand<U>,
+        f: BinFn<Pr<T, U>>,
+    ) -> DArray<Pr<T, U>>
     where
-        F: Fn(&ArrayD<f64>) -> ArrayD<f64> + Send + Sync + 'static,
+        T: Promote<U>,
     {
-        let input = self.chunk_nodes();
-        let t = Tokenizer::new("map_blocks")
+        if let Some(a) = self.as_f64() {
+            match &other {
+                Operand::Scalar(s) if same_type::<U, f64>() => {
+                    return a.scalar_op(op, s.to_f64(), false).retyped();
+                }
+                Operand::Array(b) => {
+                    if let Some(b) = b.as_f64() {
+                        return a.binary(op, Operand::Array(b)).retyped();
+                    }
+                }
+                Operand::Scalar(_) => {}
+            }
+        }
+        match other {
+            Operand::Scalar(s) => self.scalar_blockwise(op, s.cast(), false, f),
+            Operand::Array(b) => {
+                self.zip_blocks(&b, "elemwise", &format!("{op:?}"), move |x, y| {
+                    Zip::from(&x)
+                        .and(&y)
+                        .map_collect(|&x, &y| f(x.cast(), y.cast()))
+                })
+            }
+        }
+    }
+
+    /// `f(x, s)` (or `f(s, x)` when `left`) of this array cast to `P`.
+    fn scalar_blockwise<P: Element>(
+        &self,
+        op: BinOp,
+        s: P,
+        left: bool,
+        f: fn(P, P) -> P,
+    ) -> DArray<P> {
+        let t = Tokenizer::new("scalar")
+            .param(&op)
+            .param(&P::DTYPE)
+            .param(&s.to_f64().to_bits())
+            .param(&s.to_i128())
+            .param(&left)
             .param(&self.token())
-            .sequenced()
             .finish();
-        let f = Arc::new(f);
-        let nodes = input
-            .iter()
-            .enumerate()
-            .map(|(c, n)| {
-                let f = Arc::clone(&f);
-                let mut node = Node::new(
-                    Key::new("map_blocks", t, c as u64),
-                    vec![Arc::clone(n)],
-                    Box::new(move |v| {
-                        let a = v[0]
-                            .downcast_ref::<ArrayD<f64>>()
-                            .expect("chunk values are ArrayD<f64>");
-                        let out = f(a);
-                        if out.shape() != a.shape() {
-                            return Err(Error::invalid(format!(
-                                "map_blocks returned shape {:?} for a chunk of shape {:?}",
-                                out.shape(),
-                                a.shape()
-                            )));
-                        }
-                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
-                    }),
-                );
-                node.bytes = n.bytes;
-                node.codec = Some(chunk_codec());
-                Arc::new(node)
-            })
-            .collect();
-        self.with_expr(Expr::new(t, "map_blocks", Kind::Chunks(Arc::new(nodes))))
-    }
-}
-
-/// Every boundary of either chunking.
-fn common_chunks(a: &[usize], b: &[usize]) -> Vec<usize> {
-    let mut edges: Vec<usize> = a
-        .iter()
-        .scan(0, |s, &n| {
-            *s += n;
-            Some(*s)
+        self.blockwise("elemwise", t, move |a| {
+            a.mapv(|x| if left { f(s, x.cast()) } else { f(x.cast(), s) })
         })
-        .chain(b.iter().scan(0, |s, &n| {
-            *s += n;
-            Some(*s)
-        }))
-        .collect();
-    edges.sort_unstable();
-    edges.dedup();
-    let mut prev = 0;
-    let mut out = Vec::new();
-    for e in edges {
-        if e > prev {
-            out.push(e - prev);
-            prev = e;
+    }
+
+    /// `x / y` in the floating type of the promoted type (numpy's true division).
+    fn true_div<U: Element>(&self, other: Operand<U>) -> DArray<Fl<T, U>>
+    where
+        T: Promote<U>,
+    {
+        if same_type::<Fl<T, U>, f64>() {
+            // Both sides as f64: the fused division.
+            let a = self.astype::<f64>();
+            let b = match other {
+                Operand::Scalar(s) => Operand::Scalar(s.to_f64()),
+                Operand::Array(b) => Operand::Array(b.astype::<f64>()),
+            };
+            return a.binary(BinOp::Div, b).retyped();
+        }
+        let div = |x: Fl<T, U>, y: Fl<T, U>| x / y;
+        match other {
+            Operand::Scalar(s) => self.scalar_blockwise(BinOp::Div, s.cast(), false, div),
+            Operand::Array(b) => self.zip_blocks(&b, "elemwise", "Div", move |x, y| {
+                Zip::from(&x)
+                    .and(&y)
+                    .map_collect(|&x, &y| div(x.cast(), y.cast()))
+            }),
         }
     }
-    if out.is_empty() {
-        out.push(0);
-    }
-    out
 }
 
-macro_rules! operators {
-    ($($tr:ident $method:ident $op:ident;)*) => {$(
-        impl $tr<&DArray> for &DArray {
-            type Output = DArray;
-            fn $method(self, rhs: &DArray) -> DArray {
-                self.binary(BinOp::$op, Operand::Array(rhs.clone()))
+/// The promoted type of `T` and `U`.
+type Pr<T, U> = <T as Promote<U>>::Output;
+/// An elementwise function of two values of one type.
+type BinFn<P> = fn(P, P) -> P;
+/// Its floating type (true division).
+type Fl<T, U> = <Pr<T, U> as Element>::Float;
+
+fn sub<P: Number>(a: P, b: P) -> P {
+    a.sub(b)
+}
+
+macro_rules! array_operators {
+    ($($tr:ident $method:ident $op:ident, $bound:ident, $f:expr;)*) => {$(
+        impl<T: Promote<U>, U: Element> $tr<&DArray<U>> for &DArray<T>
+        where
+            Pr<T, U>: $bound,
+        {
+            type Output = DArray<Pr<T, U>>;
+            fn $method(self, rhs: &DArray<U>) -> Self::Output {
+                self.arith(BinOp::$op, Operand::Array(rhs.clone()), $f)
             }
         }
-        impl $tr<DArray> for DArray {
-            type Output = DArray;
-            fn $method(self, rhs: DArray) -> DArray {
-                self.binary(BinOp::$op, Operand::Array(rhs))
+        impl<T: Promote<U>, U: Element> $tr<DArray<U>> for DArray<T>
+        where
+            Pr<T, U>: $bound,
+        {
+            type Output = DArray<Pr<T, U>>;
+            fn $method(self, rhs: DArray<U>) -> Self::Output {
+                self.arith(BinOp::$op, Operand::Array(rhs), $f)
             }
         }
-        impl $tr<f64> for &DArray {
-            type Output = DArray;
-            fn $method(self, rhs: f64) -> DArray {
-                self.scalar_op(BinOp::$op, rhs, false)
+        impl<T: Promote<T, Output = T>> $tr<T> for &DArray<T>
+        where
+            T: $bound,
+        {
+            type Output = DArray<T>;
+            fn $method(self, rhs: T) -> DArray<T> {
+                self.arith(BinOp::$op, Operand::Scalar(rhs), $f)
             }
         }
-        impl $tr<f64> for DArray {
-            type Output = DArray;
-            fn $method(self, rhs: f64) -> DArray {
-                self.scalar_op(BinOp::$op, rhs, false)
-            }
-        }
-        impl $tr<&DArray> for f64 {
-            type Output = DArray;
-            fn $method(self, rhs: &DArray) -> DArray {
-                rhs.scalar_op(BinOp::$op, self, true)
-            }
-        }
-        impl $tr<DArray> for f64 {
-            type Output = DArray;
-            fn $method(self, rhs: DArray) -> DArray {
-                rhs.scalar_op(BinOp::$op, self, true)
+        impl<T: Promote<T, Output = T>> $tr<T> for DArray<T>
+        where
+            T: $bound,
+        {
+            type Output = DArray<T>;
+            fn $method(self, rhs: T) -> DArray<T> {
+                self.arith(BinOp::$op, Operand::Scalar(rhs), $f)
             }
         }
     )*};
 }
 
-operators! {
-    Add add Add;
-    Sub sub Sub;
-    Mul mul Mul;
-    Div div Div;
+array_operators! {
+    Add add Add, Element, Element::add;
+    Sub sub Sub, Number, sub;
+    Mul mul Mul, Element, Element::mul;
 }
 
-impl Neg for &DArray {
-    type Output = DArray;
-    fn neg(self) -> DArray {
-        self.unary("neg", |x| -x)
+impl<T: Promote<U>, U: Element> Div<&DArray<U>> for &DArray<T> {
+    type Output = DArray<Fl<T, U>>;
+    fn div(self, rhs: &DArray<U>) -> Self::Output {
+        self.true_div(Operand::Array(rhs.clone()))
+    }
+}
+impl<T: Promote<U>, U: Element> Div<DArray<U>> for DArray<T> {
+    type Output = DArray<Fl<T, U>>;
+    fn div(self, rhs: DArray<U>) -> Self::Output {
+        self.true_div(Operand::Array(rhs))
+    }
+}
+impl<T: Promote<T>> Div<T> for &DArray<T> {
+    type Output = DArray<Fl<T, T>>;
+    fn div(self, rhs: T) -> Self::Output {
+        self.true_div(Operand::Scalar(rhs))
+    }
+}
+impl<T: Promote<T>> Div<T> for DArray<T> {
+    type Output = DArray<Fl<T, T>>;
+    fn div(self, rhs: T) -> Self::Output {
+        self.true_div(Operand::Scalar(rhs))
     }
 }
 
-impl Neg for DArray {
-    type Output = DArray;
-    fn neg(self) -> DArray {
+/// A scalar on the left: `2.0 - &x`, `1 + x`.
+macro_rules! scalar_left {
+    ($($t:ty),*) => {$(
+        impl Add<&DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn add(self, rhs: &DArray<$t>) -> DArray<$t> {
+                rhs + self
+            }
+        }
+        impl Add<DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn add(self, rhs: DArray<$t>) -> DArray<$t> {
+                &rhs + self
+            }
+        }
+        impl Mul<&DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn mul(self, rhs: &DArray<$t>) -> DArray<$t> {
+                rhs * self
+            }
+        }
+        impl Mul<DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn mul(self, rhs: DArray<$t>) -> DArray<$t> {
+                &rhs * self
+            }
+        }
+        impl Sub<&DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn sub(self, rhs: &DArray<$t>) -> DArray<$t> {
+                match rhs.as_f64() {
+                    Some(x) => x.scalar_op(BinOp::Sub, self.to_f64(), true).retyped(),
+                    None => rhs.scalar_blockwise(BinOp::Sub, self, true, sub),
+                }
+            }
+        }
+        impl Sub<DArray<$t>> for $t {
+            type Output = DArray<$t>;
+            fn sub(self, rhs: DArray<$t>) -> DArray<$t> {
+                self - &rhs
+            }
+        }
+        impl Div<&DArray<$t>> for $t {
+            type Output = DArray<<$t as Element>::Float>;
+            fn div(self, rhs: &DArray<$t>) -> Self::Output {
+                let x = rhs.astype::<<$t as Element>::Float>();
+                match x.as_f64() {
+                    Some(x) => x.scalar_op(BinOp::Div, self.to_f64(), true).retyped(),
+                    None => x.scalar_blockwise(BinOp::Div, self.cast(), true, |a, b| a / b),
+                }
+            }
+        }
+        impl Div<DArray<$t>> for $t {
+            type Output = DArray<<$t as Element>::Float>;
+            fn div(self, rhs: DArray<$t>) -> Self::Output {
+                self / &rhs
+            }
+        }
+    )*};
+}
+
+scalar_left!(f64, f32, i64, i32, u64, u32, u8);
+
+impl<T: Number> Neg for &DArray<T> {
+    type Output = DArray<T>;
+    fn neg(self) -> DArray<T> {
+        match self.as_f64() {
+            Some(x) => x.unary("neg", |v| -v).retyped(),
+            None => self.scalar_blockwise(BinOp::Sub, T::default(), true, sub),
+        }
+    }
+}
+
+impl<T: Number> Neg for DArray<T> {
+    type Output = DArray<T>;
+    fn neg(self) -> DArray<T> {
         -&self
+    }
+}
+
+impl Not for &DArray<bool> {
+    type Output = DArray<bool>;
+    /// Logical not, as `~x` on a numpy bool array.
+    fn not(self) -> DArray<bool> {
+        let t = Tokenizer::new("invert").param(&self.token()).finish();
+        self.blockwise("invert", t, |a| a.mapv(|b| !b))
+    }
+}
+
+impl Not for DArray<bool> {
+    type Output = DArray<bool>;
+    fn not(self) -> DArray<bool> {
+        !&self
+    }
+}
+
+impl DArray<bool> {
+    /// Elementwise `and` (`x & y`).
+    pub fn and(&self, other: &DArray<bool>) -> DArray<bool> {
+        self.zip_blocks(other, "logical", "and", |a, b| {
+            Zip::from(&a).and(&b).map_collect(|&x, &y| x & y)
+        })
+    }
+
+    /// Elementwise `or` (`x | y`).
+    pub fn or(&self, other: &DArray<bool>) -> DArray<bool> {
+        self.zip_blocks(other, "logical", "or", |a, b| {
+            Zip::from(&a).and(&b).map_collect(|&x, &y| x | y)
+        })
+    }
+
+    /// Elementwise exclusive or (`x ^ y`).
+    pub fn xor(&self, other: &DArray<bool>) -> DArray<bool> {
+        self.zip_blocks(other, "logical", "xor", |a, b| {
+            Zip::from(&a).and(&b).map_collect(|&x, &y| x ^ y)
+        })
     }
 }

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::DArray;
 use super::chunks::{Grid, ravel};
-use super::expr::{Expr, Fill, Kind, TILE};
+use super::expr::{Expr, Fill, TILE};
+use super::{DArray, Element};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
 
@@ -155,37 +155,6 @@ impl Reduction {
         self.ddof = ddof;
         self
     }
-}
-
-macro_rules! shorthand {
-    ($($name:ident => $ctor:ident, $skip:expr, $doc:literal;)*) => {
-        impl DArray {
-            $(
-                #[doc = $doc]
-                pub fn $name(&self, axes: impl Into<Axes>) -> DArray {
-                    self.reduce(&Reduction::$ctor().axes(axes).skip_nan($skip))
-                }
-            )*
-        }
-    };
-}
-
-shorthand! {
-    sum => sum, false, "Sum over `axes` (`None` for all, an axis, or several).";
-    mean => mean, false, "Mean over `axes`.";
-    var => var, false, "Variance over `axes` (ddof 0).";
-    std => std, false, "Standard deviation over `axes` (ddof 0).";
-    min => min, false, "Minimum over `axes` (NaN propagates).";
-    max => max, false, "Maximum over `axes` (NaN propagates).";
-    argmin => argmin, false, "Index of the first minimum along one axis, or flat (`None`); as f64.";
-    argmax => argmax, false, "Index of the first maximum along one axis, or flat (`None`); as f64.";
-    count_nonzero => count_nonzero, false, "Number of non-zero elements over `axes`.";
-    nansum => sum, true, "Sum ignoring NaN.";
-    nanmean => mean, true, "Mean ignoring NaN (NaN where all are NaN).";
-    nanvar => var, true, "Variance ignoring NaN.";
-    nanstd => std, true, "Standard deviation ignoring NaN.";
-    nanmin => min, true, "Minimum ignoring NaN (NaN where all are NaN).";
-    nanmax => max, true, "Maximum ignoring NaN (NaN where all are NaN).";
 }
 
 /// A partial result for one region: per output element, `n` (count), `a` (sum, mean or
@@ -599,19 +568,7 @@ impl DArray {
     }
 
     fn try_reduce(&self, r: &Reduction) -> Result<DArray> {
-        let nd = self.ndim();
-        let axes: Vec<usize> = match &r.axes {
-            Axes::All => (0..nd).collect(),
-            Axes::Some(v) => {
-                let mut v = v
-                    .iter()
-                    .map(|&a| self.grid.axis(a))
-                    .collect::<Result<Vec<_>>>()?;
-                v.sort_unstable();
-                v.dedup();
-                v
-            }
-        };
+        let (axes, reduced) = self.reduced_axes(&r.axes)?;
         if r.split_every < 2 {
             return Err(Error::invalid(format!(
                 "split_every must be at least 2, got {}",
@@ -632,10 +589,6 @@ impl DArray {
         } else {
             None
         };
-        let mut reduced = vec![false; nd];
-        for &a in &axes {
-            reduced[a] = true;
-        }
         if r.op.needs_elements() && axes.iter().any(|&a| self.grid.shape[a] == 0) {
             return Err(Error::invalid(format!(
                 "{} of an empty axis has no result (shape {:?})",
@@ -654,7 +607,7 @@ impl DArray {
             .finish();
         // Each layer its own token: keys are equal when token and index are.
         let layer = |l: &str| Tokenizer::new(l).param(&token).finish();
-        let (t_partial, t_combine) = (layer("reduce-partial"), layer("reduce-combine"));
+        let t_partial = layer("reduce-partial");
         let name = r.op.name();
         let grid = Arc::clone(&self.grid);
         let expr = self.expr.clone();
@@ -692,108 +645,144 @@ impl DArray {
             })
             .collect();
 
-        // Group partials by output chunk, in chunk order.
-        let gshape = grid.grid_shape();
-        let out_gshape: Vec<usize> = gshape
-            .iter()
-            .zip(reduced.iter())
-            .map(|(&n, &r)| if r { 1 } else { n })
-            .collect();
-        let n_out: usize = out_gshape.iter().product();
-        let mut groups: Vec<Vec<Arc<Node>>> = vec![Vec::new(); n_out];
-        for (c, p) in partials.into_iter().enumerate() {
-            let pos: Vec<usize> = grid
-                .position(c)
-                .iter()
-                .zip(reduced.iter())
-                .map(|(&i, &r)| if r { 0 } else { i })
-                .collect();
-            groups[ravel(&pos, &out_gshape)].push(p);
-        }
-
-        let mut combine_index = 0u64;
         let ddof = r.ddof;
-        let keepdims = r.keepdims;
-        let finals: Vec<Arc<Node>> = groups
-            .into_iter()
-            .enumerate()
-            .map(|(g, mut level)| {
-                while level.len() > 1 {
-                    level = level
-                        .chunks(r.split_every)
-                        .map(|parts| {
-                            if parts.len() == 1 {
-                                return Arc::clone(&parts[0]);
-                            }
-                            let acc = Arc::clone(&acc);
-                            combine_index += 1;
-                            let mut node = Node::new(
-                                Key::new("reduce-combine", t_combine, combine_index),
-                                parts.to_vec(),
-                                Box::new(move |vals| {
-                                    let mut p = vals[0]
-                                        .downcast_ref::<Partial>()
-                                        .expect("partials are Partial")
-                                        .clone();
-                                    for v in &vals[1..] {
-                                        acc.combine(
-                                            &mut p,
-                                            v.downcast_ref::<Partial>()
-                                                .expect("partials are Partial"),
-                                        );
-                                    }
-                                    Ok(Arc::new(p) as Value)
-                                }),
-                            );
-                            node.codec = Some(crate::encode::Codec::of::<Partial>());
-                            Arc::new(node)
-                        })
-                        .collect();
-                }
-                let acc = Arc::clone(&acc);
-                let reduced = Arc::clone(&reduced);
-                let mut node = Node::new(
-                    Key::new(name, token, g as u64),
-                    level,
-                    Box::new(move |vals| {
-                        let p = vals[0]
-                            .downcast_ref::<Partial>()
-                            .expect("partials are Partial");
-                        let data = acc.finish(p, ddof);
-                        let shape: Vec<usize> = if keepdims {
-                            p.shape.clone()
-                        } else {
-                            p.shape
-                                .iter()
-                                .zip(reduced.iter())
-                                .filter(|(_, r)| !**r)
-                                .map(|(&n, _)| n)
-                                .collect()
-                        };
-                        Ok(Arc::new(
-                            ArrayD::from_shape_vec(IxDyn(&shape), data)
-                                .map_err(|e| Error::external("ndarray, shaping a result", e))?,
-                        ) as Value)
-                    }),
-                );
-                node.codec = Some(super::expr::chunk_codec());
-                Arc::new(node)
-            })
-            .collect();
-
-        let (shape, chunks): (Vec<usize>, Vec<Vec<usize>>) = (0..nd)
-            .filter(|&k| keepdims || !reduced[k])
-            .map(|k| {
-                if reduced[k] {
-                    (1, vec![1])
-                } else {
-                    (grid.shape[k], grid.chunks[k].clone())
-                }
-            })
-            .unzip();
-        Ok(DArray::from_expr(
-            Arc::new(Grid { shape, chunks }),
-            Expr::new(token, name, Kind::Chunks(Arc::new(finals))),
+        let combine = Arc::clone(&acc);
+        Ok(tree(
+            &grid,
+            &reduced[..],
+            partials,
+            Tree {
+                name,
+                token,
+                split_every: r.split_every,
+                keepdims: r.keepdims,
+                combine: Arc::new(move |p: &mut Partial, q: &Partial| combine.combine(p, q)),
+                finish: Arc::new(move |p: &Partial| {
+                    ArrayD::from_shape_vec(IxDyn(&p.shape), acc.finish(p, ddof))
+                        .map_err(|e| Error::external("ndarray, shaping a result", e))
+                }),
+            },
         ))
     }
+}
+
+/// How a tree reduction's partials combine and finish: partials of the chunks that
+/// make one output chunk combine `split_every` at a time, in chunk order (so results
+/// are the same bits on every scheduler), and a last task finishes them.
+pub(crate) struct Tree<P, U> {
+    pub(crate) name: &'static str,
+    pub(crate) token: u64,
+    pub(crate) split_every: usize,
+    pub(crate) keepdims: bool,
+    /// Folds a later partial into an earlier one.
+    pub(crate) combine: CombineFn<P>,
+    /// One output chunk, shaped as its input chunks with the reduced axes of length 1.
+    pub(crate) finish: FinishFn<P, U>,
+}
+
+type CombineFn<P> = Arc<dyn Fn(&mut P, &P) + Send + Sync>;
+type FinishFn<P, U> = Arc<dyn Fn(&P) -> Result<ArrayD<U>> + Send + Sync>;
+
+/// The reduction of `grid`'s chunks over the `reduced` axes, from one partial task per
+/// chunk (in chunk order).
+pub(crate) fn tree<P, U>(
+    grid: &Arc<Grid>,
+    reduced: &[bool],
+    partials: Vec<Arc<Node>>,
+    t: Tree<P, U>,
+) -> DArray<U>
+where
+    P: crate::Encode + Clone,
+    U: Element,
+{
+    let Tree {
+        name,
+        token,
+        split_every,
+        keepdims,
+        combine,
+        finish,
+    } = t;
+    let t_combine = Tokenizer::new("reduce-combine").param(&token).finish();
+    // Group partials by output chunk, in chunk order.
+    let gshape = grid.grid_shape();
+    let out_gshape: Vec<usize> = gshape
+        .iter()
+        .zip(reduced)
+        .map(|(&n, &r)| if r { 1 } else { n })
+        .collect();
+    let n_out: usize = out_gshape.iter().product();
+    let mut groups: Vec<Vec<Arc<Node>>> = vec![Vec::new(); n_out];
+    for (c, p) in partials.into_iter().enumerate() {
+        let pos: Vec<usize> = grid
+            .position(c)
+            .iter()
+            .zip(reduced)
+            .map(|(&i, &r)| if r { 0 } else { i })
+            .collect();
+        groups[ravel(&pos, &out_gshape)].push(p);
+    }
+    let partial = |v: &Value| -> P { v.downcast_ref::<P>().expect("partials of one type").clone() };
+
+    let mut combine_index = 0u64;
+    let nd = grid.ndim();
+    let kept: Arc<Vec<usize>> = Arc::new((0..nd).filter(|&k| keepdims || !reduced[k]).collect());
+    let finals: Vec<Arc<Node>> = groups
+        .into_iter()
+        .enumerate()
+        .map(|(g, mut level)| {
+            while level.len() > 1 {
+                level = level
+                    .chunks(split_every)
+                    .map(|parts| {
+                        if parts.len() == 1 {
+                            return Arc::clone(&parts[0]);
+                        }
+                        let combine = Arc::clone(&combine);
+                        combine_index += 1;
+                        let mut node = Node::new(
+                            Key::new("reduce-combine", t_combine, combine_index),
+                            parts.to_vec(),
+                            Box::new(move |vals| {
+                                let mut p = partial(&vals[0]);
+                                for v in &vals[1..] {
+                                    combine(&mut p, v.downcast_ref::<P>().expect("partials"));
+                                }
+                                Ok(Arc::new(p) as Value)
+                            }),
+                        );
+                        node.codec = Some(crate::encode::Codec::of::<P>());
+                        Arc::new(node)
+                    })
+                    .collect();
+            }
+            let (finish, kept) = (Arc::clone(&finish), Arc::clone(&kept));
+            let mut node = Node::new(
+                Key::new(name, token, g as u64),
+                level,
+                Box::new(move |vals| {
+                    let out = finish(vals[0].downcast_ref::<P>().expect("partials"))?;
+                    let shape: Vec<usize> = kept.iter().map(|&k| out.shape()[k]).collect();
+                    let out = out
+                        .into_shape_with_order(IxDyn(&shape))
+                        .map_err(|e| Error::external("ndarray, shaping a result", e))?;
+                    Ok(Arc::new(out) as Value)
+                }),
+            );
+            node.codec = Some(super::expr::chunk_codec::<U>());
+            Arc::new(node)
+        })
+        .collect();
+
+    let (shape, chunks): (Vec<usize>, Vec<Vec<usize>>) = kept
+        .iter()
+        .map(|&k| {
+            if reduced[k] {
+                (1, vec![1])
+            } else {
+                (grid.shape[k], grid.chunks[k].clone())
+            }
+        })
+        .unzip();
+    DArray::from_chunks(Arc::new(Grid { shape, chunks }), token, name, finals)
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Slice, SliceInfoElem};
 
-use super::DArray;
 use super::chunks::{Chunks, Grid};
-use super::expr::{Expr, Kind, chunk_codec};
+use super::expr::chunk_codec;
+use super::{DArray, Element, chunk_of};
 use crate::Error;
 use crate::graph::{Key, Node, Tokenizer, Value};
 
@@ -32,7 +32,7 @@ fn starts(sizes: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-impl DArray {
+impl<T: Element> DArray<T> {
     /// The same values cut into other chunks (as `x.rechunk(...)`).
     ///
     /// ```
@@ -41,14 +41,14 @@ impl DArray {
     /// assert_eq!(y.chunks(), &[vec![4, 4, 2]]);
     /// assert_eq!(y.compute().unwrap(), x.compute().unwrap());
     /// ```
-    pub fn rechunk(&self, chunks: impl Into<Chunks>) -> DArray {
+    pub fn rechunk(&self, chunks: impl Into<Chunks>) -> DArray<T> {
         match Grid::new(self.shape(), &chunks.into()) {
             Ok(g) => self.rechunk_exact(g.chunks),
             Err(e) => self.failed(e),
         }
     }
 
-    pub(crate) fn rechunk_exact(&self, chunks: Vec<Vec<usize>>) -> DArray {
+    pub(crate) fn rechunk_exact(&self, chunks: Vec<Vec<usize>>) -> DArray<T> {
         if chunks == self.grid.chunks {
             return self.clone();
         }
@@ -69,7 +69,7 @@ impl DArray {
     /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0, 6.0]);
     /// assert!(x.slice(&[3..11]).compute().is_err());
     /// ```
-    pub fn slice(&self, ranges: &[Range<usize>]) -> DArray {
+    pub fn slice(&self, ranges: &[Range<usize>]) -> DArray<T> {
         if ranges.len() > self.ndim() {
             return self.failed(Error::invalid(format!(
                 "{} ranges for an array of {} dimensions",
@@ -113,7 +113,7 @@ impl DArray {
     }
 
     /// Builds `out`, whose element `i` is this array's element `i + offset`.
-    fn copy_regions(&self, out: Grid, offset: &[usize], label: &'static str) -> DArray {
+    fn copy_regions(&self, out: Grid, offset: &[usize], label: &'static str) -> DArray<T> {
         let input = self.chunk_nodes();
         let src = Arc::clone(&self.grid);
         let t = Tokenizer::new(label)
@@ -162,11 +162,9 @@ impl DArray {
                     Key::new(label, t, c as u64),
                     deps,
                     Box::new(move |vals| {
-                        let mut chunk = ArrayD::<f64>::zeros(IxDyn(&o_shape));
+                        let mut chunk = ArrayD::<T>::default(IxDyn(&o_shape));
                         for (&i, v) in ids.iter().zip(vals) {
-                            let a = v
-                                .downcast_ref::<ArrayD<f64>>()
-                                .expect("chunk values are ArrayD<f64>");
+                            let a = chunk_of::<T>(v);
                             let (s_off, s_shape) = src.chunk(i);
                             // Intersection in source coordinates.
                             let lo: Vec<usize> = (0..o_shape.len())
@@ -192,26 +190,22 @@ impl DArray {
                         Ok(Arc::new(chunk) as Value)
                     }),
                 );
-                node.bytes = 8 * out.chunk(c).1.iter().product::<usize>() as u64;
-                node.codec = Some(chunk_codec());
+                node.bytes = (T::DTYPE.size() * out.chunk(c).1.iter().product::<usize>()) as u64;
+                node.codec = Some(chunk_codec::<T>());
                 Arc::new(node)
             })
             .collect();
-        DArray {
-            grid: Arc::new(out),
-            expr: Expr::new(t, label, Kind::Chunks(Arc::new(nodes))),
-            error: self.error.clone(),
-        }
+        self.carry(DArray::from_chunks(Arc::new(out), t, label, nodes))
     }
 
     /// Reverses the axes (as `x.T`).
-    pub fn t(&self) -> DArray {
+    pub fn t(&self) -> DArray<T> {
         let perm: Vec<usize> = (0..self.ndim()).rev().collect();
         self.permute_axes(&perm)
     }
 
     /// Permutes the axes: axis `d` of the result is axis `perm[d]` of this array.
-    pub fn permute_axes(&self, perm: &[usize]) -> DArray {
+    pub fn permute_axes(&self, perm: &[usize]) -> DArray<T> {
         let mut seen = perm.to_vec();
         seen.sort_unstable();
         if seen != (0..self.ndim()).collect::<Vec<_>>() {
@@ -243,22 +237,16 @@ impl DArray {
                     Key::new("transpose", t, c as u64),
                     vec![Arc::clone(&input[i])],
                     Box::new(move |v| {
-                        let a = v[0]
-                            .downcast_ref::<ArrayD<f64>>()
-                            .expect("chunk values are ArrayD<f64>");
+                        let a = chunk_of::<T>(&v[0]);
                         let p = a.view().permuted_axes(perm.as_slice());
                         Ok(Arc::new(p.as_standard_layout().into_owned()) as Value)
                     }),
                 );
                 node.bytes = input[i].bytes;
-                node.codec = Some(chunk_codec());
+                node.codec = Some(chunk_codec::<T>());
                 Arc::new(node)
             })
             .collect();
-        DArray {
-            grid: Arc::new(out),
-            expr: Expr::new(t, "transpose", Kind::Chunks(Arc::new(nodes))),
-            error: self.error.clone(),
-        }
+        self.carry(DArray::from_chunks(Arc::new(out), t, "transpose", nodes))
     }
 }

@@ -1,4 +1,11 @@
-//! `DArray`: lazily chunked n-dimensional arrays of `f64`, as `dask.array`.
+//! `DArray<T>`: lazily chunked n-dimensional arrays, as `dask.array`; `T` is `f64`
+//! unless said otherwise (see [`Element`]).
+//!
+//! Arrays of `f64` are fused expressions (below); arrays of the other element types
+//! hold one task per chunk and run blockwise on ndarray's kernels (`astype`,
+//! arithmetic with numpy's promotion, comparisons giving `bool` arrays, reductions
+//! with numpy's result types); data movement (rechunk, slice, transpose, broadcast)
+//! is the same code for every type.
 //!
 //! An array is a chunk grid and an expression. Generators (random, constant, ranges,
 //! an in-memory array) and elementwise operations stay a fused expression; they become
@@ -11,18 +18,24 @@
 //! any task runs. Constructors check their arguments at once.
 
 mod chunks;
+mod element;
 mod expr;
+mod impl_blockwise;
 mod impl_broadcast;
 mod impl_constructors;
 mod impl_ops;
 mod impl_reduce;
+mod impl_reductions;
 mod impl_reshape;
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
 pub use chunks::{AUTO_CHUNK_BYTES, Chunks};
+pub use element::{DType, Element, Float, Number, Promote};
+pub use impl_blockwise::Operand;
 pub use impl_constructors::{
     arange, from_array, from_fn, full, linspace, ones, random_integers, random_normal,
     random_uniform, zeros,
@@ -35,7 +48,7 @@ use crate::{Config, Error, Result};
 use chunks::Grid;
 use expr::{Expr, Kind};
 
-/// A lazily chunked n-dimensional array of `f64`.
+/// A lazily chunked n-dimensional array of `T` (`f64` unless said otherwise).
 ///
 /// ```
 /// use chunkwise::array::random_normal;
@@ -44,18 +57,44 @@ use expr::{Expr, Kind};
 /// assert_eq!(row_means.shape(), &[400]);
 /// assert!(row_means.iter().all(|m| m.abs() < 0.5));
 /// ```
-#[derive(Clone)]
-pub struct DArray {
+///
+/// Other element types come from typed constructors and `astype`:
+///
+/// ```
+/// use chunkwise::array::{DArray, from_array};
+/// use ndarray::{ArrayD, IxDyn};
+/// let a = ArrayD::from_shape_vec(IxDyn(&[5]), vec![1i32, -2, 3, 4, 5]).unwrap();
+/// let x: DArray<i32> = from_array(a, [2]).unwrap();
+/// let big = x.gt(&x.full_like(2)); // DArray<bool>
+/// assert_eq!(big.compute().unwrap().iter().filter(|&&b| b).count(), 3);
+/// assert_eq!(x.sum(None).compute_scalar().unwrap(), 11i64); // int32 sums as int64
+/// assert_eq!(x.astype::<f64>().mean(None).compute_scalar().unwrap(), 2.2);
+/// ```
+pub struct DArray<T: Element = f64> {
     grid: Arc<Grid>,
+    /// For `f64` any expression; for other types always `Kind::Chunks` of `ArrayD<T>`.
     expr: Expr,
     error: Option<Arc<Error>>,
+    _t: PhantomData<fn() -> T>,
 }
 
-impl std::fmt::Debug for DArray {
+impl<T: Element> Clone for DArray<T> {
+    fn clone(&self) -> Self {
+        DArray {
+            grid: Arc::clone(&self.grid),
+            expr: self.expr.clone(),
+            error: self.error.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T: Element> std::fmt::Debug for DArray<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "DArray<{}-{:016x}, shape={:?}, chunks={:?}>",
+            "DArray<{}, {}-{:016x}, shape={:?}, chunks={:?}>",
+            T::DTYPE,
             self.expr.label(),
             self.expr.token(),
             self.grid.shape,
@@ -64,13 +103,29 @@ impl std::fmt::Debug for DArray {
     }
 }
 
-impl DArray {
+impl<T: Element> DArray<T> {
     pub(crate) fn from_expr(grid: Arc<Grid>, expr: Expr) -> Self {
         DArray {
             grid,
             expr,
             error: None,
+            _t: PhantomData,
         }
+    }
+
+    /// An array of chunk tasks (values `ArrayD<T>`, one per chunk of `grid`, in order).
+    pub(crate) fn from_chunks(
+        grid: Arc<Grid>,
+        token: u64,
+        label: &'static str,
+        nodes: Vec<Arc<Node>>,
+    ) -> Self {
+        Self::from_expr(grid, Expr::new(token, label, Kind::Chunks(Arc::new(nodes))))
+    }
+
+    /// An array that is only an error (`compute` returns it).
+    pub(crate) fn errored(grid: Arc<Grid>, e: Error) -> Self {
+        Self::from_chunks(grid, 0, "error", Vec::new()).failed(e)
     }
 
     /// This array with an error that `compute` will return.
@@ -79,6 +134,39 @@ impl DArray {
             error: Some(self.error.clone().unwrap_or_else(|| Arc::new(e))),
             ..self.clone()
         }
+    }
+
+    /// A new array of another type carrying this one's error, if any.
+    pub(crate) fn carry<U: Element>(&self, out: DArray<U>) -> DArray<U> {
+        match &self.error {
+            Some(e) if out.error.is_none() => DArray {
+                error: Some(Arc::clone(e)),
+                ..out
+            },
+            _ => out,
+        }
+    }
+
+    /// This array as `DArray<f64>` when `T` is `f64`: the fused operations apply.
+    pub(crate) fn as_f64(&self) -> Option<DArray<f64>> {
+        same_type::<T, f64>().then(|| self.retyped())
+    }
+
+    /// The same array named as another element type; only where the chunk values are
+    /// of that type (checked by the caller: `T` and `U` are the same type).
+    pub(crate) fn retyped<U: Element>(&self) -> DArray<U> {
+        debug_assert!(same_type::<T, U>() || matches!(self.expr.kind(), Kind::Chunks(_)));
+        DArray {
+            grid: Arc::clone(&self.grid),
+            expr: self.expr.clone(),
+            error: self.error.clone(),
+            _t: PhantomData,
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        T::DTYPE
     }
 
     /// The error this array carries, if an operation that built it was invalid.
@@ -127,17 +215,17 @@ impl DArray {
     }
 
     /// Computes into an ndarray with the default configuration.
-    pub fn compute(&self) -> Result<ArrayD<f64>> {
+    pub fn compute(&self) -> Result<ArrayD<T>> {
         crate::compute(self)
     }
 
     /// Computes with the given configuration.
-    pub fn compute_with(&self, config: &Config) -> Result<ArrayD<f64>> {
+    pub fn compute_with(&self, config: &Config) -> Result<ArrayD<T>> {
         crate::compute_with(self, config)
     }
 
     /// Computes a 0-dimensional array (a full reduction) into its value.
-    pub fn compute_scalar(&self) -> Result<f64> {
+    pub fn compute_scalar(&self) -> Result<T> {
         let a = self.compute()?;
         a.iter()
             .next()
@@ -164,12 +252,12 @@ impl DArray {
     /// let p = x.persist_with(&Config::new().memory_limit(640_000)).unwrap();
     /// assert_eq!(p.compute().unwrap(), x.compute().unwrap());
     /// ```
-    pub fn persist(&self) -> Result<DArray> {
+    pub fn persist(&self) -> Result<DArray<T>> {
         self.persist_with(&Config::current()?)
     }
 
     /// As [`DArray::persist`] with a configuration.
-    pub fn persist_with(&self, config: &Config) -> Result<DArray> {
+    pub fn persist_with(&self, config: &Config) -> Result<DArray<T>> {
         self.check()?;
         let nodes = self.chunk_nodes();
         let plan = crate::graph::Plan::build(&nodes)?;
@@ -205,8 +293,13 @@ impl DArray {
     }
 }
 
-impl Compute for DArray {
-    type Output = ArrayD<f64>;
+/// Whether `A` and `B` are the same type.
+pub(crate) fn same_type<A: 'static, B: 'static>() -> bool {
+    std::any::TypeId::of::<A>() == std::any::TypeId::of::<B>()
+}
+
+impl<T: Element> Compute for DArray<T> {
+    type Output = ArrayD<T>;
 
     fn check(&self) -> Result<()> {
         match &self.error {
@@ -221,14 +314,12 @@ impl Compute for DArray {
         }
     }
 
-    fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<ArrayD<f64>> {
+    fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<ArrayD<T>> {
         self.check()?;
-        let mut out = ArrayD::<f64>::zeros(IxDyn(&self.grid.shape));
+        let mut out = ArrayD::<T>::default(IxDyn(&self.grid.shape));
         for c in 0..self.grid.n_chunks() {
             let v = values.next().expect("one value per chunk");
-            let chunk = v
-                .downcast_ref::<ArrayD<f64>>()
-                .expect("chunk values are ArrayD<f64>");
+            let chunk = chunk_of::<T>(&v);
             let (offset, shape) = self.grid.chunk(c);
             let info: Vec<SliceInfoElem> = offset
                 .iter()
@@ -239,4 +330,10 @@ impl Compute for DArray {
         }
         Ok(out)
     }
+}
+
+/// A chunk task's value.
+pub(crate) fn chunk_of<T: Element>(v: &Value) -> &ArrayD<T> {
+    v.downcast_ref::<ArrayD<T>>()
+        .unwrap_or_else(|| panic!("chunk values are ArrayD<{}>", T::DTYPE))
 }

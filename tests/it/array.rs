@@ -195,7 +195,7 @@ fn nan_propagates_and_nan_variants_skip() {
         .fold(f64::INFINITY, f64::min);
     assert_eq!(nmin[[2]], want);
     // argmin returns the first NaN, as numpy does.
-    assert_eq!(x.argmin(None::<usize>).compute_scalar().unwrap(), 0.0);
+    assert_eq!(x.argmin(None::<usize>).compute_scalar().unwrap(), 0);
 }
 
 /// Broadcasting as numpy (and ndarray's co-broadcasting arithmetic): new leading axes,
@@ -294,14 +294,14 @@ fn elementwise_matches_ndarray_with_realigned_chunks() {
     );
     close(&x.exp().compute().unwrap(), &a.mapv(f64::exp), "exp");
     close(
-        &x.gt(&y).compute().unwrap(),
+        &x.gt(&y).astype::<f64>().compute().unwrap(),
         &ndarray::Zip::from(&a)
             .and(&b)
             .map_collect(|p, q| f64::from(u8::from(p > q))),
         "gt",
     );
     close(
-        &x.le(0.0).compute().unwrap(),
+        &x.le(0.0).astype::<f64>().compute().unwrap(),
         &a.mapv(|v| f64::from(u8::from(v <= 0.0))),
         "le scalar",
     );
@@ -404,7 +404,7 @@ fn constructors_match_ndarray() {
         &ArrayD::from_shape_fn(IxDyn(&[4, 3]), |i| (i[0] * 10 + i[1]) as f64),
         "from_fn",
     );
-    let bad = from_fn(&[4], [2], |_| ArrayD::zeros(IxDyn(&[3])));
+    let bad = from_fn(&[4], [2], |_| ArrayD::<f64>::zeros(IxDyn(&[3])));
     let err = bad.unwrap().compute().unwrap_err().to_string();
     assert!(err.contains("from_fn") && err.contains("shape"), "{err}");
     let auto = random_normal(0.0, 1.0, &[3000, 7000], Chunks::Auto, 1).unwrap();

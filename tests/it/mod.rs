@@ -1,4 +1,5 @@
 mod array;
+mod array_types;
 mod bag;
 mod client;
 mod cluster;

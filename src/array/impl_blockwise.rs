@@ -1,0 +1,391 @@
+//! Operations for every element type, run chunk by chunk on ndarray's kernels: casting
+//! (`astype`), `*_like` constructors, arithmetic with numpy's promotion, comparisons
+//! and tests giving `bool` arrays, logic on `bool` arrays, `map_blocks`, `where_`.
+//! Where both sides are `f64` arithmetic stays in the fused expression instead
+//! (`impl_ops.rs`).
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Zip};
+
+use super::chunks::Grid;
+use super::expr::{BinOp, chunk_codec};
+use super::impl_broadcast::broadcast_shape;
+use super::{DArray, Element, Promote, chunk_of, same_type};
+use crate::Error;
+use crate::graph::{Key, Node, Tokenizer, Value};
+
+/// The other side of an elementwise operation: a scalar or an array.
+#[derive(Clone, Debug)]
+pub enum Operand<U: Element = f64> {
+    /// A value, broadcast to every element.
+    Scalar(U),
+    /// An array; shapes broadcast as in numpy.
+    Array(DArray<U>),
+}
+
+impl<U: Element> From<U> for Operand<U> {
+    fn from(v: U) -> Self {
+        Operand::Scalar(v)
+    }
+}
+impl<U: Element> From<&DArray<U>> for Operand<U> {
+    fn from(a: &DArray<U>) -> Self {
+        Operand::Array(a.clone())
+    }
+}
+impl<U: Element> From<DArray<U>> for Operand<U> {
+    fn from(a: DArray<U>) -> Self {
+        Operand::Array(a)
+    }
+}
+
+/// Every boundary of either chunking.
+pub(crate) fn common_chunks(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let ends = |s: &[usize]| {
+        s.iter()
+            .scan(0, |e, &n| {
+                *e += n;
+                Some(*e)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut edges = ends(a);
+    edges.extend(ends(b));
+    edges.sort_unstable();
+    edges.dedup();
+    let mut prev = 0;
+    let mut out = Vec::new();
+    for e in edges {
+        if e > prev {
+            out.push(e - prev);
+            prev = e;
+        }
+    }
+    if out.is_empty() {
+        out.push(0);
+    }
+    out
+}
+
+impl<T: Element> DArray<T> {
+    /// This array and `other` broadcast to their common shape and cut at every chunk
+    /// boundary either has (numpy's broadcasting; an error names the axis that fails).
+    pub(crate) fn aligned<U: Element>(&self, other: &DArray<U>) -> (DArray<T>, DArray<U>) {
+        if let Some(e) = &other.error {
+            return (self.failed(Error::Shared(Arc::clone(e))), other.clone());
+        }
+        if self.shape() == other.shape() && self.chunks() == other.chunks() {
+            return (self.clone(), other.clone());
+        }
+        let shape = match broadcast_shape(self.shape(), other.shape()) {
+            Ok(s) => s,
+            Err(e) => return (self.failed(e), other.clone()),
+        };
+        // Along each axis, the chunks of the operands that span it (both: cut at every
+        // boundary either has).
+        fn spans<X: Element>(x: &DArray<X>, shape: &[usize], j: usize) -> Option<Vec<usize>> {
+            let i = (j + x.ndim()).checked_sub(shape.len())?;
+            (x.shape()[i] == shape[j]).then(|| x.chunks()[i].clone())
+        }
+        let chunks = (0..shape.len())
+            .map(
+                |j| match (spans(self, &shape, j), spans(other, &shape, j)) {
+                    (Some(x), Some(y)) => common_chunks(&x, &y),
+                    (Some(x), None) | (None, Some(x)) => x,
+                    (None, None) => unreachable!("one operand spans every axis"),
+                },
+            )
+            .collect();
+        let grid = Arc::new(Grid { shape, chunks });
+        (
+            self.broadcast_grid(Arc::clone(&grid)),
+            other.broadcast_grid(grid),
+        )
+    }
+
+    /// One task per chunk applying `f` (named by `token`); `f` keeps the chunk's shape.
+    pub(crate) fn blockwise<U: Element>(
+        &self,
+        label: &'static str,
+        token: u64,
+        f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    ) -> DArray<U> {
+        let input = self.chunk_nodes();
+        let f = Arc::new(f);
+        let nodes = input
+            .iter()
+            .enumerate()
+            .map(|(c, n)| {
+                let f = Arc::clone(&f);
+                let elements = n.bytes / T::DTYPE.size() as u64;
+                let mut node = Node::new(
+                    Key::new(label, token, c as u64),
+                    vec![Arc::clone(n)],
+                    Box::new(move |v| {
+                        let a = chunk_of::<T>(&v[0]);
+                        let out = f(a.view());
+                        if out.shape() != a.shape() {
+                            return Err(Error::invalid(format!(
+                                "{label} returned shape {:?} for a chunk of shape {:?}",
+                                out.shape(),
+                                a.shape()
+                            )));
+                        }
+                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
+                    }),
+                );
+                node.bytes = elements * U::DTYPE.size() as u64;
+                node.codec = Some(chunk_codec::<U>());
+                Arc::new(node)
+            })
+            .collect();
+        self.carry(DArray::from_chunks(
+            Arc::clone(&self.grid),
+            token,
+            label,
+            nodes,
+        ))
+    }
+
+    /// `f` of this array's and `other`'s chunks, aligned (broadcast, common chunks).
+    pub(crate) fn zip_blocks<U: Element, V: Element>(
+        &self,
+        other: &DArray<U>,
+        label: &'static str,
+        op: &str,
+        f: impl Fn(ArrayViewD<'_, T>, ArrayViewD<'_, U>) -> ArrayD<V> + Send + Sync + 'static,
+    ) -> DArray<V> {
+        let (a, b) = self.aligned(other);
+        if let Some(e) = &a.error {
+            return DArray::errored(Arc::clone(&a.grid), Error::Shared(Arc::clone(e)));
+        }
+        let token = Tokenizer::new(label)
+            .param(op)
+            .param(&a.token())
+            .param(&b.token())
+            .finish();
+        let (na, nb) = (a.chunk_nodes(), b.chunk_nodes());
+        let f = Arc::new(f);
+        let nodes = (0..a.n_chunks())
+            .map(|c| {
+                let f = Arc::clone(&f);
+                let elements = a.grid.chunk(c).1.iter().product::<usize>();
+                let mut node = Node::new(
+                    Key::new(label, token, c as u64),
+                    vec![Arc::clone(&na[c]), Arc::clone(&nb[c])],
+                    Box::new(move |v| {
+                        let out = f(chunk_of::<T>(&v[0]).view(), chunk_of::<U>(&v[1]).view());
+                        Ok(Arc::new(out) as Value)
+                    }),
+                );
+                node.bytes = (elements * V::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<V>());
+                Arc::new(node)
+            })
+            .collect();
+        DArray::from_chunks(Arc::clone(&a.grid), token, label, nodes)
+    }
+
+    /// Applies `f` to each whole chunk (as `map_blocks`), giving chunks of any element
+    /// type; `f` must keep the chunk's shape, or the task fails naming its key.
+    ///
+    /// ```
+    /// use chunkwise::array::arange;
+    /// let x = arange(0.0, 6.0, 1.0, [4]).unwrap();
+    /// let odd = x.map_blocks(|c| c.mapv(|v| v as i64 % 2 == 1));
+    /// assert_eq!(odd.compute().unwrap().iter().filter(|&&b| b).count(), 3);
+    /// ```
+    pub fn map_blocks<U, F>(&self, f: F) -> DArray<U>
+    where
+        U: Element,
+        F: Fn(&ArrayD<T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let t = Tokenizer::new("map_blocks")
+            .param(&self.token())
+            .sequenced()
+            .finish();
+        self.blockwise("map_blocks", t, move |a| match a.as_slice() {
+            // Chunks are in standard layout: no copy to hand `f` an owned array.
+            Some(_) => f(&a.to_owned()),
+            None => f(&a.as_standard_layout().into_owned()),
+        })
+    }
+
+    /// The values as another element type, by numpy's `astype` rules (floats to
+    /// integers toward zero and saturating, integers wrapping, non-zero to `true`).
+    ///
+    /// ```
+    /// use chunkwise::array::arange;
+    /// let x = arange(-1.5, 2.0, 1.0, [2]).unwrap().astype::<i32>();
+    /// assert_eq!(x.compute().unwrap().into_raw_vec_and_offset().0, vec![-1, 0, 0, 1]);
+    /// ```
+    pub fn astype<U: Element>(&self) -> DArray<U> {
+        if same_type::<T, U>() {
+            return self.retyped();
+        }
+        let t = Tokenizer::new("astype")
+            .param(&self.token())
+            .param(&U::DTYPE)
+            .finish();
+        self.blockwise("astype", t, |a| a.mapv(Element::cast::<U>))
+    }
+
+    /// An array of this one's shape and chunks filled with `value` (`full_like`).
+    pub fn full_like<U: Element>(&self, value: U) -> DArray<U> {
+        match super::full(self.shape(), value, self.chunks().to_vec()) {
+            Ok(x) => self.carry(x),
+            Err(e) => DArray::errored(Arc::clone(&self.grid), e),
+        }
+    }
+
+    /// Zeros of this array's shape, chunks and type (`zeros_like`).
+    pub fn zeros_like(&self) -> DArray<T> {
+        self.full_like(T::default())
+    }
+
+    /// Ones of this array's shape, chunks and type (`ones_like`).
+    pub fn ones_like(&self) -> DArray<T> {
+        self.full_like(T::from_i128(1))
+    }
+
+    /// `op` of each element with a scalar or the elements of an array, in their
+    /// promoted type, as `bool`.
+    fn compare<U: Element>(&self, op: BinOp, other: Operand<U>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        type P<T, U> = <T as Promote<U>>::Output;
+        let test = move |a: P<T, U>, b: P<T, U>| match op {
+            BinOp::Lt => a < b,
+            BinOp::Le => a <= b,
+            BinOp::Gt => a > b,
+            BinOp::Ge => a >= b,
+            BinOp::Eq => a == b,
+            _ => a != b,
+        };
+        match other {
+            Operand::Scalar(s) => {
+                let s: P<T, U> = s.cast();
+                let t = Tokenizer::new("compare")
+                    .param(&op)
+                    .param(&s.to_f64().to_bits())
+                    .param(&s.to_i128())
+                    .param(&self.token())
+                    .finish();
+                self.blockwise("compare", t, move |a| a.mapv(|x| test(x.cast(), s)))
+            }
+            Operand::Array(b) => self.zip_blocks(&b, "compare", &format!("{op:?}"), move |a, b| {
+                Zip::from(&a)
+                    .and(&b)
+                    .map_collect(|&x, &y| test(x.cast(), y.cast()))
+            }),
+        }
+    }
+
+    /// `x < y` elementwise, as `bool` (in the promoted type of both sides).
+    pub fn lt<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Lt, other.into())
+    }
+
+    /// `x <= y` elementwise, as `bool`.
+    pub fn le<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Le, other.into())
+    }
+
+    /// `x > y` elementwise, as `bool`.
+    pub fn gt<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Gt, other.into())
+    }
+
+    /// `x >= y` elementwise, as `bool`.
+    pub fn ge<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Ge, other.into())
+    }
+
+    /// `x == y` elementwise, as `bool` (NaN equals nothing).
+    pub fn eq<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Eq, other.into())
+    }
+
+    /// `x != y` elementwise, as `bool` (NaN differs from everything).
+    pub fn ne<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    where
+        T: Promote<U>,
+    {
+        self.compare(BinOp::Ne, other.into())
+    }
+
+    /// Where the element is NaN (never, for integers), as `numpy.isnan`.
+    pub fn is_nan(&self) -> DArray<bool> {
+        let t = Tokenizer::new("isnan").param(&self.token()).finish();
+        self.blockwise("isnan", t, |a| a.mapv(Element::is_nan))
+    }
+
+    /// Where the element is finite (always, for integers), as `numpy.isfinite`.
+    pub fn is_finite(&self) -> DArray<bool> {
+        let t = Tokenizer::new("isfinite").param(&self.token()).finish();
+        self.blockwise("isfinite", t, |a| a.mapv(|x| x.to_f64().is_finite()))
+    }
+
+    /// `x` where `cond` holds, else `y`, broadcast together (`numpy.where`).
+    ///
+    /// ```
+    /// use chunkwise::array::{arange, DArray};
+    /// let x = arange(0.0, 5.0, 1.0, [2]).unwrap();
+    /// let y = DArray::where_(&x.gt(2.0), &x, &x.full_like(-1.0));
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![-1.0, -1.0, -1.0, 3.0, 4.0]);
+    /// ```
+    pub fn where_(cond: &DArray<bool>, x: &DArray<T>, y: &DArray<T>) -> DArray<T> {
+        // The grid of `x` and `y` refines that of `cond` and `x`: all three on it.
+        let (c, x) = cond.aligned(x);
+        let (x, y) = x.aligned(y);
+        let (c, _) = c.aligned(&x);
+        let t = Tokenizer::new("where")
+            .param(&c.token())
+            .param(&x.token())
+            .param(&y.token())
+            .finish();
+        let (nc, nx, ny) = (c.chunk_nodes(), x.chunk_nodes(), y.chunk_nodes());
+        let nodes = (0..c.n_chunks())
+            .map(|i| {
+                let mut node = Node::new(
+                    Key::new("where", t, i as u64),
+                    vec![Arc::clone(&nc[i]), Arc::clone(&nx[i]), Arc::clone(&ny[i])],
+                    Box::new(|v| {
+                        let (c, x, y) = (
+                            chunk_of::<bool>(&v[0]),
+                            chunk_of::<T>(&v[1]),
+                            chunk_of::<T>(&v[2]),
+                        );
+                        let out = Zip::from(c)
+                            .and(x)
+                            .and(y)
+                            .map_collect(|&c, &x, &y| if c { x } else { y });
+                        Ok(Arc::new(out) as Value)
+                    }),
+                );
+                node.bytes = nx[i].bytes;
+                node.codec = Some(chunk_codec::<T>());
+                Arc::new(node)
+            })
+            .collect();
+        let out = DArray::from_chunks(Arc::clone(&c.grid), t, "where", nodes);
+        y.carry(x.carry(c.carry(out)))
+    }
+}
