@@ -111,6 +111,18 @@ impl<T: Element> DArray<T> {
         token: u64,
         f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     ) -> DArray<U> {
+        self.blockwise_to(Arc::clone(&self.grid), label, token, f)
+    }
+
+    /// One task per chunk applying `f`, whose results are the chunks of `grid` (as
+    /// many as this array has); a result of another shape fails its task.
+    pub(crate) fn blockwise_to<U: Element>(
+        &self,
+        grid: Arc<Grid>,
+        label: &'static str,
+        token: u64,
+        f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    ) -> DArray<U> {
         let input = self.chunk_nodes();
         let f = Arc::new(f);
         let nodes = input
@@ -118,34 +130,30 @@ impl<T: Element> DArray<T> {
             .enumerate()
             .map(|(c, n)| {
                 let f = Arc::clone(&f);
-                let elements = n.bytes / T::DTYPE.size() as u64;
+                let (_, shape) = grid.chunk(c);
+                let elements: usize = shape.iter().product();
                 let mut node = Node::new(
                     Key::new(label, token, c as u64),
                     vec![Arc::clone(n)],
                     Box::new(move |v| {
                         let a = chunk_of::<T>(&v[0]);
                         let out = f(a.view());
-                        if out.shape() != a.shape() {
+                        if out.shape() != shape.as_slice() {
                             return Err(Error::invalid(format!(
                                 "{label} returned shape {:?} for a chunk of shape {:?}",
                                 out.shape(),
-                                a.shape()
+                                shape
                             )));
                         }
                         Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
                     }),
                 );
-                node.bytes = elements * U::DTYPE.size() as u64;
+                node.bytes = (elements * U::DTYPE.size()) as u64;
                 node.codec = Some(chunk_codec::<U>());
                 Arc::new(node)
             })
             .collect();
-        self.carry(DArray::from_chunks(
-            Arc::clone(&self.grid),
-            token,
-            label,
-            nodes,
-        ))
+        self.carry(DArray::from_chunks(grid, token, label, nodes))
     }
 
     /// `f` of this array's and `other`'s chunks, aligned (broadcast, common chunks).

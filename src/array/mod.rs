@@ -23,10 +23,13 @@ mod expr;
 mod impl_blockwise;
 mod impl_broadcast;
 mod impl_constructors;
+mod impl_index;
+mod impl_linalg;
 mod impl_ops;
 mod impl_reduce;
 mod impl_reductions;
 mod impl_reshape;
+mod impl_shape;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -40,6 +43,7 @@ pub use impl_constructors::{
     arange, from_array, from_fn, full, linspace, ones, random_integers, random_normal,
     random_uniform, zeros,
 };
+pub use impl_index::Idx;
 pub use impl_reduce::{Axes, Reduction};
 
 use crate::compute::Compute;

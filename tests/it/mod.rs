@@ -1,4 +1,5 @@
 mod array;
+mod array_index;
 mod array_types;
 mod bag;
 mod client;

@@ -1,0 +1,586 @@
+//! Indexing as numpy and Dask: slices with steps (negative too) and bounds clamped as
+//! Python clamps them, integers (dropping the axis, negative from the end), new axes,
+//! an ellipsis; `take` of integer indices along an axis; blocks by block index;
+//! `squeeze`, `expand_dims`, `flip`.
+//!
+//! A stepped slice keeps the input's chunk boundaries: each output chunk is the
+//! selection from one input chunk (chunks left empty are dropped, as Dask drops them),
+//! so every output task reads exactly one input chunk.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Axis, Slice, SliceInfoElem};
+
+use super::chunks::{Grid, ravel};
+use super::expr::chunk_codec;
+use super::{DArray, Element, chunk_of};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
+
+/// One entry of an index, as in `x[1:8:2, -1, None, ...]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Idx {
+    /// `start:stop:step`; `None` bounds are the ends, negative ones count from the end,
+    /// and bounds past the ends are clamped, as Python's.
+    Slice {
+        /// First index (`None`: the start, or the end for a negative step).
+        start: Option<isize>,
+        /// One past the last (`None`: the end, or before the start for a negative step).
+        stop: Option<isize>,
+        /// Not zero.
+        step: isize,
+    },
+    /// One position, dropping the axis (negative counts from the end).
+    At(isize),
+    /// A slice with ndarray's meaning (what `s![a..b;k]` gives): the range `a..b`
+    /// (negative bounds from the end, clamped), then every `k`-th element of it, from
+    /// its end when `k` is negative: `s![..;-1]` is the whole axis reversed.
+    Range(Slice),
+    /// A new axis of length 1 (`None` / `np.newaxis`).
+    NewAxis,
+    /// As many whole axes as the other entries leave (`...`).
+    Ellipsis,
+}
+
+impl Idx {
+    /// The whole axis, `:`.
+    pub const ALL: Idx = Idx::Slice {
+        start: None,
+        stop: None,
+        step: 1,
+    };
+
+    /// `start:stop:step` with every part given.
+    pub fn range(start: isize, stop: isize, step: isize) -> Idx {
+        Idx::Slice {
+            start: Some(start),
+            stop: Some(stop),
+            step,
+        }
+    }
+}
+
+impl From<std::ops::Range<isize>> for Idx {
+    fn from(r: std::ops::Range<isize>) -> Self {
+        Idx::range(r.start, r.end, 1)
+    }
+}
+impl From<std::ops::RangeFull> for Idx {
+    fn from(_: std::ops::RangeFull) -> Self {
+        Idx::ALL
+    }
+}
+impl From<isize> for Idx {
+    fn from(i: isize) -> Self {
+        Idx::At(i)
+    }
+}
+/// ndarray's `s![..]` entries: `x.index(s![1..;2, -1, NewAxis].as_ref())`.
+impl From<SliceInfoElem> for Idx {
+    fn from(e: SliceInfoElem) -> Self {
+        match e {
+            SliceInfoElem::Slice { start, end, step } => Idx::Range(Slice::new(start, end, step)),
+            SliceInfoElem::Index(i) => Idx::At(i),
+            SliceInfoElem::NewAxis => Idx::NewAxis,
+        }
+    }
+}
+impl From<&SliceInfoElem> for Idx {
+    fn from(e: &SliceInfoElem) -> Self {
+        Idx::from(*e)
+    }
+}
+
+/// A slice of an axis of length `n`, resolved as Python's `slice.indices`: the first
+/// index, the step and the number of elements.
+fn resolve(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: isize,
+    n: usize,
+) -> (isize, isize, usize) {
+    let n = n as isize;
+    let clamp = |v: isize, lo: isize, hi: isize| v.clamp(lo, hi);
+    let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };
+    let bound = |v: Option<isize>, default: isize| match v {
+        None => default,
+        Some(v) if v < 0 => clamp(v + n, lo, hi),
+        Some(v) => clamp(v, lo, hi),
+    };
+    let (a, b) = if step > 0 {
+        (bound(start, 0), bound(stop, n))
+    } else {
+        (bound(start, n - 1), bound(stop, -1))
+    };
+    let len = if step > 0 {
+        if b > a { (b - a + step - 1) / step } else { 0 }
+    } else if a > b {
+        (a - b + (-step) - 1) / (-step)
+    } else {
+        0
+    };
+    (a, step, len as usize)
+}
+
+/// ndarray's slice of an axis of length `n` (bounds clamped), as `resolve` gives it.
+fn resolve_range(s: Slice, n: usize) -> (isize, isize, usize) {
+    let n = n as isize;
+    let bound = |v: isize| if v < 0 { (v + n).max(0) } else { v.min(n) };
+    let (a, b) = (bound(s.start), bound(s.end.unwrap_or(n)));
+    let m = s.step.abs();
+    let len = if b > a { (b - a + m - 1) / m } else { 0 };
+    if s.step > 0 {
+        (a, s.step, len as usize)
+    } else {
+        (b - 1, s.step, len as usize)
+    }
+}
+
+/// Along one axis: for each output chunk, the input chunk it comes from and the
+/// selection within it, as an ndarray slice.
+type AxisPlan = Vec<(usize, Slice, usize)>;
+
+/// The output chunks of `start + i * step` for `i < len` over input chunks `sizes`.
+fn plan_axis(sizes: &[usize], start: isize, step: isize, len: usize) -> AxisPlan {
+    if len == 0 {
+        return Vec::new();
+    }
+    let last = start + (len as isize - 1) * step;
+    let (lo, hi) = (start.min(last), start.max(last));
+    let mut offset = 0isize;
+    let mut per_chunk = Vec::new();
+    for (k, &n) in sizes.iter().enumerate() {
+        let (s, e) = (offset, offset + n as isize); // [s, e)
+        offset = e;
+        // Selected indices in [s, e): start + i*step for some i, within [lo, hi].
+        let (a, b) = (s.max(lo), (e - 1).min(hi));
+        if a > b {
+            continue;
+        }
+        // The selection is lo, lo + m, ..., hi: the first of it at or after a.
+        let m = step.abs();
+        let first = lo + ((a - lo) + m - 1) / m * m;
+        if first > b {
+            continue;
+        }
+        let count = ((b - first) / m + 1) as usize;
+        let last_in = first + (count as isize - 1) * m;
+        let slice = if step > 0 {
+            Slice::new(first - s, Some(last_in - s + 1), m)
+        } else {
+            Slice::new(first - s, Some(last_in - s + 1), -m)
+        };
+        per_chunk.push((k, slice, count));
+    }
+    if step < 0 {
+        per_chunk.reverse();
+    }
+    per_chunk
+}
+
+impl<T: Element> DArray<T> {
+    /// The selection `index` (numpy's basic indexing): slices with steps, integers,
+    /// new axes and an ellipsis; missing trailing axes are whole.
+    ///
+    /// ```
+    /// use chunkwise::array::{Idx, arange};
+    /// use ndarray::s;
+    /// let x = arange(0.0, 10.0, 1.0, [4]).unwrap();
+    /// let rev = x.index(&[Idx::Slice { start: Some(8), stop: None, step: -3 }]);
+    /// assert_eq!(rev.compute().unwrap().into_raw_vec_and_offset().0, vec![8.0, 5.0, 2.0]);
+    /// // ndarray's s! works too, and bounds past the end are clamped as Python's.
+    /// let y = x.index(s![-3..100;1]);
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![7.0, 8.0, 9.0]);
+    /// assert_eq!(x.index(&[Idx::At(-1)]).compute_scalar().unwrap(), 9.0);
+    /// ```
+    pub fn index<I: Into<Idx> + Copy>(&self, index: impl AsRef<[I]>) -> DArray<T> {
+        let index: Vec<Idx> = index.as_ref().iter().map(|&i| i.into()).collect();
+        match self.try_index(&index) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn try_index(&self, index: &[Idx]) -> Result<DArray<T>> {
+        let ellipses = index.iter().filter(|i| **i == Idx::Ellipsis).count();
+        let used = index
+            .iter()
+            .filter(|i| !matches!(i, Idx::NewAxis | Idx::Ellipsis))
+            .count();
+        if ellipses > 1 || used > self.ndim() {
+            return Err(Error::invalid(format!(
+                "index {index:?} has {used} entries{} for an array of {} dimensions",
+                if ellipses > 1 {
+                    " and more than one ellipsis"
+                } else {
+                    ""
+                },
+                self.ndim()
+            )));
+        }
+        // The index with the ellipsis (or the missing tail) as whole axes.
+        let mut full = Vec::new();
+        for &i in index {
+            if i == Idx::Ellipsis {
+                full.extend(std::iter::repeat_n(Idx::ALL, self.ndim() - used));
+            } else {
+                full.push(i);
+            }
+        }
+        if ellipses == 0 {
+            full.extend(std::iter::repeat_n(Idx::ALL, self.ndim() - used));
+        }
+        // Slices (integers as one-element slices) over the input axes, then drop the
+        // integer axes and insert the new ones.
+        let (mut sel, mut drop, mut new) = (Vec::new(), Vec::new(), Vec::new());
+        for i in &full {
+            let d = sel.len();
+            match *i {
+                Idx::Slice { start, stop, step } => {
+                    if step == 0 {
+                        return Err(Error::invalid(format!(
+                            "slice step cannot be zero (axis {d})"
+                        )));
+                    }
+                    sel.push(resolve(start, stop, step, self.shape()[d]));
+                }
+                Idx::Range(r) => {
+                    if r.step == 0 {
+                        return Err(Error::invalid(format!(
+                            "slice step cannot be zero (axis {d})"
+                        )));
+                    }
+                    sel.push(resolve_range(r, self.shape()[d]));
+                }
+                Idx::At(k) => {
+                    let n = self.shape()[d];
+                    let at = if k < 0 { k + n as isize } else { k };
+                    if at < 0 || at >= n as isize {
+                        return Err(Error::invalid(format!(
+                            "index {k} is out of bounds for axis {d} with size {n}"
+                        )));
+                    }
+                    drop.push(d);
+                    sel.push((at, 1, 1));
+                }
+                Idx::NewAxis => new.push(sel.len() - drop.len() + new.len()),
+                Idx::Ellipsis => unreachable!("expanded above"),
+            }
+        }
+        let mut out = self.select(&sel);
+        if !drop.is_empty() {
+            out = out.drop_axes(&drop);
+        }
+        for &a in &new {
+            out = out.expand_dims(a);
+        }
+        Ok(out)
+    }
+
+    /// `start + i * step` for `i < len` along each axis.
+    fn select(&self, sel: &[(isize, isize, usize)]) -> DArray<T> {
+        if sel
+            .iter()
+            .zip(self.shape())
+            .all(|(&(a, s, l), &n)| a == 0 && s == 1 && l == n)
+        {
+            return self.clone();
+        }
+        let plans: Vec<AxisPlan> = sel
+            .iter()
+            .zip(&self.grid.chunks)
+            .map(|(&(a, s, l), sizes)| plan_axis(sizes, a, s, l))
+            .collect();
+        let chunks: Vec<Vec<usize>> = plans
+            .iter()
+            .map(|p| match p.is_empty() {
+                true => vec![0],
+                false => p.iter().map(|x| x.2).collect(),
+            })
+            .collect();
+        let shape: Vec<usize> = sel.iter().map(|x| x.2).collect();
+        let out = Grid { shape, chunks };
+        let t = Tokenizer::new("getitem")
+            .param(&self.token())
+            .param(sel)
+            .finish();
+        if out.len() == 0 {
+            return self.carry(super::impl_constructors::chunk_tasks(
+                Arc::new(out),
+                "getitem",
+                t,
+                |_, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
+            ));
+        }
+        let input = self.chunk_nodes();
+        let in_grid = self.grid.grid_shape();
+        let nodes = (0..out.n_chunks())
+            .map(|c| {
+                let pos = out.position(c);
+                let parts: Vec<&(usize, Slice, usize)> =
+                    pos.iter().zip(&plans).map(|(&p, plan)| &plan[p]).collect();
+                let src: Vec<usize> = parts.iter().map(|p| p.0).collect();
+                let info: Vec<SliceInfoElem> = parts.iter().map(|p| p.1.into()).collect();
+                let dep = Arc::clone(&input[ravel(&src, &in_grid)]);
+                let elements: usize = parts.iter().map(|p| p.2).product();
+                let mut node = Node::new(
+                    Key::new("getitem", t, c as u64),
+                    vec![dep],
+                    Box::new(move |v| {
+                        let a = chunk_of::<T>(&v[0]);
+                        Ok(Arc::new(a.slice(info.as_slice()).to_owned()) as Value)
+                    }),
+                );
+                node.bytes = (elements * T::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<T>());
+                Arc::new(node)
+            })
+            .collect();
+        self.carry(DArray::from_chunks(Arc::new(out), t, "getitem", nodes))
+    }
+
+    /// Removes `axes` (sorted), each of length 1.
+    fn drop_axes(&self, axes: &[usize]) -> DArray<T> {
+        let keep: Vec<usize> = (0..self.ndim()).filter(|d| !axes.contains(d)).collect();
+        let grid = Grid {
+            shape: keep.iter().map(|&d| self.grid.shape[d]).collect(),
+            chunks: keep.iter().map(|&d| self.grid.chunks[d].clone()).collect(),
+        };
+        let dropped = axes.to_vec();
+        self.reshaped_chunks(grid, "squeeze", axes, move |mut a| {
+            for &ax in dropped.iter().rev() {
+                a = a.index_axis_move(Axis(ax), 0);
+            }
+            a.to_owned()
+        })
+    }
+
+    /// The same chunks under another grid of the same number of chunks, each chunk
+    /// mapped by `f` (a change of axes, never of the elements).
+    fn reshaped_chunks(
+        &self,
+        grid: Grid,
+        label: &'static str,
+        params: &[usize],
+        f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync + 'static,
+    ) -> DArray<T> {
+        let t = Tokenizer::new(label)
+            .param(&self.token())
+            .param(params)
+            .param(&grid)
+            .finish();
+        self.blockwise_to(Arc::new(grid), label, t, f)
+    }
+
+    /// A new axis of length 1 at position `axis` (`expand_dims`).
+    pub fn expand_dims(&self, axis: usize) -> DArray<T> {
+        if axis > self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "axis {axis} is out of range for a new axis of an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut grid = (*self.grid).clone();
+        grid.shape.insert(axis, 1);
+        grid.chunks.insert(axis, vec![1]);
+        self.reshaped_chunks(grid, "expand_dims", &[axis], move |a| {
+            a.insert_axis(Axis(axis)).to_owned()
+        })
+    }
+
+    /// Removes `axes` of length 1 (`None`: every axis of length 1), as `squeeze`.
+    pub fn squeeze(&self, axes: impl Into<Option<Vec<usize>>>) -> DArray<T> {
+        let axes = match axes.into() {
+            None => (0..self.ndim()).filter(|&d| self.shape()[d] == 1).collect(),
+            Some(mut v) => {
+                v.sort_unstable();
+                v.dedup();
+                for &d in &v {
+                    if d >= self.ndim() || self.shape()[d] != 1 {
+                        return self.failed(Error::invalid(format!(
+                            "cannot squeeze axis {d} of shape {:?}: it must exist and have length 1",
+                            self.shape()
+                        )));
+                    }
+                }
+                v
+            }
+        };
+        if axes.is_empty() {
+            return self.clone();
+        }
+        self.drop_axes(&axes)
+    }
+
+    /// The elements in reverse order along `axis` (`flip`).
+    pub fn flip(&self, axis: usize) -> DArray<T> {
+        if axis >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "axis {axis} is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut index = vec![Idx::ALL; self.ndim()];
+        index[axis] = Idx::Slice {
+            start: None,
+            stop: None,
+            step: -1,
+        };
+        self.index(&index)
+    }
+
+    /// The elements at `indices` along `axis`, in that order (`take`; negative indices
+    /// count from the end). Each output chunk holds the indices that fall in one run
+    /// of the same input chunk.
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 10.0, 1.0, [3]).unwrap();
+    /// let y = x.take(&[9, 0, 1, -1], 0);
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![9.0, 0.0, 1.0, 9.0]);
+    /// ```
+    pub fn take(&self, indices: &[isize], axis: usize) -> DArray<T> {
+        match self.try_take(indices, axis) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn try_take(&self, indices: &[isize], axis: usize) -> Result<DArray<T>> {
+        let d = self.grid.axis(axis)?;
+        let n = self.shape()[d];
+        let idx: Vec<usize> = indices
+            .iter()
+            .map(|&i| {
+                let j = if i < 0 { i + n as isize } else { i };
+                if j < 0 || j >= n as isize {
+                    Err(Error::invalid(format!(
+                        "index {i} is out of bounds for axis {d} with size {n}"
+                    )))
+                } else {
+                    Ok(j as usize)
+                }
+            })
+            .collect::<Result<_>>()?;
+        // Runs of indices in the same input chunk become one output chunk each.
+        let starts: Vec<usize> = self.grid.chunks[d]
+            .iter()
+            .scan(0, |s, &c| {
+                let a = *s;
+                *s += c;
+                Some(a)
+            })
+            .collect();
+        let chunk_of_index = |i: usize| starts.partition_point(|&s| s <= i) - 1;
+        let mut runs: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &i in &idx {
+            let k = chunk_of_index(i);
+            match runs.last_mut() {
+                Some((kk, v)) if *kk == k => v.push(i - starts[k]),
+                _ => runs.push((k, vec![i - starts[k]])),
+            }
+        }
+        let mut grid = (*self.grid).clone();
+        grid.shape[d] = idx.len();
+        grid.chunks[d] = if runs.is_empty() {
+            vec![0]
+        } else {
+            runs.iter().map(|r| r.1.len()).collect()
+        };
+        let t = Tokenizer::new("take")
+            .param(&self.token())
+            .param(&d)
+            .param(&idx)
+            .finish();
+        if runs.is_empty() {
+            return Ok(self.carry(super::impl_constructors::chunk_tasks(
+                Arc::new(grid),
+                "take",
+                t,
+                |_, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
+            )));
+        }
+        let input = self.chunk_nodes();
+        let in_grid = self.grid.grid_shape();
+        let runs = Arc::new(runs);
+        let nodes = (0..grid.n_chunks())
+            .map(|c| {
+                let pos = grid.position(c);
+                let mut src = pos.clone();
+                src[d] = runs[pos[d]].0;
+                let dep = Arc::clone(&input[ravel(&src, &in_grid)]);
+                let runs = Arc::clone(&runs);
+                let r = pos[d];
+                let elements: usize = grid.chunk(c).1.iter().product();
+                let mut node = Node::new(
+                    Key::new("take", t, c as u64),
+                    vec![dep],
+                    Box::new(move |v| {
+                        let a = chunk_of::<T>(&v[0]);
+                        Ok(Arc::new(a.select(Axis(d), &runs[r].1)) as Value)
+                    }),
+                );
+                node.bytes = (elements * T::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<T>());
+                Arc::new(node)
+            })
+            .collect();
+        Ok(self.carry(DArray::from_chunks(Arc::new(grid), t, "take", nodes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Python's `range(n)[start:stop:step]`, by brute force.
+    fn python(n: usize, start: Option<isize>, stop: Option<isize>, step: isize) -> Vec<isize> {
+        let (a, s, len) = resolve(start, stop, step, n);
+        (0..len as isize).map(|i| a + i * s).collect()
+    }
+
+    #[test]
+    fn slices_resolve_as_python() {
+        let all: Vec<isize> = (0..10).collect();
+        assert_eq!(python(10, None, None, 1), all);
+        assert_eq!(
+            python(10, None, None, -1),
+            all.iter().rev().copied().collect::<Vec<_>>()
+        );
+        assert_eq!(python(10, Some(-3), Some(100), 1), vec![7, 8, 9]);
+        assert_eq!(python(10, Some(8), None, -3), vec![8, 5, 2]);
+        assert_eq!(python(10, Some(100), Some(-100), -4), vec![9, 5, 1]);
+        assert_eq!(python(10, Some(5), Some(2), 1), Vec::<isize>::new());
+        assert_eq!(python(10, Some(-100), Some(3), 2), vec![0, 2]);
+        assert_eq!(python(0, None, None, -1), Vec::<isize>::new());
+        assert_eq!(python(10, Some(2), Some(-1), 3), vec![2, 5, 8]);
+    }
+
+    #[test]
+    fn ndarray_ranges_walk_back_from_their_end() {
+        let pick = |s: Slice, n: usize| {
+            let (a, k, len) = resolve_range(s, n);
+            (0..len as isize).map(|i| a + i * k).collect::<Vec<_>>()
+        };
+        assert_eq!(pick(Slice::new(0, None, -1), 4), vec![3, 2, 1, 0]);
+        assert_eq!(pick(Slice::new(1, Some(4), -2), 10), vec![3, 1]);
+        assert_eq!(pick(Slice::new(-3, None, 2), 10), vec![7, 9]);
+        assert_eq!(pick(Slice::new(2, Some(100), 3), 10), vec![2, 5, 8]);
+        assert_eq!(pick(Slice::new(5, Some(2), 1), 10), Vec::<isize>::new());
+    }
+
+    #[test]
+    fn stepped_selections_keep_input_chunks() {
+        // 0..10 in chunks [4, 4, 2]; every third from 1: 1, 4, 7 -> chunks 0, 1, 1.
+        let p = plan_axis(&[4, 4, 2], 1, 3, 3);
+        assert_eq!(
+            p.iter().map(|x| (x.0, x.2)).collect::<Vec<_>>(),
+            vec![(0, 1), (1, 2)]
+        );
+        // Reversed, every second from 9: 9, 7, 5, 3, 1.
+        let p = plan_axis(&[4, 4, 2], 9, -2, 5);
+        assert_eq!(
+            p.iter().map(|x| (x.0, x.2)).collect::<Vec<_>>(),
+            vec![(2, 1), (1, 2), (0, 2)]
+        );
+    }
+}

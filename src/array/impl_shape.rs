@@ -1,0 +1,380 @@
+//! Shape operations: `concatenate` and `stack` (the inputs' chunk tasks reused, no
+//! copy), `moveaxis`, `swapaxes`, `roll`, `repeat`, `tile`, `pad` (constant), and
+//! `reshape`/`ravel`.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::chunks::{Grid, ravel};
+use super::impl_blockwise::common_chunks;
+use super::{DArray, Element, Idx};
+use crate::graph::{Node, Tokenizer};
+use crate::{Error, Result};
+
+impl<T: Element> DArray<T> {
+    /// Joins `arrays` along `axis` (`concatenate`): their shapes must agree on the
+    /// other axes, where they are cut at every boundary any of them has. The chunks
+    /// of the result are the inputs' own tasks.
+    ///
+    /// ```
+    /// use chunkwise::array::{DArray, arange};
+    /// let a = arange(0.0, 3.0, 1.0, [2]).unwrap();
+    /// let b = arange(3.0, 5.0, 1.0, [1]).unwrap();
+    /// let c = DArray::concatenate(&[a, b], 0);
+    /// assert_eq!(c.chunks(), &[vec![2, 1, 1, 1]]);
+    /// assert_eq!(c.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+    /// ```
+    pub fn concatenate(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
+        match Self::try_concatenate(arrays, axis) {
+            Ok(x) => x,
+            Err(e) => {
+                let grid = arrays.first().map_or_else(
+                    || {
+                        Arc::new(Grid {
+                            shape: vec![0],
+                            chunks: vec![vec![0]],
+                        })
+                    },
+                    |a| Arc::clone(&a.grid),
+                );
+                DArray::errored(grid, e)
+            }
+        }
+    }
+
+    fn try_concatenate(arrays: &[DArray<T>], axis: usize) -> Result<DArray<T>> {
+        let first = arrays
+            .first()
+            .ok_or_else(|| Error::invalid("concatenate needs at least one array"))?;
+        if let Some(e) = arrays.iter().find_map(|a| a.error.as_ref()) {
+            return Err(Error::Shared(Arc::clone(e)));
+        }
+        let nd = first.ndim();
+        if axis >= nd {
+            return Err(Error::invalid(format!(
+                "axis {axis} is out of range for arrays of {nd} dimensions"
+            )));
+        }
+        for (i, a) in arrays.iter().enumerate() {
+            let same =
+                a.ndim() == nd && (0..nd).all(|d| d == axis || a.shape()[d] == first.shape()[d]);
+            if !same {
+                return Err(Error::invalid(format!(
+                    "array {i} of shape {:?} does not join array 0 of shape {:?} along axis {axis}",
+                    a.shape(),
+                    first.shape()
+                )));
+            }
+        }
+        // The other axes cut at every boundary any input has.
+        let mut common: Vec<Vec<usize>> = first.chunks().to_vec();
+        for a in &arrays[1..] {
+            for d in (0..nd).filter(|&d| d != axis) {
+                common[d] = common_chunks(&common[d], &a.chunks()[d]);
+            }
+        }
+        let parts: Vec<DArray<T>> = arrays
+            .iter()
+            .map(|a| {
+                let mut c = common.clone();
+                c[axis] = a.chunks()[axis].clone();
+                a.rechunk_exact(c)
+            })
+            .collect();
+        let mut grid = Grid {
+            shape: first.shape().to_vec(),
+            chunks: common,
+        };
+        grid.shape[axis] = parts.iter().map(|p| p.shape()[axis]).sum();
+        grid.chunks[axis] = parts
+            .iter()
+            .flat_map(|p| p.chunks()[axis].iter().copied())
+            .collect();
+        // Which input and which of its chunks each output chunk along `axis` is.
+        let along: Vec<(usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| (0..p.chunks()[axis].len()).map(move |k| (i, k)))
+            .collect();
+        let nodes: Vec<Arc<Node>> = {
+            let inputs: Vec<_> = parts.iter().map(|p| p.chunk_nodes()).collect();
+            (0..grid.n_chunks())
+                .map(|c| {
+                    let mut pos = grid.position(c);
+                    let (i, k) = along[pos[axis]];
+                    pos[axis] = k;
+                    Arc::clone(&inputs[i][ravel(&pos, &parts[i].grid.grid_shape())])
+                })
+                .collect()
+        };
+        let mut t = Tokenizer::new("concatenate").param(&axis);
+        for p in &parts {
+            t = t.param(&p.token());
+        }
+        Ok(DArray::from_chunks(
+            Arc::new(grid),
+            t.finish(),
+            "concatenate",
+            nodes,
+        ))
+    }
+
+    /// Joins `arrays` along a new axis at `axis` (`stack`).
+    pub fn stack(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
+        let expanded: Vec<DArray<T>> = arrays.iter().map(|a| a.expand_dims(axis)).collect();
+        Self::concatenate(&expanded, axis)
+    }
+
+    /// Moves axis `from` to position `to`, the others keeping their order (`moveaxis`).
+    pub fn moveaxis(&self, from: usize, to: usize) -> DArray<T> {
+        if from >= self.ndim() || to >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "moveaxis({from}, {to}) is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut perm: Vec<usize> = (0..self.ndim()).filter(|&d| d != from).collect();
+        perm.insert(to, from);
+        self.permute_axes(&perm)
+    }
+
+    /// Exchanges two axes (`swapaxes`).
+    pub fn swapaxes(&self, a: usize, b: usize) -> DArray<T> {
+        if a >= self.ndim() || b >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "swapaxes({a}, {b}) is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut perm: Vec<usize> = (0..self.ndim()).collect();
+        perm.swap(a, b);
+        self.permute_axes(&perm)
+    }
+
+    /// The elements shifted by `shift` along `axis`, those past the end coming back
+    /// at the start (`roll`).
+    pub fn roll(&self, shift: isize, axis: usize) -> DArray<T> {
+        if axis >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "axis {axis} is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let n = self.shape()[axis] as isize;
+        if n == 0 {
+            return self.clone();
+        }
+        let s = shift.rem_euclid(n);
+        if s == 0 {
+            return self.clone();
+        }
+        let part = |start: isize, stop: isize| {
+            let mut index = vec![Idx::ALL; self.ndim()];
+            index[axis] = Idx::range(start, stop, 1);
+            self.index(&index)
+        };
+        Self::concatenate(&[part(n - s, n), part(0, n - s)], axis)
+    }
+
+    /// Each element repeated `n` times along `axis` (`repeat`).
+    pub fn repeat(&self, n: usize, axis: usize) -> DArray<T> {
+        if axis >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "axis {axis} is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut grid = (*self.grid).clone();
+        grid.shape[axis] *= n;
+        grid.chunks[axis] = grid.chunks[axis].iter().map(|&c| c * n).collect();
+        let t = Tokenizer::new("repeat")
+            .param(&self.token())
+            .param(&n)
+            .param(&axis)
+            .finish();
+        self.blockwise_to(Arc::new(grid), "repeat", t, move |a| {
+            let idx: Vec<usize> = (0..a.shape()[axis])
+                .flat_map(|i| std::iter::repeat_n(i, n))
+                .collect();
+            a.select(Axis(axis), &idx)
+        })
+    }
+
+    /// The array repeated `reps[d]` times along each axis `d` (`tile`; missing reps
+    /// are 1).
+    pub fn tile(&self, reps: &[usize]) -> DArray<T> {
+        if reps.len() > self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "{} repetitions for an array of {} dimensions",
+                reps.len(),
+                self.ndim()
+            )));
+        }
+        let mut out = self.clone();
+        for (d, &r) in reps.iter().enumerate() {
+            if r != 1 {
+                out = Self::concatenate(&vec![out; r], d);
+            }
+        }
+        out
+    }
+
+    /// `before` and `after` elements of `value` added along each axis (`pad` with
+    /// `mode="constant"`); missing axes are not padded.
+    pub fn pad(&self, widths: &[(usize, usize)], value: T) -> DArray<T> {
+        if widths.len() > self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "{} pad widths for an array of {} dimensions",
+                widths.len(),
+                self.ndim()
+            )));
+        }
+        let mut out = self.clone();
+        for (d, &(before, after)) in widths.iter().enumerate() {
+            let edge = |n: usize| -> Result<DArray<T>> {
+                let mut shape = out.shape().to_vec();
+                shape[d] = n;
+                let mut chunks = out.chunks().to_vec();
+                chunks[d] = vec![n];
+                super::full(&shape, value, chunks)
+            };
+            let mut parts = Vec::new();
+            if before > 0 {
+                match edge(before) {
+                    Ok(e) => parts.push(e),
+                    Err(e) => return self.failed(e),
+                }
+            }
+            parts.push(out.clone());
+            if after > 0 {
+                match edge(after) {
+                    Ok(e) => parts.push(e),
+                    Err(e) => return self.failed(e),
+                }
+            }
+            out = Self::concatenate(&parts, d);
+        }
+        out
+    }
+
+    /// The elements in row-major order as `shape` (`reshape`; one `usize::MAX` entry
+    /// stands for what the others leave, as numpy's -1).
+    ///
+    /// Each output chunk must be a run of whole rows of both shapes: the input is cut
+    /// along its first axis into runs whose length is a multiple of both row lengths
+    /// (the other axes whole), so a chunk reshapes on its own. Arrays whose rows are
+    /// large and of coprime lengths make large chunks.
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 24.0, 1.0, [5]).unwrap();
+    /// let m = x.reshape(&[4, usize::MAX]);
+    /// assert_eq!(m.shape(), &[4, 6]);
+    /// assert_eq!(m.compute().unwrap()[[2, 1]], 13.0);
+    /// assert_eq!(m.ravel().compute().unwrap(), x.compute().unwrap());
+    /// ```
+    pub fn reshape(&self, shape: &[usize]) -> DArray<T> {
+        match self.try_reshape(shape) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// The elements in row-major order in one dimension (`ravel`).
+    pub fn ravel(&self) -> DArray<T> {
+        self.reshape(&[usize::MAX])
+    }
+
+    fn try_reshape(&self, shape: &[usize]) -> Result<DArray<T>> {
+        let total = self.len();
+        let mut shape = shape.to_vec();
+        let unknown: Vec<usize> = (0..shape.len())
+            .filter(|&d| shape[d] == usize::MAX)
+            .collect();
+        let known: usize = shape.iter().filter(|&&n| n != usize::MAX).product();
+        match unknown.as_slice() {
+            [] => {}
+            [d] if known > 0 && total.is_multiple_of(known) => shape[*d] = total / known,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "cannot reshape an array of shape {:?} into {shape:?}",
+                    self.shape()
+                )));
+            }
+        }
+        if shape.iter().product::<usize>() != total {
+            return Err(Error::invalid(format!(
+                "cannot reshape an array of {total} elements (shape {:?}) into {shape:?}",
+                self.shape()
+            )));
+        }
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        if total == 0 || self.ndim() == 0 || shape.is_empty() {
+            // Nothing to cut: one chunk.
+            let whole = self.rechunk_exact(self.shape().iter().map(|&n| vec![n]).collect());
+            let grid = Grid {
+                shape: shape.clone(),
+                chunks: shape.iter().map(|&n| vec![n]).collect(),
+            };
+            return Ok(whole.reshape_chunks(grid, &shape));
+        }
+        let row_in: usize = self.shape()[1..].iter().product();
+        let row_out: usize = shape[1..].iter().product();
+        let unit = lcm(row_in.max(1), row_out.max(1));
+        // Input rows per chunk: a multiple of unit / row_in near the current first-axis
+        // chunk length.
+        let step = unit / row_in.max(1);
+        let want = self.chunks()[0].iter().copied().max().unwrap_or(1).max(1);
+        let per = want.div_ceil(step).max(1) * step;
+        let n0 = self.shape()[0];
+        let mut cuts = Vec::new();
+        let mut left = n0;
+        while left > 0 {
+            cuts.push(per.min(left));
+            left -= per.min(left);
+        }
+        let mut chunks_in: Vec<Vec<usize>> = self.shape().iter().map(|&n| vec![n]).collect();
+        chunks_in[0] = cuts.clone();
+        let src = self.rechunk_exact(chunks_in);
+        let mut chunks_out: Vec<Vec<usize>> = shape.iter().map(|&n| vec![n]).collect();
+        chunks_out[0] = cuts.iter().map(|&c| c * row_in / row_out.max(1)).collect();
+        Ok(src.reshape_chunks(
+            Grid {
+                shape: shape.clone(),
+                chunks: chunks_out,
+            },
+            &shape,
+        ))
+    }
+
+    /// Each chunk reshaped (row-major) to the matching chunk of `grid`, which cuts
+    /// only its first axis (the chunk grids have the same number of chunks).
+    fn reshape_chunks(&self, grid: Grid, shape: &[usize]) -> DArray<T> {
+        let t = Tokenizer::new("reshape")
+            .param(&self.token())
+            .param(shape)
+            .param(&grid)
+            .finish();
+        let shape = shape.to_vec();
+        let rest: usize = shape.iter().skip(1).product();
+        self.blockwise_to(Arc::new(grid), "reshape", t, move |a| {
+            let mut s = shape.clone();
+            if !s.is_empty() && rest > 0 {
+                s[0] = a.len() / rest;
+            }
+            // A mismatch is reported by `blockwise_to`, naming the task.
+            ArrayD::from_shape_vec(IxDyn(&s), a.iter().copied().collect())
+                .unwrap_or_else(|_| ArrayD::default(IxDyn(&[0])))
+        })
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+fn lcm(a: usize, b: usize) -> usize {
+    a / gcd(a, b) * b
+}
