@@ -29,6 +29,7 @@ mod impl_ops;
 mod impl_reduce;
 mod impl_reductions;
 mod impl_reshape;
+mod impl_routines;
 mod impl_shape;
 
 use std::marker::PhantomData;
@@ -45,6 +46,7 @@ pub use impl_constructors::{
 };
 pub use impl_index::Idx;
 pub use impl_reduce::{Axes, Reduction};
+pub use impl_routines::{eye, indices, meshgrid, tri};
 
 use crate::compute::Compute;
 use crate::graph::{Node, Value};

@@ -1,0 +1,569 @@
+//! Routines numpy users reach for: cumulative sums and products, `diff`, `ptp`,
+//! `median`/`quantile`/`percentile`, `topk`, `histogram` over a range; the
+//! constructors `eye`, `tri`, `indices`, `meshgrid`; `tril`/`triu`, `diag`; `vstack`,
+//! `hstack`, `dstack`, `atleast_2d`, `broadcast_arrays`.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
+
+use super::chunks::{Chunks, Grid};
+use super::impl_constructors::chunk_tasks;
+use super::{Axes, DArray, Element, Idx, Number, chunk_of};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
+
+impl<T: Element> DArray<T> {
+    /// Running sums along `axis` in [`Element::Acc`] (`cumsum`).
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(1.0, 6.0, 1.0, [2]).unwrap().astype::<i32>();
+    /// assert_eq!(x.cumsum(0).compute().unwrap().into_raw_vec_and_offset().0, vec![1, 3, 6, 10, 15]);
+    /// ```
+    pub fn cumsum(&self, axis: usize) -> DArray<T::Acc> {
+        self.astype::<T::Acc>()
+            .scan("cumsum", axis, T::Acc::default(), |a, b| a.add(b))
+    }
+
+    /// Running products along `axis` in [`Element::Acc`] (`cumprod`).
+    pub fn cumprod(&self, axis: usize) -> DArray<T::Acc> {
+        self.astype::<T::Acc>()
+            .scan("cumprod", axis, T::Acc::from_i128(1), |a, b| a.mul(b))
+    }
+
+    /// A running fold along `axis` (Dask's `cumreduction`): each chunk folds its own
+    /// lanes, then adds the fold of the chunks before it along the axis (their last
+    /// slices, folded in order).
+    fn scan(&self, name: &'static str, axis: usize, init: T, f: fn(T, T) -> T) -> DArray<T> {
+        if let Err(e) = self.grid.axis(axis) {
+            return self.failed(e);
+        }
+        let t = Tokenizer::new(name)
+            .param(&self.token())
+            .param(&axis)
+            .finish();
+        // Chunk by chunk: the local running fold.
+        let local = self.blockwise(name, Tokenizer::new("local").param(&t).finish(), move |a| {
+            let mut out = a.to_owned();
+            out.accumulate_axis_inplace(Axis(axis), |&prev, cur| *cur = f(prev, *cur));
+            out
+        });
+        let nodes = local.chunk_nodes();
+        let grid = Arc::clone(&self.grid);
+        let gshape = grid.grid_shape();
+        let t_carry = Tokenizer::new("carry").param(&t).finish();
+        // carry[c]: the fold of every chunk before c along the axis, one slice wide.
+        let mut carry: Vec<Option<Arc<Node>>> = vec![None; nodes.len()];
+        let mut out = Vec::with_capacity(nodes.len());
+        for c in 0..nodes.len() {
+            let pos = grid.position(c);
+            let prev = (pos[axis] > 0).then(|| {
+                let mut p = pos.clone();
+                p[axis] -= 1;
+                super::chunks::ravel(&p, &gshape)
+            });
+            // The carry into this chunk: the previous carry folded with the previous
+            // chunk's last slice.
+            let into = prev.map(|p| {
+                let mut deps = vec![Arc::clone(&nodes[p])];
+                if let Some(c0) = &carry[p] {
+                    deps.push(Arc::clone(c0));
+                }
+                let node = Node::new(
+                    Key::new("carry", t_carry, c as u64),
+                    deps,
+                    Box::new(move |v| {
+                        let last = chunk_of::<T>(&v[0]);
+                        let n = last.shape()[axis];
+                        let mut s = last.index_axis(Axis(axis), n.saturating_sub(1)).to_owned();
+                        if n == 0 {
+                            s.fill(init);
+                        }
+                        if let Some(before) = v.get(1) {
+                            let before = chunk_of::<T>(before);
+                            Zip::from(&mut s)
+                                .and(before)
+                                .for_each(|x, &b| *x = f(b, *x));
+                        }
+                        Ok(Arc::new(s) as Value)
+                    }),
+                );
+                Arc::new(node)
+            });
+            // A chunk's carry is its own last slice folded onto its carry: the next
+            // chunk's carry reads this chunk's local fold and this carry.
+            carry[c] = into.clone();
+            let mut deps = vec![Arc::clone(&nodes[c])];
+            if let Some(cn) = &into {
+                deps.push(Arc::clone(cn));
+            }
+            let mut node = Node::new(
+                Key::new(name, t, c as u64),
+                deps,
+                Box::new(move |v| {
+                    let a = chunk_of::<T>(&v[0]);
+                    let Some(before) = v.get(1) else {
+                        return Ok(Arc::clone(&v[0]));
+                    };
+                    let before = chunk_of::<T>(before).clone().insert_axis(Axis(axis));
+                    let mut out = a.clone();
+                    Zip::from(&mut out)
+                        .and_broadcast(&before)
+                        .for_each(|x, &b| *x = f(b, *x));
+                    Ok(Arc::new(out) as Value)
+                }),
+            );
+            node.bytes = nodes[c].bytes;
+            node.codec = nodes[c].codec;
+            out.push(Arc::new(node));
+        }
+        self.carry(DArray::from_chunks(grid, t, name, out))
+    }
+
+    /// `max - min` over `axes` (`ptp`), in the array's type.
+    pub fn ptp(&self, axes: impl Into<Axes>) -> DArray<T>
+    where
+        T: Number,
+    {
+        let axes = axes.into();
+        let (hi, lo) = (self.max(axes.clone()), self.min(axes));
+        hi.zip_blocks(&lo, "ptp", "sub", |a, b| {
+            Zip::from(&a).and(&b).map_collect(|&x, &y| x.sub(y))
+        })
+    }
+
+    /// Differences of neighbours along `axis` (`diff`, once).
+    pub fn diff(&self, axis: usize) -> DArray<T>
+    where
+        T: Number,
+    {
+        if axis >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "axis {axis} is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let mut hi = vec![Idx::ALL; self.ndim()];
+        let mut lo = vec![Idx::ALL; self.ndim()];
+        hi[axis] = Idx::Slice {
+            start: Some(1),
+            stop: None,
+            step: 1,
+        };
+        lo[axis] = Idx::Slice {
+            start: None,
+            stop: Some(-1),
+            step: 1,
+        };
+        let (a, b) = (self.index(&hi), self.index(&lo));
+        a.zip_blocks(&b, "diff", "sub", |a, b| {
+            Zip::from(&a).and(&b).map_collect(|&x, &y| x.sub(y))
+        })
+    }
+
+    /// This array with `axis` in one chunk (the others as they are): what holistic
+    /// operations along an axis need, as Dask rechunks for them.
+    fn whole_along(&self, axis: usize) -> DArray<T> {
+        let mut chunks = self.chunks().to_vec();
+        chunks[axis] = vec![self.shape()[axis]];
+        self.rechunk_exact(chunks)
+    }
+
+    /// The `q`-th quantiles (0 to 1) along `axis`, linear between neighbours as
+    /// numpy's default; NaN where a lane holds NaN. The axis is brought into one chunk
+    /// (as Dask does) and becomes an axis of length `q.len()`.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let a = ArrayD::from_shape_vec(IxDyn(&[5]), vec![3.0, 1.0, 4.0, 1.0, 5.0]).unwrap();
+    /// let x = from_array(a, [2]).unwrap();
+    /// assert_eq!(x.quantile(&[0.0, 0.5, 0.75, 1.0], 0).compute().unwrap().into_raw_vec_and_offset().0,
+    ///            vec![1.0, 3.0, 4.0, 5.0]);
+    /// assert_eq!(x.median(0).compute_scalar().unwrap(), 3.0);
+    /// ```
+    pub fn quantile(&self, q: &[f64], axis: usize) -> DArray<f64> {
+        if let Err(e) = self.grid.axis(axis) {
+            return DArray::errored(Arc::clone(&self.grid), e);
+        }
+        if let Some(bad) = q.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+            return DArray::errored(
+                Arc::clone(&self.grid),
+                Error::invalid(format!("quantiles must be in [0, 1], got {bad}")),
+            );
+        }
+        if self.shape()[axis] == 0 {
+            return DArray::errored(
+                Arc::clone(&self.grid),
+                Error::invalid(format!("quantile of an empty axis {axis}")),
+            );
+        }
+        let whole = self.whole_along(axis);
+        let mut grid = (*whole.grid).clone();
+        grid.shape[axis] = q.len();
+        grid.chunks[axis] = vec![q.len()];
+        let qs = q.to_vec();
+        let t = Tokenizer::new("quantile")
+            .param(&self.token())
+            .param(&axis)
+            .param(&qs.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+            .finish();
+        whole.blockwise_to(Arc::new(grid), "quantile", t, move |a| {
+            let lanes = a.map_axis(Axis(axis), |lane| {
+                let mut v: Vec<f64> = lane.iter().map(|x| x.to_f64()).collect();
+                if v.iter().any(|x| x.is_nan()) {
+                    return vec![f64::NAN; qs.len()];
+                }
+                v.sort_unstable_by(f64::total_cmp);
+                qs.iter().map(|&q| linear(&v, q)).collect::<Vec<f64>>()
+            });
+            let mut shape = a.shape().to_vec();
+            shape[axis] = qs.len();
+            ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+                let mut j = ndarray::Dimension::slice(&i).to_vec();
+                let k = j.remove(axis);
+                lanes[IxDyn(&j)][k]
+            })
+        })
+    }
+
+    /// The median along `axis` (`median`; the axis is dropped).
+    pub fn median(&self, axis: usize) -> DArray<f64> {
+        self.quantile(&[0.5], axis).squeeze(vec![axis])
+    }
+
+    /// The `q`-th percentiles (0 to 100) along `axis`, as [`quantile`](Self::quantile).
+    pub fn percentile(&self, q: &[f64], axis: usize) -> DArray<f64> {
+        let q: Vec<f64> = q.iter().map(|p| p / 100.0).collect();
+        self.quantile(&q, axis)
+    }
+
+    /// The `k` largest elements of the flattened array, largest first (`topk`; a
+    /// negative `k` gives the `-k` smallest, smallest first, as Dask's).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let a = ArrayD::from_shape_vec(IxDyn(&[6]), vec![5, 1, 9, 3, 9, 2]).unwrap();
+    /// let x = from_array(a, [4]).unwrap();
+    /// assert_eq!(x.topk(3).compute().unwrap().into_raw_vec_and_offset().0, vec![9, 9, 5]);
+    /// assert_eq!(x.topk(-2).compute().unwrap().into_raw_vec_and_offset().0, vec![1, 2]);
+    /// ```
+    pub fn topk(&self, k: isize) -> DArray<T> {
+        let (n, largest) = (k.unsigned_abs(), k > 0);
+        let order = move |v: &mut Vec<T>| {
+            v.sort_unstable_by(|a, b| {
+                let o = a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal);
+                if largest { o.reverse() } else { o }
+            });
+            v.truncate(n);
+        };
+        let flat_chunk = move |c: ArrayViewD<'_, T>, _: &[usize]| {
+            let mut v: Vec<T> = c.iter().copied().collect();
+            order(&mut v);
+            ArrayD::from_shape_vec(IxDyn(&[v.len()]), v).expect("a vector")
+        };
+        let keep = move |p: &mut ArrayD<T>, q: &ArrayD<T>| {
+            let mut v: Vec<T> = p.iter().chain(q.iter()).copied().collect();
+            order(&mut v);
+            *p = ArrayD::from_shape_vec(IxDyn(&[v.len()]), v).expect("a vector");
+        };
+        let len = n.min(self.len());
+        self.ravel()
+            .reduction(None, true, flat_chunk, keep, |p| p.clone())
+            .with_len(len)
+    }
+
+    /// A 1-d reduction's result named with its true length (its one chunk holds `len`
+    /// elements where the reduction's grid says 1).
+    fn with_len(&self, len: usize) -> DArray<T> {
+        let grid = Grid {
+            shape: vec![len],
+            chunks: vec![vec![len]],
+        };
+        let nodes = self.chunk_nodes().to_vec();
+        self.carry(DArray::from_chunks(
+            Arc::new(grid),
+            self.token(),
+            "reduction",
+            nodes,
+        ))
+    }
+
+    /// Counts in `bins` equal bins over `[lo, hi]` (`histogram` with a range; the last
+    /// bin includes `hi`, values outside are not counted, as numpy's), and the edges.
+    pub fn histogram(&self, bins: usize, lo: f64, hi: f64) -> (DArray<i64>, Vec<f64>) {
+        let edges: Vec<f64> = (0..=bins)
+            .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
+            .collect();
+        if bins == 0 || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
+            let e = Error::invalid(format!(
+                "histogram needs at least one bin and lo < hi, got {bins} over [{lo}, {hi}]"
+            ));
+            return (DArray::errored(Arc::clone(&self.grid), e), edges);
+        }
+        let e2 = edges.clone();
+        let count = move |c: ArrayViewD<'_, T>, _: &[usize]| {
+            let mut out = vec![0i64; bins];
+            for &x in c.iter() {
+                let x = x.to_f64();
+                if !(lo..=hi).contains(&x) {
+                    continue;
+                }
+                // The bin by arithmetic, corrected by the edges (as numpy's).
+                let mut b = (((x - lo) / (hi - lo)) * bins as f64) as usize;
+                b = b.min(bins - 1);
+                if x < e2[b] {
+                    b -= 1;
+                } else if b + 1 < bins && x >= e2[b + 1] {
+                    b += 1;
+                }
+                out[b] += 1;
+            }
+            ArrayD::from_shape_vec(IxDyn(&[bins]), out).expect("a vector")
+        };
+        let counts = self
+            .ravel()
+            .reduction(None, true, count, |p, q| *p += q, |p| p.clone())
+            .with_len(bins);
+        (counts, edges)
+    }
+}
+
+/// numpy's default (linear) quantile of sorted values.
+fn linear(v: &[f64], q: f64) -> f64 {
+    let pos = q * (v.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos - pos.floor());
+    if i + 1 >= v.len() {
+        v[v.len() - 1]
+    } else {
+        v[i] + (v[i + 1] - v[i]) * frac
+    }
+}
+
+/// A constructor's grid.
+fn grid(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Arc<Grid>> {
+    Ok(Arc::new(Grid::new(shape, &chunks.into())?))
+}
+
+/// The `n x m` array with ones on diagonal `k` (above the main one when positive),
+/// zeros elsewhere (`eye`).
+pub fn eye<T: Element>(
+    n: usize,
+    m: usize,
+    k: isize,
+    chunks: impl Into<Chunks>,
+) -> Result<DArray<T>> {
+    diagonals("eye", n, m, k, chunks, |d, k| d == k)
+}
+
+/// Ones at and below diagonal `k`, zeros above (`tri`).
+pub fn tri<T: Element>(
+    n: usize,
+    m: usize,
+    k: isize,
+    chunks: impl Into<Chunks>,
+) -> Result<DArray<T>> {
+    diagonals("tri", n, m, k, chunks, |d, k| d <= k)
+}
+
+/// An `n x m` array of ones where `test(column - row, k)` holds, zeros elsewhere.
+fn diagonals<T: Element>(
+    name: &'static str,
+    n: usize,
+    m: usize,
+    k: isize,
+    chunks: impl Into<Chunks>,
+    test: fn(isize, isize) -> bool,
+) -> Result<DArray<T>> {
+    let g = grid(&[n, m], chunks)?;
+    let t = Tokenizer::new(name)
+        .param(&*g)
+        .param(&k)
+        .param(&T::DTYPE)
+        .finish();
+    Ok(chunk_tasks(g, name, t, move |o, s| {
+        Ok(ArrayD::from_shape_fn(IxDyn(s), |i| {
+            let d = (o[1] + i[1]) as isize - (o[0] + i[0]) as isize;
+            T::from_i128(i128::from(test(d, k)))
+        }))
+    }))
+}
+
+/// For each axis, an array of the index along it (`indices`), stacked on a new first
+/// axis of length `shape.len()`.
+pub fn indices(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray<i64>> {
+    let mut full = vec![shape.len()];
+    full.extend_from_slice(shape);
+    let mut spec = chunks.into();
+    match &mut spec {
+        Chunks::Shape(s) => s.insert(0, 1),
+        Chunks::Explicit(e) => e.insert(0, vec![1; shape.len()]),
+        Chunks::Auto => {}
+    }
+    let g = grid(&full, spec)?;
+    let t = Tokenizer::new("indices").param(&*g).finish();
+    Ok(chunk_tasks(g, "indices", t, |o, s| {
+        Ok(ArrayD::from_shape_fn(IxDyn(s), |i| {
+            let axis = o[0] + i[0];
+            (o[axis + 1] + i[axis + 1]) as i64
+        }))
+    }))
+}
+
+impl<T: Element> DArray<T> {
+    /// The lower triangle: elements above diagonal `k` set to zero (`tril`, 2-d).
+    pub fn tril(&self, k: isize) -> DArray<T> {
+        self.triangle("tril", k, true)
+    }
+
+    /// The upper triangle: elements below diagonal `k` set to zero (`triu`, 2-d).
+    pub fn triu(&self, k: isize) -> DArray<T> {
+        self.triangle("triu", k, false)
+    }
+
+    fn triangle(&self, name: &'static str, k: isize, lower: bool) -> DArray<T> {
+        if self.ndim() != 2 {
+            return self.failed(Error::invalid(format!(
+                "{name} takes a 2-d array, not one of shape {:?}",
+                self.shape()
+            )));
+        }
+        let mask = match tri::<bool>(
+            self.shape()[0],
+            self.shape()[1],
+            if lower { k } else { k - 1 },
+            self.chunks().to_vec(),
+        ) {
+            Ok(m) => m,
+            Err(e) => return self.failed(e),
+        };
+        let mask = if lower { mask } else { !&mask };
+        DArray::where_(&mask, self, &self.zeros_like())
+    }
+
+    /// The diagonal of a 2-d array as a 1-d one, or a 2-d array with a 1-d one on its
+    /// diagonal (`diag`, main diagonal).
+    pub fn diag(&self) -> DArray<T> {
+        match self.ndim() {
+            1 => {
+                let n = self.shape()[0];
+                let c = self.chunks()[0].clone();
+                let row = self.expand_dims(0);
+                let full = row.broadcast_to(&[n, n], vec![c.clone(), c.clone()]);
+                match eye::<bool>(n, n, 0, vec![c.clone(), c]) {
+                    Ok(m) => DArray::where_(&m, &full, &full.zeros_like()),
+                    Err(e) => self.failed(e),
+                }
+            }
+            2 => {
+                let n = self.shape()[0].min(self.shape()[1]);
+                // The square corner, masked to its diagonal and summed along the rows.
+                let sq = self.index([Idx::range(0, n as isize, 1), Idx::range(0, n as isize, 1)]);
+                match eye::<bool>(n, n, 0, sq.chunks().to_vec()) {
+                    Ok(m) => DArray::where_(&m, &sq, &sq.zeros_like()).sum_keep_type(1),
+                    Err(e) => self.failed(e),
+                }
+            }
+            d => self.failed(Error::invalid(format!(
+                "diag takes a 1-d or 2-d array, not {d}-d"
+            ))),
+        }
+    }
+
+    /// The sum along `axis` in this array's own type (wrapping), for `diag`.
+    fn sum_keep_type(&self, axis: usize) -> DArray<T> {
+        let zero = T::default();
+        self.reduction(
+            axis,
+            false,
+            move |c, axes| {
+                super::impl_reductions::fold_axes(c, axes, zero, |a, x| a.add(x), |a, b| a.add(*b))
+            },
+            |p: &mut ArrayD<T>, q| p.zip_mut_with(q, |a, &b| *a = a.add(b)),
+            |p| p.clone(),
+        )
+    }
+
+    /// At least 2 dimensions (`atleast_2d`): a 1-d array becomes one row, a scalar
+    /// one element.
+    pub fn atleast_2d(&self) -> DArray<T> {
+        match self.ndim() {
+            0 => self.expand_dims(0).expand_dims(0),
+            1 => self.expand_dims(0),
+            _ => self.clone(),
+        }
+    }
+
+    /// Joins along the first axis, 1-d arrays as rows (`vstack`).
+    pub fn vstack(arrays: &[DArray<T>]) -> DArray<T> {
+        let rows: Vec<DArray<T>> = arrays.iter().map(DArray::atleast_2d).collect();
+        Self::concatenate(&rows, 0)
+    }
+
+    /// Joins along the second axis, 1-d arrays along their only one (`hstack`).
+    pub fn hstack(arrays: &[DArray<T>]) -> DArray<T> {
+        let axis = usize::from(arrays.first().is_some_and(|a| a.ndim() > 1));
+        Self::concatenate(arrays, axis)
+    }
+
+    /// Joins along the third axis, lower-dimensional arrays made 3-d first (`dstack`).
+    pub fn dstack(arrays: &[DArray<T>]) -> DArray<T> {
+        let three: Vec<DArray<T>> = arrays
+            .iter()
+            .map(|a| match a.ndim() {
+                0 | 1 => a.atleast_2d().expand_dims(2),
+                2 => a.expand_dims(2),
+                _ => a.clone(),
+            })
+            .collect();
+        Self::concatenate(&three, 2)
+    }
+
+    /// The arrays broadcast to their common shape (`broadcast_arrays`).
+    pub fn broadcast_arrays(arrays: &[DArray<T>]) -> Vec<DArray<T>> {
+        let Some(first) = arrays.first() else {
+            return Vec::new();
+        };
+        // The shape and chunks every one aligns to, found by aligning with each.
+        let mut acc = first.clone();
+        for a in &arrays[1..] {
+            acc = acc.aligned(a).0;
+        }
+        arrays.iter().map(|a| a.aligned(&acc).0).collect()
+    }
+}
+
+/// Coordinate arrays from 1-d arrays (`meshgrid`, `indexing="xy"`: the first varies
+/// along the columns).
+pub fn meshgrid<T: Element>(xs: &[DArray<T>]) -> Vec<DArray<T>> {
+    let n = xs.len();
+    let lens: Vec<usize> = xs.iter().map(|x| x.len()).collect();
+    // "xy": the first two axes swap.
+    let mut shape = lens.clone();
+    if n >= 2 {
+        shape.swap(0, 1);
+    }
+    xs.iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let axis = if n >= 2 && i < 2 { 1 - i } else { i };
+            let mut v = x.clone();
+            for d in 0..n {
+                if d != axis {
+                    v = v.expand_dims(d.min(v.ndim()));
+                }
+            }
+            let chunks: Vec<Vec<usize>> = (0..n)
+                .map(|d| {
+                    if d == axis {
+                        x.chunks()[0].clone()
+                    } else {
+                        vec![shape[d]]
+                    }
+                })
+                .collect();
+            v.broadcast_to(&shape, chunks)
+        })
+        .collect()
+}
