@@ -51,6 +51,8 @@ pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::graph::{Graph, Key};
 /// The ndarray version chunkwise computes into, for matching types.
 pub use ndarray;
+/// The distributions `array::random` samples (re-exported so the versions match).
+pub use rand_distr;
 
 /// Writes a picture of the graph of one or several collections (`.dot`, `.svg`, `.png`).
 pub fn visualize<C: Compute>(outputs: C, path: impl AsRef<std::path::Path>) -> Result<()> {

@@ -5,6 +5,9 @@ use crate::{Error, Result};
 /// Bytes per chunk that `Chunks::Auto` aims at (Dask's `array.chunk-size` default).
 pub const AUTO_CHUNK_BYTES: usize = 128 << 20;
 
+/// A chunk size meaning the whole axis, as Dask's `-1`: `[WHOLE, 1000]`.
+pub const WHOLE: usize = usize::MAX;
+
 /// How to cut an array into chunks.
 ///
 /// ```
@@ -17,6 +20,7 @@ pub const AUTO_CHUNK_BYTES: usize = 128 << 20;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Chunks {
     /// One chunk size per dimension; the last chunk of a dimension may be smaller.
+    /// [`WHOLE`] (numpy's and Dask's `-1`) is the whole axis in one chunk.
     Shape(Vec<usize>),
     /// Explicit sizes per dimension, summing to the shape.
     Explicit(Vec<Vec<usize>>),
@@ -73,7 +77,7 @@ impl Grid {
                                 "chunk size 0 along axis {d} (shape {shape:?}, chunks {sizes:?})"
                             )));
                         }
-                        Ok(split(n, c))
+                        Ok(split(n, if c == WHOLE { n.max(1) } else { c }))
                     })
                     .collect::<Result<Vec<_>>>()?
             }

@@ -40,6 +40,35 @@ impl<U: Element> From<DArray<U>> for Operand<U> {
     }
 }
 
+/// What an elementwise method of a `DArray<T>` takes: a scalar of `T` (numpy's weak
+/// scalars: `x.gt(0)` on an `i32` array compares with an `i32`, `x.maximum(0.0)` on
+/// an `f64` one with an `f64`) or an array of any element type.
+pub trait IntoOperand<T: Element> {
+    /// The other side's element type.
+    type Other: Element;
+    /// The operand.
+    fn into_operand(self) -> Operand<Self::Other>;
+}
+
+impl<T: Element> IntoOperand<T> for T {
+    type Other = T;
+    fn into_operand(self) -> Operand<T> {
+        Operand::Scalar(self)
+    }
+}
+impl<T: Element, U: Element> IntoOperand<T> for &DArray<U> {
+    type Other = U;
+    fn into_operand(self) -> Operand<U> {
+        Operand::Array(self.clone())
+    }
+}
+impl<T: Element, U: Element> IntoOperand<T> for DArray<U> {
+    type Other = U;
+    fn into_operand(self) -> Operand<U> {
+        Operand::Array(self)
+    }
+}
+
 /// Every boundary of either chunking.
 pub(crate) fn common_chunks(a: &[usize], b: &[usize]) -> Vec<usize> {
     let ends = |s: &[usize]| {
@@ -292,51 +321,51 @@ impl<T: Element> DArray<T> {
     }
 
     /// `x < y` elementwise, as `bool` (in the promoted type of both sides).
-    pub fn lt<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn lt<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Lt, other.into())
+        self.compare(BinOp::Lt, other.into_operand())
     }
 
     /// `x <= y` elementwise, as `bool`.
-    pub fn le<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn le<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Le, other.into())
+        self.compare(BinOp::Le, other.into_operand())
     }
 
     /// `x > y` elementwise, as `bool`.
-    pub fn gt<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn gt<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Gt, other.into())
+        self.compare(BinOp::Gt, other.into_operand())
     }
 
     /// `x >= y` elementwise, as `bool`.
-    pub fn ge<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn ge<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Ge, other.into())
+        self.compare(BinOp::Ge, other.into_operand())
     }
 
     /// `x == y` elementwise, as `bool` (NaN equals nothing).
-    pub fn eq<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn eq<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Eq, other.into())
+        self.compare(BinOp::Eq, other.into_operand())
     }
 
     /// `x != y` elementwise, as `bool` (NaN differs from everything).
-    pub fn ne<U: Element>(&self, other: impl Into<Operand<U>>) -> DArray<bool>
+    pub fn ne<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
     where
-        T: Promote<U>,
+        T: Promote<O::Other>,
     {
-        self.compare(BinOp::Ne, other.into())
+        self.compare(BinOp::Ne, other.into_operand())
     }
 
     /// Where the element is NaN (never, for integers), as `numpy.isnan`.

@@ -97,6 +97,49 @@ pub fn random_integers(
     ))
 }
 
+/// Samples of any `rand_distr` distribution, one independent stream per chunk (the
+/// chunk streams of [`random_normal`], as `rand`'s `Rng`: see
+/// [`ChunkRng`](crate::random::ChunkRng)). The same seed, shape and chunks give the
+/// same array on any scheduler; the element type is the distribution's.
+///
+/// ```
+/// use chunkwise::array::random;
+/// use rand_distr::{Exp, Poisson};
+/// let x = random(Exp::<f64>::new(0.5).unwrap(), &[200, 200], [100, 100], 3).unwrap();
+/// let m = x.mean(None).compute_scalar().unwrap();
+/// assert!((m - 2.0).abs() < 0.05, "{m}");
+/// // Poisson counts come as floats from rand_distr: cast them, as numpy gives int64.
+/// let k = random(Poisson::<f64>::new(3.0).unwrap(), &[1000], [250], 3).unwrap().astype::<i64>();
+/// assert!(k.min(None).compute_scalar().unwrap() >= 0);
+/// ```
+pub fn random<T, D>(
+    dist: D,
+    shape: &[usize],
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray<T>>
+where
+    T: Element,
+    D: rand_distr::Distribution<T> + std::fmt::Debug + Send + Sync + 'static,
+{
+    let g = grid(shape, chunks)?;
+    let states = Arc::new(chunk_states(seed, g.n_chunks()));
+    // The distribution's parameters, as printed, name it.
+    let t = Tokenizer::new("random")
+        .param(&*g)
+        .param(&seed)
+        .param(&format!("{dist:?}"))
+        .param(&T::DTYPE)
+        .finish();
+    Ok(chunk_tasks(g, "random", t, move |c, _, shape| {
+        let mut rng = crate::random::ChunkRng::new(&states[c]);
+        let n: usize = shape.iter().product();
+        let data: Vec<T> = (0..n).map(|_| dist.sample(&mut rng)).collect();
+        ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|e| Error::external("ndarray, assembling a chunk", e))
+    }))
+}
+
 /// An array of one value, of the value's type.
 ///
 /// ```
@@ -116,7 +159,7 @@ pub fn full<T: Element>(shape: &[usize], value: T, chunks: impl Into<Chunks>) ->
     if let Some(v) = (&value as &dyn std::any::Any).downcast_ref::<f64>() {
         return Ok(DArray::from_expr(g, Expr::new(t, "full", Kind::Full(*v))));
     }
-    Ok(chunk_tasks(g, "full", t, move |_, shape| {
+    Ok(chunk_tasks(g, "full", t, move |_, _, shape| {
         Ok(ArrayD::from_elem(IxDyn(shape), value))
     }))
 }
@@ -189,7 +232,7 @@ pub fn from_array<T: Element>(
         }
         Err(any) => any.downcast::<ArrayD<T>>().expect("the array given"),
     };
-    Ok(chunk_tasks(g, "from_array", t, move |offset, shape| {
+    Ok(chunk_tasks(g, "from_array", t, move |_, offset, shape| {
         let info: Vec<ndarray::SliceInfoElem> = offset
             .iter()
             .zip(shape)
@@ -199,12 +242,13 @@ pub fn from_array<T: Element>(
     }))
 }
 
-/// One task per chunk of `g` without inputs, `f(offset, shape)` giving the chunk.
+/// One task per chunk of `g` without inputs, `f(chunk, offset, shape)` giving chunk
+/// number `chunk`.
 pub(crate) fn chunk_tasks<T: Element>(
     g: Arc<Grid>,
     label: &'static str,
     t: u64,
-    f: impl Fn(&[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
+    f: impl Fn(usize, &[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
 ) -> DArray<T> {
     let f = Arc::new(f);
     let nodes = (0..g.n_chunks())
@@ -216,7 +260,7 @@ pub(crate) fn chunk_tasks<T: Element>(
                 Key::new(label, t, c as u64),
                 Vec::new(),
                 Box::new(move |_| {
-                    let a = f(&offset, &shape)?;
+                    let a = f(c, &offset, &shape)?;
                     if a.shape() != shape.as_slice() {
                         return Err(Error::invalid(format!(
                             "{label} returned shape {:?} for a chunk of shape {shape:?} at {offset:?}",
@@ -251,7 +295,7 @@ where
 {
     let g = grid(shape, chunks)?;
     let t = Tokenizer::new("from_fn").param(&*g).sequenced().finish();
-    Ok(chunk_tasks(g, "from_fn", t, move |offset, shape| {
+    Ok(chunk_tasks(g, "from_fn", t, move |_, offset, shape| {
         let ranges: Vec<Range<usize>> = offset.iter().zip(shape).map(|(&o, &n)| o..o + n).collect();
         Ok(f(&ranges))
     }))

@@ -309,7 +309,7 @@ impl<T: Element> DArray<T> {
                 Arc::new(out),
                 "getitem",
                 t,
-                |_, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
+                |_, _, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
             ));
         }
         let input = self.chunk_nodes();
@@ -496,7 +496,7 @@ impl<T: Element> DArray<T> {
                 Arc::new(grid),
                 "take",
                 t,
-                |_, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
+                |_, _, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
             )));
         }
         let input = self.chunk_nodes();

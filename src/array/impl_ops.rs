@@ -9,16 +9,27 @@ use std::sync::Arc;
 use ndarray::Zip;
 
 use super::expr::{BinOp, Expr, Kind, Unary};
-use super::{DArray, Element, Number, Operand, Promote, same_type};
+use super::{DArray, Element, Float, IntoOperand, Number, Operand, Promote, same_type};
 use crate::graph::Tokenizer;
 
 macro_rules! unary_methods {
     ($($name:ident => $f:expr, $doc:literal;)*) => {
-        impl DArray {
+        impl<T: Float> DArray<T> {
             $(
                 #[doc = $doc]
-                pub fn $name(&self) -> DArray {
-                    self.unary(stringify!($name), $f)
+                ///
+                /// Fused for `f64`; `f32` is computed through `f64` and rounded back.
+                pub fn $name(&self) -> DArray<T> {
+                    let f: fn(f64) -> f64 = $f;
+                    match self.as_f64() {
+                        Some(x) => x.unary(stringify!($name), f).retyped(),
+                        None => {
+                            let t = Tokenizer::new(stringify!($name)).param(&self.token()).finish();
+                            self.blockwise(stringify!($name), t, move |a| {
+                                a.mapv(|v| T::from_f64(f(v.to_f64())))
+                            })
+                        }
+                    }
                 }
             )*
         }
@@ -29,35 +40,84 @@ unary_methods! {
     exp => f64::exp, "`e^x` elementwise.";
     ln => f64::ln, "Natural logarithm elementwise (NaN below 0, -inf at 0).";
     log10 => f64::log10, "Base-10 logarithm elementwise.";
+    log2 => f64::log2, "Base-2 logarithm elementwise.";
+    log1p => f64::ln_1p, "`ln(1 + x)` elementwise, accurate near 0.";
+    expm1 => f64::exp_m1, "`e^x - 1` elementwise, accurate near 0.";
     sqrt => f64::sqrt, "Square root elementwise (NaN below 0).";
+    cbrt => f64::cbrt, "Cube root elementwise.";
     abs => f64::abs, "Absolute value elementwise.";
     sin => f64::sin, "Sine elementwise.";
     cos => f64::cos, "Cosine elementwise.";
     tan => f64::tan, "Tangent elementwise.";
+    arcsin => f64::asin, "Inverse sine elementwise.";
+    arccos => f64::acos, "Inverse cosine elementwise.";
+    arctan => f64::atan, "Inverse tangent elementwise.";
+    sinh => f64::sinh, "Hyperbolic sine elementwise.";
+    cosh => f64::cosh, "Hyperbolic cosine elementwise.";
     tanh => f64::tanh, "Hyperbolic tangent elementwise.";
     floor => f64::floor, "Floor elementwise.";
     ceil => f64::ceil, "Ceiling elementwise.";
-    round => f64::round, "Round half away from zero, elementwise.";
+    trunc => f64::trunc, "Toward zero, elementwise.";
+    round => f64::round_ties_even, "Round half to even, elementwise (as `numpy.round`).";
+    sign => |x: f64| if x.is_nan() { x } else if x == 0.0 { 0.0 } else { x.signum() }, "-1, 0 or 1 by the sign (NaN stays NaN), as `numpy.sign`.";
     square => |x: f64| x * x, "`x * x` elementwise.";
+    reciprocal => |x: f64| 1.0 / x, "`1 / x` elementwise.";
 }
 
-macro_rules! binary_methods {
-    ($($name:ident => $op:ident, $doc:literal;)*) => {
-        impl DArray {
-            $(
-                #[doc = $doc]
-                pub fn $name(&self, other: impl Into<Operand>) -> DArray {
-                    self.binary(BinOp::$op, other.into())
+impl<T: Float> DArray<T> {
+    /// `x ^ y` elementwise (`numpy.power`; `f32` through `f64`).
+    pub fn pow<O: IntoOperand<T, Other = T>>(&self, other: O) -> DArray<T>
+    where
+        T: Promote<T, Output = T>,
+    {
+        self.arith(BinOp::Pow, other.into_operand(), |a, b| {
+            T::from_f64(a.to_f64().powf(b.to_f64()))
+        })
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Elementwise minimum in the promoted type (NaN propagates, as `numpy.minimum`).
+    pub fn minimum<O: IntoOperand<T>>(&self, other: O) -> DArray<Pr<T, O::Other>>
+    where
+        T: Promote<O::Other>,
+    {
+        self.arith(BinOp::Minimum, other.into_operand(), |a, b| {
+            if a.is_nan() || a < b { a } else { b }
+        })
+    }
+
+    /// Elementwise maximum in the promoted type (NaN propagates, as `numpy.maximum`).
+    pub fn maximum<O: IntoOperand<T>>(&self, other: O) -> DArray<Pr<T, O::Other>>
+    where
+        T: Promote<O::Other>,
+    {
+        self.arith(BinOp::Maximum, other.into_operand(), |a, b| {
+            if a.is_nan() || a > b { a } else { b }
+        })
+    }
+
+    /// Each element limited to `[lo, hi]` (`clip`; NaN stays NaN).
+    pub fn clip(&self, lo: T, hi: T) -> DArray<T> {
+        let t = Tokenizer::new("clip")
+            .param(&self.token())
+            .param(&lo.to_f64().to_bits())
+            .param(&lo.to_i128())
+            .param(&hi.to_f64().to_bits())
+            .param(&hi.to_i128())
+            .finish();
+        self.blockwise("clip", t, move |a| {
+            a.mapv(|v| {
+                if v < lo {
+                    lo
+                } else if v > hi {
+                    hi
+                } else {
+                    v
                 }
-            )*
-        }
-    };
-}
-
-binary_methods! {
-    pow => Pow, "`x ^ y` elementwise.";
-    minimum => Minimum, "Elementwise minimum (NaN propagates, as `numpy.minimum`).";
-    maximum => Maximum, "Elementwise maximum (NaN propagates, as `numpy.maximum`).";
+            })
+        })
+    }
 }
 
 impl DArray {

@@ -115,87 +115,94 @@ impl<T: Element> DArray<T> {
     /// Builds `out`, whose element `i` is this array's element `i + offset`.
     fn copy_regions(&self, out: Grid, offset: &[usize], label: &'static str) -> DArray<T> {
         let input = self.chunk_nodes();
-        let src = Arc::clone(&self.grid);
         let t = Tokenizer::new(label)
             .param(&self.token())
             .param(&out)
             .param(offset)
             .finish();
-        let src_starts: Vec<Vec<usize>> = src.chunks.iter().map(|s| starts(s)).collect();
         let nodes = (0..out.n_chunks())
             .map(|c| {
                 let (o_off, o_shape) = out.chunk(c);
-                // Source chunks overlapping [o_off + offset, + o_shape) along each axis.
-                let per_axis: Vec<Vec<usize>> = (0..out.ndim())
-                    .map(|d| {
-                        let (lo, hi) = (o_off[d] + offset[d], o_off[d] + offset[d] + o_shape[d]);
-                        (0..src.chunks[d].len())
-                            .filter(|&k| {
-                                let s = src_starts[d][k];
-                                let e = s + src.chunks[d][k];
-                                (s < hi && e > lo) || (o_shape[d] == 0 && k == 0)
-                            })
-                            .collect()
-                    })
-                    .collect();
-                let mut sources: Vec<Vec<usize>> = vec![vec![]];
-                for axis in &per_axis {
-                    sources = sources
-                        .iter()
-                        .flat_map(|p| {
-                            axis.iter().map(move |&k| {
-                                let mut q = p.clone();
-                                q.push(k);
-                                q
-                            })
-                        })
-                        .collect();
-                }
-                let gshape = src.grid_shape();
-                let ids: Vec<usize> = sources
-                    .iter()
-                    .map(|p| super::chunks::ravel(p, &gshape))
-                    .collect();
-                let deps = ids.iter().map(|&i| Arc::clone(&input[i])).collect();
-                let (src, offset) = (Arc::clone(&src), offset.to_vec());
-                let mut node = Node::new(
-                    Key::new(label, t, c as u64),
-                    deps,
-                    Box::new(move |vals| {
-                        let mut chunk = ArrayD::<T>::default(IxDyn(&o_shape));
-                        for (&i, v) in ids.iter().zip(vals) {
-                            let a = chunk_of::<T>(v);
-                            let (s_off, s_shape) = src.chunk(i);
-                            // Intersection in source coordinates.
-                            let lo: Vec<usize> = (0..o_shape.len())
-                                .map(|d| s_off[d].max(o_off[d] + offset[d]))
-                                .collect();
-                            let hi: Vec<usize> = (0..o_shape.len())
-                                .map(|d| {
-                                    (s_off[d] + s_shape[d]).min(o_off[d] + offset[d] + o_shape[d])
-                                })
-                                .collect();
-                            if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
-                                continue;
-                            }
-                            let n: Vec<usize> = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
-                            let in_src: Vec<usize> =
-                                lo.iter().zip(&s_off).map(|(l, s)| l - s).collect();
-                            let in_out: Vec<usize> =
-                                (0..n.len()).map(|d| lo[d] - offset[d] - o_off[d]).collect();
-                            chunk
-                                .slice_mut(region(&in_out, &n).as_slice())
-                                .assign(&a.slice(region(&in_src, &n).as_slice()));
-                        }
-                        Ok(Arc::new(chunk) as Value)
-                    }),
-                );
-                node.bytes = (T::DTYPE.size() * out.chunk(c).1.iter().product::<usize>()) as u64;
-                node.codec = Some(chunk_codec::<T>());
-                Arc::new(node)
+                let lo: Vec<usize> = o_off.iter().zip(offset).map(|(o, f)| o + f).collect();
+                self.region_node(&input, Key::new(label, t, c as u64), lo, o_shape)
             })
             .collect();
         self.carry(DArray::from_chunks(Arc::new(out), t, label, nodes))
+    }
+
+    /// A task assembling the region `[lo, lo + shape)` of this array (inside it) from
+    /// the chunks (`input`, this array's chunk tasks) that overlap it.
+    pub(crate) fn region_node(
+        &self,
+        input: &[Arc<Node>],
+        key: Key,
+        lo: Vec<usize>,
+        shape: Vec<usize>,
+    ) -> Arc<Node> {
+        let src = Arc::clone(&self.grid);
+        let src_starts: Vec<Vec<usize>> = src.chunks.iter().map(|s| starts(s)).collect();
+        // Source chunks overlapping [lo, lo + shape) along each axis.
+        let per_axis: Vec<Vec<usize>> = (0..shape.len())
+            .map(|d| {
+                let hi = lo[d] + shape[d];
+                (0..src.chunks[d].len())
+                    .filter(|&k| {
+                        let s = src_starts[d][k];
+                        let e = s + src.chunks[d][k];
+                        (s < hi && e > lo[d]) || (shape[d] == 0 && k == 0)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut sources: Vec<Vec<usize>> = vec![vec![]];
+        for axis in &per_axis {
+            sources = sources
+                .iter()
+                .flat_map(|p| {
+                    axis.iter().map(move |&k| {
+                        let mut q = p.clone();
+                        q.push(k);
+                        q
+                    })
+                })
+                .collect();
+        }
+        let gshape = src.grid_shape();
+        let ids: Vec<usize> = sources
+            .iter()
+            .map(|p| super::chunks::ravel(p, &gshape))
+            .collect();
+        let deps = ids.iter().map(|&i| Arc::clone(&input[i])).collect();
+        let bytes = (T::DTYPE.size() * shape.iter().product::<usize>()) as u64;
+        let mut node = Node::new(
+            key,
+            deps,
+            Box::new(move |vals| {
+                let mut chunk = ArrayD::<T>::default(IxDyn(&shape));
+                for (&i, v) in ids.iter().zip(vals) {
+                    let a = chunk_of::<T>(v);
+                    let (s_off, s_shape) = src.chunk(i);
+                    // The intersection, in this array's coordinates.
+                    let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
+                    let to: Vec<usize> = (0..shape.len())
+                        .map(|d| (s_off[d] + s_shape[d]).min(lo[d] + shape[d]))
+                        .collect();
+                    if from.iter().zip(&to).any(|(l, h)| l >= h) {
+                        continue;
+                    }
+                    let n: Vec<usize> = from.iter().zip(&to).map(|(l, h)| h - l).collect();
+                    let in_src: Vec<usize> = from.iter().zip(&s_off).map(|(l, s)| l - s).collect();
+                    let in_out: Vec<usize> = from.iter().zip(&lo).map(|(l, o)| l - o).collect();
+                    chunk
+                        .slice_mut(region(&in_out, &n).as_slice())
+                        .assign(&a.slice(region(&in_src, &n).as_slice()));
+                }
+                Ok(Arc::new(chunk) as Value)
+            }),
+        );
+        node.bytes = bytes;
+        node.codec = Some(chunk_codec::<T>());
+        Arc::new(node)
     }
 
     /// Reverses the axes (as `x.T`).

@@ -382,7 +382,7 @@ fn diagonals<T: Element>(
         .param(&k)
         .param(&T::DTYPE)
         .finish();
-    Ok(chunk_tasks(g, name, t, move |o, s| {
+    Ok(chunk_tasks(g, name, t, move |_, o, s| {
         Ok(ArrayD::from_shape_fn(IxDyn(s), |i| {
             let d = (o[1] + i[1]) as isize - (o[0] + i[0]) as isize;
             T::from_i128(i128::from(test(d, k)))
@@ -403,7 +403,7 @@ pub fn indices(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray<i64>
     }
     let g = grid(&full, spec)?;
     let t = Tokenizer::new("indices").param(&*g).finish();
-    Ok(chunk_tasks(g, "indices", t, |o, s| {
+    Ok(chunk_tasks(g, "indices", t, |_, o, s| {
         Ok(ArrayD::from_shape_fn(IxDyn(s), |i| {
             let axis = o[0] + i[0];
             (o[axis + 1] + i[axis + 1]) as i64

@@ -26,6 +26,7 @@ mod impl_constructors;
 mod impl_index;
 mod impl_linalg;
 mod impl_ops;
+mod impl_overlap;
 mod impl_reduce;
 mod impl_reductions;
 mod impl_reshape;
@@ -37,14 +38,15 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
-pub use chunks::{AUTO_CHUNK_BYTES, Chunks};
+pub use chunks::{AUTO_CHUNK_BYTES, Chunks, WHOLE};
 pub use element::{DType, Element, Float, Number, Promote};
-pub use impl_blockwise::Operand;
+pub use impl_blockwise::{IntoOperand, Operand};
 pub use impl_constructors::{
-    arange, from_array, from_fn, full, linspace, ones, random_integers, random_normal,
+    arange, from_array, from_fn, full, linspace, ones, random, random_integers, random_normal,
     random_uniform, zeros,
 };
 pub use impl_index::Idx;
+pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};
 

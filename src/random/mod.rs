@@ -344,3 +344,56 @@ impl ChunkStream {
         }
     }
 }
+
+/// A chunk's stream as `rand`'s [`rand_core::Rng`] (through [`rand_core::TryRng`]),
+/// so `rand_distr`'s distributions sample from it: `Distribution::sample(&d, &mut rng)`.
+/// It hands out the stream's raw 64-bit numbers in order ([`ChunkStream::fill_u64`]),
+/// so samples depend on the seed and the chunking only, as every other generator here.
+///
+/// ```
+/// use chunkwise::random::{ChunkRng, chunk_states};
+/// use rand_distr::{Distribution, Exp};
+/// let mut rng = ChunkRng::new(&chunk_states(7, 1)[0]);
+/// let x: f64 = Exp::new(2.0).unwrap().sample(&mut rng);
+/// assert!(x >= 0.0);
+/// ```
+pub struct ChunkRng {
+    stream: ChunkStream,
+}
+
+impl ChunkRng {
+    /// The generator of a chunk whose state is `state` (from [`chunk_states`]).
+    pub fn new(state: &Xoshiro256pp) -> Self {
+        ChunkRng {
+            stream: ChunkStream::new(state),
+        }
+    }
+}
+
+impl rand_core::TryRng for ChunkRng {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let s = &mut self.stream;
+        if s.pos == BUF {
+            s.refill(false);
+        }
+        let v = s.buf[s.pos];
+        s.pos += 1;
+        Ok(v)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for part in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_le_bytes();
+            part.copy_from_slice(&v[..part.len()]);
+        }
+        Ok(())
+    }
+}

@@ -348,3 +348,13 @@ fn matmul_matches_ndarray_dot() {
     let e = x.matmul(&x).compute().unwrap_err().to_string();
     assert!(e.contains("do not match"), "{e}");
 }
+
+#[test]
+fn whole_axis_chunks_as_minus_one() {
+    use chunkwise::array::WHOLE;
+    let a = grid(7, 5);
+    let x = from_array(a.clone(), [WHOLE, 2]).unwrap();
+    assert_eq!(x.chunks(), &[vec![7], vec![2, 2, 1]]);
+    assert_eq!(x.rechunk([3, WHOLE]).chunks(), &[vec![3, 3, 1], vec![5]]);
+    assert_eq!(x.rechunk([3, WHOLE]).compute().unwrap(), a);
+}

@@ -206,3 +206,183 @@ fn meshgrid_and_stacking_helpers() {
     assert_eq!(b[1].compute().unwrap()[[1, 0]], 20);
     assert_eq!(b[0].compute().unwrap()[[1, 2]], 3);
 }
+
+/// A 3 x 3 box sum at every position with a full neighbourhood, other elements kept.
+fn box_sum(c: &ArrayD<f64>) -> ArrayD<f64> {
+    let mut out = c.clone();
+    let (r, k) = (c.shape()[0], c.shape()[1]);
+    for i in 1..r.saturating_sub(1) {
+        for j in 1..k.saturating_sub(1) {
+            let mut s = 0.0;
+            for di in 0..3 {
+                for dj in 0..3 {
+                    s += c[[i + di - 1, j + dj - 1]];
+                }
+            }
+            out[[i, j]] = s;
+        }
+    }
+    out
+}
+
+#[test]
+fn map_overlap_matches_a_padded_stencil() {
+    use chunkwise::array::Boundary;
+    let (r, k) = (7usize, 9usize);
+    let a = ArrayD::from_shape_fn(IxDyn(&[r, k]), |i| ((i[0] * 7 + i[1] * 3) % 10) as f64);
+    // The value at (p, q), p and q possibly outside, for each boundary rule.
+    let at = |mode: &str, p: isize, q: isize| -> f64 {
+        let fix = |p: isize, n: isize| match mode {
+            "periodic" => p.rem_euclid(n),
+            "reflect" => {
+                if p < 0 {
+                    -p - 1
+                } else if p >= n {
+                    2 * n - p - 1
+                } else {
+                    p
+                }
+            }
+            _ => p.clamp(0, n - 1),
+        };
+        if mode == "constant" && (p < 0 || q < 0 || p >= r as isize || q >= k as isize) {
+            return -1.0;
+        }
+        a[[fix(p, r as isize) as usize, fix(q, k as isize) as usize]]
+    };
+    for chunks in [[3, 2], [1, 1], [7, 9], [4, 5]] {
+        let x = from_array(a.clone(), chunks).unwrap();
+        for (mode, b) in [
+            ("constant", Boundary::Constant(-1.0)),
+            ("periodic", Boundary::Periodic),
+            ("reflect", Boundary::Reflect),
+            ("nearest", Boundary::Nearest),
+        ] {
+            for depth in [1usize, 2] {
+                let got = x
+                    .map_overlap(&[depth, depth], b, box_sum)
+                    .compute()
+                    .unwrap();
+                let want = ArrayD::from_shape_fn(IxDyn(&[r, k]), |i| {
+                    let mut s = 0.0;
+                    for di in -1..=1isize {
+                        for dj in -1..=1isize {
+                            s += at(mode, i[0] as isize + di, i[1] as isize + dj);
+                        }
+                    }
+                    s
+                });
+                assert_eq!(got, want, "{mode} depth {depth} chunks {chunks:?}");
+            }
+        }
+        // No boundary: edges keep their values, the inside is the stencil.
+        let got = x
+            .map_overlap(&[1, 1], Boundary::None, box_sum)
+            .compute()
+            .unwrap();
+        assert_eq!(got, box_sum(&a), "none {chunks:?}");
+    }
+    let x = from_array(a.clone(), [3, 3]).unwrap();
+    let e = x.map_overlap(&[1, 1], Boundary::Nearest, |c| {
+        c.slice(ndarray::s![1.., ..]).to_owned().into_dyn()
+    });
+    assert!(
+        e.compute()
+            .unwrap_err()
+            .to_string()
+            .contains("extended chunk")
+    );
+    assert!(
+        x.map_overlap(&[20], Boundary::Periodic, box_sum)
+            .compute()
+            .is_err()
+    );
+}
+
+#[test]
+fn map_blocks_with_several_arrays_and_positions() {
+    let a = data();
+    let b = data().mapv(|v| v * 10);
+    let x = from_array(a.clone(), [3, 4]).unwrap();
+    let y = from_array(b.clone(), [2, 6]).unwrap();
+    let row = from_array(a.index_axis(Axis(0), 0).to_owned(), [5]).unwrap();
+    let z = x.map_blocks_with(&[&y, &row], |blocks, _| {
+        &(&blocks[0] + &blocks[1]) - &blocks[2]
+    });
+    assert_eq!(z.compute().unwrap(), &(&a + &b) - &a.index_axis(Axis(0), 0));
+    // Block positions: each element learns its block's grid position.
+    let p = x.map_blocks_with(&[], |blocks, pos| {
+        blocks[0].mapv(|_| (pos[0] * 10 + pos[1]) as i64)
+    });
+    let got = p.compute().unwrap();
+    assert_eq!(got[[0, 0]], 0);
+    assert_eq!(got[[6, 5]], 21);
+    assert_eq!(got[[4, 3]], 10);
+}
+
+#[test]
+fn distributions_sample_the_chunk_streams() {
+    use chunkwise::array::random;
+    use chunkwise::rand_distr::{Binomial, Distribution, Exp, Gamma, Poisson};
+    use chunkwise::random::{ChunkRng, chunk_states};
+    use chunkwise::{Config, Scheduler};
+    let (n, c) = (100_000usize, 30_000usize);
+    let moments = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (
+            m,
+            v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64,
+        )
+    };
+    let x = random(Exp::new(0.5).unwrap(), &[n], [c], 9).unwrap();
+    let v = x.compute().unwrap().into_raw_vec_and_offset().0;
+    let (m, var) = moments(&v);
+    assert!(
+        (m - 2.0).abs() < 0.05 && (var - 4.0).abs() < 0.2,
+        "exp {m} {var}"
+    );
+    // Chunk 1 is exactly its own stream, sampled in order.
+    let mut rng = ChunkRng::new(&chunk_states(9, 4)[1]);
+    let d = Exp::new(0.5).unwrap();
+    let direct: Vec<f64> = (0..c).map(|_| d.sample(&mut rng)).collect();
+    assert_eq!(&v[c..2 * c], direct.as_slice());
+    // The same on one thread.
+    let sync = x
+        .compute_with(&Config::new().scheduler(Scheduler::Synchronous))
+        .unwrap();
+    assert_eq!(sync.into_raw_vec_and_offset().0, v);
+    let p = random(Poisson::new(3.0).unwrap(), &[n], [c], 1).unwrap();
+    let (m, var) = moments(&p.compute().unwrap().into_raw_vec_and_offset().0);
+    assert!(
+        (m - 3.0).abs() < 0.05 && (var - 3.0).abs() < 0.1,
+        "poisson {m} {var}"
+    );
+    let b = random(Binomial::new(10, 0.3).unwrap(), &[n], [c], 2).unwrap();
+    assert_eq!(b.dtype(), chunkwise::array::DType::U64);
+    let (m, var) = moments(
+        &b.astype::<f64>()
+            .compute()
+            .unwrap()
+            .into_raw_vec_and_offset()
+            .0,
+    );
+    assert!(
+        (m - 3.0).abs() < 0.05 && (var - 2.1).abs() < 0.1,
+        "binomial {m} {var}"
+    );
+    let g = random(Gamma::new(2.0, 3.0).unwrap(), &[n], [c], 4).unwrap();
+    let (m, var) = moments(&g.compute().unwrap().into_raw_vec_and_offset().0);
+    assert!(
+        (m - 6.0).abs() < 0.15 && (var - 18.0).abs() < 1.0,
+        "gamma {m} {var}"
+    );
+    // Another seed, other numbers; the same seed, the same keys.
+    let y = random(Exp::new(0.5).unwrap(), &[n], [c], 10).unwrap();
+    assert_ne!(y.token(), x.token());
+    assert_eq!(
+        random(Exp::new(0.5).unwrap(), &[n], [c], 9)
+            .unwrap()
+            .token(),
+        x.token()
+    );
+}

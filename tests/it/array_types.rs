@@ -359,3 +359,52 @@ fn bad_reductions_are_errors() {
         vec![1, 1]
     );
 }
+
+#[test]
+fn ufuncs_of_every_type() {
+    let a =
+        ArrayD::from_shape_vec(IxDyn(&[6]), vec![-2.5f64, -0.5, 0.5, 1.5, 2.5, f64::NAN]).unwrap();
+    let x = from_array(a.clone(), [4]).unwrap();
+    // numpy.round: half to even; sign keeps NaN.
+    let r = x.round().compute().unwrap();
+    assert_eq!(&r.as_slice().unwrap()[..5], &[-2.0, -0.0, 0.0, 2.0, 2.0]);
+    assert!(r[[5]].is_nan());
+    let s = x.sign().compute().unwrap();
+    assert_eq!(&s.as_slice().unwrap()[..5], &[-1.0, -1.0, 1.0, 1.0, 1.0]);
+    // f32 math through f64, rounded back; the type stays f32.
+    let f = x.astype::<f32>();
+    let e = f.exp();
+    assert_eq!(e.dtype(), DType::F32);
+    let want: Vec<f32> = a.iter().map(|&v| (v.exp()) as f32).collect();
+    let got = e.compute().unwrap();
+    for (g, w) in got.iter().zip(&want) {
+        assert!(g == w || (g.is_nan() && w.is_nan()), "{g} vs {w}");
+    }
+    assert_eq!(f.pow(2.0f32).compute().unwrap()[[3]], 2.25);
+    // maximum/minimum promote and propagate NaN, as numpy's.
+    let (ai, i) = typed::<i32>(&ints(), [3, 3]);
+    let (_, u) = typed::<u8>(&ints().mapv(|v| v.abs()), [2, 5]);
+    let m = i.maximum(&u);
+    assert_eq!(m.dtype(), DType::I32);
+    let au = ints().mapv(|v| v.abs() as i32);
+    assert_eq!(
+        m.compute().unwrap(),
+        ndarray::Zip::from(&ai)
+            .and(&au)
+            .map_collect(|&p, &q| p.max(q))
+    );
+    let nan = x.maximum(0.0).compute().unwrap();
+    assert!(nan[[5]].is_nan() && nan[[0]] == 0.0 && nan[[4]] == 2.5);
+    assert!(
+        x.minimum(&x.full_like(f64::NAN))
+            .is_nan()
+            .all(None)
+            .compute_scalar()
+            .unwrap()
+    );
+    // clip keeps the type.
+    assert_eq!(
+        i.clip(-1, 2).compute().unwrap(),
+        ai.mapv(|v| v.clamp(-1, 2))
+    );
+}

@@ -1,0 +1,275 @@
+//! `map_overlap`: a function of each chunk with `depth` elements of its neighbours
+//! around it (ghost cells), the array's own edges extended by a boundary rule, the
+//! result trimmed back to the chunk; and `map_blocks_with`, a function of the aligned
+//! chunks of several arrays and the block's position.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Slice, SliceInfoElem};
+
+use super::chunks::Grid;
+use super::expr::chunk_codec;
+use super::{DArray, Element, Idx, chunk_of};
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
+
+/// What lies past the array's edges for [`DArray::map_overlap`] (Dask's `boundary`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Boundary<T> {
+    /// Nothing: chunks at an edge are not extended past it (Dask's `"none"`).
+    None,
+    /// A constant value.
+    Constant(T),
+    /// The array mirrored, its edge element repeated (Dask's `"reflect"`, numpy's
+    /// `"symmetric"`).
+    Reflect,
+    /// The other end of the array (Dask's `"periodic"`).
+    Periodic,
+    /// The edge element repeated (Dask's `"nearest"`).
+    Nearest,
+}
+
+impl<T: Element> DArray<T> {
+    /// `f` of each chunk extended by `depth[d]` elements on both sides along each axis
+    /// (missing axes: 0), from the neighbouring chunks and, past the array's edges, by
+    /// `boundary`; `f` must return an array of the extended shape, which is trimmed
+    /// back to the chunk (as `map_overlap` with `trim=True`). Depth may exceed a chunk:
+    /// the extension is gathered from as many chunks as it spans.
+    ///
+    /// ```
+    /// use chunkwise::array::{Boundary, arange};
+    /// use ndarray::s;
+    /// // A moving sum of three, each chunk seeing one element of its neighbours.
+    /// let x = arange(0.0, 8.0, 1.0, [3]).unwrap();
+    /// let sums = x.map_overlap(&[1], Boundary::Constant(0.0), |c| {
+    ///     let mut out = c.clone();
+    ///     let n = c.len();
+    ///     for i in 1..n - 1 {
+    ///         out[i] = c[i - 1] + c[i] + c[i + 1];
+    ///     }
+    ///     out
+    /// });
+    /// assert_eq!(sums.compute().unwrap().into_raw_vec_and_offset().0,
+    ///            vec![1.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 13.0]);
+    /// ```
+    pub fn map_overlap<U, F>(&self, depth: &[usize], boundary: Boundary<T>, f: F) -> DArray<U>
+    where
+        U: Element,
+        F: Fn(&ArrayD<T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        match self.try_map_overlap(depth, boundary, f) {
+            Ok(x) => x,
+            Err(e) => DArray::errored(Arc::clone(&self.grid), e),
+        }
+    }
+
+    fn try_map_overlap<U, F>(
+        &self,
+        depth: &[usize],
+        boundary: Boundary<T>,
+        f: F,
+    ) -> Result<DArray<U>>
+    where
+        U: Element,
+        F: Fn(&ArrayD<T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        if let Some(e) = &self.error {
+            return Err(Error::Shared(Arc::clone(e)));
+        }
+        if depth.len() > self.ndim() {
+            return Err(Error::invalid(format!(
+                "{} depths for an array of {} dimensions",
+                depth.len(),
+                self.ndim()
+            )));
+        }
+        let mut depth = depth.to_vec();
+        depth.resize(self.ndim(), 0);
+        // The array with its edges extended (or not, for Boundary::None).
+        let padded = match boundary {
+            Boundary::None => self.clone(),
+            _ => {
+                let mut p = self.clone();
+                for (d, &w) in depth.iter().enumerate() {
+                    if w > 0 {
+                        p = p.extend_edges(d, w, boundary)?;
+                    }
+                }
+                p
+            }
+        };
+        let pad = !matches!(boundary, Boundary::None);
+        let input = padded.chunk_nodes();
+        let t = Tokenizer::new("map_overlap")
+            .param(&self.token())
+            .param(&depth)
+            .sequenced()
+            .finish();
+        let t_region = Tokenizer::new("overlap").param(&t).finish();
+        let f = Arc::new(f);
+        let nodes = (0..self.n_chunks())
+            .map(|c| {
+                let (off, shape) = self.grid.chunk(c);
+                // The extended region in `padded`'s coordinates, and what to trim after.
+                let (mut lo, mut ext, mut before) = (Vec::new(), Vec::new(), Vec::new());
+                for d in 0..self.ndim() {
+                    let (a, b) = if pad {
+                        (off[d], off[d] + shape[d] + 2 * depth[d])
+                    } else {
+                        (
+                            off[d].saturating_sub(depth[d]),
+                            (off[d] + shape[d] + depth[d]).min(self.shape()[d]),
+                        )
+                    };
+                    lo.push(a);
+                    ext.push(b - a);
+                    before.push(if pad { depth[d] } else { off[d] - a });
+                }
+                let region =
+                    padded.region_node(&input, Key::new("overlap", t_region, c as u64), lo, ext.clone());
+                let f = Arc::clone(&f);
+                let elements: usize = shape.iter().product();
+                let mut node = Node::new(
+                    Key::new("map_overlap", t, c as u64),
+                    vec![region],
+                    Box::new(move |v| {
+                        let out = f(chunk_of::<T>(&v[0]));
+                        if out.shape() != ext.as_slice() {
+                            return Err(Error::invalid(format!(
+                                "map_overlap's function returned shape {:?} for an extended chunk of shape {ext:?}",
+                                out.shape()
+                            )));
+                        }
+                        let info: Vec<SliceInfoElem> = (0..ext.len())
+                            .map(|d| Slice::from(before[d]..before[d] + shape[d]).into())
+                            .collect();
+                        Ok(Arc::new(out.slice(info.as_slice()).to_owned()) as Value)
+                    }),
+                );
+                node.bytes = (elements * U::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<U>());
+                Arc::new(node)
+            })
+            .collect();
+        Ok(DArray::from_chunks(
+            Arc::clone(&self.grid),
+            t,
+            "map_overlap",
+            nodes,
+        ))
+    }
+
+    /// This array with `w` elements added at both ends of `axis` by `boundary`.
+    fn extend_edges(&self, axis: usize, w: usize, boundary: Boundary<T>) -> Result<DArray<T>> {
+        let n = self.shape()[axis] as isize;
+        let w_i = w as isize;
+        let along = |start: isize, stop: Option<isize>, step: isize| {
+            let mut index = vec![Idx::ALL; self.ndim()];
+            index[axis] = Idx::Slice {
+                start: Some(start),
+                stop,
+                step,
+            };
+            self.index(&index)
+        };
+        let (before, after) = match boundary {
+            Boundary::Constant(v) => {
+                let mut widths = vec![(0, 0); self.ndim()];
+                widths[axis] = (w, w);
+                return Ok(self.pad(&widths, v));
+            }
+            _ if n == 0 => {
+                return Err(Error::invalid(format!(
+                    "map_overlap cannot extend the empty axis {axis} by its own elements"
+                )));
+            }
+            Boundary::Periodic if w_i <= n => (along(n - w_i, Some(n), 1), along(0, Some(w_i), 1)),
+            // Backward to the start (a stop of None) or to just past n - 1 - w.
+            Boundary::Reflect if w_i <= n => (
+                along(w_i - 1, None, -1),
+                along(n - 1, (n - 1 - w_i >= 0).then_some(n - 1 - w_i), -1),
+            ),
+            Boundary::Nearest => (
+                along(0, Some(1), 1).repeat(w, axis),
+                along(n - 1, Some(n), 1).repeat(w, axis),
+            ),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "map_overlap: depth {w} is more than axis {axis}'s length {n}, which {boundary:?} needs",
+                )));
+            }
+        };
+        Ok(DArray::concatenate(&[before, self.clone(), after], axis))
+    }
+
+    /// `f` of the aligned chunks of this array and `others` (broadcast to one shape,
+    /// cut at every boundary any has) and the block's position in the grid, as
+    /// `map_blocks` with several arrays and `block_info`; `f` keeps the block's shape.
+    ///
+    /// ```
+    /// use chunkwise::array::arange;
+    /// let x = arange(0.0, 6.0, 1.0, [2]).unwrap();
+    /// let y = arange(10.0, 16.0, 1.0, [3]).unwrap();
+    /// let z = x.map_blocks_with(&[&y], |blocks, pos| {
+    ///     &blocks[0] + &blocks[1] + pos[0] as f64 * 100.0
+    /// });
+    /// assert_eq!(z.chunks(), &[vec![2, 1, 1, 2]]);
+    /// assert_eq!(z.compute().unwrap().into_raw_vec_and_offset().0,
+    ///            vec![10.0, 12.0, 114.0, 216.0, 318.0, 320.0]);
+    /// ```
+    pub fn map_blocks_with<U, F>(&self, others: &[&DArray<T>], f: F) -> DArray<U>
+    where
+        U: Element,
+        F: Fn(&[ArrayViewD<'_, T>], &[usize]) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        // One grid for all: align each with the running alignment, then all with it.
+        let mut acc = self.clone();
+        for o in others {
+            acc = acc.aligned(o).0;
+        }
+        let all: Vec<DArray<T>> = std::iter::once(self)
+            .chain(others.iter().copied())
+            .map(|a| a.aligned(&acc).0)
+            .collect();
+        if let Some(e) = all.iter().find_map(|a| a.error.clone()) {
+            return DArray::errored(Arc::clone(&acc.grid), Error::Shared(e));
+        }
+        let grid: Arc<Grid> = Arc::clone(&all[0].grid);
+        let mut tok = Tokenizer::new("map_blocks");
+        for a in &all {
+            tok = tok.param(&a.token());
+        }
+        let t = tok.sequenced().finish();
+        let inputs: Vec<_> = all.iter().map(|a| a.chunk_nodes()).collect();
+        let f = Arc::new(f);
+        let nodes = (0..grid.n_chunks())
+            .map(|c| {
+                let pos = grid.position(c);
+                let (_, shape) = grid.chunk(c);
+                let f = Arc::clone(&f);
+                let deps = inputs.iter().map(|n| Arc::clone(&n[c])).collect();
+                let elements: usize = shape.iter().product();
+                let mut node = Node::new(
+                    Key::new("map_blocks", t, c as u64),
+                    deps,
+                    Box::new(move |v| {
+                        let views: Vec<ArrayViewD<'_, T>> =
+                            v.iter().map(|x| chunk_of::<T>(x).view()).collect();
+                        let out = f(&views, &pos);
+                        if out.shape() != shape.as_slice() {
+                            return Err(Error::invalid(format!(
+                                "map_blocks returned shape {:?} for a block of shape {shape:?}",
+                                out.shape()
+                            )));
+                        }
+                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
+                    }),
+                );
+                node.bytes = (elements * U::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<U>());
+                Arc::new(node)
+            })
+            .collect();
+        DArray::from_chunks(grid, t, "map_blocks", nodes)
+    }
+}
