@@ -69,6 +69,32 @@ impl<T: Element, U: Element> IntoOperand<T> for DArray<U> {
     }
 }
 
+/// The comparisons, each `compare` with its operator.
+macro_rules! comparisons {
+    ($($name:ident => $op:ident, $doc:literal;)*) => {
+        impl<T: Element> DArray<T> {
+            $(
+                #[doc = $doc]
+                pub fn $name<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
+                where
+                    T: Promote<O::Other>,
+                {
+                    self.compare(BinOp::$op, other.into_operand())
+                }
+            )*
+        }
+    };
+}
+
+comparisons! {
+    lt => Lt, "`x < y` elementwise, as `bool` (in the promoted type of both sides).";
+    le => Le, "`x <= y` elementwise, as `bool`.";
+    gt => Gt, "`x > y` elementwise, as `bool`.";
+    ge => Ge, "`x >= y` elementwise, as `bool`.";
+    eq => Eq, "`x == y` elementwise, as `bool` (NaN equals nothing).";
+    ne => Ne, "`x != y` elementwise, as `bool` (NaN differs from everything).";
+}
+
 /// Every boundary of either chunking.
 pub(crate) fn common_chunks(a: &[usize], b: &[usize]) -> Vec<usize> {
     let ends = |s: &[usize]| {
@@ -318,54 +344,6 @@ impl<T: Element> DArray<T> {
                     .map_collect(|&x, &y| test(x.cast(), y.cast()))
             }),
         }
-    }
-
-    /// `x < y` elementwise, as `bool` (in the promoted type of both sides).
-    pub fn lt<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Lt, other.into_operand())
-    }
-
-    /// `x <= y` elementwise, as `bool`.
-    pub fn le<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Le, other.into_operand())
-    }
-
-    /// `x > y` elementwise, as `bool`.
-    pub fn gt<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Gt, other.into_operand())
-    }
-
-    /// `x >= y` elementwise, as `bool`.
-    pub fn ge<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Ge, other.into_operand())
-    }
-
-    /// `x == y` elementwise, as `bool` (NaN equals nothing).
-    pub fn eq<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Eq, other.into_operand())
-    }
-
-    /// `x != y` elementwise, as `bool` (NaN differs from everything).
-    pub fn ne<O: IntoOperand<T>>(&self, other: O) -> DArray<bool>
-    where
-        T: Promote<O::Other>,
-    {
-        self.compare(BinOp::Ne, other.into_operand())
     }
 
     /// Where the element is NaN (never, for integers), as `numpy.isnan`.

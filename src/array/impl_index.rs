@@ -305,12 +305,7 @@ impl<T: Element> DArray<T> {
             .param(sel)
             .finish();
         if out.len() == 0 {
-            return self.carry(super::impl_constructors::chunk_tasks(
-                Arc::new(out),
-                "getitem",
-                t,
-                |_, _, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
-            ));
+            return self.empty(out, "getitem", t);
         }
         let input = self.chunk_nodes();
         let in_grid = self.grid.grid_shape();
@@ -337,6 +332,16 @@ impl<T: Element> DArray<T> {
             })
             .collect();
         self.carry(DArray::from_chunks(Arc::new(out), t, "getitem", nodes))
+    }
+
+    /// A selection with no element: chunk tasks of empty arrays (no input read).
+    fn empty(&self, grid: Grid, label: &'static str, t: u64) -> DArray<T> {
+        self.carry(super::impl_constructors::chunk_tasks(
+            Arc::new(grid),
+            label,
+            t,
+            |_, _, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
+        ))
     }
 
     /// Removes `axes` (sorted), each of length 1.
@@ -414,11 +419,8 @@ impl<T: Element> DArray<T> {
 
     /// The elements in reverse order along `axis` (`flip`).
     pub fn flip(&self, axis: usize) -> DArray<T> {
-        if axis >= self.ndim() {
-            return self.failed(Error::invalid(format!(
-                "axis {axis} is out of range for an array of {} dimensions",
-                self.ndim()
-            )));
+        if let Err(e) = self.grid.axis(axis) {
+            return self.failed(e);
         }
         let mut index = vec![Idx::ALL; self.ndim()];
         index[axis] = Idx::Slice {
@@ -492,12 +494,7 @@ impl<T: Element> DArray<T> {
             .param(&idx)
             .finish();
         if runs.is_empty() {
-            return Ok(self.carry(super::impl_constructors::chunk_tasks(
-                Arc::new(grid),
-                "take",
-                t,
-                |_, _, shape| Ok(ArrayD::default(ndarray::IxDyn(shape))),
-            )));
+            return Ok(self.empty(grid, "take", t));
         }
         let input = self.chunk_nodes();
         let in_grid = self.grid.grid_shape();

@@ -137,11 +137,8 @@ impl<T: Element> DArray<T> {
     where
         T: Number,
     {
-        if axis >= self.ndim() {
-            return self.failed(Error::invalid(format!(
-                "axis {axis} is out of range for an array of {} dimensions",
-                self.ndim()
-            )));
+        if let Err(e) = self.grid.axis(axis) {
+            return self.failed(e);
         }
         let mut hi = vec![Idx::ALL; self.ndim()];
         let mut lo = vec![Idx::ALL; self.ndim()];

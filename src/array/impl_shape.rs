@@ -155,11 +155,8 @@ impl<T: Element> DArray<T> {
     /// The elements shifted by `shift` along `axis`, those past the end coming back
     /// at the start (`roll`).
     pub fn roll(&self, shift: isize, axis: usize) -> DArray<T> {
-        if axis >= self.ndim() {
-            return self.failed(Error::invalid(format!(
-                "axis {axis} is out of range for an array of {} dimensions",
-                self.ndim()
-            )));
+        if let Err(e) = self.grid.axis(axis) {
+            return self.failed(e);
         }
         let n = self.shape()[axis] as isize;
         if n == 0 {
@@ -179,11 +176,8 @@ impl<T: Element> DArray<T> {
 
     /// Each element repeated `n` times along `axis` (`repeat`).
     pub fn repeat(&self, n: usize, axis: usize) -> DArray<T> {
-        if axis >= self.ndim() {
-            return self.failed(Error::invalid(format!(
-                "axis {axis} is out of range for an array of {} dimensions",
-                self.ndim()
-            )));
+        if let Err(e) = self.grid.axis(axis) {
+            return self.failed(e);
         }
         let mut grid = (*self.grid).clone();
         grid.shape[axis] *= n;

@@ -132,7 +132,8 @@ impl Dashboard {
         let run = self.run.load(Acquire);
         let mut state;
         let mut lane;
-        let counts: &mut Counts = if rank == self.rank() && worker < self.lanes.len() {
+        // Lanes hold this process's workers: the dashboard runs on rank 0 only.
+        let counts: &mut Counts = if rank == 0 && worker < self.lanes.len() {
             lane = lock(&self.lanes[worker].0);
             &mut lane
         } else {
@@ -147,11 +148,6 @@ impl Dashboard {
             }
         }
         f(counts)
-    }
-
-    /// This process's MPI rank (0 outside MPI): lanes hold its own workers.
-    fn rank(&self) -> usize {
-        0
     }
 
     /// The lanes' counts of the current run, summed (the caller holds the state).
