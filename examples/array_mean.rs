@@ -9,15 +9,11 @@ use std::time::Instant;
 use chunkwise::array::random_normal;
 use xxhash_rust::xxh3::xxh3_64;
 
+#[path = "common/args.rs"]
+mod args;
+
 fn arg(i: usize, default: usize) -> chunkwise::Result<usize> {
-    match std::env::args().nth(i) {
-        None => Ok(default),
-        Some(s) => s.parse().map_err(|_| {
-            chunkwise::Error::invalid(format!(
-                "argument {i} is {s:?}; usage: array_mean [N] [CHUNK] [SEED], whole numbers"
-            ))
-        }),
-    }
+    args::arg(i, default, "array_mean [N] [CHUNK] [SEED]")
 }
 
 fn main() -> chunkwise::Result<()> {

@@ -10,15 +10,11 @@ use std::time::Instant;
 use chunkwise::array::{DArray, Idx, random_integers};
 use xxhash_rust::xxh3::xxh3_64;
 
+#[path = "common/args.rs"]
+mod args;
+
 fn arg(i: usize, default: usize) -> chunkwise::Result<usize> {
-    match std::env::args().nth(i) {
-        None => Ok(default),
-        Some(s) => s.parse().map_err(|_| {
-            chunkwise::Error::invalid(format!(
-                "argument {i} is {s:?}; usage: array_types [ROWS] [COLS] [CHUNK]"
-            ))
-        }),
-    }
+    args::arg(i, default, "array_types [ROWS] [COLS] [CHUNK]")
 }
 
 fn main() -> chunkwise::Result<()> {

@@ -9,13 +9,11 @@ use std::time::Instant;
 
 use chunkwise::array::random_normal;
 
+#[path = "common/args.rs"]
+mod args;
+
 fn arg(i: usize, default: usize) -> chunkwise::Result<usize> {
-    match std::env::args().nth(i) {
-        None => Ok(default),
-        Some(s) => s.parse().map_err(|_| {
-            chunkwise::Error::invalid(format!("argument {i} is {s:?}; usage: matmul [N] [CHUNK]"))
-        }),
-    }
+    args::arg(i, default, "matmul [N] [CHUNK]")
 }
 
 fn main() -> chunkwise::Result<()> {

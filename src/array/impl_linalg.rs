@@ -1,12 +1,14 @@
-//! Linear algebra: `matmul` / `dot` as blocked products, the sum over the contracted
-//! axis a tree of partial products (memory bounded: a partial is one output block),
-//! each block product on the `gemm` crate's kernels for floats (AVX2, AVX-512, NEON
-//! chosen at run time; about 1.6x matrixmultiply's speed here) and ndarray's `dot` for
-//! integers.
+//! Linear algebra: `einsum`, `tensordot`, `outer` and `matmul` as one blocked
+//! contraction. Each output block is the sum, over the blocks of the contracted axes,
+//! of block products; the sum is a tree of partials (memory bounded: a partial is one
+//! output block), each block product on the `gemm` crate's kernels for floats (AVX2,
+//! AVX-512, NEON chosen at run time; about 1.6x matrixmultiply's speed here) and
+//! ndarray's `dot` for integers. Factorizations (QR, SVD, Cholesky, solve) are in
+//! `impl_decomp`.
 
 use std::sync::Arc;
 
-use ndarray::{Array2, ArrayD, ArrayView2, Axis, Ix2, LinalgScalar};
+use ndarray::{Array2, Array3, ArrayD, ArrayView2, Axis, CowArray, Ix3, IxDyn, LinalgScalar};
 
 use super::chunks::{Grid, ravel};
 use super::expr::chunk_codec;
@@ -16,12 +18,396 @@ use super::{DArray, DType, Element, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
 
+/// numpy's `einsum` over chunked arrays: `"ij,jk->ik"`, `"bij,bjk->bik"`, `"i,i->"`,
+/// `"ij->ji"`, implicit output (`"ij,jk"`: the labels seen once, in alphabetical
+/// order). Labels in two operands and not in the output are contracted (summed
+/// block products, a tree over their blocks), labels in one operand only and not in
+/// the output are summed, labels in every listed operand and in the output are batch
+/// axes. Several operands are contracted left to right. A label repeated within one
+/// operand (a diagonal) and `...` are not supported (an error).
+///
+/// ```
+/// use chunkwise::array::{einsum, from_array};
+/// use ndarray::{ArrayD, IxDyn};
+/// let a = ArrayD::from_shape_fn(IxDyn(&[3, 4, 5]), |i| (i[0] + i[1] * i[2]) as f64);
+/// let b = ArrayD::from_shape_fn(IxDyn(&[3, 5, 2]), |i| (i[0] * i[2]) as f64 - i[1] as f64);
+/// let (x, y) = (from_array(a.clone(), [2, 3, 2]).unwrap(), from_array(b.clone(), [1, 3, 2]).unwrap());
+/// let got = einsum("bij,bjk->bik", &[&x, &y]).compute().unwrap();
+/// let want = ArrayD::from_shape_fn(IxDyn(&[3, 4, 2]), |i| {
+///     (0..5).map(|j| a[[i[0], i[1], j]] * b[[i[0], j, i[2]]]).sum::<f64>()
+/// });
+/// assert_eq!(got, want);
+/// ```
+pub fn einsum<T: Element + LinalgScalar>(spec: &str, operands: &[&DArray<T>]) -> DArray<T> {
+    let first = match operands.first() {
+        Some(x) => *x,
+        None => {
+            let g = Arc::new(Grid {
+                shape: vec![],
+                chunks: vec![],
+            });
+            return DArray::errored(g, Error::invalid(format!("einsum {spec:?}: no operands")));
+        }
+    };
+    match try_einsum(spec, operands) {
+        Ok(x) => x,
+        Err(e) => first.failed(e),
+    }
+}
+
+fn try_einsum<T: Element + LinalgScalar>(spec: &str, operands: &[&DArray<T>]) -> Result<DArray<T>> {
+    let bad = |why: String| Error::invalid(format!("einsum {spec:?}: {why}"));
+    let (ins, out) = match spec.split_once("->") {
+        Some((i, o)) => (i, Some(o)),
+        None => (spec, None),
+    };
+    let labels = |s: &str| -> Result<Vec<char>> {
+        let s: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(c) = s.iter().find(|c| !c.is_ascii_alphabetic()) {
+            return Err(bad(format!(
+                "{c:?} is not a label (labels are ASCII letters; `...` is not supported)"
+            )));
+        }
+        Ok(s)
+    };
+    let ins: Vec<Vec<char>> = ins.split(',').map(labels).collect::<Result<_>>()?;
+    if ins.len() != operands.len() {
+        return Err(bad(format!(
+            "{} operands named but {} given",
+            ins.len(),
+            operands.len()
+        )));
+    }
+    for (k, (l, x)) in ins.iter().zip(operands).enumerate() {
+        if l.len() != x.ndim() {
+            return Err(bad(format!(
+                "operand {k} has {} labels but {} dimensions (shape {:?})",
+                l.len(),
+                x.ndim(),
+                x.shape()
+            )));
+        }
+    }
+    let out = match out {
+        Some(o) => labels(o)?,
+        None => {
+            let mut once: Vec<char> = ins.concat();
+            once.sort_unstable();
+            let all = once.clone();
+            once.dedup();
+            once.retain(|c| all.iter().filter(|d| *d == c).count() == 1);
+            once
+        }
+    };
+    let mut x = operands[0].clone();
+    let mut lx = ins[0].clone();
+    if operands.len() == 1 {
+        let one = super::full(&[], T::one(), Vec::<usize>::new())?;
+        return contract(&x, &lx, &one, &[], &out);
+    }
+    for k in 1..operands.len() {
+        let later: Vec<char> = ins[k + 1..].concat();
+        let mut keep: Vec<char> = Vec::new();
+        for &c in lx.iter().chain(&ins[k]) {
+            let wanted = if k + 1 == operands.len() {
+                out.contains(&c)
+            } else {
+                out.contains(&c) || later.contains(&c)
+            };
+            if wanted && !keep.contains(&c) {
+                keep.push(c);
+            }
+        }
+        let target = if k + 1 == operands.len() {
+            out.clone()
+        } else {
+            keep
+        };
+        x = contract(&x, &lx, operands[k], &ins[k], &target)?;
+        lx = target;
+    }
+    Ok(x)
+}
+
+/// The labels of a two-operand contraction by the part each plays, in the order of
+/// the cube of block products: batch, free in `a`, free in `b`, then the summed ones.
+struct Roles {
+    batch: Vec<char>,
+    free_a: Vec<char>,
+    free_b: Vec<char>,
+    contracted: Vec<char>,
+    sum_a: Vec<char>,
+    sum_b: Vec<char>,
+}
+
+/// `out[labels out] = sum over the rest of a[la] * b[lb]`, blocked.
+fn contract<T: Element + LinalgScalar>(
+    a: &DArray<T>,
+    la: &[char],
+    b: &DArray<T>,
+    lb: &[char],
+    out: &[char],
+) -> Result<DArray<T>> {
+    if let Some(e) = a.error.as_ref().or(b.error.as_ref()) {
+        return Err(Error::Shared(Arc::clone(e)));
+    }
+    let unique = |l: &[char], what: &str| -> Result<()> {
+        for (i, c) in l.iter().enumerate() {
+            if l[..i].contains(c) {
+                return Err(Error::invalid(format!(
+                    "einsum: label {c:?} repeats in {what} {:?} (diagonals are not supported)",
+                    l.iter().collect::<String>()
+                )));
+            }
+        }
+        Ok(())
+    };
+    unique(la, "operand")?;
+    unique(lb, "operand")?;
+    unique(out, "the output")?;
+    if let Some(c) = out.iter().find(|c| !la.contains(c) && !lb.contains(c)) {
+        return Err(Error::invalid(format!(
+            "einsum: output label {c:?} is in no operand"
+        )));
+    }
+    // Sizes and chunks per label; a label on both sides gets the union of their cuts.
+    let pos = |l: &[char], c: char| l.iter().position(|&d| d == c);
+    let mut size = std::collections::HashMap::new();
+    let mut cuts = std::collections::HashMap::new();
+    for &c in la.iter().chain(lb) {
+        let (sa, sb) = (pos(la, c), pos(lb, c));
+        let chunks = match (sa, sb) {
+            (Some(i), Some(j)) => {
+                if a.shape()[i] != b.shape()[j] {
+                    return Err(Error::invalid(format!(
+                        "einsum: label {c:?} has length {} in one operand and {} in the other (shapes {:?} and {:?})",
+                        a.shape()[i],
+                        b.shape()[j],
+                        a.shape(),
+                        b.shape()
+                    )));
+                }
+                common_chunks(&a.chunks()[i], &b.chunks()[j])
+            }
+            (Some(i), None) => a.chunks()[i].clone(),
+            (None, Some(j)) => b.chunks()[j].clone(),
+            (None, None) => unreachable!("labels come from the operands"),
+        };
+        size.insert(c, chunks.iter().sum::<usize>());
+        cuts.insert(c, chunks);
+    }
+    let of = |l: &[char], keep: &dyn Fn(char) -> bool| -> Vec<char> {
+        l.iter().copied().filter(|&c| keep(c)).collect()
+    };
+    let r = Roles {
+        batch: of(la, &|c| lb.contains(&c) && out.contains(&c)),
+        free_a: of(la, &|c| !lb.contains(&c) && out.contains(&c)),
+        free_b: of(lb, &|c| !la.contains(&c) && out.contains(&c)),
+        contracted: of(la, &|c| lb.contains(&c) && !out.contains(&c)),
+        sum_a: of(la, &|c| !lb.contains(&c) && !out.contains(&c)),
+        sum_b: of(lb, &|c| !la.contains(&c) && !out.contains(&c)),
+    };
+    let cube_labels: Vec<char> = [
+        &r.batch,
+        &r.free_a,
+        &r.free_b,
+        &r.contracted,
+        &r.sum_a,
+        &r.sum_b,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect();
+    let n_kept = r.batch.len() + r.free_a.len() + r.free_b.len();
+    let a = a.rechunk_exact(la.iter().map(|c| cuts[c].clone()).collect());
+    let b = b.rechunk_exact(lb.iter().map(|c| cuts[c].clone()).collect());
+    let cube = Arc::new(Grid {
+        shape: cube_labels.iter().map(|c| size[c]).collect(),
+        chunks: cube_labels.iter().map(|c| cuts[c].clone()).collect(),
+    });
+    // Each operand's summed axes (highest first) and the order of its other axes as
+    // (batch, free, contracted) for `a`, (batch, contracted, free) for `b`.
+    let layout = |l: &[char], sum: &[char], order: [&Vec<char>; 3]| {
+        let mut summed: Vec<usize> = sum.iter().filter_map(|&c| pos(l, c)).collect();
+        summed.sort_unstable_by(|x, y| y.cmp(x));
+        let rest: Vec<char> = l.iter().copied().filter(|c| !sum.contains(c)).collect();
+        let perm: Vec<usize> = order
+            .into_iter()
+            .flatten()
+            .filter_map(|&c| pos(&rest, c))
+            .collect();
+        (summed, perm)
+    };
+    let (sum_in_a, perm_a) = layout(la, &r.sum_a, [&r.batch, &r.free_a, &r.contracted]);
+    let (sum_in_b, perm_b) = layout(lb, &r.sum_b, [&r.batch, &r.contracted, &r.free_b]);
+    let (sum_in_a, perm_a, sum_in_b, perm_b) = (
+        Arc::new(sum_in_a),
+        Arc::new(perm_a),
+        Arc::new(sum_in_b),
+        Arc::new(perm_b),
+    );
+    let (na, nb) = (a.chunk_nodes(), b.chunk_nodes());
+    let (ga, gb) = (a.grid.grid_shape(), b.grid.grid_shape());
+    let token = Tokenizer::new("einsum")
+        .param(&a.token())
+        .param(&b.token())
+        .param(&la.iter().collect::<String>())
+        .param(&lb.iter().collect::<String>())
+        .param(&out.iter().collect::<String>())
+        .finish();
+    let t_product = Tokenizer::new("einsum-product").param(&token).finish();
+    let partials: Vec<Arc<Node>> = (0..cube.n_chunks())
+        .map(|c| {
+            let p = cube.position(c);
+            let (_, shape) = cube.chunk(c);
+            let at = |c: &char| p[pos(&cube_labels, *c).expect("a cube label")];
+            let ia: Vec<usize> = la.iter().map(at).collect();
+            let ib: Vec<usize> = lb.iter().map(at).collect();
+            let prod = |range: std::ops::Range<usize>| shape[range].iter().product::<usize>();
+            let (nb_, nfa, nc) = (r.batch.len(), r.free_a.len(), r.contracted.len());
+            let dims = Dims {
+                batch: prod(0..nb_),
+                m: prod(nb_..nb_ + nfa),
+                n: prod(nb_ + nfa..n_kept),
+                k: prod(n_kept..n_kept + nc),
+                out: shape[..n_kept].to_vec(),
+            };
+            let deps = vec![
+                Arc::clone(&na[ravel(&ia, &ga)]),
+                Arc::clone(&nb[ravel(&ib, &gb)]),
+            ];
+            let (sa, pa, sb, pb) = (
+                Arc::clone(&sum_in_a),
+                Arc::clone(&perm_a),
+                Arc::clone(&sum_in_b),
+                Arc::clone(&perm_b),
+            );
+            let bytes = (dims.batch * dims.m * dims.n * T::DTYPE.size()) as u64;
+            let mut node = Node::new(
+                Key::new("einsum-product", t_product, c as u64),
+                deps,
+                Box::new(move |v| {
+                    let x = operand(chunk_of::<T>(&v[0]), &sa, &pa, (dims.batch, dims.m, dims.k))?;
+                    let y = operand(chunk_of::<T>(&v[1]), &sb, &pb, (dims.batch, dims.k, dims.n))?;
+                    Ok(Arc::new(batched_product(&x, &y, &dims)?) as Value)
+                }),
+            );
+            node.bytes = bytes;
+            node.codec = Some(chunk_codec::<T>());
+            Arc::new(node)
+        })
+        .collect();
+    let n_summed = cube_labels.len() - n_kept;
+    let reduced: Vec<bool> = (0..cube_labels.len()).map(|d| d >= n_kept).collect();
+    let result = tree(
+        &cube,
+        &reduced,
+        partials,
+        Tree {
+            name: "einsum",
+            token,
+            split_every: 8,
+            keepdims: false,
+            combine: Arc::new(|p: &mut ArrayD<T>, q: &ArrayD<T>| {
+                p.zip_mut_with(q, |a, &b| *a = Element::add(*a, b))
+            }),
+            finish: Arc::new(move |p: &ArrayD<T>| {
+                let mut shape = p.shape().to_vec();
+                shape.extend(std::iter::repeat_n(1, n_summed));
+                p.clone()
+                    .into_shape_with_order(IxDyn(&shape))
+                    .map_err(|e| Error::external("ndarray, shaping an einsum block", e))
+            }),
+        },
+    );
+    // The result's axes are batch, free in a, free in b: put them in the output's order.
+    let have: Vec<char> = cube_labels[..n_kept].to_vec();
+    let perm: Vec<usize> = out
+        .iter()
+        .map(|&c| pos(&have, c).expect("an output label"))
+        .collect();
+    Ok(if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        result
+    } else {
+        result.permute_axes(&perm)
+    })
+}
+
+/// The sizes of one block product: `batch` products of `m x k` by `k x n`, shaped
+/// `out` (batch axes, free axes of a, free axes of b) after.
+#[derive(Clone)]
+struct Dims {
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    out: Vec<usize>,
+}
+
+/// One operand's block with its summed axes summed away and its other axes in
+/// `perm`'s order, as `(batch, rows, columns)`; no copy where the block is already so.
+fn operand<'a, T: Element + LinalgScalar>(
+    x: &'a ArrayD<T>,
+    summed: &[usize],
+    perm: &[usize],
+    dims: (usize, usize, usize),
+) -> Result<CowArray<'a, T, Ix3>> {
+    let bad = |e| Error::external("ndarray, an einsum block", e);
+    if summed.is_empty() {
+        let v = x.view().permuted_axes(perm.to_vec());
+        return if v.is_standard_layout() {
+            v.into_shape_with_order(dims)
+                .map(CowArray::from)
+                .map_err(bad)
+        } else {
+            let v = v.as_standard_layout().into_owned();
+            v.into_shape_with_order(dims)
+                .map(CowArray::from)
+                .map_err(bad)
+        };
+    }
+    let mut s = x.sum_axis(Axis(summed[0]));
+    for &d in &summed[1..] {
+        s = s.sum_axis(Axis(d));
+    }
+    let s = s
+        .permuted_axes(perm.to_vec())
+        .as_standard_layout()
+        .into_owned();
+    s.into_shape_with_order(dims)
+        .map(CowArray::from)
+        .map_err(bad)
+}
+
+/// `x[b] · y[b]` for every batch `b`, shaped as `dims.out`.
+fn batched_product<T: Element + LinalgScalar>(
+    x: &CowArray<'_, T, Ix3>,
+    y: &CowArray<'_, T, Ix3>,
+    dims: &Dims,
+) -> Result<ArrayD<T>> {
+    let bad = |e| Error::external("ndarray, an einsum block", e);
+    if dims.batch == 1 {
+        let p = block_product(x.index_axis(Axis(0), 0), y.index_axis(Axis(0), 0));
+        return p.into_shape_with_order(IxDyn(&dims.out)).map_err(bad);
+    }
+    let mut out = Array3::<T>::zeros((dims.batch, dims.m, dims.n));
+    for (i, mut o) in out.outer_iter_mut().enumerate() {
+        o.assign(&block_product(
+            x.index_axis(Axis(0), i),
+            y.index_axis(Axis(0), i),
+        ));
+    }
+    out.into_shape_with_order(IxDyn(&dims.out)).map_err(bad)
+}
+
 impl<T: Element + LinalgScalar> DArray<T> {
     /// The matrix product (`x @ y`, numpy's `matmul`) of 2-d arrays, or of a 1-d array
     /// with a 2-d one (the 1-d side taken as a row or a column, its axis dropped after),
-    /// or the inner product of two 1-d arrays. The contracted axis is cut at every
-    /// chunk boundary of either side; the block products of one output block are
-    /// summed eight at a time, in order.
+    /// or the inner product of two 1-d arrays, or a stack of matrix products where both
+    /// have the same leading (batch) axes. The contracted axis is cut at every chunk
+    /// boundary of either side; the block products of one output block are summed
+    /// eight at a time, in order.
     ///
     /// ```
     /// use chunkwise::array::from_array;
@@ -35,20 +421,39 @@ impl<T: Element + LinalgScalar> DArray<T> {
     /// assert_eq!(x.matmul(&y).compute().unwrap(), want.into_dyn());
     /// ```
     pub fn matmul(&self, other: &DArray<T>) -> DArray<T> {
-        match (self.ndim(), other.ndim()) {
-            (2, 2) => self.matmul2(other),
-            (1, 2) => self.expand_dims(0).matmul2(other).squeeze(vec![0]),
-            (2, 1) => self.matmul2(&other.expand_dims(1)).squeeze(vec![1]),
-            (1, 1) => self
-                .expand_dims(0)
-                .matmul2(&other.expand_dims(1))
-                .squeeze(vec![0, 1]),
-            (a, b) => self.failed(Error::invalid(format!(
-                "matmul takes arrays of 1 or 2 dimensions, not {a} and {b} (shapes {:?} and {:?})",
+        let (p, q) = (self.ndim(), other.ndim());
+        let spec = match (p, q) {
+            (1, 1) => "k,k->".to_string(),
+            (1, 2) => "k,kj->j".to_string(),
+            (2, 1) => "ik,k->i".to_string(),
+            (p, q) if p == q && p >= 2 => {
+                let batch: String = ('A'..='Z').take(p - 2).collect();
+                format!("{batch}ik,{batch}kj->{batch}ij")
+            }
+            (p, q) => {
+                return self.failed(Error::invalid(format!(
+                    "matmul takes arrays of 1 or 2 dimensions, or stacks of matrices with the same number of dimensions, not {p} and {q} (shapes {:?} and {:?})",
+                    self.shape(),
+                    other.shape()
+                )));
+            }
+        };
+        if p >= 2 && q >= 2 && self.shape()[..p - 2] != other.shape()[..q - 2] {
+            return self.failed(Error::invalid(format!(
+                "matmul: the batch axes of shapes {:?} and {:?} differ (broadcasting them is not supported)",
                 self.shape(),
                 other.shape()
-            ))),
+            )));
         }
+        if p >= 1 && q >= 1 && self.shape()[p - 1] != other.shape()[if q == 1 { 0 } else { q - 2 }]
+        {
+            return self.failed(Error::invalid(format!(
+                "matmul: shapes {:?} and {:?} do not match (the inner lengths differ)",
+                self.shape(),
+                other.shape()
+            )));
+        }
+        einsum(&spec, &[self, other])
     }
 
     /// As [`matmul`](Self::matmul) (numpy's `dot` for 1-d and 2-d arrays).
@@ -56,86 +461,77 @@ impl<T: Element + LinalgScalar> DArray<T> {
         self.matmul(other)
     }
 
-    fn matmul2(&self, other: &DArray<T>) -> DArray<T> {
-        match self.try_matmul2(other) {
-            Ok(x) => x,
-            Err(e) => self.failed(e),
-        }
-    }
-
-    fn try_matmul2(&self, other: &DArray<T>) -> Result<DArray<T>> {
-        if let Some(e) = self.error.as_ref().or(other.error.as_ref()) {
-            return Err(Error::Shared(Arc::clone(e)));
-        }
-        let (m, k) = (self.shape()[0], self.shape()[1]);
-        let (k2, n) = (other.shape()[0], other.shape()[1]);
-        if k != k2 {
-            return Err(Error::invalid(format!(
-                "matmul: shapes {:?} and {:?} do not match (the inner lengths {k} and {k2} differ)",
+    /// numpy's `tensordot`: the sum of products over `axes_self` of this array and
+    /// `axes_other` of `other` (pairwise); the result's axes are this array's others
+    /// then `other`'s others.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let a = ArrayD::from_shape_fn(IxDyn(&[3, 4, 5]), |i| (i[0] * 7 + i[1] * 3 + i[2]) as f64);
+    /// let b = ArrayD::from_shape_fn(IxDyn(&[4, 3, 2]), |i| (i[0] + i[1] * i[2]) as f64);
+    /// let x = from_array(a.clone(), [2, 2, 5]).unwrap();
+    /// let y = from_array(b.clone(), [3, 1, 2]).unwrap();
+    /// let got = x.tensordot(&y, &[1, 0], &[0, 1]).compute().unwrap();
+    /// let want = ArrayD::from_shape_fn(IxDyn(&[5, 2]), |o| {
+    ///     let mut s = 0.0;
+    ///     for i in 0..3 { for j in 0..4 { s += a[[i, j, o[0]]] * b[[j, i, o[1]]]; } }
+    ///     s
+    /// });
+    /// assert_eq!(got, want);
+    /// ```
+    pub fn tensordot(
+        &self,
+        other: &DArray<T>,
+        axes_self: &[usize],
+        axes_other: &[usize],
+    ) -> DArray<T> {
+        let (p, q) = (self.ndim(), other.ndim());
+        if axes_self.len() != axes_other.len()
+            || axes_self.iter().any(|&d| d >= p)
+            || axes_other.iter().any(|&d| d >= q)
+            || p + q > 52
+        {
+            return self.failed(Error::invalid(format!(
+                "tensordot: axes {axes_self:?} and {axes_other:?} do not pair up axes of shapes {:?} and {:?}",
                 self.shape(),
                 other.shape()
             )));
         }
-        let inner = common_chunks(&self.chunks()[1], &other.chunks()[0]);
-        let a = self.rechunk_exact(vec![self.chunks()[0].clone(), inner.clone()]);
-        let b = other.rechunk_exact(vec![inner.clone(), other.chunks()[1].clone()]);
-        let (na, nb) = (a.chunk_nodes(), b.chunk_nodes());
-        let (ga, gb) = (a.grid.grid_shape(), b.grid.grid_shape());
-        // The products as the chunks of an (m, n, k) grid whose k axis is summed away.
-        let cube = Arc::new(Grid {
-            shape: vec![m, n, k],
-            chunks: vec![a.chunks()[0].clone(), b.chunks()[1].clone(), inner.clone()],
-        });
-        let token = Tokenizer::new("matmul")
-            .param(&a.token())
-            .param(&b.token())
-            .finish();
-        let t_product = Tokenizer::new("matmul-product").param(&token).finish();
-        let partials: Vec<Arc<Node>> = (0..cube.n_chunks())
-            .map(|c| {
-                let pos = cube.position(c);
-                let (i, j, kk) = (pos[0], pos[1], pos[2]);
-                let deps = vec![
-                    Arc::clone(&na[ravel(&[i, kk], &ga)]),
-                    Arc::clone(&nb[ravel(&[kk, j], &gb)]),
-                ];
-                let (_, shape) = cube.chunk(c);
-                let mut node = Node::new(
-                    Key::new("matmul-product", t_product, c as u64),
-                    deps,
-                    Box::new(|v| {
-                        let (a, b) = (chunk_of::<T>(&v[0]), chunk_of::<T>(&v[1]));
-                        let bad = |e| Error::external("ndarray, a block of matmul", e);
-                        let a = a.view().into_dimensionality::<Ix2>().map_err(bad)?;
-                        let b = b.view().into_dimensionality::<Ix2>().map_err(bad)?;
-                        Ok(Arc::new(block_product(a, b).into_dyn()) as Value)
-                    }),
-                );
-                node.bytes = (shape[0] * shape[1] * T::DTYPE.size()) as u64;
-                node.codec = Some(chunk_codec::<T>());
-                Arc::new(node)
-            })
+        let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+        let la: Vec<char> = letters[..p].to_vec();
+        let mut lb: Vec<char> = letters[p..p + q].to_vec();
+        for (&i, &j) in axes_self.iter().zip(axes_other) {
+            lb[j] = la[i];
+        }
+        let out: String = la
+            .iter()
+            .enumerate()
+            .filter(|(d, _)| !axes_self.contains(d))
+            .map(|(_, c)| *c)
+            .chain(
+                lb.iter()
+                    .enumerate()
+                    .filter(|(d, _)| !axes_other.contains(d))
+                    .map(|(_, c)| *c),
+            )
             .collect();
-        Ok(tree(
-            &cube,
-            &[false, false, true],
-            partials,
-            Tree {
-                name: "matmul",
-                token,
-                split_every: 8,
-                keepdims: false,
-                combine: Arc::new(|p: &mut ArrayD<T>, q: &ArrayD<T>| {
-                    p.zip_mut_with(q, |a, &b| *a = Element::add(*a, b))
-                }),
-                finish: Arc::new(|p: &ArrayD<T>| Ok(p.clone().insert_axis(Axis(2)))),
-            },
-        ))
+        let spec = format!(
+            "{},{}->{out}",
+            la.iter().collect::<String>(),
+            lb.iter().collect::<String>()
+        );
+        einsum(&spec, &[self, other])
+    }
+
+    /// numpy's `outer`: both arrays flattened, `out[i, j] = self[i] * other[j]`.
+    pub fn outer(&self, other: &DArray<T>) -> DArray<T> {
+        einsum("i,j->ij", &[&self.ravel(), &other.ravel()])
     }
 }
 
 /// `a · b`: `gemm`'s kernel for `f32` and `f64`, ndarray's `dot` for the rest.
-fn block_product<T: Element + LinalgScalar>(
+pub(crate) fn block_product<T: Element + LinalgScalar>(
     a: ArrayView2<'_, T>,
     b: ArrayView2<'_, T>,
 ) -> Array2<T> {

@@ -23,6 +23,8 @@ mod expr;
 mod impl_blockwise;
 mod impl_broadcast;
 mod impl_constructors;
+#[cfg(feature = "linalg")]
+mod impl_decomp;
 mod impl_index;
 mod impl_linalg;
 mod impl_ops;
@@ -45,7 +47,10 @@ pub use impl_constructors::{
     arange, from_array, from_fn, full, linspace, ones, random, random_integers, random_normal,
     random_uniform, zeros,
 };
+#[cfg(feature = "linalg")]
+pub use impl_decomp::Real;
 pub use impl_index::Idx;
+pub use impl_linalg::einsum;
 pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};

@@ -1,5 +1,6 @@
 mod array;
 mod array_index;
+mod array_linalg;
 mod array_routines;
 mod array_types;
 mod bag;
