@@ -569,3 +569,47 @@ pub(crate) fn block_product<T: Element + LinalgScalar>(
     }
     c
 }
+
+impl DArray<f64> {
+    /// numpy's `cov` with rows as variables: `(x - mean) · (x - mean)ᵀ / (n - ddof)`,
+    /// the product an `einsum` over the column blocks (numpy's default `ddof` is 1).
+    /// A 1-d array is one variable (a 0-d result).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let a = ArrayD::from_shape_vec(IxDyn(&[2, 4]), vec![1.0, 2.0, 3.0, 4.0, 2.0, 4.0, 6.0, 9.0]).unwrap();
+    /// let c = from_array(a, [1, 3]).unwrap().cov(1).compute().unwrap();
+    /// // numpy: [[1.6667, 3.8333], [3.8333, 8.9167]]
+    /// assert!((c[[0, 0]] - 5.0 / 3.0).abs() < 1e-12 && (c[[0, 1]] - 23.0 / 6.0).abs() < 1e-12);
+    /// ```
+    pub fn cov(&self, ddof: usize) -> DArray<f64> {
+        let x = match self.ndim() {
+            1 => self.expand_dims(0),
+            2 => self.clone(),
+            d => {
+                return self.failed(Error::invalid(format!(
+                    "cov takes a 1-d or 2-d array, not {d} dimensions (shape {:?})",
+                    self.shape()
+                )));
+            }
+        };
+        let n = x.shape()[1];
+        let centred = &x - &x.mean(1).expand_dims(1);
+        let c = einsum("ij,kj->ik", &[&centred, &centred]) / (n as f64 - ddof as f64);
+        if self.ndim() == 1 { c.squeeze(None) } else { c }
+    }
+
+    /// numpy's `corrcoef`: the covariance over the outer product of the standard
+    /// deviations.
+    pub fn corrcoef(&self) -> DArray<f64> {
+        let c = self.cov(1);
+        if c.ndim() == 0 {
+            // One variable: 1, or NaN for a constant one (as numpy).
+            let s = c.sqrt();
+            return &c / &(&s * &s);
+        }
+        let d = c.diag().sqrt();
+        &c / &d.outer(&d)
+    }
+}

@@ -33,7 +33,10 @@ mod impl_reduce;
 mod impl_reductions;
 mod impl_reshape;
 mod impl_routines;
+mod impl_select;
 mod impl_shape;
+#[cfg(feature = "zarr")]
+mod impl_zarr;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -54,6 +57,9 @@ pub use impl_linalg::einsum;
 pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};
+pub use impl_select::{Side, searchsorted};
+#[cfg(feature = "zarr")]
+pub use impl_zarr::{ZarrElement, ZarrWrite, from_zarr, store, store_with};
 
 use crate::compute::Compute;
 use crate::graph::{Node, Value};

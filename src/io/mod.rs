@@ -3,12 +3,15 @@
 
 mod bz2;
 mod lines;
+mod staged;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub(crate) use lines::for_each_block;
+#[cfg_attr(not(feature = "zarr"), allow(unused_imports))]
+pub(crate) use staged::StagedDir;
 
 use crate::{Error, Result};
 

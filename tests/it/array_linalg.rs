@@ -415,3 +415,42 @@ fn f32_factorizations() {
     let back = q.matmul(&r).compute().unwrap();
     assert!(back.iter().zip(&a).all(|(p, q)| (p - q).abs() < 1e-4));
 }
+
+#[test]
+fn cov_and_corrcoef_against_loops() {
+    let a = ArrayD::from_shape_fn(IxDyn(&[3, 11]), |i| {
+        ((i[0] * 5 + i[1] * i[1]) % 13) as f64 - 4.0
+    });
+    let x = from_array(a.clone(), [2, 4]).unwrap();
+    let (v, n) = (3, 11);
+    let mean: Vec<f64> = (0..v)
+        .map(|r| (0..n).map(|j| a[[r, j]]).sum::<f64>() / n as f64)
+        .collect();
+    let cov = |p: usize, q: usize, ddof: usize| {
+        (0..n)
+            .map(|j| (a[[p, j]] - mean[p]) * (a[[q, j]] - mean[q]))
+            .sum::<f64>()
+            / (n - ddof) as f64
+    };
+    let got = x.cov(1).compute().unwrap();
+    let got0 = x.cov(0).compute().unwrap();
+    let cc = x.corrcoef().compute().unwrap();
+    for p in 0..v {
+        for q in 0..v {
+            assert!((got[[p, q]] - cov(p, q, 1)).abs() < 1e-12);
+            assert!((got0[[p, q]] - cov(p, q, 0)).abs() < 1e-12);
+            let r = cov(p, q, 1) / (cov(p, p, 1) * cov(q, q, 1)).sqrt();
+            assert!((cc[[p, q]] - r).abs() < 1e-12);
+        }
+    }
+    // One variable: a 0-d variance.
+    let row = from_array(a.index_axis(ndarray::Axis(0), 0).to_owned(), [4]).unwrap();
+    assert!((row.cov(1).compute_scalar().unwrap() - cov(0, 0, 1)).abs() < 1e-12);
+    assert!(
+        from_array(ArrayD::<f64>::zeros(IxDyn(&[2, 2, 2])), [1, 1, 1])
+            .unwrap()
+            .cov(1)
+            .compute()
+            .is_err()
+    );
+}

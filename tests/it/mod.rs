@@ -2,7 +2,10 @@ mod array;
 mod array_index;
 mod array_linalg;
 mod array_routines;
+mod array_select;
 mod array_types;
+#[cfg(feature = "zarr")]
+mod array_zarr;
 mod bag;
 mod client;
 mod cluster;

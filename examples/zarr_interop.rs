@@ -1,0 +1,65 @@
+//! Zarr interop with Python's zarr (run by `scripts/zarr-test.sh`): `write DIR` writes
+//! one store per element type (`DIR/float64.zarr`, ...), shape 7 x 5 x 3 in 3 x 2 x 3
+//! chunks, element `i` (row-major) a fixed function of `i`; `read DIR` reads stores of
+//! that shape (written by Python, any chunking, Zarr v3 or v2) and checks every value.
+//!
+//! cargo run --example zarr_interop -- write /tmp/rs && python scripts/zarr_interop.py check /tmp/rs
+use chunkwise::array::{DArray, ZarrElement, from_array, from_zarr};
+use chunkwise::ndarray::{ArrayD, IxDyn};
+
+const SHAPE: [usize; 3] = [7, 5, 3];
+
+/// The value at flat index `i`, as `scripts/zarr_interop.py` computes it.
+fn base(i: usize) -> i64 {
+    (i as i64 * 37) % 251
+}
+
+fn expected<T: ZarrElement>(f: impl Fn(i64) -> T) -> ArrayD<T> {
+    ArrayD::from_shape_fn(IxDyn(&SHAPE), |i| f(base(i[0] * 15 + i[1] * 3 + i[2])))
+}
+
+fn each<T: ZarrElement>(
+    mode: &str,
+    dir: &std::path::Path,
+    f: impl Fn(i64) -> T,
+) -> chunkwise::Result<()> {
+    let path = dir.join(format!("{}.zarr", T::DTYPE));
+    let want = expected(f);
+    if mode == "write" {
+        let x: DArray<T> = from_array(want, [3, 2, 3])?;
+        x.to_zarr(&path)?;
+    } else {
+        let got = from_zarr::<T>(&path)?.compute()?;
+        if got != want {
+            return Err(chunkwise::Error::invalid(format!(
+                "{}: values differ",
+                path.display()
+            )));
+        }
+        println!("read {} ok", path.display());
+    }
+    Ok(())
+}
+
+fn main() -> chunkwise::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (mode, dir) = match args.as_slice() {
+        [_, m, d] if m == "write" || m == "read" => (m.as_str(), std::path::PathBuf::from(d)),
+        _ => {
+            return Err(chunkwise::Error::invalid(
+                "usage: zarr_interop write|read DIR",
+            ));
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| chunkwise::Error::io(&dir, e))?;
+    each::<f64>(mode, &dir, |v| v as f64 * 0.25 - 10.0)?;
+    each::<f32>(mode, &dir, |v| v as f32 * 0.25 - 10.0)?;
+    each::<i64>(mode, &dir, |v| v - 100)?;
+    each::<i32>(mode, &dir, |v| (v - 100) as i32)?;
+    each::<u64>(mode, &dir, |v| v as u64 + (1 << 40))?;
+    each::<u32>(mode, &dir, |v| v as u32)?;
+    each::<u8>(mode, &dir, |v| v as u8)?;
+    each::<bool>(mode, &dir, |v| v % 3 == 0)?;
+    println!("mode={mode} dir={} types=8", dir.display());
+    Ok(())
+}

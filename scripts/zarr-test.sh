@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Zarr interop: stores chunkwise writes open in Python's zarr with the same values, and
+# stores Python writes (Zarr v3 and v2, its default codecs) open in chunkwise, for every
+# element type. Python's zarr and numpy come from pip into a virtual environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --example zarr_interop
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+venv=${ZARR_VENV:-target/zarr-venv}
+if ! "$venv/bin/python" -c "import zarr, numpy" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "zarr>=3" numpy
+fi
+"$venv/bin/python" -c "import zarr; print('zarr-test: python zarr', zarr.__version__)"
+target/debug/examples/zarr_interop write "$work/rs"
+"$venv/bin/python" scripts/zarr_interop.py check "$work/rs"
+for fmt in 3 2; do
+  "$venv/bin/python" scripts/zarr_interop.py write "$work/py$fmt" "$fmt"
+  target/debug/examples/zarr_interop read "$work/py$fmt"
+done
+echo "zarr-test: chunkwise -> python and python (v3, v2) -> chunkwise agree for 8 element types"

@@ -1,0 +1,48 @@
+"""Zarr interop with chunkwise (run by scripts/zarr-test.sh).
+
+    python zarr_interop.py check DIR         # stores chunkwise wrote: every value as expected
+    python zarr_interop.py write DIR FORMAT  # one store per element type, Zarr FORMAT (2 or 3)
+"""
+import sys
+
+import numpy as np
+import zarr
+
+SHAPE = (7, 5, 3)
+TYPES = {
+    "float64": lambda v: v * 0.25 - 10.0,
+    "float32": lambda v: (v * 0.25 - 10.0).astype(np.float32),
+    "int64": lambda v: v - 100,
+    "int32": lambda v: (v - 100).astype(np.int32),
+    "uint64": lambda v: v.astype(np.uint64) + np.uint64(1 << 40),
+    "uint32": lambda v: v.astype(np.uint32),
+    "uint8": lambda v: v.astype(np.uint8),
+    "bool": lambda v: v % 3 == 0,
+}
+
+
+def expected(name):
+    v = (np.arange(np.prod(SHAPE), dtype=np.int64) * 37) % 251
+    return np.asarray(TYPES[name](v)).astype(name).reshape(SHAPE)
+
+
+def main():
+    mode, d = sys.argv[1], sys.argv[2]
+    for name in TYPES:
+        path = f"{d}/{name}.zarr"
+        want = expected(name)
+        if mode == "check":
+            got = zarr.open_array(path, mode="r")
+            assert got.dtype == want.dtype, (path, got.dtype, want.dtype)
+            assert got.shape == SHAPE, (path, got.shape)
+            assert np.array_equal(got[...], want), path
+            print(f"python read {path} ok (chunks {got.chunks})")
+        else:
+            fmt = int(sys.argv[3])
+            z = zarr.create_array(path, shape=SHAPE, chunks=(4, 3, 2), dtype=want.dtype, zarr_format=fmt, overwrite=True)
+            z[...] = want
+            print(f"python wrote {path} (zarr v{fmt})")
+
+
+if __name__ == "__main__":
+    main()

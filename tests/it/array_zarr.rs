@@ -1,0 +1,215 @@
+//! Zarr stores (following Dask's to_zarr/from_zarr tests): every element type round
+//! trips; ragged chunks, one chunk, an axis of length 0; overwriting replaces the
+//! store whole; a failed write leaves the old store; several stores in one compute;
+//! a slice reads only its chunks; missing, corrupt and mistyped stores are errors
+//! naming the path and the chunk.
+
+use std::path::Path;
+
+use chunkwise::array::{DArray, Element, ZarrElement, from_array, from_fn, from_zarr, store};
+use ndarray::{ArrayD, IxDyn};
+
+fn round_trip<T: ZarrElement>(dir: &Path, f: impl Fn(usize) -> T) {
+    let a = ArrayD::from_shape_fn(IxDyn(&[7, 5, 3]), |i| f(i[0] * 15 + i[1] * 3 + i[2]));
+    for (k, chunks) in [vec![3, 2, 3], vec![7, 5, 3], vec![1, 4, 2]]
+        .into_iter()
+        .enumerate()
+    {
+        let path = dir.join(format!("{}-{k}.zarr", T::DTYPE));
+        let x: DArray<T> = from_array(a.clone(), chunks.clone()).unwrap();
+        x.to_zarr(&path).unwrap();
+        let y = from_zarr::<T>(&path).unwrap();
+        assert_eq!(y.shape(), &[7, 5, 3]);
+        assert_eq!(y.compute().unwrap(), a, "{} {chunks:?}", T::DTYPE);
+    }
+}
+
+#[test]
+fn every_element_type_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    round_trip::<f64>(dir.path(), |i| i as f64 * 0.5 - 3.0);
+    round_trip::<f32>(dir.path(), |i| i as f32 / 3.0);
+    round_trip::<i64>(dir.path(), |i| i as i64 - 50);
+    round_trip::<i32>(dir.path(), |i| -(i as i32));
+    round_trip::<u64>(dir.path(), |i| u64::MAX - i as u64);
+    round_trip::<u32>(dir.path(), |i| i as u32 * 7);
+    round_trip::<u8>(dir.path(), |i| (i % 256) as u8);
+    round_trip::<bool>(dir.path(), |i| i % 3 == 0);
+}
+
+#[test]
+fn ragged_and_empty_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ragged explicit chunks: stored on a regular grid of the first chunk's sizes.
+    let a = ArrayD::from_shape_fn(IxDyn(&[10, 4]), |i| (i[0] * 4 + i[1]) as f64);
+    let x = from_array(a.clone(), vec![vec![2, 5, 3], vec![4]]).unwrap();
+    let p = dir.path().join("ragged.zarr");
+    x.to_zarr(&p).unwrap();
+    let y = from_zarr::<f64>(&p).unwrap();
+    assert_eq!(y.chunks(), &[vec![2, 2, 2, 2, 2], vec![4]]);
+    assert_eq!(y.compute().unwrap(), a);
+    // An axis of length 0.
+    let e: DArray<i32> = from_array(ArrayD::zeros(IxDyn(&[0, 3])), [2, 2]).unwrap();
+    let p = dir.path().join("empty.zarr");
+    e.to_zarr(&p).unwrap();
+    let back = from_zarr::<i32>(&p).unwrap().compute().unwrap();
+    assert_eq!(back.shape(), &[0, 3]);
+}
+
+#[test]
+fn overwrite_replaces_whole_and_failure_keeps_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.zarr");
+    let big = from_fn(&[12, 12], [3, 3], |r| {
+        ArrayD::from_shape_fn(IxDyn(&[r[0].len(), r[1].len()]), |i| {
+            (i[0] + r[0].start) as f64
+        })
+    })
+    .unwrap();
+    big.to_zarr(&p).unwrap();
+    let small = from_array(ArrayD::from_elem(IxDyn(&[4, 4]), 7.0), [2, 2]).unwrap();
+    small.to_zarr(&p).unwrap();
+    let back = from_zarr::<f64>(&p).unwrap();
+    assert_eq!(back.shape(), &[4, 4]);
+    assert_eq!(
+        back.compute().unwrap(),
+        ArrayD::from_elem(IxDyn(&[4, 4]), 7.0)
+    );
+    // No chunk file of the old 4 x 4 grid is left behind.
+    let files = walk(&p);
+    assert!(files.iter().all(|f| !f.contains("/3")), "{files:?}");
+    // A write whose tasks fail: the old store stays, nothing half-written is left.
+    let failing: DArray<f64> = from_fn(&[8, 8], [4, 4], |r| {
+        assert!(r[0].start == 0, "chunk at row {} fails", r[0].start);
+        ArrayD::zeros(IxDyn(&[r[0].len(), r[1].len()]))
+    })
+    .unwrap();
+    let e = failing.to_zarr(&p).unwrap_err().to_string();
+    assert!(e.contains("fails"), "{e}");
+    assert_eq!(
+        from_zarr::<f64>(&p).unwrap().compute().unwrap(),
+        ArrayD::from_elem(IxDyn(&[4, 4]), 7.0)
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["x.zarr".to_string()]);
+}
+
+fn walk(p: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).unwrap() {
+        let e = e.unwrap().path();
+        if e.is_dir() {
+            out.extend(walk(&e));
+        } else {
+            out.push(e.to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn several_stores_in_one_compute() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = chunkwise::array::random_uniform(0.0, 1.0, &[50, 20], [20, 20], 3).unwrap();
+    let y = &x * 2.0;
+    let z = x.gt(0.5);
+    store(vec![
+        y.to_zarr_lazy(dir.path().join("y.zarr")).unwrap(),
+        z.to_zarr_lazy(dir.path().join("z.zarr")).unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(
+        from_zarr::<f64>(dir.path().join("y.zarr"))
+            .unwrap()
+            .compute()
+            .unwrap(),
+        y.compute().unwrap()
+    );
+    assert_eq!(
+        from_zarr::<bool>(dir.path().join("z.zarr"))
+            .unwrap()
+            .compute()
+            .unwrap(),
+        z.compute().unwrap()
+    );
+}
+
+#[test]
+fn errors_name_the_store_and_the_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nothing.zarr");
+    let e = from_zarr::<f64>(&missing).unwrap_err().to_string();
+    assert!(e.contains("nothing.zarr"), "{e}");
+    let p = dir.path().join("ints.zarr");
+    let a = ArrayD::from_shape_fn(IxDyn(&[6, 6]), |i| (i[0] * 6 + i[1]) as i32 + 1);
+    from_array(a.clone(), [3, 3]).unwrap().to_zarr(&p).unwrap();
+    let e = from_zarr::<f64>(&p).unwrap_err().to_string();
+    assert!(e.contains("ints.zarr") && e.contains("float64"), "{e}");
+    // A chunk file cut short: its task fails naming the chunk; a slice that does not
+    // touch it still reads (only the chunks a slice needs are read).
+    let chunk = p.join("c").join("1").join("1");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..bytes.len() / 2]).unwrap();
+    let x = from_zarr::<i32>(&p).unwrap();
+    let e = x.compute().unwrap_err().to_string();
+    assert!(e.contains("ints.zarr") && e.contains("[1, 1]"), "{e}");
+    let top = x.slice(&[0..3, 0..6]).compute().unwrap();
+    assert_eq!(top, a.slice(ndarray::s![0..3, ..]).to_owned().into_dyn());
+    // Metadata that is not JSON.
+    std::fs::write(p.join("zarr.json"), "{not json").unwrap();
+    let e = from_zarr::<i32>(&p).unwrap_err().to_string();
+    assert!(e.contains("ints.zarr") && e.contains("metadata"), "{e}");
+    let _ = <i32 as Element>::DTYPE;
+}
+
+/// The out-of-core pipeline of `examples/out_of_core.rs` at small size, under a budget
+/// of a tenth of the array: the answers equal ndarray's on the same data.
+#[test]
+fn out_of_core_pipeline_under_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 240;
+    let config = chunkwise::Config::default().memory_limit((n * n * 8 / 10) as u64);
+    let x = chunkwise::array::random_normal(0.0, 1.0, &[n, n], [40, 40], 5).unwrap();
+    let want = x
+        .compute()
+        .unwrap()
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.zarr"),
+        dir.path().join("b.zarr"),
+        dir.path().join("c.zarr"),
+    );
+    store_with(&x, &a, &config);
+    let y = from_zarr::<f64>(&a).unwrap();
+    let means = y.mean(0).compute_with(&config).unwrap();
+    let want_means = want.mean_axis(ndarray::Axis(0)).unwrap();
+    assert!(
+        means
+            .iter()
+            .zip(&want_means)
+            .all(|(p, q)| (p - q).abs() < 1e-12)
+    );
+    store_with(&y.rechunk([n, 10]), &b, &config);
+    assert_eq!(from_zarr::<f64>(&b).unwrap().chunks()[1].len(), n / 10);
+    assert_eq!(
+        from_zarr::<f64>(&b).unwrap().compute().unwrap(),
+        want.clone().into_dyn()
+    );
+    store_with(&y.matmul(&y.t()), &c, &config);
+    let gram = from_zarr::<f64>(&c).unwrap().compute().unwrap();
+    let want_gram = want.dot(&want.t()).into_dyn();
+    assert!(
+        gram.iter()
+            .zip(&want_gram)
+            .all(|(p, q)| (p - q).abs() < 1e-9 * (1.0 + q.abs()))
+    );
+}
+
+fn store_with(x: &DArray<f64>, path: &Path, config: &chunkwise::Config) {
+    let w = x.to_zarr_lazy(path).unwrap();
+    chunkwise::array::store_with(vec![w], config).unwrap();
+}
