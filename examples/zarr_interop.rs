@@ -1,10 +1,11 @@
-//! Zarr interop with Python's zarr (run by `scripts/zarr-test.sh`): `write DIR` writes
-//! one store per element type (`DIR/float64.zarr`, ...), shape 7 x 5 x 3 in 3 x 2 x 3
-//! chunks, element `i` (row-major) a fixed function of `i`; `read DIR` reads stores of
-//! that shape (written by Python, any chunking, Zarr v3 or v2) and checks every value.
+//! Zarr and `.npy` interop with Python's zarr and numpy (run by `scripts/zarr-test.sh`):
+//! `write DIR` writes one Zarr store and one `.npy` file per element type
+//! (`DIR/float64.zarr`, `DIR/float64.npy`, ...), shape 7 x 5 x 3 in 3 x 2 x 3 chunks,
+//! element `i` (row-major) a fixed function of `i`; `read DIR` reads stores and files
+//! of that shape (written by Python: any chunking, Zarr v3 or v2) and checks every value.
 //!
 //! cargo run --example zarr_interop -- write /tmp/rs && python scripts/zarr_interop.py check /tmp/rs
-use chunkwise::array::{DArray, ZarrElement, from_array, from_zarr};
+use chunkwise::array::{DArray, ZarrElement, from_array, from_npy, from_zarr};
 use chunkwise::ndarray::{ArrayD, IxDyn};
 
 const SHAPE: [usize; 3] = [7, 5, 3];
@@ -24,19 +25,24 @@ fn each<T: ZarrElement>(
     f: impl Fn(i64) -> T,
 ) -> chunkwise::Result<()> {
     let path = dir.join(format!("{}.zarr", T::DTYPE));
+    let npy = dir.join(format!("{}.npy", T::DTYPE));
     let want = expected(f);
     if mode == "write" {
         let x: DArray<T> = from_array(want, [3, 2, 3])?;
-        x.to_zarr(&path)?;
+        chunkwise::array::store(vec![x.to_zarr_lazy(&path)?, x.to_npy_lazy(&npy)?])?;
     } else {
-        let got = from_zarr::<T>(&path)?.compute()?;
-        if got != want {
-            return Err(chunkwise::Error::invalid(format!(
-                "{}: values differ",
-                path.display()
-            )));
+        for (p, got) in [
+            (&path, from_zarr::<T>(&path)?.compute()?),
+            (&npy, from_npy::<T>(&npy, [2, 5, 2])?.compute()?),
+        ] {
+            if got != want {
+                return Err(chunkwise::Error::invalid(format!(
+                    "{}: values differ",
+                    p.display()
+                )));
+            }
+            println!("read {} ok", p.display());
         }
-        println!("read {} ok", path.display());
     }
     Ok(())
 }

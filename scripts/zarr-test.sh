@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Zarr interop: stores chunkwise writes open in Python's zarr with the same values, and
-# stores Python writes (Zarr v3 and v2, its default codecs) open in chunkwise, for every
-# element type. Python's zarr and numpy come from pip into a virtual environment.
+# Zarr and .npy interop: stores and .npy files chunkwise writes open in Python's zarr
+# and numpy with the same values, and those Python writes (Zarr v3 and v2, its default
+# codecs; np.save) open in chunkwise, for every element type. Python's zarr and numpy come from pip into a virtual environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --example zarr_interop
@@ -19,4 +19,4 @@ for fmt in 3 2; do
   "$venv/bin/python" scripts/zarr_interop.py write "$work/py$fmt" "$fmt"
   target/debug/examples/zarr_interop read "$work/py$fmt"
 done
-echo "zarr-test: chunkwise -> python and python (v3, v2) -> chunkwise agree for 8 element types"
+echo "zarr-test: chunkwise -> python and python (zarr v3, v2, npy) -> chunkwise agree for 8 element types"

@@ -1,7 +1,7 @@
-"""Zarr interop with chunkwise (run by scripts/zarr-test.sh).
+"""Zarr and .npy interop with chunkwise (run by scripts/zarr-test.sh).
 
-    python zarr_interop.py check DIR         # stores chunkwise wrote: every value as expected
-    python zarr_interop.py write DIR FORMAT  # one store per element type, Zarr FORMAT (2 or 3)
+    python zarr_interop.py check DIR         # stores and .npy files chunkwise wrote
+    python zarr_interop.py write DIR FORMAT  # one store (Zarr FORMAT, 2 or 3) and one .npy per type
 """
 import sys
 
@@ -37,11 +37,15 @@ def main():
             assert got.shape == SHAPE, (path, got.shape)
             assert np.array_equal(got[...], want), path
             print(f"python read {path} ok (chunks {got.chunks})")
+            loaded = np.load(f"{d}/{name}.npy")
+            assert loaded.dtype == want.dtype and np.array_equal(loaded, want), f"{d}/{name}.npy"
+            print(f"python read {d}/{name}.npy ok")
         else:
             fmt = int(sys.argv[3])
             z = zarr.create_array(path, shape=SHAPE, chunks=(4, 3, 2), dtype=want.dtype, zarr_format=fmt, overwrite=True)
             z[...] = want
-            print(f"python wrote {path} (zarr v{fmt})")
+            np.save(f"{d}/{name}.npy", want)
+            print(f"python wrote {path} (zarr v{fmt}) and {name}.npy")
 
 
 if __name__ == "__main__":

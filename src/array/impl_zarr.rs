@@ -18,11 +18,11 @@ use zarrs::array::{
 };
 use zarrs::filesystem::FilesystemStore;
 
-use super::expr::chunk_codec;
-use super::{Chunks, DArray, DType, Element, chunk_of};
-use crate::delayed::Delayed;
-use crate::graph::{Key, Node, Tokenizer, Value};
-use crate::io::StagedDir;
+use super::impl_constructors::chunk_tasks;
+use super::impl_store::{PendingWrite, file_token};
+use super::{Chunks, DArray, DType, Element};
+use crate::graph::Tokenizer;
+use crate::io::{Replaces, StagedDir};
 use crate::{Error, Result};
 
 /// The element types Zarr stores hold: every [`Element`] (zarrs reads and writes them).
@@ -56,12 +56,16 @@ fn options() -> CodecOptions {
 /// grid (regular grids only), checked against `T`.
 fn open<T: ZarrElement>(path: &Path) -> Result<Array<FilesystemStore>> {
     if !path.is_dir() {
+        let why = match crate::io::interrupted(path) {
+            Some(old) => format!(
+                "no Zarr store: a write was killed while replacing it; the previous store is at {} (writing again restores it first)",
+                old.display()
+            ),
+            None => "no Zarr store (no such directory)".to_string(),
+        };
         return Err(Error::io(
             path,
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no Zarr store (no such directory)",
-            ),
+            std::io::Error::new(std::io::ErrorKind::NotFound, why),
         ));
     }
     let store = FilesystemStore::new(path).map_err(|e| zarr_error(path, "opening", e))?;
@@ -115,45 +119,34 @@ pub fn from_zarr<T: ZarrElement>(path: impl AsRef<Path>) -> Result<DArray<T>> {
             "not a regular grid (only regular grids are read)",
         ));
     }
-    let meta_token = std::fs::metadata(path.join("zarr.json"))
-        .or_else(|_| std::fs::metadata(path.join(".zarray")))
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
+    let meta = ["zarr.json", ".zarray"]
+        .map(|m| path.join(m))
+        .into_iter()
+        .find(|m| m.exists());
+    let meta_token = meta.map_or(0, |m| file_token("zarr", &m));
     let token = Tokenizer::new("from_zarr")
-        .param(&path.to_string_lossy().as_ref())
         .param(&meta_token)
         .param(&format!("{}{shape:?}{sizes:?}", T::DTYPE))
         .finish();
     let array = Arc::new(array);
     let g = Arc::new(g);
-    let nodes = (0..g.n_chunks())
-        .map(|c| {
-            let (offset, cshape) = g.chunk(c);
-            let pos = g.position(c);
-            let (array, path) = (Arc::clone(&array), path.clone());
-            let mut node = Node::new(
-                Key::new("from_zarr", token, c as u64),
-                vec![],
-                Box::new(move |_| {
-                    let subset = ArraySubset::new_with_start_shape(
-                        offset.iter().map(|&o| o as u64).collect(),
-                        cshape.iter().map(|&n| n as u64).collect(),
-                    )
-                    .map_err(|e| zarr_error(&path, &format!("chunk {pos:?}"), e))?;
-                    let a: ArrayD<T> = array
-                        .retrieve_array_subset_opt(&subset, &options())
-                        .map_err(|e| zarr_error(&path, &format!("reading chunk {pos:?}"), e))?;
-                    Ok(Arc::new(a) as Value)
-                }),
-            );
-            node.bytes = (g.chunk(c).1.iter().product::<usize>() * T::DTYPE.size()) as u64;
-            node.codec = Some(chunk_codec::<T>());
-            Arc::new(node)
-        })
-        .collect();
-    Ok(DArray::from_chunks(g, token, "from_zarr", nodes))
+    let grid = Arc::clone(&g);
+    Ok(chunk_tasks(
+        g,
+        "from_zarr",
+        token,
+        move |c, offset, shape| {
+            let pos = grid.position(c);
+            let subset = ArraySubset::new_with_start_shape(
+                offset.iter().map(|&o| o as u64).collect(),
+                shape.iter().map(|&n| n as u64).collect(),
+            )
+            .map_err(|e| zarr_error(&path, &format!("chunk {pos:?}"), e))?;
+            array
+                .retrieve_array_subset_opt(&subset, &options())
+                .map_err(|e| zarr_error(&path, &format!("reading chunk {pos:?}"), e))
+        },
+    ))
 }
 
 impl<T: ZarrElement> DArray<T> {
@@ -168,8 +161,9 @@ impl<T: ZarrElement> DArray<T> {
     }
 
     /// The writing of [`to_zarr`](Self::to_zarr) as a lazy value: compute several
-    /// with [`store`] to write several arrays (sharing their common tasks) in one run.
-    pub fn to_zarr_lazy(&self, path: impl AsRef<Path>) -> Result<ZarrWrite> {
+    /// with [`store`](super::store) to write several arrays (sharing their common
+    /// tasks) in one run.
+    pub fn to_zarr_lazy(&self, path: impl AsRef<Path>) -> Result<PendingWrite> {
         if let Some(e) = &self.error {
             return Err(Error::Shared(Arc::clone(e)));
         }
@@ -184,7 +178,10 @@ impl<T: ZarrElement> DArray<T> {
         } else {
             self.rechunk(sizes.clone())
         };
-        let staged = StagedDir::new(&dest)?;
+        let staged = StagedDir::new(
+            &dest,
+            Replaces::DirWith(&["zarr.json", ".zarray", ".zgroup"]),
+        )?;
         let store =
             FilesystemStore::new(staged.path()).map_err(|e| zarr_error(&dest, "creating", e))?;
         let array = ArrayBuilder::new(
@@ -201,77 +198,24 @@ impl<T: ZarrElement> DArray<T> {
             .store_metadata()
             .map_err(|e| zarr_error(&dest, "writing its metadata", e))?;
         let array = Arc::new(array);
-        let token = Tokenizer::new("to_zarr")
-            .param(&x.token())
-            .param(&staged.path().to_string_lossy().as_ref())
-            .finish();
-        let input = x.chunk_nodes();
-        let g = Arc::clone(&x.grid);
-        let writes: Vec<Arc<Node>> = (0..g.n_chunks())
-            .map(|c| {
-                let pos: Vec<u64> = g.position(c).iter().map(|&p| p as u64).collect();
-                let (array, dest, sizes) = (Arc::clone(&array), dest.clone(), sizes.clone());
-                let node = Node::new(
-                    Key::new("to_zarr", token, c as u64),
-                    vec![Arc::clone(&input[c])],
-                    Box::new(move |v| {
-                        let chunk = chunk_of::<T>(&v[0]);
-                        // An edge chunk is padded to the full chunk with the fill value.
-                        let full = if chunk.shape() == sizes.as_slice() {
-                            chunk.as_standard_layout().into_owned()
-                        } else {
-                            let mut full = ArrayD::<T>::default(IxDyn(&sizes));
-                            let region: Vec<SliceInfoElem> = chunk
-                                .shape()
-                                .iter()
-                                .map(|&n| ndarray::Slice::from(0..n).into())
-                                .collect();
-                            full.slice_mut(region.as_slice()).assign(chunk);
-                            full
-                        };
-                        array
-                            .store_chunk_opt(&pos, full, &options())
-                            .map_err(|e| zarr_error(&dest, &format!("writing chunk {pos:?}"), e))?;
-                        Ok(Arc::new(()) as Value)
-                    }),
-                );
-                Arc::new(node)
-            })
-            .collect();
-        let done =
-            Delayed::<()>::from_fn("to_zarr", writes, Box::new(|_| Ok(Arc::new(()) as Value)));
-        Ok(ZarrWrite { done, staged })
+        PendingWrite::new(&x, "to_zarr", staged, move |pos, chunk, _| {
+            let pos: Vec<u64> = pos.iter().map(|&p| p as u64).collect();
+            // An edge chunk is padded to the full chunk with the fill value.
+            let full = if chunk.shape() == sizes.as_slice() {
+                chunk.as_standard_layout().into_owned()
+            } else {
+                let mut full = ArrayD::<T>::default(IxDyn(&sizes));
+                let region: Vec<SliceInfoElem> = chunk
+                    .shape()
+                    .iter()
+                    .map(|&n| ndarray::Slice::from(0..n).into())
+                    .collect();
+                full.slice_mut(region.as_slice()).assign(chunk);
+                full
+            };
+            array
+                .store_chunk_opt(&pos, full, &options())
+                .map_err(|e| zarr_error(&dest, &format!("writing chunk {pos:?}"), e))
+        })
     }
-}
-
-/// A Zarr store being written: compute it (with [`store`], or [`commit`](Self::commit)
-/// for one) to write its chunks, and only then is it moved into place.
-#[derive(Debug)]
-pub struct ZarrWrite {
-    done: Delayed<()>,
-    staged: StagedDir,
-}
-
-impl ZarrWrite {
-    /// Writes the chunks (one compute) and moves the store into place.
-    pub fn commit(self) -> Result<()> {
-        store(vec![self])
-    }
-}
-
-/// Writes several stores in one compute (Dask's `store` of several arrays: tasks they
-/// share run once), then moves each into place; if anything fails, none is moved and
-/// the old stores stay.
-pub fn store(writes: Vec<ZarrWrite>) -> Result<()> {
-    store_with(writes, &crate::Config::current()?)
-}
-
-/// As [`store`], with an explicit configuration (scheduler, memory budget).
-pub fn store_with(writes: Vec<ZarrWrite>, config: &crate::Config) -> Result<()> {
-    let all: Vec<Delayed<()>> = writes.iter().map(|w| w.done.clone()).collect();
-    crate::compute_with(&all, config)?;
-    for w in writes {
-        w.staged.commit()?;
-    }
-    Ok(())
 }

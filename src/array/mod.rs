@@ -35,6 +35,7 @@ mod impl_reshape;
 mod impl_routines;
 mod impl_select;
 mod impl_shape;
+mod impl_store;
 #[cfg(feature = "zarr")]
 mod impl_zarr;
 
@@ -58,8 +59,9 @@ pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};
 pub use impl_select::{Side, searchsorted};
+pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
 #[cfg(feature = "zarr")]
-pub use impl_zarr::{ZarrElement, ZarrWrite, from_zarr, store, store_with};
+pub use impl_zarr::{ZarrElement, from_zarr};
 
 use crate::compute::Compute;
 use crate::graph::{Node, Value};

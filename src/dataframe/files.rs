@@ -12,6 +12,7 @@ use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::ReadMetrics;
 use crate::io::expand;
+use crate::io::{Replaces, StagedDir};
 use crate::scan::RootItem;
 use crate::scan::{Needs, Source};
 use crate::{Delayed, Error, Result};
@@ -186,8 +187,11 @@ pub(crate) fn pushed(scan_of: &Pushdown, schema: &SchemaRef, predicate: Expr) ->
 }
 
 pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delayed<Vec<PathBuf>>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let dir = dir.to_path_buf();
+    // Written under a hidden name beside `dir`, moved into place by the last task once
+    // every part is written: `dir` holds the old parts or all the new ones, never a
+    // mix (and never stale parts of an earlier, larger write).
+    let staged = Arc::new(StagedDir::new(dir, Replaces::DirOf(&["part-"]))?);
+    let tmp = staged.path().to_path_buf();
     let width = frame.npartitions().saturating_sub(1).to_string().len();
     let schema = Arc::clone(frame.schema());
     let all: BTreeSet<String> = schema.iter_names().map(|n| n.to_string()).collect();
@@ -212,7 +216,9 @@ pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delaye
         "write",
         Some(all),
         move |p| {
-            let path = dir.join(format!("part-{p:0width$}.{}", format.ext()));
+            // Made again if a second compute of this write runs after a commit.
+            std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            let path = tmp.join(format!("part-{p:0width$}.{}", format.ext()));
             Ok((path, Vec::new()))
         },
         |(_, parts): &mut (PathBuf, Vec<DataFrame>), df| {
@@ -221,6 +227,13 @@ pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delaye
         },
         write_part,
         |a: &mut Vec<PathBuf>, b| a.extend(b.iter().cloned()),
-        Ok,
+        move |paths: Vec<PathBuf>| {
+            staged.commit()?;
+            let dest = staged.dest();
+            Ok(paths
+                .iter()
+                .map(|p| dest.join(p.file_name().expect("a part's name")))
+                .collect())
+        },
     ))
 }

@@ -3,6 +3,7 @@
 
 mod bz2;
 mod lines;
+pub(crate) mod npy;
 mod staged;
 
 use std::fs::File;
@@ -10,8 +11,9 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub(crate) use lines::for_each_block;
-#[cfg_attr(not(feature = "zarr"), allow(unused_imports))]
-pub(crate) use staged::StagedDir;
+#[cfg(feature = "zarr")]
+pub(crate) use staged::interrupted;
+pub(crate) use staged::{Replaces, StagedDir};
 
 use crate::{Error, Result};
 

@@ -1,4 +1,4 @@
-//! Outputs that appear whole or not at all: a directory is written under a hidden
+//! Outputs that appear whole or not at all: a directory or file is written under a hidden
 //! temporary name beside its destination and moved into place when complete, so a
 //! reader never sees a half-written store under the destination's name.
 
@@ -12,7 +12,6 @@ use crate::{Error, Result};
 pub(crate) struct StagedDir {
     tmp: PathBuf,
     dest: PathBuf,
-    committed: bool,
 }
 
 fn hidden(dest: &Path, what: &str) -> Result<PathBuf> {
@@ -23,21 +22,172 @@ fn hidden(dest: &Path, what: &str) -> Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     Ok(dest.with_file_name(format!(
-        ".{}.{what}-{}-{nanos}",
+        ".{}.{what}-{}-{}-{nanos}",
         name.to_string_lossy(),
+        host(),
         std::process::id()
     )))
 }
 
+/// This machine's name: a process id means something only on its own machine (an
+/// output on a shared file system may be written from several).
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// What writers killed mid-write left beside `dest`: `(path, "writing" | "old")`,
+/// for writers whose process is gone (by the process id in the name).
+fn leftovers(dest: &Path) -> Vec<(PathBuf, &'static str)> {
+    let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else {
+        return Vec::new();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let here = host();
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        for kind in ["writing", "old"] {
+            // `{kind}-{host}-{pid}-{nanos}`, the host possibly holding dashes.
+            let Some(r) = rest.strip_prefix(kind).and_then(|r| r.strip_prefix('-')) else {
+                continue;
+            };
+            let mut parts = r.rsplitn(3, '-');
+            let (_, pid, h) = (parts.next(), parts.next(), parts.next());
+            let pid = pid
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|_| h == Some(&here));
+            if let Some(pid) = pid {
+                let alive =
+                    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+                if !alive {
+                    out.push((e.path(), kind));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The previous output a writer killed between its two moves left beside `dest`, if
+/// `dest` is missing because of that (for readers' errors).
+#[cfg_attr(not(feature = "zarr"), allow(dead_code))]
+pub(crate) fn interrupted(dest: &Path) -> Option<PathBuf> {
+    if dest.exists() {
+        return None;
+    }
+    leftovers(dest)
+        .into_iter()
+        .find(|(_, k)| *k == "old")
+        .map(|(p, _)| p)
+}
+
+/// Cleans up after writers killed mid-write: a half-written directory is removed; a
+/// previous output moved aside by a writer killed before it moved the new one in is
+/// put back when nothing took its place (else removed).
+pub(crate) fn recover(dest: &Path) -> Result<()> {
+    for (path, kind) in leftovers(dest) {
+        if kind == "old" && !dest.exists() {
+            std::fs::rename(&path, dest).map_err(|e| Error::io(&path, e))?;
+        } else if path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// What an existing destination must look like to be replaced: a writer never
+/// replaces what it did not write (a typo'd path must not cost a home directory).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Replaces {
+    /// A file (not a directory).
+    File,
+    /// A directory that is empty or holds one of these names (a store's metadata).
+    DirWith(&'static [&'static str]),
+    /// A directory whose every entry's name starts with one of these prefixes.
+    DirOf(&'static [&'static str]),
+}
+
+impl Replaces {
+    fn check(self, dest: &Path) -> Result<()> {
+        if !dest.exists() {
+            return Ok(());
+        }
+        let refuse = |why: String| {
+            Err(Error::invalid(format!(
+                "refusing to replace {}: {why}; remove it or write elsewhere",
+                dest.display()
+            )))
+        };
+        let names = || -> Result<Vec<String>> {
+            Ok(std::fs::read_dir(dest)
+                .map_err(|e| Error::io(dest, e))?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect())
+        };
+        match self {
+            Replaces::File if dest.is_dir() => refuse("it is a directory".into()),
+            Replaces::File => Ok(()),
+            _ if !dest.is_dir() => refuse("it is not a directory".into()),
+            Replaces::DirWith(marks) => {
+                let n = names()?;
+                if n.is_empty() || marks.iter().any(|m| n.iter().any(|x| x == m)) {
+                    Ok(())
+                } else {
+                    refuse(format!(
+                        "it is not an output of this kind (none of {marks:?} in it)"
+                    ))
+                }
+            }
+            Replaces::DirOf(prefixes) => match names()?
+                .into_iter()
+                .find(|x| !prefixes.iter().any(|p| x.starts_with(p)))
+            {
+                Some(other) => refuse(format!(
+                    "it holds {other:?}, which this writer did not write"
+                )),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
 impl StagedDir {
-    /// A fresh temporary directory beside `dest` (whose parent must exist).
-    pub(crate) fn new(dest: &Path) -> Result<StagedDir> {
-        let tmp = hidden(dest, "writing")?;
-        std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    /// A fresh temporary directory beside `dest` (its parents made), after
+    /// cleaning up what killed writers left there ([`recover`]); an existing `dest`
+    /// must be what `replaces` allows.
+    pub(crate) fn new(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
+        let s = Self::file(dest, replaces)?;
+        std::fs::create_dir(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
+        Ok(s)
+    }
+
+    /// As [`new`](Self::new) for a single file: the writer creates it at
+    /// [`path`](Self::path).
+    pub(crate) fn file(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
+        replaces.check(dest)?;
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        recover(dest)?;
         Ok(StagedDir {
-            tmp,
+            tmp: hidden(dest, "writing")?,
             dest: dest.to_path_buf(),
-            committed: false,
         })
     }
 
@@ -46,11 +196,23 @@ impl StagedDir {
         &self.tmp
     }
 
-    /// Moves the written directory to the destination. An existing destination is
-    /// first moved aside and removed after, so the destination holds either the old
-    /// output or the new one; a process killed between the two moves leaves no
-    /// destination (an error to readers), never a mix.
-    pub(crate) fn commit(mut self) -> Result<()> {
+    /// Where it goes.
+    pub(crate) fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Moves what was written to the destination. An existing destination is first
+    /// moved aside and removed after, so the destination holds either the old output
+    /// or the new one; a process killed between the two moves leaves no destination
+    /// (an error to readers naming where the old one is, restored by the next write),
+    /// never a mix.
+    pub(crate) fn commit(&self) -> Result<()> {
+        if !self.tmp.exists() {
+            return Err(Error::invalid(format!(
+                "{}: nothing was written to commit (was it committed already?)",
+                self.dest.display()
+            )));
+        }
         let old = if self.dest.exists() {
             let old = hidden(&self.dest, "old")?;
             std::fs::rename(&self.dest, &old).map_err(|e| Error::io(&self.dest, e))?;
@@ -59,7 +221,6 @@ impl StagedDir {
             None
         };
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
-        self.committed = true;
         if let Some(old) = old {
             let removed = if old.is_dir() {
                 std::fs::remove_dir_all(&old)
@@ -74,15 +235,42 @@ impl StagedDir {
 
 impl Drop for StagedDir {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.tmp);
-        }
+        // Whatever was written and not committed.
+        let _ = if self.tmp.is_dir() {
+            std::fs::remove_dir_all(&self.tmp)
+        } else {
+            std::fs::remove_file(&self.tmp)
+        };
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leftovers_of_dead_writers_are_cleaned_and_the_old_output_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out");
+        // pid 0 is never a writer's: both count as left by a dead process.
+        let h = host();
+        let old = dir.path().join(format!(".out.old-{h}-0-1"));
+        let half = dir.path().join(format!(".out.writing-{h}-0-2"));
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("a"), "previous").unwrap();
+        std::fs::create_dir(&half).unwrap();
+        // A writer of another output is left alone.
+        let other = dir.path().join(format!(".outer.writing-{h}-0-3"));
+        std::fs::create_dir(&other).unwrap();
+        // Another machine's writer (its process id means nothing here) is left too.
+        let remote = dir.path().join(".out.writing-elsewhere-0-4");
+        std::fs::create_dir(&remote).unwrap();
+        assert_eq!(interrupted(&dest), Some(old.clone()));
+        recover(&dest).unwrap();
+        assert!(remote.exists());
+        assert_eq!(std::fs::read_to_string(dest.join("a")).unwrap(), "previous");
+        assert!(!half.exists() && !old.exists() && other.exists());
+    }
 
     #[test]
     fn replaces_whole_or_leaves_the_old() {
@@ -93,20 +281,32 @@ mod tests {
             std::fs::write(dest.join(format!("stale{k}")), "old").unwrap();
         }
         // Dropped uncommitted: the old output stays, the temporary goes.
-        let s = StagedDir::new(&dest).unwrap();
+        let s = StagedDir::new(&dest, Replaces::DirOf(&["stale", "a"])).unwrap();
         std::fs::write(s.path().join("a"), "new").unwrap();
         drop(s);
         assert!(dest.join("stale0").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         // Committed: only the new files.
-        let s = StagedDir::new(&dest).unwrap();
+        let s = StagedDir::new(&dest, Replaces::DirOf(&["stale", "a"])).unwrap();
         std::fs::write(s.path().join("a"), "new").unwrap();
         s.commit().unwrap();
+        assert!(s.commit().is_err(), "committed twice");
         let names: Vec<_> = std::fs::read_dir(&dest)
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a")]);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // What the writer did not write is never replaced.
+        std::fs::write(dest.join("notes.txt"), "mine").unwrap();
+        let e = StagedDir::new(&dest, Replaces::DirOf(&["a"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refusing") && e.contains("notes.txt"), "{e}");
+        let e = StagedDir::new(&dest, Replaces::DirWith(&["zarr.json"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refusing"), "{e}");
+        assert!(StagedDir::file(&dest, Replaces::File).is_err());
     }
 }

@@ -27,14 +27,7 @@ fn round_trip<T: ZarrElement>(dir: &Path, f: impl Fn(usize) -> T) {
 #[test]
 fn every_element_type_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    round_trip::<f64>(dir.path(), |i| i as f64 * 0.5 - 3.0);
-    round_trip::<f32>(dir.path(), |i| i as f32 / 3.0);
-    round_trip::<i64>(dir.path(), |i| i as i64 - 50);
-    round_trip::<i32>(dir.path(), |i| -(i as i32));
-    round_trip::<u64>(dir.path(), |i| u64::MAX - i as u64);
-    round_trip::<u32>(dir.path(), |i| i as u32 * 7);
-    round_trip::<u8>(dir.path(), |i| (i % 256) as u8);
-    round_trip::<bool>(dir.path(), |i| i % 3 == 0);
+    each_element_type!(round_trip, dir.path());
 }
 
 #[test]
@@ -212,4 +205,77 @@ fn out_of_core_pipeline_under_a_budget() {
 fn store_with(x: &DArray<f64>, path: &Path, config: &chunkwise::Config) {
     let w = x.to_zarr_lazy(path).unwrap();
     chunkwise::array::store_with(vec![w], config).unwrap();
+}
+
+/// A process writing a store is killed (SIGKILL) at random points: the store then
+/// reads as one whole version, or fails with an error naming it; never a mix.
+#[test]
+fn killed_writers_leave_a_whole_store_or_an_error() {
+    const CHILD: &str = "CHUNKWISE_TEST_ZARR_WRITER";
+    let version = |v: u32| {
+        from_fn(&[64, 64], [8, 8], move |r| {
+            ArrayD::from_elem(IxDyn(&[r[0].len(), r[1].len()]), v as f64)
+        })
+        .unwrap()
+    };
+    if let Ok(dest) = std::env::var(CHILD) {
+        // The child: write versions 1, 2, 3, ... until killed.
+        for v in 1.. {
+            version(v).to_zarr(&dest).unwrap();
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("x.zarr");
+    version(0).to_zarr(&dest).unwrap();
+    let mut seed = 12345u64;
+    let (mut whole, mut errors) = (0, 0);
+    for _ in 0..12 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "it::array_zarr::killed_writers_leave_a_whole_store_or_an_error",
+                "--test-threads=1",
+            ])
+            .env(CHILD, &dest)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(std::time::Duration::from_millis(20 + (seed >> 33) % 400));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        match from_zarr::<f64>(&dest).and_then(|x| x.compute()) {
+            Ok(a) => {
+                let first = a[[0, 0]];
+                assert!(
+                    a.iter().all(|&v| v == first),
+                    "a mix of versions: {first} and others"
+                );
+                whole += 1;
+            }
+            Err(e) => {
+                assert!(e.to_string().contains("x.zarr"), "{e}");
+                errors += 1;
+            }
+        }
+    }
+    // Writing again recovers: whole, with nothing left beside it.
+    version(99).to_zarr(&dest).unwrap();
+    assert_eq!(
+        from_zarr::<f64>(&dest).unwrap().compute().unwrap()[[5, 5]],
+        99.0
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["x.zarr".to_string()],
+        "after {whole} whole reads and {errors} errors"
+    );
 }

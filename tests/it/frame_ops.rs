@@ -1027,3 +1027,42 @@ fn a_skewed_key_past_the_budget_is_named_before_its_pieces_are_read_back() {
         "spill files removed"
     );
 }
+
+/// Writing over an earlier output replaces it whole: 3 parts where 12 were leaves no
+/// stale part (issue 16's 1,230 rows, 1,200 stale); a directory holding files this
+/// writer did not write is refused; a failed write leaves the old parts.
+#[test]
+fn writes_replace_their_output_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::from_iter([Field::new("i".into(), DataType::Int64)]);
+    let frame = |n: i64, parts: usize| {
+        chunkwise::bag::Bag::from_iter(0..n, parts)
+            .to_dataframe(schema.clone(), |i| vec![AnyValue::Int64(*i)])
+            .unwrap()
+    };
+    let out = dir.path().join("pq");
+    frame(1200, 12).to_parquet(&out).unwrap().compute().unwrap();
+    let written = frame(30, 3).to_parquet(&out).unwrap().compute().unwrap();
+    assert_eq!(written.len(), 3);
+    assert!(written.iter().all(|p| p.starts_with(&out) && p.exists()));
+    let back = DFrame::read_parquet(out.join("*.parquet").to_str().unwrap()).unwrap();
+    assert_eq!(back.compute().unwrap().height(), 30);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no staging left"
+    );
+    // A failing partition: nothing moves, the 3 parts stay.
+    let failing = chunkwise::bag::Bag::from_iter(0..100i64, 4)
+        .to_dataframe(schema.clone(), |i| {
+            assert!(*i != 77, "row 77 fails");
+            vec![AnyValue::Int64(*i)]
+        })
+        .unwrap();
+    assert!(failing.to_parquet(&out).unwrap().compute().is_err());
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
+    // Not our directory: refused before anything runs.
+    std::fs::write(out.join("README"), "mine").unwrap();
+    let e = frame(10, 2).to_parquet(&out).unwrap_err().to_string();
+    assert!(e.contains("refusing") && e.contains("README"), "{e}");
+}

@@ -1,0 +1,424 @@
+//! Writing arrays out, and NumPy's `.npy` files. Every writer is a [`PendingWrite`]:
+//! one task per chunk writing into a hidden staging path (`io::StagedDir`), moved into
+//! place only once every chunk is written; [`store`] runs several in one compute.
+//!
+//! `.npy`: `to_npy`/`from_npy` for one file (chunks of rows read and written at
+//! their byte offsets by separate tasks: parallel, memory bounded), and
+//! `to_npy_stack`/`from_npy_stack` for a directory of one `.npy` file per chunk
+//! along an axis (Dask's `to_npy_stack` layout, `0.npy`, `1.npy`, ..., with an
+//! `info.json` in place of Dask's pickled `info`; a Dask stack is read by its files).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+
+use super::chunks::Grid;
+use super::impl_constructors::chunk_tasks;
+use super::{Chunks, DArray, DType, Element, chunk_of};
+use crate::delayed::Delayed;
+use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::io::{Replaces, StagedDir, npy};
+use crate::{Config, Error, Result};
+
+/// An output being written: compute it with [`store`] (several in one run) or
+/// [`commit`](Self::commit); only when all its chunks are written is it moved into
+/// place, replacing what was there whole.
+#[derive(Debug)]
+pub struct PendingWrite {
+    done: Delayed<()>,
+    staged: StagedDir,
+}
+
+impl PendingWrite {
+    /// One task per chunk of `x`, `write(chunk position, chunk, staging path)`.
+    pub(crate) fn new<T: Element>(
+        x: &DArray<T>,
+        label: &'static str,
+        staged: StagedDir,
+        write: impl Fn(&[usize], &ArrayD<T>, &Path) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<PendingWrite> {
+        if let Some(e) = &x.error {
+            return Err(Error::Shared(Arc::clone(e)));
+        }
+        let token = Tokenizer::new(label)
+            .param(&x.token())
+            .param(&staged.path().to_string_lossy().as_ref())
+            .finish();
+        let input = x.chunk_nodes();
+        let write = Arc::new(write);
+        let writes: Vec<Arc<Node>> = (0..x.grid.n_chunks())
+            .map(|c| {
+                let pos = x.grid.position(c);
+                let (write, at) = (Arc::clone(&write), staged.path().to_path_buf());
+                Arc::new(Node::new(
+                    Key::new(label, token, c as u64),
+                    vec![Arc::clone(&input[c])],
+                    Box::new(move |v| {
+                        write(&pos, chunk_of::<T>(&v[0]), &at)?;
+                        Ok(Arc::new(()) as Value)
+                    }),
+                ))
+            })
+            .collect();
+        let done = Delayed::<()>::from_fn(label, writes, Box::new(|_| Ok(Arc::new(()) as Value)));
+        Ok(PendingWrite { done, staged })
+    }
+
+    /// Writes the chunks (one compute) and moves the output into place.
+    pub fn commit(self) -> Result<()> {
+        store(vec![self])
+    }
+}
+
+/// Writes several outputs in one compute (Dask's `store` of several arrays: tasks they
+/// share run once), then moves each into place; if anything fails, none is moved and
+/// the old outputs stay.
+pub fn store(writes: Vec<PendingWrite>) -> Result<()> {
+    store_with(writes, &Config::current()?)
+}
+
+/// As [`store`], with an explicit configuration (scheduler, memory budget).
+pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
+    let all: Vec<Delayed<()>> = writes.iter().map(|w| w.done.clone()).collect();
+    crate::compute_with(&all, config)?;
+    for w in writes {
+        w.staged.commit()?;
+    }
+    Ok(())
+}
+
+/// numpy's `descr` of each element type (little-endian, as numpy writes on x86).
+fn descr(d: DType) -> &'static str {
+    match d {
+        DType::F64 => "<f8",
+        DType::F32 => "<f4",
+        DType::I64 => "<i8",
+        DType::I32 => "<i4",
+        DType::U64 => "<u8",
+        DType::U32 => "<u4",
+        DType::U8 => "|u1",
+        DType::Bool => "|b1",
+    }
+}
+
+/// The element type of a `descr` (`<`, `=` and `|` byte orders; big-endian is not read).
+fn dtype_of(d: &str) -> Option<DType> {
+    let (order, code) = d.split_at(1.min(d.len()));
+    if !matches!(order, "<" | "=" | "|") {
+        return None;
+    }
+    [
+        DType::F64,
+        DType::F32,
+        DType::I64,
+        DType::I32,
+        DType::U64,
+        DType::U32,
+        DType::U8,
+        DType::Bool,
+    ]
+    .into_iter()
+    .find(|&t| &descr(t)[1..] == code)
+}
+
+/// Appends a chunk's elements in row-major order, little-endian (numpy's layout).
+fn le_bytes<T: Element>(chunk: &ArrayD<T>, out: &mut Vec<u8>) {
+    let c = chunk.as_standard_layout();
+    T::write_le(c.as_slice().expect("standard layout"), out);
+}
+
+/// The header of `path`, checked to hold `T`.
+fn header_of<T: Element>(path: &Path) -> Result<npy::Header> {
+    let h = npy::read_header(path, |d| dtype_of(d).map(|t| t.size()))?;
+    if dtype_of(&h.descr) != Some(T::DTYPE) {
+        return Err(Error::invalid(format!(
+            "{}: holds {} elements, not {}",
+            path.display(),
+            h.descr,
+            T::DTYPE
+        )));
+    }
+    Ok(h)
+}
+
+/// Reads the region `[offset, offset + shape)` of the `.npy` array at `path`: the
+/// rows it spans, one read, then the columns it wants.
+fn read_region<T: Element>(
+    path: &Path,
+    h: &npy::Header,
+    offset: &[usize],
+    shape: &[usize],
+) -> Result<ArrayD<T>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let row: usize = h.shape.iter().skip(1).product();
+    let (r0, rows) = match (offset.first(), shape.first()) {
+        (Some(&o), Some(&n)) => (o, n),
+        _ => (0, 1),
+    };
+    let size = T::DTYPE.size();
+    let mut bytes = vec![0u8; rows * row * size];
+    npy::read_at(
+        &file,
+        path,
+        &mut bytes,
+        h.data_offset + (r0 * row * size) as u64,
+    )?;
+    let mut slab_shape = h.shape.clone();
+    if let Some(first) = slab_shape.first_mut() {
+        *first = rows;
+    }
+    let slab = ArrayD::from_shape_vec(IxDyn(&slab_shape), T::read_le(&bytes))
+        .map_err(|e| Error::external("ndarray, a block of a .npy file", e))?;
+    if slab.shape() == shape {
+        return Ok(slab);
+    }
+    let region: Vec<SliceInfoElem> = offset
+        .iter()
+        .zip(shape)
+        .enumerate()
+        .map(|(d, (&o, &n))| {
+            let o = if d == 0 { 0 } else { o };
+            ndarray::Slice::from(o..o + n).into()
+        })
+        .collect();
+    Ok(slab.slice(region.as_slice()).to_owned())
+}
+
+/// A token for a file's contents as of now: its path and modification time.
+pub(crate) fn file_token(label: &str, path: &Path) -> u64 {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    Tokenizer::new(label)
+        .param(&path.to_string_lossy().as_ref())
+        .param(&modified)
+        .finish()
+}
+
+/// Reads the `.npy` file at `path` as a `DArray<T>` cut into `chunks` (`np.load`,
+/// chunked). The header is read now: a missing file, a file cut short, another element
+/// type or Fortran order is an error naming the file; each chunk's task reads the
+/// rows it spans at their byte offset.
+///
+/// ```
+/// use chunkwise::array::{from_array, from_npy};
+/// use ndarray::{ArrayD, IxDyn};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("x.npy");
+/// let a = ArrayD::from_shape_fn(IxDyn(&[5, 4]), |i| (i[0] * 4 + i[1]) as i32);
+/// from_array(a.clone(), [2, 3]).unwrap().to_npy(&path).unwrap();
+/// let y = from_npy::<i32>(&path, [3, 4]).unwrap();
+/// assert_eq!(y.compute().unwrap(), a);
+/// ```
+pub fn from_npy<T: Element>(
+    path: impl AsRef<Path>,
+    chunks: impl Into<Chunks>,
+) -> Result<DArray<T>> {
+    let path = path.as_ref().to_path_buf();
+    let h = Arc::new(header_of::<T>(&path)?);
+    let g = Arc::new(Grid::new(&h.shape, &chunks.into())?);
+    let token = Tokenizer::new("from_npy")
+        .param(&file_token("from_npy", &path))
+        .param(&*g)
+        .finish();
+    Ok(chunk_tasks(
+        g,
+        "from_npy",
+        token,
+        move |_, offset, shape| read_region::<T>(&path, &h, offset, shape),
+    ))
+}
+
+/// Reads a directory of `.npy` files, one per chunk along an axis (`0.npy`, `1.npy`,
+/// ...), as written by [`DArray::to_npy_stack`] or Dask's `to_npy_stack`: the axis is
+/// `info.json`'s, or 0. Every file's header is read now: element types and the other
+/// axes' lengths must agree (an error names the file that differs).
+pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
+    let dir = dir.as_ref().to_path_buf();
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut files: Vec<(usize, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let k = name.strip_suffix(".npy")?.parse::<usize>().ok()?;
+            Some((k, e.path()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() || files.iter().enumerate().any(|(i, (k, _))| i != *k) {
+        return Err(Error::invalid(format!(
+            "{}: not a stack of .npy files 0.npy .. N.npy (found {} numbered files)",
+            dir.display(),
+            files.len()
+        )));
+    }
+    let axis = match std::fs::read_to_string(dir.join("info.json")) {
+        Ok(s) => s
+            .split("\"axis\":")
+            .nth(1)
+            .and_then(|r| {
+                r.trim_start()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .ok_or_else(|| Error::invalid(format!("{}: no axis in info.json", dir.display())))?,
+        Err(_) => 0usize,
+    };
+    let headers: Vec<npy::Header> = files
+        .iter()
+        .map(|(_, p)| header_of::<T>(p))
+        .collect::<Result<_>>()?;
+    let first = &headers[0].shape;
+    if axis >= first.len() {
+        return Err(Error::invalid(format!(
+            "{}: axis {axis} of {}-d files",
+            dir.display(),
+            first.len()
+        )));
+    }
+    for ((_, p), h) in files.iter().zip(&headers) {
+        let same = h.shape.len() == first.len()
+            && h.shape
+                .iter()
+                .zip(first)
+                .enumerate()
+                .all(|(d, (a, b))| d == axis || a == b);
+        if !same {
+            return Err(Error::invalid(format!(
+                "{}: shape {:?} does not stack with {:?} along axis {axis}",
+                p.display(),
+                h.shape,
+                first
+            )));
+        }
+    }
+    let mut shape = first.clone();
+    shape[axis] = headers.iter().map(|h| h.shape[axis]).sum();
+    let chunks: Vec<Vec<usize>> = (0..shape.len())
+        .map(|d| {
+            if d == axis {
+                headers.iter().map(|h| h.shape[axis]).collect()
+            } else {
+                vec![shape[d]]
+            }
+        })
+        .collect();
+    let g = Arc::new(Grid::new(&shape, &Chunks::Explicit(chunks))?);
+    let mut t = Tokenizer::new("from_npy_stack");
+    for (_, p) in &files {
+        t = t.param(&file_token("npy", p));
+    }
+    let token = t.finish();
+    let files = Arc::new(files);
+    let headers = Arc::new(headers);
+    Ok(chunk_tasks(g, "from_npy_stack", token, move |c, _, _| {
+        let h = &headers[c];
+        let zero = vec![0; h.shape.len()];
+        read_region::<T>(&files[c].1, h, &zero, &h.shape)
+    }))
+}
+
+impl<T: Element> DArray<T> {
+    /// Computes this array into one `.npy` file at `path` (`np.save`): the chunks are
+    /// made whole rows (every axis but the first in one chunk) and each writes its
+    /// bytes at its offset, in parallel. The file appears whole or not at all.
+    pub fn to_npy(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.to_npy_lazy(path)?.commit()
+    }
+
+    /// The writing of [`to_npy`](Self::to_npy), for [`store`].
+    pub fn to_npy_lazy(&self, path: impl AsRef<Path>) -> Result<PendingWrite> {
+        let dest = path.as_ref();
+        let mut chunks: Vec<Vec<usize>> = self.chunks().to_vec();
+        for (d, c) in chunks.iter_mut().enumerate().skip(1) {
+            *c = vec![self.shape()[d]];
+        }
+        let x = self.rechunk_exact(chunks);
+        let staged = StagedDir::file(dest, Replaces::File)?;
+        let head = npy::header(descr(T::DTYPE), x.shape());
+        let total = head.len() + x.len() * T::DTYPE.size();
+        let file = File::create(staged.path()).map_err(|e| Error::io(dest, e))?;
+        npy::write_at(&file, dest, &head, 0)?;
+        file.set_len(total as u64).map_err(|e| Error::io(dest, e))?;
+        let row: usize = x.shape().iter().skip(1).product::<usize>() * T::DTYPE.size();
+        let starts: Vec<usize> = x.chunks().first().map_or(vec![0], |c| {
+            c.iter()
+                .scan(0, |o, &n| {
+                    let s = *o;
+                    *o += n;
+                    Some(s)
+                })
+                .collect()
+        });
+        let (hlen, dest) = (head.len(), dest.to_path_buf());
+        PendingWrite::new(&x, "to_npy", staged, move |pos, chunk, at| {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(at)
+                .map_err(|e| Error::io(&dest, e))?;
+            let mut bytes = Vec::with_capacity(chunk.len() * T::DTYPE.size());
+            le_bytes(chunk, &mut bytes);
+            let r0 = pos.first().map_or(0, |&p| starts[p]);
+            npy::write_at(&file, &dest, &bytes, (hlen + r0 * row) as u64)?;
+            file.sync_data().map_err(|e| Error::io(&dest, e))
+        })
+    }
+
+    /// Computes this array into a directory of `.npy` files, one per chunk along
+    /// `axis` (the other axes made one chunk), as Dask's `to_npy_stack`, with an
+    /// `info.json` (axis, chunks, dtype, shape). The directory appears whole or not at all.
+    pub fn to_npy_stack(&self, dir: impl AsRef<Path>, axis: usize) -> Result<()> {
+        self.to_npy_stack_lazy(dir, axis)?.commit()
+    }
+
+    /// The writing of [`to_npy_stack`](Self::to_npy_stack), for [`store`].
+    pub fn to_npy_stack_lazy(&self, dir: impl AsRef<Path>, axis: usize) -> Result<PendingWrite> {
+        let axis = self.grid.axis(axis)?;
+        let dest = dir.as_ref().to_path_buf();
+        let chunks: Vec<Vec<usize>> = (0..self.ndim())
+            .map(|d| {
+                if d == axis {
+                    self.chunks()[d].clone()
+                } else {
+                    vec![self.shape()[d]]
+                }
+            })
+            .collect();
+        let x = self.rechunk_exact(chunks);
+        let staged = StagedDir::new(
+            &dest,
+            Replaces::DirOf(&[
+                "info.json",
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "7",
+                "8",
+                "9",
+            ]),
+        )?;
+        let info = format!(
+            "{{\"axis\": {axis}, \"chunks\": {:?}, \"dtype\": \"{}\", \"shape\": {:?}}}\n",
+            x.chunks()[axis],
+            descr(T::DTYPE),
+            x.shape()
+        );
+        std::fs::write(staged.path().join("info.json"), info).map_err(|e| Error::io(&dest, e))?;
+        PendingWrite::new(&x, "to_npy_stack", staged, move |pos, chunk, at| {
+            let file = at.join(format!("{}.npy", pos[axis]));
+            let mut bytes = npy::header(descr(T::DTYPE), chunk.shape());
+            le_bytes(chunk, &mut bytes);
+            std::fs::write(&file, bytes).map_err(|e| Error::io(&file, e))
+        })
+    }
+}
