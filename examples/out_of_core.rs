@@ -1,14 +1,16 @@
 //! Out of core: an N x N standard-normal array ten times the memory budget, generated
 //! into a Zarr store, read back for column means, rechunked from square chunks to
 //! whole columns (the transposed chunking) into a second store, and multiplied by its
-//! transpose into a third, every step under `CHUNKWISE_MEMORY_LIMIT` (set here to a
-//! tenth of the array unless given). Prints each step's time and spill, the peak
-//! memory, and a checksum of the column means and of the product's trace.
+//! transpose into a third, then written to one `.npy` file and summed back, every
+//! step under `CHUNKWISE_MEMORY_LIMIT` (set here to a tenth of the array unless
+//! given). Prints each step's time and spill, the peak memory, and a checksum of the
+//! column means and of the product's trace.
+//! (`python benches/compare/npy.py N` times numpy's `np.save` and `np.load` + sum.)
 //!
 //! cargo run --release --example out_of_core -- /tmp/ooc [N] [CHUNK]     (default 8000 1000)
 use std::time::Instant;
 
-use chunkwise::array::{from_zarr, random_normal};
+use chunkwise::array::{from_npy, from_zarr, random_normal};
 use chunkwise::{Config, Error, Result};
 
 #[path = "common/args.rs"]
@@ -67,11 +69,30 @@ fn main() -> Result<()> {
     let cols = from_zarr::<f64>(&b)?;
     let col_sum = cols.sum(None).compute_scalar()?;
     step("read back", t);
+    // The same array as one .npy file, written and summed back by chunks of rows.
+    let npy = dir.join("a.npy");
+    let t = Instant::now();
+    x.to_npy(&npy)?;
+    let npy_write = t.elapsed().as_secs_f64();
+    step("zarr to .npy", t);
+    let t = Instant::now();
+    let rows = (chunk * chunk / n).max(1); // slabs of whole rows, a chunk's size
+    let npy_sum = from_npy::<f64>(&npy, [rows, n])?
+        .sum(None)
+        .compute_scalar()?;
+    let npy_read = t.elapsed().as_secs_f64();
+    step(".npy sum", t);
     let mean_sum: f64 = means.iter().sum();
+    if (npy_sum / n as f64 - mean_sum).abs() > 1e-6 * (1.0 + mean_sum.abs()) {
+        return Err(Error::invalid(format!(
+            "the .npy sum {npy_sum} disagrees with the column means' {mean_sum}"
+        )));
+    }
     // The trace of x xᵀ is the sum of squares; its mean is n*n (N(0,1) entries).
     println!(
         "store={} n={n} chunk={chunk} array_mb={:.0} budget_mb={:.0} secs={:.2} peak_rss_mb={:.1} \
-         spilled_mb={:.0} trace_per_element={:.6} checksum={:.9e}",
+         spilled_mb={:.0} npy_write_secs={npy_write:.2} npy_read_secs={npy_read:.2} \
+         trace_per_element={:.6} checksum={:.9e}",
         dir.display(),
         bytes as f64 / 1e6,
         budget as f64 / 1e6,

@@ -34,13 +34,13 @@ wait_url() {  # $1: an example's log; prints the URL it printed (within a minute
   done
   echo "$url"
 }
-browse() {  # $1: URL; starts chromium with a debugging port, prints the port
-  local port; port=$(free_port)
+browse() {  # $1: URL; starts chromium with a debugging port, sets $port. Not in a
+  # subshell (`$(browse ...)`): there `pids+=` would be lost and chromium never stopped.
+  port=$(free_port)
   chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
     --user-data-dir="$work/profile-$port" --remote-debugging-address=127.0.0.1 \
     --remote-debugging-port="$port" --window-size=1280,900 "$1" >"$work/chromium-$port.log" 2>&1 &
   pids+=($!)
-  echo "$port"
 }
 
 # 1. The dashboard, live.
@@ -54,7 +54,7 @@ code=$(python3 -c "import sys,urllib.request,urllib.error
 try: urllib.request.urlopen(sys.argv[1].split('?')[0]); print(200)
 except urllib.error.HTTPError as e: print(e.code)" "$url")
 [ "$code" = 403 ] || fail "the page answered $code without its token"
-port=$(browse "$url")
+browse "$url"
 mkdir -p docs
 done_check='(() => { const p = document.getElementById("progress");
   const w = document.querySelectorAll("#workers li").length;
@@ -69,7 +69,7 @@ echo "dashboard-test: $(tail -1 "$work/dashboard.log")"
 
 # 2. A performance report, offline.
 target/debug/examples/report "$work/report.html" 4000 500 >"$work/report.log"
-port=$(browse "file://$work/report.html")
+browse "file://$work/report.html"
 tables_check='(() => { const rows = [...document.querySelectorAll("#groups tr")].slice(1);
   const sum = rows.reduce((a, r) => a + Number(r.cells[1].textContent), 0);
   const tasks = [...document.querySelectorAll("#summary tr")].find(r => r.cells[0].textContent === "tasks");
@@ -89,7 +89,7 @@ mpi_job=$!
 url=$(wait_url "$work/mpi.log")
 [ -n "$url" ] || fail "no dashboard URL under MPI: $(cat "$work/mpi.log")"
 [ "$(grep -c 'dashboard=' "$work/mpi.log")" = 1 ] || fail "more than one rank served a page"
-port=$(browse "$url")
+browse "$url"
 mpi_check='(() => { const p = document.getElementById("progress");
   const ranks = new Set([...document.querySelectorAll("#workers li")].map(l => l.dataset.rank));
   return p && p.dataset.run === "2" && p.dataset.percent === "100" && ranks.has("0") && ranks.has("1")

@@ -16,7 +16,7 @@ use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
 use super::chunks::Grid;
 use super::impl_constructors::chunk_tasks;
-use super::{Chunks, DArray, DType, Element, chunk_of};
+use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::io::{Replaces, StagedDir, npy};
@@ -325,9 +325,37 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
 }
 
 impl<T: Element> DArray<T> {
-    /// Computes this array into one `.npy` file at `path` (`np.save`): the chunks are
-    /// made whole rows (every axis but the first in one chunk) and each writes its
-    /// bytes at its offset, in parallel. The file appears whole or not at all.
+    /// This array cut along `axis` only (every other axis in one chunk), each slab
+    /// about as large as this array's largest chunk, so writing it needs no more
+    /// memory than computing it.
+    fn slabs(&self, axis: usize) -> Result<DArray<T>> {
+        if self.ndim() == 0 {
+            return Ok(self.clone());
+        }
+        let largest: usize = self
+            .chunks()
+            .iter()
+            .map(|c| c.iter().copied().max().unwrap_or(1))
+            .product();
+        let across: usize = (0..self.ndim())
+            .filter(|&d| d != axis)
+            .map(|d| self.shape()[d])
+            .product();
+        let spec: Vec<usize> = (0..self.ndim())
+            .map(|d| {
+                if d == axis {
+                    (largest / across.max(1)).max(1)
+                } else {
+                    WHOLE
+                }
+            })
+            .collect();
+        Ok(self.rechunk_exact(Grid::new(self.shape(), &Chunks::Shape(spec))?.chunks))
+    }
+
+    /// Computes this array into one `.npy` file at `path` (`np.save`): the array is cut
+    /// into slabs of whole rows about the size of its largest chunk, and each writes
+    /// its bytes at its offset, in parallel. The file appears whole or not at all.
     pub fn to_npy(&self, path: impl AsRef<Path>) -> Result<()> {
         self.to_npy_lazy(path)?.commit()
     }
@@ -335,11 +363,7 @@ impl<T: Element> DArray<T> {
     /// The writing of [`to_npy`](Self::to_npy), for [`store`].
     pub fn to_npy_lazy(&self, path: impl AsRef<Path>) -> Result<PendingWrite> {
         let dest = path.as_ref();
-        let mut chunks: Vec<Vec<usize>> = self.chunks().to_vec();
-        for (d, c) in chunks.iter_mut().enumerate().skip(1) {
-            *c = vec![self.shape()[d]];
-        }
-        let x = self.rechunk_exact(chunks);
+        let x = self.slabs(0)?;
         let staged = StagedDir::file(dest, Replaces::File)?;
         let head = npy::header(descr(T::DTYPE), x.shape());
         let total = head.len() + x.len() * T::DTYPE.size();
@@ -370,8 +394,9 @@ impl<T: Element> DArray<T> {
         })
     }
 
-    /// Computes this array into a directory of `.npy` files, one per chunk along
-    /// `axis` (the other axes made one chunk), as Dask's `to_npy_stack`, with an
+    /// Computes this array into a directory of `.npy` files, one per slab along
+    /// `axis` (every other axis whole, each slab about the size of the largest chunk),
+    /// as Dask's `to_npy_stack`, with an
     /// `info.json` (axis, chunks, dtype, shape). The directory appears whole or not at all.
     pub fn to_npy_stack(&self, dir: impl AsRef<Path>, axis: usize) -> Result<()> {
         self.to_npy_stack_lazy(dir, axis)?.commit()
@@ -381,16 +406,7 @@ impl<T: Element> DArray<T> {
     pub fn to_npy_stack_lazy(&self, dir: impl AsRef<Path>, axis: usize) -> Result<PendingWrite> {
         let axis = self.grid.axis(axis)?;
         let dest = dir.as_ref().to_path_buf();
-        let chunks: Vec<Vec<usize>> = (0..self.ndim())
-            .map(|d| {
-                if d == axis {
-                    self.chunks()[d].clone()
-                } else {
-                    vec![self.shape()[d]]
-                }
-            })
-            .collect();
-        let x = self.rechunk_exact(chunks);
+        let x = self.slabs(axis)?;
         let staged = StagedDir::new(
             &dest,
             Replaces::DirOf(&[

@@ -197,6 +197,7 @@ impl StagedDir {
     }
 
     /// Where it goes.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn dest(&self) -> &Path {
         &self.dest
     }
