@@ -447,6 +447,15 @@ fn whole<T: Element, U: Element>(
     chunk: impl Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     combine: impl Fn(&mut ArrayD<U>, &ArrayD<U>) + Send + Sync + 'static,
 ) -> Delayed<Array1<U>> {
+    if let Some(e) = &x.error {
+        // An array that is only an error has no chunks: the value is the error.
+        let e = Arc::clone(e);
+        return Delayed::from_fn(
+            name,
+            vec![],
+            Box::new(move |_| Err(Error::Shared(Arc::clone(&e)))),
+        );
+    }
     let d = x.ndim();
     // Each partial is a 1-d array in a chunk of a grid of one element per chunk.
     let per_chunk = Arc::new(Grid {

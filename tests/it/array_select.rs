@@ -129,6 +129,10 @@ fn unique_and_bincount() {
     assert_eq!(u.len(), 4);
     assert_eq!(&u.to_vec()[..3], &[-1.0, 0.5, 2.0]);
     assert!(u[3].is_nan());
+    // An array carrying an error: the lazy values fail with it.
+    let bad = x.sum(5);
+    assert!(bad.unique().compute().is_err());
+    assert!(bad.bincount(2).compute().is_err());
     // Empty.
     let empty: DArray<i32> = from_array(ArrayD::zeros(IxDyn(&[0])), [1]).unwrap();
     assert_eq!(empty.unique().compute().unwrap().len(), 0);
