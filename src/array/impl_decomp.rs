@@ -15,6 +15,7 @@ use super::chunks::{Grid, ravel};
 use super::expr::chunk_codec;
 use super::impl_blockwise::common_chunks;
 use super::impl_linalg::block_product;
+use super::impl_reshape::starts;
 use super::{DArray, Element, Float, WHOLE, chunk_of, einsum};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
@@ -64,6 +65,14 @@ fn node<T: Element>(
     n.bytes = (elements * T::DTYPE.size()) as u64;
     n.codec = Some(chunk_codec::<T>());
     Arc::new(n)
+}
+
+/// A task taking the rows from `first` on of `packed`'s value (a factor packed with
+/// others in one value, so one task computes them all).
+fn rows_from<T: Element>(key: Key, packed: &Arc<Node>, first: usize, elements: usize) -> Arc<Node> {
+    node::<T>(key, vec![Arc::clone(packed)], elements, move |v| {
+        Ok(matrix::<T>(&v[0])?.slice(s![first.., ..]).to_owned())
+    })
 }
 
 /// The tasks of a TSQR: per row block its Q, and the one R.
@@ -194,24 +203,11 @@ impl<T: Real> DArray<T> {
             .iter()
             .zip(&rows)
             .enumerate()
-            .map(|(i, (b, &n))| {
-                node::<T>(
-                    key("tsqr-block-r", token, i),
-                    vec![Arc::clone(b)],
-                    n.min(k) * k,
-                    move |v| Ok(matrix::<T>(&v[0])?.slice(s![n.., ..]).to_owned()),
-                )
-            })
+            .map(|(i, (b, &n))| rows_from::<T>(key("tsqr-block-r", token, i), b, n, n.min(k) * k))
             .collect();
-        let offsets: Vec<usize> = rows
-            .iter()
-            .scan(0, |o, &n| {
-                let here = *o;
-                *o += n.min(k);
-                Some(here)
-            })
-            .collect();
-        let stacked: usize = rows.iter().map(|&n| n.min(k)).sum();
+        let r_rows: Vec<usize> = rows.iter().map(|&n| n.min(k)).collect();
+        let offsets = starts(&r_rows);
+        let stacked: usize = r_rows.iter().sum();
         let kk = stacked.min(k);
         // The stacked Rs factorized: Q2 (stacked x kk) over R (kk x k).
         let stack = node::<T>(
@@ -237,12 +233,7 @@ impl<T: Real> DArray<T> {
                 Ok(packed)
             },
         );
-        let r = node::<T>(
-            key("tsqr-r", token, 0),
-            vec![Arc::clone(&stack)],
-            kk * k,
-            move |v| Ok(matrix::<T>(&v[0])?.slice(s![stacked.., ..]).to_owned()),
-        );
+        let r = rows_from::<T>(key("tsqr-r", token, 0), &stack, stacked, kk * k);
         let q = blocks
             .iter()
             .zip(&rows)
@@ -358,9 +349,7 @@ impl<T: Real> DArray<T> {
             n.codec = Some(chunk_codec::<T>());
             Arc::new(n)
         };
-        let vt_node = node::<T>(key("svd-vt", t.token, 0), vec![small], kk * k, move |v| {
-            Ok(matrix::<T>(&v[0])?.slice(s![kk + 1.., ..]).to_owned())
-        });
+        let vt_node = rows_from::<T>(key("svd-vt", t.token, 0), &small, kk + 1, kk * k);
         let grid = |shape: Vec<usize>, chunks: Vec<Vec<usize>>| Arc::new(Grid { shape, chunks });
         let u = DArray::from_chunks(
             grid(vec![m, kk], vec![t.rows.clone(), vec![kk]]),

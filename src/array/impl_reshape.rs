@@ -12,7 +12,7 @@ use super::{DArray, Element, chunk_of};
 use crate::Error;
 use crate::graph::{Key, Node, Tokenizer, Value};
 
-fn region(offset: &[usize], shape: &[usize]) -> Vec<SliceInfoElem> {
+pub(crate) fn region(offset: &[usize], shape: &[usize]) -> Vec<SliceInfoElem> {
     offset
         .iter()
         .zip(shape)
@@ -21,7 +21,7 @@ fn region(offset: &[usize], shape: &[usize]) -> Vec<SliceInfoElem> {
 }
 
 /// Start offsets of each chunk along one axis.
-fn starts(sizes: &[usize]) -> Vec<usize> {
+pub(crate) fn starts(sizes: &[usize]) -> Vec<usize> {
     sizes
         .iter()
         .scan(0, |s, &n| {

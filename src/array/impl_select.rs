@@ -19,6 +19,7 @@ use super::chunks::{Grid, unravel};
 use super::expr::chunk_codec;
 use super::impl_blockwise::common_chunks;
 use super::impl_reduce::{Tree, tree};
+use super::impl_reshape::starts;
 use super::{DArray, Element, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -369,14 +370,7 @@ impl DArray<bool> {
         let flat = if d == 1 { self.clone() } else { self.ravel() };
         let flat = if d == 0 { self.expand_dims(0) } else { flat };
         let counts = true_counts(&flat)?;
-        let starts: Vec<usize> = flat.chunks()[0]
-            .iter()
-            .scan(0, |o, &n| {
-                let s = *o;
-                *o += n;
-                Some(s)
-            })
-            .collect();
+        let starts = starts(&flat.chunks()[0]);
         let input = flat.chunk_nodes();
         let token = Tokenizer::new("argwhere").param(&flat.token()).finish();
         let out = Grid {

@@ -12,10 +12,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+use ndarray::{ArrayD, IxDyn};
 
 use super::chunks::Grid;
 use super::impl_constructors::chunk_tasks;
+use super::impl_reshape::{region, starts};
 use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -174,16 +175,10 @@ fn read_region<T: Element>(
     if slab.shape() == shape {
         return Ok(slab);
     }
-    let region: Vec<SliceInfoElem> = offset
-        .iter()
-        .zip(shape)
-        .enumerate()
-        .map(|(d, (&o, &n))| {
-            let o = if d == 0 { 0 } else { o };
-            ndarray::Slice::from(o..o + n).into()
-        })
-        .collect();
-    Ok(slab.slice(region.as_slice()).to_owned())
+    // The slab starts at the region's first row.
+    let mut within = offset.to_vec();
+    within[0] = 0;
+    Ok(slab.slice(region(&within, shape).as_slice()).to_owned())
 }
 
 /// A token for a file's contents as of now: its path and modification time.
@@ -371,15 +366,7 @@ impl<T: Element> DArray<T> {
         npy::write_at(&file, dest, &head, 0)?;
         file.set_len(total as u64).map_err(|e| Error::io(dest, e))?;
         let row: usize = x.shape().iter().skip(1).product::<usize>() * T::DTYPE.size();
-        let starts: Vec<usize> = x.chunks().first().map_or(vec![0], |c| {
-            c.iter()
-                .scan(0, |o, &n| {
-                    let s = *o;
-                    *o += n;
-                    Some(s)
-                })
-                .collect()
-        });
+        let starts = x.chunks().first().map_or(vec![0], |c| starts(c));
         let (hlen, dest) = (head.len(), dest.to_path_buf());
         PendingWrite::new(&x, "to_npy", staged, move |pos, chunk, at| {
             let file = std::fs::OpenOptions::new()

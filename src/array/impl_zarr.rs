@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+use ndarray::{ArrayD, IxDyn};
 use zarrs::array::codec::ZstdCodec;
 use zarrs::array::{
     Array, ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type,
@@ -19,6 +19,7 @@ use zarrs::array::{
 use zarrs::filesystem::FilesystemStore;
 
 use super::impl_constructors::chunk_tasks;
+use super::impl_reshape::region;
 use super::impl_store::{PendingWrite, file_token};
 use super::{Chunks, DArray, DType, Element};
 use crate::graph::Tokenizer;
@@ -205,12 +206,9 @@ impl<T: ZarrElement> DArray<T> {
                 chunk.as_standard_layout().into_owned()
             } else {
                 let mut full = ArrayD::<T>::default(IxDyn(&sizes));
-                let region: Vec<SliceInfoElem> = chunk
-                    .shape()
-                    .iter()
-                    .map(|&n| ndarray::Slice::from(0..n).into())
-                    .collect();
-                full.slice_mut(region.as_slice()).assign(chunk);
+                let origin = vec![0; sizes.len()];
+                full.slice_mut(region(&origin, chunk.shape()).as_slice())
+                    .assign(chunk);
                 full
             };
             array
