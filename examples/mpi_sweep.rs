@@ -6,6 +6,7 @@
 //! mpirun -np 3 target/debug/examples/mpi_sweep
 //! mpirun -np 2 target/debug/examples/mpi_sweep --diverge   # ranks build different graphs: an error
 //! mpirun -np 2 target/debug/examples/mpi_sweep --fail      # a failing task ends the job
+//! mpirun -np 3 target/debug/examples/mpi_sweep --exit      # a task exiting its process ends the job
 //! mpirun -np 3 target/debug/examples/mpi_sweep --uneven    # uneven runs, handed out as ranks ask
 //! mpirun -np 3 target/debug/examples/mpi_sweep --observe   # each rank counts task events
 //!                                                          # (rank 0 also sees the others')
@@ -175,6 +176,10 @@ fn main() -> chunkwise::Result<()> {
             let code = if has("--fail") && i == 7 { 3 } else { 0 };
             // --uneven: six runs take a second, the others none (seed 000's iqtree mix).
             let pause = if has("--uneven") && i < 6 { 1 } else { 0 };
+            if has("--exit") && i == 7 {
+                // A task whose process exits: the job must end, not hang.
+                return delayed(|| -> chunkwise::CmdOutput { std::process::exit(4) }).spillable();
+            }
             Cmd::new("sh")
                 .args(["-c", &format!("sleep {pause}; echo run {i}; exit {code}")])
                 .delayed()

@@ -89,3 +89,12 @@ echo "mpi-test: diverging graphs are refused"
 out=$(timeout 120 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --fail 2>&1 || true)
 grep -q "chunkwise: rank [0-9] of 3: task (sh-" <<<"$out" || fail "no rank/key in failure: $out"
 echo "mpi-test: a failing task names its rank and key"
+
+# A task that exits its process mid-compute ends the job (it hung in MPI_Finalize).
+start=$(date +%s)
+out=$(timeout 60 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --exit 2>&1 || true)
+took=$(( $(date +%s) - start ))
+grep -q "chunkwise: rank [0-9] of 3: the process exited in the middle of a compute" <<<"$out" \
+  || fail "no rank named when a process exits mid-compute (${took}s): $out"
+[ "$took" -lt 50 ] || fail "a process exiting mid-compute held the job ${took}s"
+echo "mpi-test: a rank exiting mid-compute ends the job in ${took}s"

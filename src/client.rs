@@ -24,6 +24,8 @@ struct State<T> {
 struct Inner<T> {
     outcome: Option<Outcome<T>>,
     watchers: Vec<(Sender<usize>, usize)>,
+    /// Cancelled before it finished: its task does not run, or its result is dropped.
+    cancelled: bool,
 }
 
 impl<T> State<T> {
@@ -32,6 +34,7 @@ impl<T> State<T> {
             inner: Mutex::new(Inner {
                 outcome: None,
                 watchers: Vec::new(),
+                cancelled: false,
             }),
             done: Condvar::new(),
         })
@@ -48,7 +51,7 @@ impl<T> State<T> {
 
     fn settle(&self, outcome: Outcome<T>, replace: bool) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if !replace && inner.outcome.is_some() {
+        if inner.cancelled || (!replace && inner.outcome.is_some()) {
             return;
         }
         inner.outcome = Some(outcome);
@@ -107,6 +110,41 @@ impl<T> Future<T> {
     }
 }
 
+impl<T> Future<T> {
+    /// Cancels the future unless it is done: its task does not start, or, when it is
+    /// running, its result is dropped; waiting on it gives [`Error::Cancelled`] naming
+    /// its key (as `Future.cancel` in Dask).
+    pub fn cancel(&self) {
+        let mut inner = self.state.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.outcome.is_some() {
+            return;
+        }
+        inner.outcome = Some(Err(Arc::new(Error::Cancelled(format!(
+            "the future {} was cancelled",
+            self.key
+        )))));
+        inner.cancelled = true;
+        for (tx, i) in inner.watchers.drain(..) {
+            let _ = tx.send(i);
+        }
+        self.state.done.notify_all();
+    }
+
+    /// Whether the future was cancelled before it finished.
+    pub fn is_cancelled(&self) -> bool {
+        self.state.is_cancelled()
+    }
+}
+
+impl<T> State<T> {
+    fn is_cancelled(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cancelled
+    }
+}
+
 impl<T: Send + Sync + 'static> Future<T> {
     /// Waits for the result, shared.
     pub fn result_arc(&self) -> Result<Arc<T>> {
@@ -129,14 +167,22 @@ pub struct AsCompleted<T> {
     left: usize,
 }
 
-impl<T: Clone + Send + Sync + 'static> Iterator for AsCompleted<T> {
-    type Item = (usize, Result<T>);
-    fn next(&mut self) -> Option<Self::Item> {
+impl<T> AsCompleted<T> {
+    /// The index of the next future to finish.
+    fn next_index(&mut self) -> Option<usize> {
         if self.left == 0 {
             return None;
         }
         let i = self.rx.recv().ok()?;
         self.left -= 1;
+        Some(i)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Iterator for AsCompleted<T> {
+    type Item = (usize, Result<T>);
+    fn next(&mut self) -> Option<Self::Item> {
+        let i = self.next_index()?;
         Some((i, self.futures[i].result()))
     }
 }
@@ -228,6 +274,9 @@ impl Client {
                     fut.key,
                     Vec::new(),
                     Box::new(move |_: &[Value]| {
+                        if !collective && state.is_cancelled() {
+                            return Ok(Arc::new(()) as Value); // never started
+                        }
                         let taken = input.lock().unwrap_or_else(|e| e.into_inner()).take();
                         let Some(x) = taken else {
                             return Err(Error::Internal(format!("task {key} ran twice")));
@@ -427,11 +476,27 @@ impl Client {
         Future { key, state }
     }
 
-    /// Waits for every future; the first error (in input order) fails the whole gather.
+    /// Waits for every future. The first to fail (in the order they finish) fails the
+    /// gather at once and cancels the others: those not started never start.
+    ///
+    /// ```
+    /// use chunkwise::Client;
+    /// let client = Client::threads(2).unwrap();
+    /// let fs = client.try_map(|i: u64| if i == 3 { Err("no 3") } else { Ok(i) }, 0..100u64);
+    /// assert!(client.gather(&fs).unwrap_err().to_string().contains("no 3"));
+    /// assert!(fs.iter().all(|f| f.is_done()));
+    /// ```
     pub fn gather<T: Clone + Send + Sync + 'static>(
         &self,
         futures: &[Future<T>],
     ) -> Result<Vec<T>> {
+        let mut done = self.as_completed(futures);
+        while let Some(i) = done.next_index() {
+            if let Err(e) = futures[i].result_arc() {
+                futures.iter().for_each(Future::cancel);
+                return Err(e);
+            }
+        }
         futures.iter().map(Future::result).collect()
     }
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use crate::engine::{Executor, Observer, Observers, RunOptions};
 use crate::graph::{Plan, Value};
@@ -37,7 +38,7 @@ impl Scheduler {
     /// assert_eq!(Scheduler::from_env().unwrap(), Scheduler::Threads(3));
     /// ```
     pub fn from_env() -> Result<Self> {
-        let workers = match env("CHUNKWISE_WORKERS") {
+        let workers = match env("CHUNKWISE_WORKERS")? {
             None => 0,
             Some(v) => v.trim().parse::<usize>().map_err(|e| Error::Env {
                 name: "CHUNKWISE_WORKERS".into(),
@@ -46,7 +47,7 @@ impl Scheduler {
             })?,
         };
         let workers = if workers == 0 { cores() } else { workers };
-        match env("CHUNKWISE_SCHEDULER").as_deref().map(str::trim) {
+        match env("CHUNKWISE_SCHEDULER")?.as_deref().map(str::trim) {
             #[cfg(feature = "mpi")]
             Some("mpi") => Ok(Scheduler::Mpi(workers)),
             #[cfg(feature = "mpi")]
@@ -85,8 +86,17 @@ impl Scheduler {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+/// A variable's value; one that is not UTF-8 is an error naming it, never ignored.
+fn env(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(Error::Env {
+            name: name.into(),
+            value: v.to_string_lossy().into_owned(),
+            reason: "not valid UTF-8".into(),
+        }),
+    }
 }
 
 fn cores() -> usize {
@@ -113,6 +123,7 @@ pub struct Config {
     progress: bool,
     observers: Observers,
     print_warnings: bool,
+    timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -134,28 +145,44 @@ impl Config {
             progress: false,
             observers: Observers::default(),
             print_warnings: true,
+            timeout: None,
         }
     }
 
     /// Reads `CHUNKWISE_SCHEDULER`, `CHUNKWISE_WORKERS`, `CHUNKWISE_MEMORY_LIMIT`
-    /// (`4GB`, `512MiB`, bytes), `CHUNKWISE_SPILL_DIR` and `CHUNKWISE_PROGRESS` (`1`).
+    /// (`4GB`, `512MiB`, bytes), `CHUNKWISE_SPILL_DIR`, `CHUNKWISE_PROGRESS` (`1`) and
+    /// `CHUNKWISE_TIMEOUT` (seconds). A value that cannot be used is an error naming the
+    /// variable, never ignored.
     pub fn from_env() -> Result<Self> {
         let mut c = Config::new().scheduler(Scheduler::from_env()?);
-        if let Some(v) = env("CHUNKWISE_MEMORY_LIMIT") {
+        if let Some(v) = env("CHUNKWISE_MEMORY_LIMIT")? {
             c.memory_limit = Some(parse_bytes(&v).map_err(|reason| Error::Env {
                 name: "CHUNKWISE_MEMORY_LIMIT".into(),
                 value: v.clone(),
                 reason,
             })?);
         }
-        c.spill_dir = env("CHUNKWISE_SPILL_DIR").map(PathBuf::from);
-        if let Some(addr) = env("CHUNKWISE_DASHBOARD").filter(|a| !a.trim().is_empty()) {
+        c.spill_dir = std::env::var_os("CHUNKWISE_SPILL_DIR").map(PathBuf::from);
+        if let Some(addr) = env("CHUNKWISE_DASHBOARD")?.filter(|a| !a.trim().is_empty()) {
             c = c.dashboard_from_env(addr.trim())?;
         }
         c.progress = matches!(
-            env("CHUNKWISE_PROGRESS").as_deref(),
+            env("CHUNKWISE_PROGRESS")?.as_deref(),
             Some("1" | "true" | "yes")
         );
+        if let Some(v) = env("CHUNKWISE_TIMEOUT")? {
+            let secs = v.trim().trim_end_matches('s').parse::<f64>();
+            c.timeout = Some(
+                secs.ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| Error::Env {
+                        name: "CHUNKWISE_TIMEOUT".into(),
+                        value: v.clone(),
+                        reason: "expected a positive number of seconds (`90`, `2.5s`)".into(),
+                    })?,
+            );
+        }
         Ok(c)
     }
 
@@ -189,7 +216,7 @@ impl Config {
             let d = match STARTED.get() {
                 Some(d) => Arc::clone(d),
                 None => {
-                    let token = env("CHUNKWISE_DASHBOARD_TOKEN").as_deref() != Some("off");
+                    let token = env("CHUNKWISE_DASHBOARD_TOKEN")?.as_deref() != Some("off");
                     let d = crate::diagnostics::Dashboard::start(addr, token)?;
                     let d = Arc::clone(STARTED.get_or_init(|| d));
                     eprintln!("chunkwise: dashboard at {}", d.url());
@@ -241,6 +268,15 @@ impl Config {
         self
     }
 
+    /// Gives up on a compute that runs longer than `timeout`: it fails with an error
+    /// saying so, tasks not started never start, and running tasks that ask
+    /// ([`TaskContext::is_cancelled`](crate::TaskContext::is_cancelled), as [`Cmd`](crate::Cmd)
+    /// does) stop. A task that does not ask runs to its end before the compute returns.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Draws a progress bar on standard error, when it is a terminal.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
@@ -279,6 +315,7 @@ impl Config {
             memory_limit: self.memory_limit,
             spill_dir: self.spill_dir.clone(),
             observers,
+            timeout: self.timeout,
         }
     }
 

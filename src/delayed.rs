@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::compute::unwrap_value;
 use crate::encode::{Codec, Encode};
-use crate::graph::{Graph, InputsFn, Key, Node, Tokenizer, Value};
+use crate::engine::TaskContext;
+use crate::graph::{Graph, InputsFn, Key, Node, TaskFn, Tokenizer, Value};
 use crate::{BoxError, Compute, Config, Error, Result};
 
 /// A value not computed yet: a node in a task graph with a typed result.
@@ -93,7 +94,43 @@ fn user_error(e: BoxError) -> Error {
     }
 }
 
+/// As [`try_delayed`], with the task's [`TaskContext`] handed to the call: a long call
+/// can ask [`TaskContext::is_cancelled`] and stop when its compute has failed elsewhere
+/// or passed its timeout.
+///
+/// ```
+/// use chunkwise::try_delayed_with;
+/// let x = try_delayed_with(|ctx| {
+///     assert!(!ctx.is_cancelled());
+///     Ok::<_, std::io::Error>(ctx.key().len())
+/// });
+/// assert!(x.compute().unwrap() > 0);
+/// ```
+pub fn try_delayed_with<T, E, F>(f: F) -> Delayed<T>
+where
+    T: Send + Sync + 'static,
+    E: Into<BoxError>,
+    F: Fn(&TaskContext<'_>) -> std::result::Result<T, E> + Send + Sync + 'static,
+{
+    Delayed::from_task_fn(
+        "delayed",
+        Box::new(move |ctx, _| {
+            f(ctx)
+                .map(|v| Arc::new(v) as Value)
+                .map_err(|e| user_error(e.into()))
+        }),
+    )
+}
+
 impl<T: Send + Sync + 'static> Delayed<T> {
+    /// A task with no input that is handed its context.
+    pub(crate) fn from_task_fn(label: &'static str, run: TaskFn) -> Self {
+        let key = Key::new(label, Tokenizer::new(label).sequenced().finish(), 0);
+        let mut node = Node::with_context(key, Vec::new(), run);
+        node.codec = crate::encode::codec_for::<T>();
+        Self::from_node(node)
+    }
+
     pub(crate) fn from_fn(label: &'static str, deps: Vec<Arc<Node>>, run: InputsFn) -> Self {
         let mut t = Tokenizer::new(label).sequenced();
         for d in &deps {
@@ -188,6 +225,25 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         self.rebuild(|node| {
             node.key = Key::with_label(Arc::from(label), node.key.token(), node.key.index())
         })
+    }
+
+    /// Runs the task up to `n` more times when it fails with an error that may pass
+    /// ([`Error::may_pass`]: a program's failure, an I/O error, the task's own error),
+    /// as Dask's `retries=`; each failed attempt is an [`Event::Retry`](crate::Event)
+    /// for observers. Bad input is never retried.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// static CALLS: AtomicU32 = AtomicU32::new(0);
+    /// let flaky = chunkwise::try_delayed(|| match CALLS.fetch_add(1, Ordering::SeqCst) {
+    ///     0 | 1 => Err("the network blinked"),
+    ///     _ => Ok(42),
+    /// });
+    /// assert_eq!(flaky.retries(2).compute().unwrap(), 42);
+    /// assert_eq!(CALLS.load(Ordering::SeqCst), 3);
+    /// ```
+    pub fn retries(self, n: u8) -> Self {
+        self.rebuild(|node| node.retries = n)
     }
 
     /// Declares the projected size of the result, for the memory budget.

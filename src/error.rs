@@ -198,6 +198,24 @@ impl Error {
         }
     }
 
+    /// Whether running the task again might succeed: an external program's failure, an
+    /// I/O error, a user task's own error. Bad input, bad arguments, the budget, a
+    /// panic, a cancelled run or a bug would fail the same way again.
+    ///
+    /// ```
+    /// use chunkwise::Error;
+    /// assert!(!Error::invalid("zero chunk size").may_pass());
+    /// assert!(Error::io("/data/x", std::io::Error::other("stale NFS handle")).may_pass());
+    /// ```
+    pub fn may_pass(&self) -> bool {
+        match self {
+            Error::Command { .. } | Error::Io { .. } | Error::Task { .. } => true,
+            Error::External { .. } => true,
+            Error::Shared(e) => e.may_pass(),
+            _ => false,
+        }
+    }
+
     /// Wraps a library's error, keeping it whole as the source.
     pub fn external(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::External {

@@ -43,10 +43,10 @@ pub use crate::client::{AsCompleted, Client, Future};
 pub use crate::command::{Cmd, CmdOutput};
 pub use crate::compute::{Compute, compute, compute_with};
 pub use crate::config::{Config, Scheduler, parse_bytes};
-pub use crate::delayed::{Delayed, collect, delayed, try_delayed};
+pub use crate::delayed::{Delayed, collect, delayed, try_delayed, try_delayed_with};
 pub use crate::diagnostics::peak_rss_mb;
 pub use crate::encode::{Encode, register_serde};
-pub use crate::engine::{Event, Observer, PlanView, Stats, last_stats};
+pub use crate::engine::{Event, Observer, PlanView, Stats, TaskContext, last_stats};
 pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::graph::{Graph, Key};
 /// The ndarray version chunkwise computes into, for matching types.

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::Hash;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
-use crate::io::Compression;
+use crate::io::{Compression, Replaces, StagedDir};
 use crate::scan::{Start, reduce_buckets, reduce_tree};
 use crate::{Delayed, Error, Result};
 
@@ -457,25 +457,47 @@ where
 }
 
 impl<T: ?Sized + std::fmt::Display + 'static> Bag<T> {
-    /// Writes one text file per partition, an item per line; `*` in `pattern` becomes the
-    /// partition number, and the extension picks the compression (`.gz`, `.bz2`, `.zst`).
-    /// Returns the paths written.
+    /// Writes one text file per partition, an item per line; `*` in the file name of
+    /// `pattern` becomes the partition number, and the extension picks the compression
+    /// (`.gz`, `.bz2`, `.zst`). Returns the paths written.
+    ///
+    /// The parts go into a directory of their own (`out` in `out/part-*.gz`), written
+    /// under a hidden name and moved into place when every part is written, so the
+    /// directory holds the old parts or all the new ones, never a mix or a part cut
+    /// short; an existing directory is replaced only if every file in it matches the
+    /// pattern.
     pub fn to_textfiles(&self, pattern: &str) -> Result<Delayed<Vec<PathBuf>>> {
-        if !pattern.contains('*') {
+        let path = Path::new(pattern);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let Some((prefix, suffix)) = name.as_deref().and_then(|n| n.split_once('*')) else {
             return Err(Error::invalid(format!(
-                "to_textfiles needs a `*` in {pattern:?} for the partition number"
+                "to_textfiles needs a `*` in the file name of {pattern:?} for the partition \
+                 number"
             )));
-        }
+        };
+        let dir = path
+            .parent()
+            .filter(|d| d.file_name().is_some())
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "to_textfiles writes its parts into a directory of their own, replaced whole: \
+                 give one, as in \"out/{prefix}*{suffix}\" (not {pattern:?})"
+                ))
+            })?;
+        let staged = Arc::new(StagedDir::new(
+            dir,
+            Replaces::DirMatching(prefix.to_string(), suffix.to_string()),
+        )?);
+        let tmp = staged.path().to_path_buf();
         let width = self.npartitions().saturating_sub(1).to_string().len();
-        let pattern = pattern.to_string();
+        let (prefix, suffix) = (prefix.to_string(), suffix.to_string());
         type Out = (PathBuf, Box<dyn Write>);
         Ok(self.consume(
             "to_textfiles",
             move |p| -> Result<Out> {
-                let path = PathBuf::from(pattern.replace('*', &format!("{p:0width$}")));
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                }
+                // Made again if a second compute of this write runs after a commit.
+                std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+                let path = tmp.join(format!("{prefix}{p:0width$}{suffix}"));
                 let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
                 let w = std::io::BufWriter::new(file);
                 let w: Box<dyn Write> = match Compression::from_path(&path) {
@@ -506,7 +528,7 @@ impl<T: ?Sized + std::fmt::Display + 'static> Bag<T> {
                 Ok(vec![path])
             },
             |a: &mut Vec<PathBuf>, b| a.extend(b.iter().cloned()),
-            Ok,
+            move |paths: Vec<PathBuf>| staged.commit_parts(&paths),
         ))
     }
 }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 pub use source::ReadText;
 
 use crate::Result;
+use crate::io::Input;
 use crate::scan::{self as scan, Root, RootItem, RootSink, Sink, each};
 
 /// A chain of steps: turns a sink of this bag's items into a sink of root items.
@@ -109,17 +110,13 @@ impl Bag<str> {
     /// let total = wiki.count();
     /// ```
     pub fn read_text(pattern: &str) -> ReadText {
-        ReadText::new(vec![pattern.to_string()])
+        ReadText::new(vec![Input::Pattern(pattern.to_string())])
     }
 
-    /// Lines of the given files.
+    /// Lines of the given files, each path taken as it is (`data[1].txt` is that file,
+    /// not a pattern).
     pub fn read_text_files<P: AsRef<std::path::Path>>(paths: &[P]) -> ReadText {
-        ReadText::new(
-            paths
-                .iter()
-                .map(|p| p.as_ref().to_string_lossy().into_owned())
-                .collect(),
-        )
+        ReadText::new(Input::paths(paths))
     }
 }
 

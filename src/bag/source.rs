@@ -1,11 +1,12 @@
 //! Root sources: an in-memory sequence, lines of text files, materialised partitions.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Bag;
 use crate::graph::{Tokenizer, Value};
-use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
+use crate::io::{
+    Compression, DEFAULT_MAX_LINE, Encoding, Framing, Input, Split, for_each_block, resolve, splits,
+};
 use crate::scan::{BATCH, Needs, Root, RootItem, Sink, Source, each, items_in_batches};
 use crate::{Error, Result};
 
@@ -61,6 +62,7 @@ impl<T: Send + Sync + 'static> Source for Sequence<T> {
 pub(crate) struct TextFiles {
     splits: Vec<Split>,
     encoding: Option<Encoding>,
+    max_line: u64,
     token: u64,
 }
 
@@ -87,7 +89,7 @@ impl Source for TextFiles {
     ) -> Result<()> {
         let split = &self.splits[p];
         let mut text = String::new();
-        for_each_block(split, 0, ctx, |block| {
+        for_each_block(split, 0, Framing::lines(self.max_line), ctx, |block| {
             // Text is checked in bulk, from a line to the next byte that needs decoding
             // (or the block's end), not line by line: `clean` is where that stretch ends.
             let mut clean = 0;
@@ -180,20 +182,30 @@ fn utf8_prefix(bytes: &[u8]) -> usize {
 /// Options of [`Bag::read_text`], as a builder.
 #[derive(Clone, Debug)]
 pub struct ReadText {
-    patterns: Vec<String>,
+    inputs: Vec<Input>,
     compression: Option<Compression>,
     encoding: Encoding,
     block_size: u64,
+    max_line: u64,
 }
 
 impl ReadText {
-    pub(crate) fn new(patterns: Vec<String>) -> Self {
+    pub(crate) fn new(inputs: Vec<Input>) -> Self {
         ReadText {
-            patterns,
+            inputs,
             compression: None,
             encoding: Encoding::Utf8,
             block_size: 64 << 20,
+            max_line: DEFAULT_MAX_LINE,
         }
+    }
+
+    /// The longest line read (default 128 MiB): a longer one, such as a file with no
+    /// line break, is an error naming the file and offset instead of a buffer that grows
+    /// until memory runs out.
+    pub fn max_line_bytes(mut self, bytes: u64) -> Self {
+        self.max_line = bytes;
+        self
     }
 
     /// Compression of every file, instead of guessing from the extension.
@@ -215,10 +227,7 @@ impl ReadText {
     }
 
     fn source(&self, encoding: Option<Encoding>) -> Result<TextFiles> {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        for p in &self.patterns {
-            paths.extend(expand(p)?);
-        }
+        let paths = resolve(&self.inputs)?;
         if paths.is_empty() {
             return Err(Error::invalid("read_text was given no file"));
         }
@@ -230,6 +239,7 @@ impl ReadText {
         Ok(TextFiles {
             splits,
             encoding,
+            max_line: self.max_line,
             token,
         })
     }

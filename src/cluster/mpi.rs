@@ -37,7 +37,24 @@ unsafe extern "C" {
     fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
 }
 
+/// Set while this rank is inside a compute: the other ranks wait for its messages.
+static IN_COMPUTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 extern "C" fn finalize() {
+    if IN_COMPUTE.load(std::sync::atomic::Ordering::SeqCst) {
+        // The process is exiting (`std::process::exit` in a task, say) while the other
+        // ranks wait on it: `MPI_Finalize` would wait for them in turn, and the job would
+        // hang. End the whole job instead, naming this rank.
+        let world = SimpleCommunicator::world();
+        eprintln!(
+            "chunkwise: rank {} of {}: the process exited in the middle of a compute; \
+             aborting the job",
+            world.rank(),
+            world.size()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        world.abort(1);
+    }
     if let Some(u) = UNIVERSE.get() {
         // Dropping the universe calls MPI_Finalize.
         drop(u.lock().map(|mut u| u.take()));
@@ -406,7 +423,9 @@ impl Executor for MpiExecutor {
             ..Default::default()
         };
         let start = std::time::Instant::now();
+        IN_COMPUTE.store(true, std::sync::atomic::Ordering::SeqCst);
         let values = execute(plan, self.workers, options, &mut stats);
+        IN_COMPUTE.store(false, std::sync::atomic::Ordering::SeqCst);
         stats.secs = start.elapsed().as_secs_f64();
         Outcome { values, stats }
     }

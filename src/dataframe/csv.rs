@@ -12,7 +12,9 @@ use polars::prelude::*;
 use super::{DFrame, polars_error, projection};
 use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
-use crate::io::{Compression, Encoding, Split, expand, for_each_block, splits};
+use crate::io::{
+    Compression, DEFAULT_MAX_LINE, Encoding, Framing, Input, Split, for_each_block, resolve, splits,
+};
 use crate::scan::RootItem;
 use crate::scan::{Needs, Source};
 use crate::{Error, Result};
@@ -20,7 +22,7 @@ use crate::{Error, Result};
 /// Options of [`DFrame::read_csv`], as a builder.
 #[derive(Clone, Debug)]
 pub struct ReadCsv {
-    patterns: Vec<String>,
+    inputs: Vec<Input>,
     compression: Option<Compression>,
     encoding: Encoding,
     null_values: Vec<String>,
@@ -31,6 +33,7 @@ pub struct ReadCsv {
     parse_block: usize,
     sample_bytes: usize,
     on_bad_lines: OnBadLines,
+    max_line: u64,
 }
 
 /// What to do with a CSV row whose number of fields differs from the header's (as
@@ -47,9 +50,9 @@ pub enum OnBadLines {
 }
 
 impl ReadCsv {
-    pub(crate) fn new(patterns: Vec<String>) -> Self {
+    pub(crate) fn new(inputs: Vec<Input>) -> Self {
         ReadCsv {
-            patterns,
+            inputs,
             compression: None,
             encoding: Encoding::Utf8,
             null_values: vec!["NA".into(), String::new()],
@@ -60,7 +63,15 @@ impl ReadCsv {
             parse_block: 4 << 20,
             sample_bytes: 1 << 20,
             on_bad_lines: OnBadLines::Error,
+            max_line: DEFAULT_MAX_LINE,
         }
+    }
+
+    /// The longest row read (default 128 MiB): a longer one is an error naming the file
+    /// and offset. Quoted fields may hold line breaks (RFC 4180).
+    pub fn max_line_bytes(mut self, bytes: u64) -> Self {
+        self.max_line = bytes;
+        self
     }
 
     /// Compression of every file, instead of guessing from the extension.
@@ -140,14 +151,26 @@ impl ReadCsv {
     /// returns the frame. Fails before anything runs when a pattern matches nothing, a
     /// file's header differs, or a type override names a missing column.
     pub fn open(&self) -> Result<DFrame> {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        for p in &self.patterns {
-            paths.extend(expand(p)?);
+        let paths = resolve(&self.inputs)?;
+        if paths.is_empty() {
+            return Err(Error::invalid("read_csv was given no file"));
         }
-        let splits = splits(&paths, self.compression, self.block_size)?;
         let mut schema: Option<(PathBuf, Schema)> = None;
+        let mut parts = Vec::new();
         for path in &paths {
-            let s = self.sample_schema(path)?;
+            let (s, quoted_line_breaks) = self.sample_schema(path)?;
+            // A file whose quoted fields hold line breaks is read whole: a part of it
+            // could start inside such a field.
+            let block_size = if quoted_line_breaks {
+                0
+            } else {
+                self.block_size
+            };
+            parts.extend(splits(
+                std::slice::from_ref(path),
+                self.compression,
+                block_size,
+            )?);
             schema = Some(match schema {
                 None => (path.clone(), s),
                 Some((first, acc)) => {
@@ -190,12 +213,15 @@ impl ReadCsv {
         for (name, dtype) in &self.dtypes {
             if schema.get(name.as_str()).is_none() {
                 return Err(Error::invalid(format!(
-                    "dtype given for column {name:?}, which the files do not have (columns: {:?})",
-                    schema.iter_names().collect::<Vec<_>>()
+                    "dtype given for column {name:?}, which the files do not have (columns: \
+                     {:?}; files: {})",
+                    schema.iter_names().collect::<Vec<_>>(),
+                    crate::scan::files_origin("read_csv", paths.iter().map(PathBuf::as_path)),
                 )));
             }
             schema.with_column(name.as_str().into(), dtype.clone());
         }
+        let splits = parts;
         let token = Tokenizer::new("read_csv")
             .param(&splits)
             .param(&format!("{:?}", self))
@@ -210,8 +236,9 @@ impl ReadCsv {
         Ok(DFrame::from_source(Box::new(source), schema))
     }
 
-    /// The schema polars infers from the first `sample_bytes` of one file.
-    fn sample_schema(&self, path: &Path) -> Result<Schema> {
+    /// The schema polars infers from the first `sample_bytes` of one file, and whether
+    /// the sample has a quoted field holding a line break.
+    fn sample_schema(&self, path: &Path) -> Result<(Schema, bool)> {
         let split = Split {
             path: path.to_path_buf(),
             compression: self
@@ -220,11 +247,13 @@ impl ReadCsv {
             range: None,
         };
         let mut sample: Option<Vec<u8>> = None;
-        for_each_block(&split, self.sample_bytes, &(), |block| {
+        let framing = Framing::csv(self.max_line);
+        for_each_block(&split, self.sample_bytes, framing, &(), |block| {
             sample = Some(block.bytes.to_vec());
             Ok(false)
         })?;
         let sample = sample.unwrap_or_default();
+        let quoted_line_breaks = framing.quoted_line_break(&sample);
         // Rows of a wrong field count are refused or skipped here as in the scan (which
         // warns about them: not twice).
         let header = sample.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -259,7 +288,7 @@ impl ReadCsv {
             .map_err(|e| polars_error(path, None, None, e))?;
         // A column with no value in the sample (a file of only a header, a column left
         // empty) says nothing of its type: it takes the other files' type when widened.
-        Ok(df
+        let schema = df
             .columns()
             .iter()
             .map(|c| {
@@ -270,7 +299,8 @@ impl ReadCsv {
                 };
                 Field::new(c.name().clone(), dtype)
             })
-            .collect())
+            .collect();
+        Ok((schema, quoted_line_breaks))
     }
 }
 
@@ -400,20 +430,34 @@ fn bad_rows(bytes: &[u8], rows: Rows, all: bool) -> Vec<(u64, usize, usize, usiz
         }
     }
     let mut bad = Vec::new();
-    let mut start = 0;
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_start = start;
-        start = (start + line.len() + 1).min(bytes.len());
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
+    // Records end at line breaks outside quotes (a quoted field may hold line breaks,
+    // RFC 4180); `index` counts the line breaks before a record, for its line number.
+    let framing = Framing::csv(u64::MAX);
+    let ends: Box<dyn Iterator<Item = usize>> = match quoted {
+        true => Box::new(framing.ends(bytes)),
+        false => Box::new(memchr_iter(b'\n', bytes)),
+    };
+    let (mut start, mut index) = (0usize, 0u64);
+    let unterminated = (!bytes.ends_with(b"\n") && !bytes.is_empty()).then_some(bytes.len());
+    for end in ends.chain(unterminated) {
+        let (record_start, next) = (start, (end + 1).min(bytes.len()));
+        let record_index = index;
+        start = next;
+        index += match quoted {
+            true => memchr_iter(b'\n', &bytes[record_start..next]).count() as u64,
+            false => 1,
+        };
+        let record = &bytes[record_start..end];
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        if record.is_empty() {
             continue;
         }
         let found = match quoted {
-            true => fields(line, sep),
-            false => 1 + memchr_iter(sep, line).count(),
+            true => fields(record, sep),
+            false => 1 + memchr_iter(sep, record).count(),
         };
         if found != n {
-            bad.push((index as u64, line_start, start, found));
+            bad.push((record_index, record_start, next, found));
             if !all {
                 break;
             }
@@ -426,7 +470,9 @@ fn bad_rows(bytes: &[u8], rows: Rows, all: bool) -> Vec<(u64, usize, usize, usiz
 /// prefixes of `bytes` ending at a line break (binary search; `fails` holds for all of
 /// `bytes`).
 fn first_failing_line(bytes: &[u8], fails: impl Fn(&[u8]) -> bool) -> Option<u64> {
-    let ends: Vec<usize> = memchr::memchr_iter(b'\n', bytes)
+    // Prefixes end at record ends: a line break inside a quoted field cuts no prefix.
+    let ends: Vec<usize> = Framing::csv(u64::MAX)
+        .ends(bytes)
         .map(|i| i + 1)
         .chain((!bytes.ends_with(b"\n")).then_some(bytes.len()))
         .collect();
@@ -443,7 +489,9 @@ fn first_failing_line(bytes: &[u8], fails: impl Fn(&[u8]) -> bool) -> Option<u64
             lo = mid + 1;
         }
     }
-    Some(lo as u64 - 1)
+    // The failing record's first line: the line breaks before it.
+    let start = if lo == 1 { 0 } else { ends[lo - 2] };
+    Some(memchr::memchr_iter(b'\n', &bytes[..start]).count() as u64)
 }
 
 /// The 0-based line of `bytes` that holds parsed row `row`: the row-th non-empty line,
@@ -512,7 +560,8 @@ impl Source for CsvSource {
         let columns: Option<Arc<[PlSmallStr]>> =
             projection(&self.schema, needs).map(|c| c.into_iter().map(PlSmallStr::from).collect());
         let mut header = self.options.has_header && split.range.is_none_or(|(s, _)| s == 0);
-        for_each_block(split, self.options.parse_block, ctx, |block| {
+        let framing = Framing::csv(self.options.max_line);
+        for_each_block(split, self.options.parse_block, framing, ctx, |block| {
             let mut bytes = block.bytes;
             let mut first_line = block.first_line;
             let mut newlines = block.newlines as usize;

@@ -118,6 +118,7 @@ impl Source for FileSource {
         sink: &mut dyn FnMut(&[RootItem<'_>]) -> Result<bool>,
     ) -> Result<()> {
         let columns = super::projection(&self.schema, needs);
+        let all = columns.is_none();
         let df = read(
             &self.paths[p],
             self.format,
@@ -125,8 +126,59 @@ impl Source for FileSource {
             self.predicate.as_ref(),
             ctx,
         )?;
+        same_schema(&self.paths[p], &df, &self.schema, &self.paths[0], all)?;
         sink(&[RootItem::Item(&df)]).map(|_| ())
     }
+}
+
+/// Every file of a scan must have the first file's columns and types: a file that
+/// differs is an error naming it and the column (batches of different types cannot be
+/// put together later, and that error would name neither). `all`: every column was
+/// read (a projection that names a missing one fails in the reader, naming the file).
+fn same_schema(
+    path: &Path,
+    df: &DataFrame,
+    schema: &Schema,
+    first: &Path,
+    all: bool,
+) -> Result<()> {
+    let differs = |message: String| Error::Input {
+        path: path.to_path_buf(),
+        line: None,
+        offset: None,
+        message,
+    };
+    for c in df.columns() {
+        match schema.get(c.name()) {
+            None => {
+                return Err(differs(format!(
+                    "column {:?} is not in the first file, {}",
+                    c.name().as_str(),
+                    first.display()
+                )));
+            }
+            Some(t) if t != c.dtype() => {
+                return Err(differs(format!(
+                    "column {:?} is {} here but {} in the first file, {}",
+                    c.name().as_str(),
+                    c.dtype(),
+                    t,
+                    first.display()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(name) = schema.iter_names().find(|n| df.column(n).is_err())
+        && all
+    {
+        return Err(differs(format!(
+            "column {:?} of the first file, {}, is missing",
+            name.as_str(),
+            first.display()
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn open(pattern: &str, format: Format) -> Result<DFrame> {
@@ -227,13 +279,6 @@ pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delaye
         },
         write_part,
         |a: &mut Vec<PathBuf>, b| a.extend(b.iter().cloned()),
-        move |paths: Vec<PathBuf>| {
-            staged.commit()?;
-            let dest = staged.dest();
-            Ok(paths
-                .iter()
-                .map(|p| dest.join(p.file_name().expect("a part's name")))
-                .collect())
-        },
+        move |paths: Vec<PathBuf>| staged.commit_parts(&paths),
     ))
 }

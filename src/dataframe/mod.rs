@@ -36,6 +36,7 @@ use shuffle::Partitioning;
 pub use shuffle::concat_frames;
 
 use crate::bag::Bag;
+use crate::io::Input;
 use crate::scan::{Needs, Source};
 use crate::{Delayed, Error, Result};
 
@@ -215,17 +216,12 @@ impl DFrame {
     /// CSV files (a glob or a path; `.bz2`, `.gz`, `.zst` decompressed): configure, then
     /// [`ReadCsv::open`].
     pub fn read_csv(pattern: &str) -> ReadCsv {
-        ReadCsv::new(vec![pattern.to_string()])
+        ReadCsv::new(vec![Input::Pattern(pattern.to_string())])
     }
 
-    /// CSV files given one by one.
+    /// CSV files given one by one, each path taken as it is (never as a pattern).
     pub fn read_csv_files<P: AsRef<Path>>(paths: &[P]) -> ReadCsv {
-        ReadCsv::new(
-            paths
-                .iter()
-                .map(|p| p.as_ref().to_string_lossy().into_owned())
-                .collect(),
-        )
+        ReadCsv::new(Input::paths(paths))
     }
 
     /// Parquet files, one partition each, reading only the needed columns.

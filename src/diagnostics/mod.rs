@@ -59,8 +59,20 @@ pub(crate) struct PrintWarnings;
 
 impl Observer for PrintWarnings {
     fn on_event(&self, event: &Event<'_>) {
-        if let Event::Warning { key, message } = event {
-            eprintln!("chunkwise: warning in task {key}: {message}");
+        match event {
+            Event::Warning { key, message } => {
+                eprintln!("chunkwise: warning in task {key}: {message}");
+            }
+            Event::Retry {
+                key,
+                attempt,
+                error,
+            } => {
+                eprintln!(
+                    "chunkwise: task {key} failed (attempt {attempt}), running it again: {error}"
+                );
+            }
+            _ => {}
         }
     }
     fn wants_task_events(&self) -> bool {

@@ -3,7 +3,9 @@
 //! its `TaskContext`: no thread-locals, so a compute nested in a task, or a task moved
 //! to another thread, always reports to the run it belongs to.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 use super::events::{Event, Observers};
 use crate::graph::Key;
@@ -15,17 +17,55 @@ pub(crate) struct RunContext {
     pub(crate) rows_skipped: AtomicU64,
     pub(crate) observers: Observers,
     pub(crate) rank: usize,
+    /// Set when the run fails: running tasks that look ([`TaskContext::is_cancelled`])
+    /// stop early.
+    pub(crate) cancelled: AtomicBool,
+    /// When the run gives up (`Config::timeout`), and the timeout, for the message.
+    pub(crate) deadline: Option<(Instant, Duration)>,
 }
 
 impl RunContext {
-    pub(crate) fn new(observers: Observers, rank: usize) -> Self {
+    pub(crate) fn new(observers: Observers, rank: usize, timeout: Option<Duration>) -> Self {
         RunContext {
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             rows_skipped: AtomicU64::new(0),
             observers,
             rank,
+            cancelled: AtomicBool::new(false),
+            deadline: timeout.map(|t| (Instant::now() + t, t)),
         }
+    }
+
+    /// Whether the run's timeout has passed.
+    pub(crate) fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|(d, _)| Instant::now() >= d)
+    }
+}
+
+thread_local! {
+    /// How many tasks this thread is inside (a compute called from a task nests).
+    static IN_TASK: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether this thread is running a task: a compute started now is nested in it.
+pub(crate) fn in_task() -> bool {
+    IN_TASK.with(|d| d.get() > 0)
+}
+
+/// Marks this thread as inside a task while it lives (also when the task panics).
+pub(crate) struct InTask(());
+
+impl InTask {
+    pub(crate) fn enter() -> Self {
+        IN_TASK.with(|d| d.set(d.get() + 1));
+        InTask(())
+    }
+}
+
+impl Drop for InTask {
+    fn drop(&mut self) {
+        IN_TASK.with(|d| d.set(d.get() - 1));
     }
 }
 
@@ -37,6 +77,34 @@ pub struct TaskContext<'a> {
 }
 
 impl TaskContext<'_> {
+    /// Whether the run this task belongs to has failed or passed its timeout: a long
+    /// task (an external program, a loop over many files) should stop and return an
+    /// error. The engine does not interrupt a running task; it asks.
+    ///
+    /// ```
+    /// use chunkwise::{Config, Error, Scheduler, try_delayed_with};
+    /// use std::time::Duration;
+    /// let slow = try_delayed_with(|ctx| {
+    ///     while !ctx.is_cancelled() {
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///     }
+    ///     Err::<u8, _>(Error::Cancelled("stopped when asked".into()))
+    /// });
+    /// let config = Config::new()
+    ///     .scheduler(Scheduler::Threads(2))
+    ///     .timeout(Duration::from_millis(50));
+    /// let err = slow.compute_with(&config).unwrap_err().to_string();
+    /// assert!(err.contains("timeout"), "{err}");
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.run.cancelled.load(Relaxed) || self.run.past_deadline()
+    }
+
+    /// The key of this task, as errors and events name it.
+    pub fn key(&self) -> String {
+        self.key.to_string()
+    }
+
     /// A file was opened for reading.
     pub fn file_opened(&self) {
         self.run.files.fetch_add(1, Relaxed);

@@ -91,6 +91,17 @@ pub enum Event<'a> {
         /// What it says.
         message: &'a str,
     },
+    /// A task failed with an error that may pass (an external program's failure, an
+    /// I/O error) and is run again, as its retries allow (`Delayed::retries`,
+    /// `Cmd::retries`).
+    Retry {
+        /// The task.
+        key: &'a Key,
+        /// The attempt that failed (1 for the first run).
+        attempt: u32,
+        /// Its error.
+        error: &'a crate::Error,
+    },
     /// The compute ended, done or failed; its statistics.
     RunFinished {
         /// The run's metrics (also returned by [`crate::last_stats`]).

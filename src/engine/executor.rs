@@ -4,17 +4,18 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-use super::context::RunContext;
+use super::context::{RunContext, in_task};
 use super::events::Observers;
 use super::run::Run;
 use super::spill::Spill;
 use super::{Stats, pool};
-use crate::Result;
 use crate::graph::{Plan, Value};
+use crate::{Error, Result};
 
 /// What every run of a compute shares, whichever executor runs it.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +23,8 @@ pub(crate) struct RunOptions {
     pub(crate) memory_limit: Option<u64>,
     pub(crate) spill_dir: Option<PathBuf>,
     pub(crate) observers: Observers,
+    /// The compute gives up after this long (`Config::timeout`).
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// What an executor hands back: the outputs (or the first error) and the run's metrics,
@@ -95,8 +98,11 @@ pub(crate) fn run_local(
     rank: usize,
 ) -> Outcome {
     let start = Instant::now();
-    let workers = workers.max(1);
-    let context = RunContext::new(options.observers.clone(), rank);
+    // A compute called from inside a task runs on the calling thread alone: pool threads
+    // waiting in its run while the task that started it waits lower on one of their
+    // own stacks would deadlock (the outer run still has every other worker).
+    let workers = if in_task() { 1 } else { workers.max(1) };
+    let context = RunContext::new(options.observers.clone(), rank, options.timeout);
     let spill = Spill::new(options.spill_dir.as_deref());
     let run = match Run::new(plan, part, workers, options.memory_limit, spill, &context) {
         Ok(run) => run,
@@ -133,6 +139,7 @@ pub(crate) fn run_local(
             }
         }
     }
+    let values = run.outputs();
     let stats = Stats {
         tasks: part.map_or(plan.len(), |p| p.ids.len()),
         tasks_run: run.tasks_run.load(Relaxed),
@@ -146,10 +153,16 @@ pub(crate) fn run_local(
         bytes_read: context.bytes.load(Relaxed),
         rows_skipped: context.rows_skipped.load(Relaxed),
     };
-    Outcome {
-        values: run.outputs(),
-        stats,
-    }
+    // Results not handed out are dropped here: a value whose `Drop` panics fails the
+    // compute instead of unwinding through it.
+    let values = match catch_unwind(AssertUnwindSafe(move || drop(run))) {
+        Ok(()) => values,
+        Err(payload) => values.and(Err(Error::Panic {
+            key: "(the run's results, dropped at its end)".into(),
+            message: crate::error::panic_message(payload.as_ref()),
+        })),
+    };
+    Outcome { values, stats }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 
 use std::time::Instant;
 
-use super::context::{RunContext, TaskContext};
+use super::context::{InTask, RunContext, TaskContext};
 use super::events::Event;
 use super::executor::Part;
 use super::spill::Spill;
@@ -195,8 +195,34 @@ impl<'p> Run<'p> {
             if self.failed.load(Relaxed) {
                 return;
             }
-            next = self.run_task(id, worker, &mut inputs);
+            if self.context.past_deadline() {
+                self.fail(self.timed_out());
+                return;
+            }
+            // A task's own panic is caught around its call; this catches one in what
+            // follows it (a value whose `Drop` panics when released), which would
+            // otherwise unwind out of the worker and leave the others waiting.
+            match catch_unwind(AssertUnwindSafe(|| self.run_task(id, worker, &mut inputs))) {
+                Ok(n) => next = n,
+                Err(payload) => {
+                    // Values left there may panic again when dropped: leak them.
+                    std::mem::forget(std::mem::take(&mut inputs));
+                    self.fail(Error::Panic {
+                        key: self.plan.nodes[id as usize].key.to_string(),
+                        message: format!(
+                            "{} (after the task returned, releasing values)",
+                            crate::error::panic_message(payload.as_ref())
+                        ),
+                    });
+                    return;
+                }
+            }
         }
+    }
+
+    fn timed_out(&self) -> Error {
+        let t = self.context.deadline.map_or(0.0, |(_, t)| t.as_secs_f64());
+        Error::Cancelled(format!("the compute ran past its timeout of {t} s"))
     }
 
     /// Fills `batch` from the shared queues; false when there is nothing left to do.
@@ -233,8 +259,23 @@ impl<'p> Run<'p> {
                 return true;
             }
             sh.idle += 1;
-            sh = self.wake.wait(sh).unwrap_or_else(|e| e.into_inner());
+            sh = match self.context.deadline {
+                None => self.wake.wait(sh).unwrap_or_else(|e| e.into_inner()),
+                Some((at, _)) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    let (sh, _) = self
+                        .wake
+                        .wait_timeout(sh, left)
+                        .unwrap_or_else(|e| e.into_inner());
+                    sh
+                }
+            };
             sh.idle -= 1;
+            if self.context.past_deadline() {
+                let e = self.timed_out();
+                self.fail_locked(&mut sh, e);
+                return false;
+            }
         }
     }
 
@@ -314,7 +355,28 @@ impl<'p> Run<'p> {
             run: self.context,
             key: &node.key,
         };
-        let result = catch_unwind(AssertUnwindSafe(|| node.run.call(&ctx, inputs)));
+        let mut attempt = 1;
+        let result = loop {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                let _nested = InTask::enter();
+                node.run.call(&ctx, inputs)
+            }));
+            match &result {
+                Ok(Err(e))
+                    if attempt <= u32::from(node.retries)
+                        && e.may_pass()
+                        && !ctx.is_cancelled() =>
+                {
+                    self.context.observers.emit(&Event::Retry {
+                        key: &node.key,
+                        attempt,
+                        error: e,
+                    });
+                    attempt += 1;
+                }
+                _ => break result,
+            }
+        };
         inputs.clear();
         let value = match result {
             Ok(Ok(v)) => v,
@@ -496,6 +558,7 @@ impl<'p> Run<'p> {
             sh.error = Some(e);
         }
         self.failed.store(true, Release);
+        self.context.cancelled.store(true, Release);
         self.wake.notify_all();
     }
 

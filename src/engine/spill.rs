@@ -1,6 +1,7 @@
 //! Results written to disk under the memory budget (zstd), read back on demand, and
 //! removed with their directory when the compute ends.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,35 @@ use tempfile::TempDir;
 use crate::encode::Codec;
 use crate::graph::Value;
 use crate::{Error, Result};
+
+const PREFIX: &str = "chunkwise-spill-";
+
+/// Removes the spill directories in `parent` of runs whose process is gone (killed: a
+/// run that ends removes its own), once per directory per process.
+fn remove_stale(parent: &Path) {
+    static CLEANED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    if !CLEANED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(parent.to_path_buf())
+    {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        // `chunkwise-spill-{host}-{pid}-{random}`
+        let gone = name
+            .strip_prefix(PREFIX)
+            .and_then(|r| r.rsplit_once('-'))
+            .is_some_and(|(owner, _)| crate::io::owner_gone(owner));
+        if gone {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
 
 pub(crate) struct Spill {
     parent: Option<PathBuf>,
@@ -29,8 +59,9 @@ impl Spill {
         let mut dir = self.dir.lock().unwrap_or_else(|e| e.into_inner());
         if dir.is_none() {
             let parent = self.parent.clone().unwrap_or_else(std::env::temp_dir);
+            remove_stale(&parent);
             let d = tempfile::Builder::new()
-                .prefix("chunkwise-spill-")
+                .prefix(&format!("{PREFIX}{}-", crate::io::owner()))
                 .tempdir_in(&parent)
                 .map_err(|e| Error::io(&parent, e))?;
             *dir = Some(d);

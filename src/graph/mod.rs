@@ -8,7 +8,7 @@ mod token;
 
 pub use key::Key;
 pub use node::Node;
-pub(crate) use node::{Diagnose, InputsFn, Value};
+pub(crate) use node::{Diagnose, InputsFn, TaskFn, Value};
 pub use plan::Graph;
 pub(crate) use plan::Plan;
 pub use token::Tokenizer;

@@ -60,6 +60,9 @@ pub struct Node {
     pub(crate) bytes: u64,
     /// How to spill the output, if it can be spilled.
     pub(crate) codec: Option<Codec>,
+    /// Times the task is run again after an error that may be transient
+    /// ([`Error::may_pass`](crate::Error::may_pass)).
+    pub(crate) retries: u8,
 }
 
 /// Says why a task's inputs are large, given a loader of input `i` (one at a time, so
@@ -111,6 +114,7 @@ impl Node {
             run,
             bytes: 0,
             codec: None,
+            retries: 0,
         }
     }
 

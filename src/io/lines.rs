@@ -35,11 +35,87 @@ pub(crate) struct Line<'a> {
     pub(crate) offset: u64,
 }
 
-/// Calls `f` on blocks of whole lines of `split` (at least `min_block` bytes each but
-/// the last); `f` returns `Ok(false)` to stop early.
+/// The longest line (or CSV record) a reader takes by default: 128 MiB. A longer one is
+/// an error naming the file and offset, where the buffer would otherwise grow until
+/// allocation fails (a file with no line break at all).
+pub(crate) const DEFAULT_MAX_LINE: u64 = 128 << 20;
+
+/// How a byte stream is cut into records: at every line break, or (CSV, RFC 4180) at
+/// line breaks outside double-quoted fields; and the longest record allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Framing {
+    /// Line breaks between these quotes are inside a record.
+    pub(crate) quote: Option<u8>,
+    /// A record longer than this is an error.
+    pub(crate) max_line: u64,
+}
+
+impl Framing {
+    /// Plain lines.
+    pub(crate) fn lines(max_line: u64) -> Self {
+        Framing {
+            quote: None,
+            max_line,
+        }
+    }
+
+    /// CSV records: quoted fields may hold line breaks.
+    pub(crate) fn csv(max_line: u64) -> Self {
+        Framing {
+            quote: Some(b'"'),
+            max_line,
+        }
+    }
+
+    /// Positions of the line breaks that end records in `bytes`, which starts a record.
+    /// An escaped quote (`""`) flips the state twice, so counting quotes is enough.
+    pub(crate) fn ends<'b>(&self, bytes: &'b [u8]) -> impl Iterator<Item = usize> + 'b {
+        let quote = self.quote;
+        let mut inside = false;
+        let all = match quote {
+            Some(q) => memchr::memchr2_iter(q, b'\n', bytes),
+            // Never the quote: a second needle equal to the first.
+            None => memchr::memchr2_iter(b'\n', b'\n', bytes),
+        };
+        all.filter(move |&i| {
+            if Some(bytes[i]) == quote {
+                inside = !inside;
+                false
+            } else {
+                !inside
+            }
+        })
+    }
+
+    /// The end (after its line break) of the last whole record of `bytes`.
+    fn last_end(&self, bytes: &[u8]) -> Option<usize> {
+        match self.quote {
+            None => memrchr(b'\n', bytes).map(|i| i + 1),
+            Some(_) => self.ends(bytes).last().map(|i| i + 1),
+        }
+    }
+
+    /// Whether `bytes`, which starts a record, holds a line break inside quotes.
+    pub(crate) fn quoted_line_break(&self, bytes: &[u8]) -> bool {
+        let Some(q) = self.quote else { return false };
+        let mut inside = false;
+        memchr::memchr2_iter(q, b'\n', bytes).any(|i| {
+            if bytes[i] == q {
+                inside = !inside;
+                false
+            } else {
+                inside
+            }
+        })
+    }
+}
+
+/// Calls `f` on blocks of whole records of `split` (at least `min_block` bytes each but
+/// the last), cut as `framing` says; `f` returns `Ok(false)` to stop early.
 pub(crate) fn for_each_block(
     split: &Split,
     min_block: usize,
+    framing: Framing,
     metrics: &dyn super::ReadMetrics,
     mut f: impl FnMut(Block<'_>) -> Result<bool>,
 ) -> Result<()> {
@@ -83,7 +159,7 @@ pub(crate) fn for_each_block(
             let cut = if eof {
                 Some(filled)
             } else if filled - head >= min_block || filled == buf.len() {
-                memrchr(b'\n', &buf[head..filled]).map(|i| head + i + 1)
+                framing.last_end(&buf[head..filled]).map(|i| head + i)
             } else {
                 None
             };
@@ -97,7 +173,23 @@ pub(crate) fn for_each_block(
                         if within == 0 {
                             cut = head;
                         } else if let Some(i) = memchr(b'\n', &buf[head + within - 1..cut]) {
-                            cut = head + within + i;
+                            let line_end = head + within - 1 + i;
+                            // The next split starts after that line break: it must end a
+                            // record, not sit in a quoted field.
+                            let record_end = framing
+                                .ends(&buf[head..cut])
+                                .find(|&j| head + j >= line_end);
+                            if record_end != Some(line_end - head) {
+                                return Err(Error::Input {
+                                    path: split.path.clone(),
+                                    line: None,
+                                    offset: Some(e),
+                                    message: "a quoted field holds a line break where the file \
+                                              is cut into parts: read it whole (block_size(0))"
+                                        .into(),
+                                });
+                            }
+                            cut = line_end + 1;
                         }
                         stop = true;
                     }
@@ -127,6 +219,18 @@ pub(crate) fn for_each_block(
         filled -= head;
         head = 0;
         if filled == buf.len() {
+            if filled as u64 > framing.max_line {
+                return Err(Error::Input {
+                    path: split.path.clone(),
+                    line: split.line(line),
+                    offset: Some(pos),
+                    message: format!(
+                        "no line break in the {filled} bytes from here: a line longer than \
+                         the limit of {} bytes (max_line_bytes)",
+                        framing.max_line
+                    ),
+                });
+            }
             buf.resize(buf.len() * 2, 0); // a line longer than the buffer
         }
         match reader.read(&mut buf[filled..]) {
@@ -237,6 +341,19 @@ fn newline_mask(window: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_ends_skip_quoted_line_breaks() {
+        let csv = Framing::csv(1 << 20);
+        let b = b"a,b\n1,\"x\ny\"\n2,\"\"\"q\"\"\"\n3,z";
+        assert_eq!(csv.ends(b).collect::<Vec<_>>(), vec![3, 11, 21]);
+        assert_eq!(csv.last_end(b), Some(22));
+        assert!(csv.quoted_line_break(b));
+        assert!(!csv.quoted_line_break(b"a,\"b,c\"\n1,2\n"));
+        let lines = Framing::lines(1 << 20);
+        assert_eq!(lines.ends(b).collect::<Vec<_>>(), vec![3, 8, 11, 21]);
+        assert!(!lines.quoted_line_break(b));
+    }
 
     #[test]
     fn newlines_match_memchr() {

@@ -10,10 +10,10 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub(crate) use lines::for_each_block;
+pub(crate) use lines::{DEFAULT_MAX_LINE, Framing, for_each_block};
 #[cfg(feature = "zarr")]
 pub(crate) use staged::interrupted;
-pub(crate) use staged::{Replaces, StagedDir};
+pub(crate) use staged::{Replaces, StagedDir, owner, owner_gone};
 
 use crate::{Error, Result};
 
@@ -61,6 +61,47 @@ pub enum Encoding {
     Latin1,
     /// UTF-8 with invalid sequences replaced by U+FFFD.
     Lossy,
+}
+
+/// Where a reader's files come from: a glob pattern (`read_text("logs/*.gz")`), or a
+/// path taken as it is (`read_text_files`), so `data[1].txt` is that file and never the
+/// pattern matching `data1.txt`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Input {
+    Pattern(String),
+    Path(PathBuf),
+}
+
+impl Input {
+    /// Paths given one by one, each taken literally.
+    pub(crate) fn paths<P: AsRef<Path>>(paths: &[P]) -> Vec<Input> {
+        paths
+            .iter()
+            .map(|p| Input::Path(p.as_ref().to_path_buf()))
+            .collect()
+    }
+}
+
+/// The files of `inputs`, in order: each pattern's matches sorted, each path as given (it
+/// must be a file).
+pub(crate) fn resolve(inputs: &[Input]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Pattern(p) => out.extend(expand(p)?),
+            Input::Path(p) => {
+                let m = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+                if m.is_dir() {
+                    return Err(Error::io(
+                        p,
+                        std::io::Error::other("is a directory, not a file"),
+                    ));
+                }
+                out.push(p.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Files matching a glob pattern (sorted), or the path itself when it has no wildcard.

@@ -37,6 +37,26 @@ fn host() -> String {
         .unwrap_or_default()
 }
 
+/// `HOST-PID` of this process: in the names of what it may leave behind if killed.
+pub(crate) fn owner() -> String {
+    format!("{}-{}", host(), std::process::id())
+}
+
+/// Whether `HOST-PID` names a process of this machine that no longer runs (known only
+/// where `/proc` is; elsewhere nothing is taken for gone).
+pub(crate) fn owner_gone(tag: &str) -> bool {
+    let Some((h, pid)) = tag.rsplit_once('-') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    h == host()
+        && pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// What writers killed mid-write left beside `dest`: `(path, "writing" | "old")`,
 /// for writers whose process is gone (by the process id in the name).
 fn leftovers(dest: &Path) -> Vec<(PathBuf, &'static str)> {
@@ -52,7 +72,6 @@ fn leftovers(dest: &Path) -> Vec<(PathBuf, &'static str)> {
         return Vec::new();
     };
     let prefix = format!(".{}.", name.to_string_lossy());
-    let here = host();
     let mut out = Vec::new();
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
@@ -61,20 +80,13 @@ fn leftovers(dest: &Path) -> Vec<(PathBuf, &'static str)> {
         };
         for kind in ["writing", "old"] {
             // `{kind}-{host}-{pid}-{nanos}`, the host possibly holding dashes.
-            let Some(r) = rest.strip_prefix(kind).and_then(|r| r.strip_prefix('-')) else {
-                continue;
-            };
-            let mut parts = r.rsplitn(3, '-');
-            let (_, pid, h) = (parts.next(), parts.next(), parts.next());
-            let pid = pid
-                .and_then(|p| p.parse::<u32>().ok())
-                .filter(|_| h == Some(&here));
-            if let Some(pid) = pid {
-                let alive =
-                    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
-                if !alive {
-                    out.push((e.path(), kind));
-                }
+            let owner = rest
+                .strip_prefix(kind)
+                .and_then(|r| r.strip_prefix('-'))
+                .and_then(|r| r.rsplit_once('-'))
+                .map(|(owner, _nanos)| owner);
+            if owner.is_some_and(owner_gone) {
+                out.push((e.path(), kind));
             }
         }
     }
@@ -112,7 +124,7 @@ pub(crate) fn recover(dest: &Path) -> Result<()> {
 
 /// What an existing destination must look like to be replaced: a writer never
 /// replaces what it did not write (a typo'd path must not cost a home directory).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Replaces {
     /// A file (not a directory).
     File,
@@ -120,10 +132,13 @@ pub(crate) enum Replaces {
     DirWith(&'static [&'static str]),
     /// A directory whose every entry's name starts with one of these prefixes.
     DirOf(&'static [&'static str]),
+    /// A directory whose every entry's name has this prefix and suffix (the parts a
+    /// pattern such as `part-*.txt.gz` names).
+    DirMatching(String, String),
 }
 
 impl Replaces {
-    fn check(self, dest: &Path) -> Result<()> {
+    fn check(&self, dest: &Path) -> Result<()> {
         if !dest.exists() {
             return Ok(());
         }
@@ -163,6 +178,15 @@ impl Replaces {
                 )),
                 None => Ok(()),
             },
+            Replaces::DirMatching(prefix, suffix) => match names()?
+                .into_iter()
+                .find(|x| !(x.starts_with(prefix.as_str()) && x.ends_with(suffix.as_str())))
+            {
+                Some(other) => refuse(format!(
+                    "it holds {other:?}, which does not match {prefix}*{suffix}"
+                )),
+                None => Ok(()),
+            },
         }
     }
 }
@@ -196,10 +220,14 @@ impl StagedDir {
         &self.tmp
     }
 
-    /// Where it goes.
-    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
-    pub(crate) fn dest(&self) -> &Path {
-        &self.dest
+    /// Commits a directory of parts written at `parts` (paths in [`path`](Self::path))
+    /// and returns where they are now.
+    pub(crate) fn commit_parts(&self, parts: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        self.commit()?;
+        Ok(parts
+            .iter()
+            .map(|p| self.dest.join(p.file_name().unwrap_or_default()))
+            .collect())
     }
 
     /// Moves what was written to the destination. An existing destination is first

@@ -35,3 +35,4 @@ mod engine;
 #[cfg(feature = "dataframe")]
 mod frame_ops;
 mod keys;
+mod reliability;
