@@ -4,12 +4,24 @@
 //!
 //! cargo run --example array_map -- SHARED_DIR        (needs sbatch; see scripts/slurm-test.sh)
 //! cargo run --example array_map -- SHARED_DIR --local  (the same runs on threads, to compare)
+//! cargo run --example array_map -- SHARED_DIR --die-once  (one task dies; it is resubmitted)
+//! cargo run --example array_map -- SHARED_DIR --sge    (SGE instead of SLURM)
 use chunkwise::cluster::{ArrayMap, JobScript};
 use chunkwise::{Cmd, compute};
 
 /// One "alignment": a program whose run time varies with its input.
 fn run(input: String) -> String {
     let n: u32 = input.trim_start_matches("aln").parse().unwrap_or(0);
+    // --die-once: the task holding input 13 dies the first time (as a node lost or a
+    // walltime kill would end it); the driver submits that task again.
+    if n == 13 && std::env::args().any(|a| a == "--die-once") {
+        let dir = std::env::var(chunkwise::cluster::ARRAY_DIR_ENV).unwrap_or_default();
+        let mark = std::path::Path::new(&dir).join("died-13");
+        if !dir.is_empty() && !mark.exists() {
+            let _ = std::fs::write(&mark, b"");
+            std::process::exit(9);
+        }
+    }
     let script = format!("sleep 0.0{}; echo {input} $(( {n} * {n} ))", n % 7);
     Cmd::new("sh").args(["-c", &script]).run().map_or_else(
         |e| format!("error: {e}"),
@@ -34,7 +46,12 @@ fn main() -> chunkwise::Result<()> {
             .collect();
         compute(&runs)?
     } else {
-        let job = JobScript::slurm()
+        let system = if args.iter().any(|a| a == "--sge") {
+            JobScript::sge()
+        } else {
+            JobScript::slurm()
+        };
+        let job = system
             .name("array_map")
             .cores(1)
             .memory("500MB")

@@ -1,8 +1,10 @@
 //! Job scripts (seed 000, seed 002 §5.5, §9): prints the script for the seed's SGE
 //! settings and for the tutorial's SLURM settings; `--submit` submits the SLURM one
-//! (running `array_mean` on 2 ranks under mpirun) and waits for it.
+//! (running `array_mean` on 2 ranks under mpirun) and waits for it, `--submit-sge` the
+//! same run as an SGE job.
 //!
-//! cargo run --example cluster [-- --submit [LOG_DIR]]
+//! cargo run --example cluster [-- --submit [LOG_DIR]]       (SLURM: sbatch)
+//! cargo run --example cluster [-- --submit-sge [LOG_DIR]]   (SGE: qsub)
 use std::time::Duration;
 
 use chunkwise::cluster::{JobScript, Launcher, jobs_for};
@@ -32,27 +34,42 @@ fn main() -> chunkwise::Result<()> {
         .unwrap_or_else(|| "/tmp/chunkwise-jobs".into());
     let exe = std::env::current_exe().map_err(|e| chunkwise::Error::io("current exe", e))?;
     let array_mean = exe.with_file_name("array_mean");
-    let slurm = JobScript::slurm()
-        .name("rowmeans")
-        .cores(2)
-        .processes(2)
-        .memory("2GB")
-        .walltime("00:10:00")
-        .log_dir(&log_dir)
-        .launcher(Launcher::Mpirun)
-        .prologue(["export CHUNKWISE_SCHEDULER=mpi"])
-        .command([
-            array_mean.display().to_string(),
-            "4000".into(),
-            "1000".into(),
-        ]);
+    // Two ranks of one thread computing row means together, on either system.
+    let rowmeans = |job: JobScript| {
+        job.name("rowmeans")
+            .cores(2)
+            .processes(2)
+            .log_dir(&log_dir)
+            .launcher(Launcher::Mpirun)
+            .prologue(["export CHUNKWISE_SCHEDULER=mpi"])
+            .command([
+                array_mean.display().to_string(),
+                "4000".into(),
+                "1000".into(),
+            ])
+    };
+    let slurm = rowmeans(JobScript::slurm().memory("2GB").walltime("00:10:00"));
     println!("# SLURM, 2 ranks of 1 thread:");
     println!("{}", slurm.job_script());
 
-    if args.first().map(String::as_str) == Some("--submit") {
-        let id = slurm.submit()?;
+    // The same run as an SGE job: 2 slots of the `smp` parallel environment, a memory
+    // limit per slot, a queue, `-cwd -V` as seed 000 asks (scripts/sge-test.sh).
+    let sge_run = rowmeans(
+        JobScript::sge()
+            .memory("8GB")
+            .queue("all.q")
+            .extra(["-cwd", "-V"]),
+    );
+    let submit = match args.first().map(String::as_str) {
+        Some("--submit") => Some(&slurm),
+        Some("--submit-sge") => Some(&sge_run),
+        _ => None,
+    };
+    if let Some(job) = submit {
+        println!("# submitting:\n{}", job.job_script());
+        let id = job.submit()?;
         println!("submitted job {id}; waiting");
-        slurm.wait(&id, Duration::from_secs(1))?;
+        job.wait(&id, Duration::from_secs(1))?;
         for entry in std::fs::read_dir(&log_dir).map_err(|e| chunkwise::Error::io(&log_dir, e))? {
             let path = entry.map_err(|e| chunkwise::Error::io(&log_dir, e))?.path();
             if path.to_string_lossy().contains(&format!("rowmeans-{id}")) {

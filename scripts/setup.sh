@@ -16,6 +16,9 @@ packages=(
   time            # /usr/bin/time -f %M for peak memory in BENCHMARKS.md
   slurm-wlm       # scripts/slurm-test.sh: a one-node SLURM on loopback
   munge           # SLURM's authentication
+  gridengine-master  # scripts/sge-test.sh: a one-node Son of Grid Engine on loopback
+  gridengine-exec    # its execution daemon
+  gridengine-client  # qsub, qstat, qconf
   chromium        # headless browser: scripts/dashboard-test.sh opens the dashboard and a report
   python3         # scripts/cdp.py drives it (the DevTools protocol, standard library only)
   python3-venv    # scripts/zarr-test.sh: Python's zarr and numpy from pip in a venv
@@ -33,4 +36,13 @@ fi
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "setup: installing ${need[*]}" >&2
 $sudo apt-get update -qq
+# Packages must not start their daemons at install (gridengine-master would start a
+# qmaster with the install's host names; sge-up.sh starts and stops its own): a
+# policy-rc.d that refuses, where the image has none, for the install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -24,3 +24,10 @@ want=$(target/debug/examples/array_map "$shared/local" --local | grep -o 'checks
 got=$(timeout 300 target/debug/examples/array_map "$shared/queue" | grep -o 'checksum=[0-9a-f]*')
 [ "$got" = "$want" ] || { echo "slurm-test: array map '$got', threads '$want'" >&2; ls "$shared/queue" >&2; exit 1; }
 echo "slurm-test: array job map of 40 runs gathered $got, as threads"
+
+# A task that dies (as a walltime kill would end it) is submitted again.
+out=$(timeout 300 target/debug/examples/array_map "$shared/retry" --die-once 2>&1)
+got=$(grep -o 'checksum=[0-9a-f]*' <<<"$out")
+[ "$got" = "$want" ] || { echo "slurm-test: array map with a dying task '$got', threads '$want': $out" >&2; exit 1; }
+grep -q "wrote no results.*submitting them again" <<<"$out" || { echo "slurm-test: no resubmission reported: $out" >&2; exit 1; }
+echo "slurm-test: a dead array task was submitted again; $got, as threads"

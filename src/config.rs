@@ -316,12 +316,22 @@ impl Config {
             spill_dir: self.spill_dir.clone(),
             observers,
             timeout: self.timeout,
+            outputs_may_stay_spilled: false,
         }
     }
 
     /// Runs a plan on this configuration's executor.
     pub(crate) fn execute(&self, plan: &Plan) -> Result<Vec<Value>> {
         crate::engine::execute(plan, self.get_executor(), &self.run_options())
+    }
+
+    /// As [`execute`](Self::execute) for results held past the run (`persist`): outputs
+    /// may spill during the run, and come back as
+    /// [`SpilledOutput`](crate::engine::SpilledOutput)s when they did.
+    pub(crate) fn execute_to_hold(&self, plan: &Plan) -> Result<Vec<Value>> {
+        let mut options = self.run_options();
+        options.outputs_may_stay_spilled = true;
+        crate::engine::execute(plan, self.get_executor(), &options)
     }
 
     /// Makes this the process-wide default used by `compute` (as `dask.config.set`).

@@ -282,13 +282,30 @@ impl<T: Element> DArray<T> {
         self.check()?;
         let nodes = self.chunk_nodes();
         let plan = crate::graph::Plan::build(&nodes)?;
-        let values = config.execute(&plan)?;
+        // Chunks past the budget are spilled while the run goes and stay on disk.
+        let values = config.execute_to_hold(&plan)?;
         let spill = Arc::new(crate::engine::Spill::new(
             config.get_spill_dir().map(|p| p.as_path()),
         ));
         let mut held_bytes = 0u64;
         let mut held = Vec::with_capacity(nodes.len());
         for (i, (n, v)) in nodes.iter().zip(values).enumerate() {
+            if v.is::<crate::engine::SpilledOutput>() {
+                let kept = Arc::clone(&v);
+                let mut node = Node::new(
+                    n.key.clone(),
+                    Vec::new(),
+                    Box::new(move |_| {
+                        kept.downcast_ref::<crate::engine::SpilledOutput>()
+                            .expect("a spilled chunk")
+                            .load()
+                    }),
+                );
+                node.bytes = n.bytes;
+                node.codec = n.codec;
+                held.push(Arc::new(node));
+                continue;
+            }
             let bytes = n.codec.as_ref().map_or(n.bytes, |c| (c.held_bytes)(&v));
             held_bytes += bytes;
             let fetch: crate::graph::InputsFn = match (&n.codec, config.get_memory_limit()) {

@@ -16,6 +16,9 @@ use crate::{Encode, Error, Result};
 pub const ARRAY_TASK_ENV: &str = "CHUNKWISE_ARRAY_TASK";
 /// The environment variable naming the shared directory of an array map.
 pub const ARRAY_DIR_ENV: &str = "CHUNKWISE_ARRAY_DIR";
+/// In a resubmitted array job: the tasks it runs again, its index `i` standing for the
+/// `i`-th of them (comma-separated).
+const ARRAY_IDS_ENV: &str = "CHUNKWISE_ARRAY_IDS";
 
 /// A map run as an array job, as `adapt(minimum, maximum)` does with workers.
 ///
@@ -29,6 +32,7 @@ pub struct ArrayMap {
     minimum: usize,
     maximum: usize,
     poll: Duration,
+    retries: usize,
 }
 
 fn write_all<T: Encode>(path: &Path, items: &[(u64, &T)]) -> Result<()> {
@@ -71,6 +75,7 @@ impl ArrayMap {
             minimum: 1,
             maximum: 16,
             poll: Duration::from_secs(2),
+            retries: 2,
         }
     }
 
@@ -78,6 +83,14 @@ impl ArrayMap {
     pub fn adapt(mut self, minimum: usize, maximum: usize) -> Self {
         self.minimum = minimum.max(1);
         self.maximum = maximum.max(1);
+        self
+    }
+
+    /// How many times array tasks that wrote no results (killed, past their walltime,
+    /// their node lost) are submitted again (default 2), as a new array job of just
+    /// those tasks. Inputs still without a result then are named in the error.
+    pub fn retries(mut self, n: usize) -> Self {
+        self.retries = n;
         self
     }
 
@@ -98,15 +111,31 @@ impl ArrayMap {
     }
 
     fn job_for(&self, n: usize) -> Result<JobScript> {
+        self.job_for_tasks(self.tasks_for(n), None)
+    }
+
+    /// The array job of `tasks` tasks, or, for a resubmission, of tasks `ids` only.
+    fn job_for_tasks(&self, tasks: usize, ids: Option<&[usize]>) -> Result<JobScript> {
         let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
         let mut argv = vec![exe.display().to_string()];
         argv.extend(std::env::args().skip(1));
+        let mut prologue = vec![format!("export {ARRAY_DIR_ENV}={}", self.dir.display())];
+        if let Some(ids) = ids {
+            let list: Vec<String> = ids.iter().map(usize::to_string).collect();
+            prologue.push(format!("export {ARRAY_IDS_ENV}={}", list.join(",")));
+        }
+        let n = ids.map_or(tasks, <[usize]>::len);
         Ok(self
             .job
             .clone()
-            .prologue([format!("export {ARRAY_DIR_ENV}={}", self.dir.display())])
+            .prologue(prologue)
             .command(argv)
-            .array(self.tasks_for(n), self.maximum))
+            .array(n, self.maximum))
+    }
+
+    /// The tasks of `tasks` whose results are not there.
+    fn missing(&self, tasks: usize) -> Vec<usize> {
+        (0..tasks).filter(|&k| !self.out_path(k).exists()).collect()
     }
 
     /// Maps `f` over `inputs` on the queue and returns the results in input order.
@@ -117,7 +146,18 @@ impl ArrayMap {
         R: Encode,
         F: Fn(I) -> R,
     {
-        if let Some(task) = array_task() {
+        if let Some(index) = array_task() {
+            // In a resubmitted job, index `i` is the `i`-th task run again.
+            let task = match std::env::var(ARRAY_IDS_ENV) {
+                Ok(ids) => ids
+                    .split(',')
+                    .nth(index)
+                    .and_then(|t| t.trim().parse().ok())
+                    .ok_or_else(|| {
+                        Error::invalid(format!("array index {index} is not in {ARRAY_IDS_ENV}"))
+                    })?,
+                Err(_) => index,
+            };
             self.run_task(task, f)?;
             std::process::exit(0);
         }
@@ -136,6 +176,38 @@ impl ArrayMap {
         let job = self.job_for(n)?;
         let id = job.submit()?;
         job.wait(&id, self.poll)?;
+        let mut missing = self.missing(tasks);
+        for attempt in 2..=self.retries + 1 {
+            if missing.is_empty() {
+                break;
+            }
+            eprintln!(
+                "chunkwise: array tasks {missing:?} of job {id} wrote no results (killed, or past \
+                 their walltime?); submitting them again (attempt {attempt} of {})",
+                self.retries + 1
+            );
+            let job = self.job_for_tasks(tasks, Some(&missing))?;
+            let again = job.submit()?;
+            job.wait(&again, self.poll)?;
+            missing = self.missing(tasks);
+        }
+        if !missing.is_empty() {
+            let inputs: Vec<String> = (0..n)
+                .filter(|i| missing.contains(&(i % tasks)))
+                .map(|i| i.to_string())
+                .collect();
+            return Err(Error::Task {
+                key: format!("array job {id}"),
+                source: format!(
+                    "array tasks {missing:?} wrote no results after {} attempts, so inputs {} \
+                     never finished; see the job's logs ({})",
+                    self.retries + 1,
+                    inputs.join(", "),
+                    self.dir.display()
+                )
+                .into(),
+            });
+        }
         self.gather(n, tasks)
     }
 

@@ -25,6 +25,11 @@ pub(crate) struct RunOptions {
     pub(crate) observers: Observers,
     /// The compute gives up after this long (`Config::timeout`).
     pub(crate) timeout: Option<std::time::Duration>,
+    /// Outputs with a codec may be spilled during the run like any result and are then
+    /// handed back as [`SpilledOutput`](super::spill::SpilledOutput)s, not read back
+    /// (what `persist` asks: its outputs are held past the run, within the budget).
+    /// Only whole-plan runs on this process honour it (not MPI's parts).
+    pub(crate) outputs_may_stay_spilled: bool,
 }
 
 /// What an executor hands back: the outputs (or the first error) and the run's metrics,
@@ -104,8 +109,9 @@ pub(crate) fn run_local(
     let workers = if in_task() { 1 } else { workers.max(1) };
     let context = RunContext::new(options.observers.clone(), rank, options.timeout);
     let spill = Spill::new(options.spill_dir.as_deref());
+    let keep_spilled = options.outputs_may_stay_spilled && part.is_none();
     let run = match Run::new(plan, part, workers, options.memory_limit, spill, &context) {
-        Ok(run) => run,
+        Ok(run) => run.outputs_may_stay_spilled(keep_spilled),
         Err(e) => {
             return Outcome {
                 values: Err(e),

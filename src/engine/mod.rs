@@ -9,7 +9,7 @@ mod executor;
 mod pool;
 mod run;
 mod spill;
-pub(crate) use spill::Spill;
+pub(crate) use spill::{Spill, SpilledOutput};
 mod stats;
 
 use std::cell::RefCell;

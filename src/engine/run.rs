@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use std::time::Instant;
 
@@ -62,8 +62,11 @@ pub(crate) struct Run<'p> {
     context: &'p RunContext,
     /// The tasks whose values are returned, in request order.
     outputs: Vec<u32>,
-    /// Outputs are never spilled nor freed before they are returned.
+    /// Outputs are never freed before they are returned, nor spilled unless
+    /// `keep_spilled`.
     pinned: Vec<bool>,
+    /// Outputs may be spilled, and are handed back spilled ([`SpilledOutput`]).
+    keep_spilled: bool,
     budget: Option<u64>,
     spill: Spill,
 }
@@ -171,9 +174,16 @@ impl<'p> Run<'p> {
             context,
             outputs,
             pinned,
+            keep_spilled: false,
             budget,
             spill,
         })
+    }
+
+    /// Lets outputs spill during the run and hands them back spilled.
+    pub(crate) fn outputs_may_stay_spilled(mut self, on: bool) -> Self {
+        self.keep_spilled = on;
+        self
     }
 
     /// The loop every worker runs until the graph is done or failed.
@@ -478,7 +488,7 @@ impl<'p> Run<'p> {
                 let first = self.first_reader(d);
                 sh.spillable.remove(&(first, d));
             }
-            if node.codec.is_some() && !self.pinned[id as usize] {
+            if node.codec.is_some() && (self.keep_spilled || !self.pinned[id as usize]) {
                 sh.spillable.insert((self.first_reader(id), id));
             }
             if self.held.load(Relaxed) > b
@@ -572,6 +582,19 @@ impl<'p> Run<'p> {
                 "the run stopped before every task ran".into(),
             ));
         }
-        self.outputs.iter().map(|&o| self.load(o)).collect()
+        self.outputs
+            .iter()
+            .map(|&o| {
+                if self.keep_spilled
+                    && let Slot::Spilled(path) = &*lock(&self.slots[o as usize])
+                {
+                    let codec = self.plan.nodes[o as usize].codec;
+                    if let Some(kept) = codec.and_then(|c| self.spill.keep(path.clone(), c)) {
+                        return Ok(Arc::new(kept) as Value);
+                    }
+                }
+                self.load(o)
+            })
+            .collect()
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tempfile::TempDir;
 
@@ -44,7 +44,22 @@ fn remove_stale(parent: &Path) {
 
 pub(crate) struct Spill {
     parent: Option<PathBuf>,
-    dir: Mutex<Option<TempDir>>,
+    dir: Mutex<Option<Arc<TempDir>>>,
+}
+
+/// A run's output left on disk (`RunOptions::outputs_may_stay_spilled`): the file, how
+/// to decode it, and its directory, kept while this lives.
+pub(crate) struct SpilledOutput {
+    path: PathBuf,
+    codec: Codec,
+    _dir: Arc<TempDir>,
+}
+
+impl SpilledOutput {
+    /// The value, read back.
+    pub(crate) fn load(&self) -> Result<Value> {
+        Spill::read(&self.path, &self.codec)
+    }
 }
 
 impl Spill {
@@ -64,7 +79,7 @@ impl Spill {
                 .prefix(&format!("{PREFIX}{}-", crate::io::owner()))
                 .tempdir_in(&parent)
                 .map_err(|e| Error::io(&parent, e))?;
-            *dir = Some(d);
+            *dir = Some(Arc::new(d));
         }
         Ok(dir
             .as_ref()
@@ -81,6 +96,16 @@ impl Spill {
         (codec.encode)(value, &mut enc).map_err(io)?;
         enc.finish().map_err(io)?.flush().map_err(io)?;
         Ok(path)
+    }
+
+    /// A spilled result handed out of the run, keeping the directory alive.
+    pub(crate) fn keep(&self, path: PathBuf, codec: Codec) -> Option<SpilledOutput> {
+        let dir = self.dir.lock().unwrap_or_else(|e| e.into_inner());
+        Some(SpilledOutput {
+            path,
+            codec,
+            _dir: Arc::clone(dir.as_ref()?),
+        })
     }
 
     pub(crate) fn read(path: &Path, codec: &Codec) -> Result<Value> {

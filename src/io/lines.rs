@@ -60,6 +60,7 @@ impl Framing {
     }
 
     /// CSV records: quoted fields may hold line breaks.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn csv(max_line: u64) -> Self {
         Framing {
             quote: Some(b'"'),
@@ -96,6 +97,7 @@ impl Framing {
     }
 
     /// Whether `bytes`, which starts a record, holds a line break inside quotes.
+    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn quoted_line_break(&self, bytes: &[u8]) -> bool {
         let Some(q) = self.quote else { return false };
         let mut inside = false;

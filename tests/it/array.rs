@@ -445,7 +445,8 @@ fn persist_spills_past_the_budget() {
     let dir = tempfile::tempdir().unwrap();
     let x = random_normal(0.0, 1.0, &[50, 40], [20, 15], 9).unwrap();
     let want = x.compute().unwrap();
-    // 9 chunks of at most 20 x 15 f64 (2400 bytes): a 5000-byte budget keeps two.
+    // 9 chunks of at most 20 x 15 f64 (2400 bytes, 16000 in all): a 5000-byte budget
+    // keeps two or three in memory (they spill while the run goes, as they come).
     let config = Config::new()
         .scheduler(Scheduler::Threads(2))
         .memory_limit(5000)
@@ -457,7 +458,8 @@ fn persist_spills_past_the_budget() {
             .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
             .sum()
     };
-    assert_eq!(files(), 7);
+    assert!((6..=7).contains(&files()), "{} chunks spilled", files());
+    assert!(chunkwise::last_stats().unwrap().peak_held_bytes <= 5000 + 2 * 2400);
     assert_eq!(p.compute().unwrap(), want);
     close(
         &p.mean(1).compute().unwrap(),
