@@ -20,6 +20,8 @@
 mod chunks;
 mod element;
 mod expr;
+#[cfg(feature = "arrow")]
+mod impl_arrow;
 mod impl_blockwise;
 mod impl_broadcast;
 mod impl_constructors;
@@ -46,6 +48,8 @@ use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
 pub use chunks::{AUTO_CHUNK_BYTES, Chunks, WHOLE};
 pub use element::{DType, Element, Float, Number, Promote};
+#[cfg(feature = "arrow")]
+pub use impl_arrow::ArrowElement;
 pub use impl_blockwise::{IntoOperand, Operand};
 pub use impl_constructors::{
     arange, from_array, from_fn, full, linspace, ones, random, random_integers, random_normal,

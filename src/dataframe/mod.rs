@@ -13,6 +13,8 @@
 //! with [`ReadCsv::on_bad_lines`] (as Dask's `on_bad_lines="skip"`), counted in
 //! [`Stats::rows_skipped`](crate::Stats).
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod csv;
 mod files;
 mod from_bag;
@@ -28,6 +30,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+#[cfg(feature = "arrow")]
+pub use arrow::{from_record_batch, to_record_batch};
 pub use csv::{OnBadLines, ReadCsv};
 pub use groupby::{Agg, AggKind, GroupBy};
 pub use merge::{How, Merge};

@@ -228,26 +228,10 @@ fn killed_writers_leave_a_whole_store_or_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("x.zarr");
     version(0).to_zarr(&dest).unwrap();
-    let mut seed = 12345u64;
     let (mut whole, mut errors) = (0, 0);
-    for _ in 0..12 {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "it::array_zarr::killed_writers_leave_a_whole_store_or_an_error",
-                "--test-threads=1",
-            ])
-            .env(CHILD, &dest)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        std::thread::sleep(std::time::Duration::from_millis(20 + (seed >> 33) % 400));
-        child.kill().unwrap();
-        child.wait().unwrap();
+    let test = "it::array_zarr::killed_writers_leave_a_whole_store_or_an_error";
+    let dest_str = dest.display().to_string();
+    super::kill_at_random_points(test, (CHILD, &dest_str), 12, 12345, || {
         match from_zarr::<f64>(&dest).and_then(|x| x.compute()) {
             Ok(a) => {
                 let first = a[[0, 0]];
@@ -262,7 +246,7 @@ fn killed_writers_leave_a_whole_store_or_an_error() {
                 errors += 1;
             }
         }
-    }
+    });
     // Writing again recovers: whole, with nothing left beside it.
     version(99).to_zarr(&dest).unwrap();
     assert_eq!(

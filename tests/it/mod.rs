@@ -21,6 +21,8 @@ mod array_select;
 mod array_types;
 #[cfg(feature = "zarr")]
 mod array_zarr;
+#[cfg(feature = "arrow")]
+mod arrow;
 mod bag;
 mod client;
 mod cluster;
@@ -36,3 +38,31 @@ mod engine;
 mod frame_ops;
 mod keys;
 mod reliability;
+
+/// Runs this test binary's test `test` (its full name) as a child with `env` set, kills
+/// it with SIGKILL after a pseudo-random pause (20-420 ms, from `seed`), `rounds` times,
+/// calling `check` after each kill: for writers that must leave whole outputs.
+pub(crate) fn kill_at_random_points(
+    test: &str,
+    env: (&str, &str),
+    rounds: usize,
+    mut seed: u64,
+    mut check: impl FnMut(),
+) {
+    for _ in 0..rounds {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--test-threads=1"])
+            .env(env.0, env.1)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(std::time::Duration::from_millis(20 + (seed >> 33) % 400));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        check();
+    }
+}

@@ -1,0 +1,204 @@
+//! Arrow interop (cargo feature `arrow`): frames to and from arrow-rs `RecordBatch`es
+//! through the Arrow C Data Interface, so DataFusion, arrow-rs and Lance users hand data
+//! in and take it out. polars and arrow-rs are two Arrow implementations in one
+//! process: each column crosses as the C interface's two structs (the same layout on
+//! both sides), its buffers shared, never copied (polars' own string view columns
+//! leave as arrow-rs `StringViewArray`s; arrow-rs `Utf8` columns are turned into views by
+//! polars on the way in).
+
+use std::sync::Arc;
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
+use arrow_array::{ArrayRef, RecordBatch, make_array};
+use polars::prelude::*;
+
+use super::DFrame;
+use crate::graph::{Tokenizer, Value};
+use crate::{Config, Delayed, Error, Result};
+
+fn arrow_error(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::external(what.to_string(), e)
+}
+
+/// One polars column as an arrow-rs array and field, its buffers shared.
+fn column_to_arrow(c: &Column) -> Result<(arrow_schema::Field, ArrayRef)> {
+    let s = c.as_materialized_series().rechunk();
+    let level = CompatLevel::newest();
+    let field = s.field().to_arrow(level);
+    let array = s.to_arrow(0, level);
+    let c_array = polars_arrow::ffi::export_array_to_c(array);
+    let c_schema = polars_arrow::ffi::export_field_to_c(&field);
+    // SAFETY: both are the C Data Interface's `ArrowArray` and `ArrowSchema`, declared
+    // `#[repr(C)]` with the same fields on both sides (`transmute` checks the sizes);
+    // ownership (the release callbacks) moves with them.
+    let (c_array, c_schema) = unsafe {
+        (
+            std::mem::transmute::<polars_arrow::ffi::ArrowArray, FFI_ArrowArray>(c_array),
+            std::mem::transmute::<polars_arrow::ffi::ArrowSchema, FFI_ArrowSchema>(c_schema),
+        )
+    };
+    let field = arrow_schema::Field::try_from(&c_schema)
+        .map_err(|e| arrow_error(&format!("column {:?} to Arrow", c.name().as_str()), e))?;
+    // SAFETY: the structs were just exported by polars, whole and valid.
+    let data = unsafe { from_ffi(c_array, &c_schema) }
+        .map_err(|e| arrow_error(&format!("column {:?} to Arrow", c.name().as_str()), e))?;
+    Ok((field, make_array(data)))
+}
+
+/// One arrow-rs array as a polars column named `name`, its buffers shared.
+fn column_from_arrow(name: &str, array: &ArrayRef) -> Result<Column> {
+    let what = || format!("Arrow column {name:?} to polars");
+    let (c_array, c_schema) = to_ffi(&array.to_data()).map_err(|e| arrow_error(&what(), e))?;
+    // SAFETY: as in `column_to_arrow`, the other way.
+    let (c_array, c_schema) = unsafe {
+        (
+            std::mem::transmute::<FFI_ArrowArray, polars_arrow::ffi::ArrowArray>(c_array),
+            std::mem::transmute::<FFI_ArrowSchema, polars_arrow::ffi::ArrowSchema>(c_schema),
+        )
+    };
+    // SAFETY: exported just now by arrow-rs, whole and valid.
+    let field = unsafe { polars_arrow::ffi::import_field_from_c(&c_schema) }
+        .map_err(|e| arrow_error(&what(), e))?;
+    let array = unsafe { polars_arrow::ffi::import_array_from_c(c_array, field.dtype().clone()) }
+        .map_err(|e| arrow_error(&what(), e))?;
+    let s = Series::from_arrow(name.into(), array).map_err(|e| arrow_error(&what(), e))?;
+    Ok(s.into_column())
+}
+
+/// A polars frame as a record batch (no copy of the buffers).
+///
+/// ```
+/// use polars::prelude::*;
+/// let df = df!("k" => ["a", "b"], "v" => [1.5, 2.5]).unwrap();
+/// let batch = chunkwise::dataframe::to_record_batch(&df).unwrap();
+/// assert_eq!((batch.num_rows(), batch.num_columns()), (2, 2));
+/// assert_eq!(chunkwise::dataframe::from_record_batch(&batch).unwrap(), df);
+/// ```
+pub fn to_record_batch(df: &DataFrame) -> Result<RecordBatch> {
+    let (fields, arrays): (Vec<_>, Vec<_>) = df
+        .columns()
+        .iter()
+        .map(column_to_arrow)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(df.height()));
+    RecordBatch::try_new_with_options(schema, arrays, &options)
+        .map_err(|e| arrow_error("a record batch from a frame", e))
+}
+
+/// A record batch as a polars frame (no copy of numeric buffers).
+pub fn from_record_batch(batch: &RecordBatch) -> Result<DataFrame> {
+    let columns = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(f, a)| column_from_arrow(f.name(), a))
+        .collect::<Result<Vec<_>>>()?;
+    DataFrame::new(batch.num_rows(), columns)
+        .map_err(|e| arrow_error("a frame from a record batch", e))
+}
+
+impl DFrame {
+    /// A frame over record batches, one partition per batch (as from a DataFusion or
+    /// Lance scan). Every batch must have the first one's schema: one that differs is
+    /// an error naming its index and the column.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{Float64Array, RecordBatch, StringArray};
+    /// use chunkwise::dataframe::DFrame;
+    /// let batch = |k: &str, v: f64| {
+    ///     RecordBatch::try_from_iter([
+    ///         ("k", Arc::new(StringArray::from(vec![k, k])) as _),
+    ///         ("v", Arc::new(Float64Array::from(vec![v, v + 1.0])) as _),
+    ///     ])
+    ///     .unwrap()
+    /// };
+    /// let frame = DFrame::from_record_batches([batch("a", 1.0), batch("b", 10.0)]).unwrap();
+    /// assert_eq!(frame.npartitions(), 2);
+    /// assert_eq!(frame.column("v").unwrap().sum().compute().unwrap(), 24.0);
+    /// let back = frame.to_record_batches().unwrap();
+    /// assert_eq!(back.iter().map(|b| b.num_rows()).sum::<usize>(), 4);
+    /// ```
+    pub fn from_record_batches(batches: impl IntoIterator<Item = RecordBatch>) -> Result<DFrame> {
+        let mut parts = Vec::new();
+        let mut schema: Option<Schema> = None;
+        for (i, batch) in batches.into_iter().enumerate() {
+            let df = from_record_batch(&batch)?;
+            match &schema {
+                None => schema = Some(df.schema().as_ref().clone()),
+                Some(s) => {
+                    if let Some((name, want, got)) = schema_difference(s, df.schema()) {
+                        return Err(Error::invalid(format!(
+                            "record batch {i}: column {name:?} is {got} where batch 0 has {want}"
+                        )));
+                    }
+                }
+            }
+            parts.push(df);
+        }
+        let schema = schema.ok_or_else(|| Error::invalid("from_record_batches: no batch"))?;
+        let nodes = parts
+            .into_iter()
+            .map(|df| Delayed::value(vec![df]).node)
+            .collect();
+        let source = crate::scan::Partitions::<DataFrame> {
+            nodes,
+            token: Tokenizer::new("from_record_batches").sequenced().finish(),
+            _type: std::marker::PhantomData,
+        };
+        Ok(DFrame::from_source(Box::new(source), Arc::new(schema)))
+    }
+
+    /// Computes the frame and hands it out as record batches, one per partition (empty
+    /// partitions left out), on the process-wide configuration.
+    pub fn to_record_batches(&self) -> Result<Vec<RecordBatch>> {
+        self.to_record_batches_with(&Config::current()?)
+    }
+
+    /// As [`to_record_batches`](Self::to_record_batches) with a configuration.
+    pub fn to_record_batches_with(&self, config: &Config) -> Result<Vec<RecordBatch>> {
+        let token = Tokenizer::new("to_record_batches").sequenced().finish();
+        let (nodes, _) = self.partition_nodes("to_record_batches", token, None);
+        let parts: Vec<Delayed<Vec<DataFrame>>> =
+            nodes.into_iter().map(Delayed::from_arc).collect();
+        let schema = Arc::clone(self.schema());
+        crate::compute_with(&parts, config)?
+            .into_iter()
+            .filter(|p| p.iter().any(|b| b.height() > 0))
+            .map(|p| {
+                let v: Value = Arc::new(p);
+                to_record_batch(&super::shuffle::whole(&v, &schema)?)
+            })
+            .collect()
+    }
+}
+
+/// The first column whose name or type differs: (name, want, got).
+fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, String, String)> {
+    if want.len() != got.len() {
+        let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
+        return Some((
+            "(columns)".into(),
+            format!("{:?}", names(want)),
+            format!("{:?}", names(got)),
+        ));
+    }
+    want.iter()
+        .zip(got.iter())
+        .find(|((na, ta), (nb, tb))| na != nb || ta != tb)
+        .map(|((na, ta), (nb, tb))| {
+            if na != nb {
+                (
+                    na.to_string(),
+                    format!("column {na:?}"),
+                    format!("column {nb:?}"),
+                )
+            } else {
+                (na.to_string(), ta.to_string(), tb.to_string())
+            }
+        })
+}
