@@ -124,6 +124,7 @@ pub struct Config {
     observers: Observers,
     print_warnings: bool,
     timeout: Option<Duration>,
+    retries: u8,
 }
 
 impl Default for Config {
@@ -146,13 +147,14 @@ impl Config {
             observers: Observers::default(),
             print_warnings: true,
             timeout: None,
+            retries: 0,
         }
     }
 
     /// Reads `CHUNKWISE_SCHEDULER`, `CHUNKWISE_WORKERS`, `CHUNKWISE_MEMORY_LIMIT`
-    /// (`4GB`, `512MiB`, bytes), `CHUNKWISE_SPILL_DIR`, `CHUNKWISE_PROGRESS` (`1`) and
-    /// `CHUNKWISE_TIMEOUT` (seconds). A value that cannot be used is an error naming the
-    /// variable, never ignored.
+    /// (`4GB`, `512MiB`, bytes), `CHUNKWISE_SPILL_DIR`, `CHUNKWISE_PROGRESS` (`1`),
+    /// `CHUNKWISE_RETRIES` and `CHUNKWISE_TIMEOUT` (seconds). A value that cannot be used
+    /// is an error naming the variable, never ignored.
     pub fn from_env() -> Result<Self> {
         let mut c = Config::new().scheduler(Scheduler::from_env()?);
         if let Some(v) = env("CHUNKWISE_MEMORY_LIMIT")? {
@@ -170,6 +172,13 @@ impl Config {
             env("CHUNKWISE_PROGRESS")?.as_deref(),
             Some("1" | "true" | "yes")
         );
+        if let Some(v) = env("CHUNKWISE_RETRIES")? {
+            c.retries = v.trim().parse::<u8>().map_err(|e| Error::Env {
+                name: "CHUNKWISE_RETRIES".into(),
+                value: v.clone(),
+                reason: e.to_string(),
+            })?;
+        }
         if let Some(v) = env("CHUNKWISE_TIMEOUT")? {
             let secs = v.trim().trim_end_matches('s').parse::<f64>();
             c.timeout = Some(
@@ -277,6 +286,17 @@ impl Config {
         self
     }
 
+    /// Runs every task up to `n` more times after an error that may pass
+    /// ([`Error::may_pass`]: a file that could not be read, an external program's
+    /// failure, a task's own error; never bad input), as Dask's `retries=` for a whole
+    /// compute; a task's own [`Delayed::retries`](crate::Delayed::retries) or
+    /// [`Cmd::retries`](crate::Cmd::retries) asks for more. Default 0: most failures
+    /// are not transient, and a retried one costs its run time again.
+    pub fn retries(mut self, n: u8) -> Self {
+        self.retries = n;
+        self
+    }
+
     /// Draws a progress bar on standard error, when it is a terminal.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
@@ -317,6 +337,7 @@ impl Config {
             observers,
             timeout: self.timeout,
             outputs_may_stay_spilled: false,
+            retries: self.retries,
         }
     }
 

@@ -21,7 +21,10 @@
 //! | `c.submit(f, x)` | `client.submit(move \|\| f(x))` |
 //! | `c.map(f, inputs)` | `client.map(f, inputs)` (tiny calls batched for you; never cached) |
 //! | `c.map(f, inputs)` relying on the cache of pure calls | `client.map_pure("f", f, inputs)` |
-//! | `c.gather(futures)` | `client.gather(&futures)` |
+//! | `c.gather(futures)` | `client.gather(&futures)` (the first failure cancels the rest) |
+//! | `c.cancel(futures)`, `future.cancel()` | `future.cancel()` |
+//! | `c.submit(f, retries=3)`, `dask.compute(x, retries=3)` | `delayed(..).retries(3)`, `Cmd::new(..).retries(3)` (errors that may pass only) |
+//! | `distributed.comm.timeouts` / `asyncio.wait_for` around a compute | `Config::timeout(d)`, `CHUNKWISE_TIMEOUT`; `Cmd::timeout(d)` |
 //! | `as_completed(futures)` | `client.as_completed(&futures)` |
 //! | `client.compute(delayed_tasks)` | `client.compute(delayed_tasks)` returns a [`Future`](crate::Future) |
 //! | `delayed(subprocess.run)(cmd)` | `Cmd::new("iqtree").args(["-s", aln]).delayed()` |

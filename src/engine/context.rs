@@ -22,6 +22,8 @@ pub(crate) struct RunContext {
     pub(crate) cancelled: AtomicBool,
     /// When the run gives up (`Config::timeout`), and the timeout, for the message.
     pub(crate) deadline: Option<(Instant, Duration)>,
+    /// Retries of every task whose error may pass (`Config::retries`), at least.
+    pub(crate) retries: u8,
 }
 
 impl RunContext {
@@ -34,6 +36,7 @@ impl RunContext {
             rank,
             cancelled: AtomicBool::new(false),
             deadline: timeout.map(|t| (Instant::now() + t, t)),
+            retries: 0,
         }
     }
 

@@ -30,6 +30,8 @@ pub(crate) struct RunOptions {
     /// (what `persist` asks: its outputs are held past the run, within the budget).
     /// Only whole-plan runs on this process honour it (not MPI's parts).
     pub(crate) outputs_may_stay_spilled: bool,
+    /// Retries of every task whose error may pass (`Config::retries`).
+    pub(crate) retries: u8,
 }
 
 /// What an executor hands back: the outputs (or the first error) and the run's metrics,
@@ -107,7 +109,8 @@ pub(crate) fn run_local(
     // waiting in its run while the task that started it waits lower on one of their
     // own stacks would deadlock (the outer run still has every other worker).
     let workers = if in_task() { 1 } else { workers.max(1) };
-    let context = RunContext::new(options.observers.clone(), rank, options.timeout);
+    let mut context = RunContext::new(options.observers.clone(), rank, options.timeout);
+    context.retries = options.retries;
     let spill = Spill::new(options.spill_dir.as_deref());
     let keep_spilled = options.outputs_may_stay_spilled && part.is_none();
     let run = match Run::new(plan, part, workers, options.memory_limit, spill, &context) {

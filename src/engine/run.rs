@@ -373,7 +373,7 @@ impl<'p> Run<'p> {
             }));
             match &result {
                 Ok(Err(e))
-                    if attempt <= u32::from(node.retries)
+                    if attempt <= u32::from(node.retries.max(self.context.retries))
                         && e.may_pass()
                         && !ctx.is_cancelled() =>
                 {

@@ -10,6 +10,22 @@ fn threads(n: usize) -> Config {
     Config::new().scheduler(Scheduler::Threads(n))
 }
 
+/// Runs `f` on a thread of its own: a hang fails the test after `secs` instead of
+/// holding the whole suite.
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("still running after {secs} s: it hangs")
+        }
+        Err(_) => panic!("the test's body panicked (see above)"),
+    }
+}
+
 #[test]
 fn literal_paths_are_never_globs() {
     // `data[1].txt` was read as the pattern matching `data1.txt`.
@@ -139,7 +155,9 @@ fn nested_computes_progress_at_any_depth() {
             compute_with(&mids, &cfg).unwrap().iter().sum()
         };
         let tops: Vec<Delayed<u64>> = (0..4).map(|i| delayed(move || middle(i))).collect();
-        let total: u64 = compute_with(&tops, &config).unwrap().iter().sum();
+        let total: u64 = within(120, move || {
+            compute_with(&tops, &config).unwrap().iter().sum()
+        });
         let want: u64 = (0..16u64)
             .flat_map(|k| (0..20).map(move |j| k * 100 + j))
             .sum();
@@ -161,9 +179,11 @@ impl Drop for PanicsOnDrop {
 fn a_value_whose_drop_panics_fails_the_compute() {
     // The panic escaped the worker loop and hung the scope.
     for workers in [1, 2] {
-        let v = delayed(|| PanicsOnDrop(7));
-        let n = v.map(|p| p.0 + 1);
-        let err = n.compute_with(&threads(workers)).unwrap_err().to_string();
+        let err = within(60, move || {
+            let v = delayed(|| PanicsOnDrop(7));
+            let n = v.map(|p| p.0 + 1);
+            n.compute_with(&threads(workers)).unwrap_err().to_string()
+        });
         assert!(err.contains("drop of value 7 panicked"), "{err}");
     }
 }
@@ -177,9 +197,11 @@ fn a_failure_kills_a_running_command() {
         Err::<u8, _>("the other task failed")
     });
     let start = Instant::now();
-    let err = compute_with((&sleep, &fail), &threads(2))
-        .unwrap_err()
-        .to_string();
+    let err = within(60, move || {
+        compute_with((&sleep, &fail), &threads(2))
+            .unwrap_err()
+            .to_string()
+    });
     assert!(err.contains("the other task failed"), "{err}");
     assert!(
         start.elapsed() < Duration::from_secs(10),
@@ -497,6 +519,16 @@ fn transient_failures_are_retried_and_bad_input_is_not() {
             .iter()
             .all(|(k, _)| k.starts_with("(sh-"))
     );
+    // Config::retries covers tasks that did not ask (a command, a file that could not
+    // be read).
+    std::fs::remove_file(&count).unwrap();
+    let plain = Cmd::new("sh").args(["-c", &script]).delayed();
+    assert!(
+        plain
+            .compute_with(&config.clone().retries(2))
+            .unwrap()
+            .success
+    );
     // Bad input fails the same way again: run once.
     let calls = Arc::new(AtomicU32::new(0));
     let c = Arc::clone(&calls);
@@ -505,7 +537,7 @@ fn transient_failures_are_retried_and_bad_input_is_not() {
         Err::<u8, _>(chunkwise::Error::invalid("a chunk size of zero"))
     })
     .retries(3);
-    assert!(bad.compute_with(&config).is_err());
+    assert!(bad.compute_with(&config.clone().retries(5)).is_err());
     assert_eq!(calls.load(SeqCst), 1);
 }
 
