@@ -41,6 +41,13 @@
 //! | `x - x.mean(axis=0, keepdims=True)`, `da.broadcast_to(x, shape, chunks)` | `&x - &x.reduce(&Reduction::mean().axes(0).keepdims(true))`, `x.broadcast_to(&shape, chunks)` (numpy's rules) |
 //! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
 //! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
+//! | `x.blocks[0, :3]` | `x.blocks(&[Idx::At(0), Idx::range(0, 3, 1)])` (integers keep the axis; the blocks' tasks are shared) |
+//! | `x[1:8:3, ..., 0] = -1` | `let x = x.set(&[Idx::range(1, 8, 3), Idx::Ellipsis, Idx::At(0)], -1.0);` (a new array; scalars; masks through `DArray::where_`) |
+//! | `da.pad(x, 2, mode="reflect")` | `x.pad_with(&[(2, 2)], PadMode::Reflect)` (constant, edge, reflect, symmetric, wrap, maximum, minimum) |
+//! | `chunks="100 MiB"`, `chunks=(-1, "auto")`, `x.rechunk({1: 300})` | `"100 MiB".parse::<Chunks>()?`, `Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto])`, `x.rechunk(Chunks::Axes(vec![(1, AxisChunks::Size(300))]))` |
+//! | `da.moment(x, 3, axis=0)`, `da.average(x, axis=1, weights=w)`, `da.nanprod`, `da.nancumsum` | `x.moment(3, 0)`, `x.average(&w, Some(1))`, `x.nanprod(None)`, `x.nancumsum(0)` |
+//! | `da.rot90(x)`, `da.rollaxis(x, 2)`, `da.block([[a, b], [c]])`, `da.atleast_3d(x)` | `x.rot90(1, (0, 1))`, `x.rollaxis(2, 0)`, `DArray::block(&[vec![a, b], vec![c]])`, `x.atleast_3d()` |
+//! | `rng.choice([1, 3, 5], size, p=p, chunks=c)`, `rng.permutation(n)` | `array::choice(&[1, 3, 5], Some(&p), &size, c, seed)?`, `array::permutation(n, c, seed)?` (with replacement only) |
 //! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
 //! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |

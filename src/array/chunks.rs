@@ -26,6 +26,85 @@ pub enum Chunks {
     Explicit(Vec<Vec<usize>>),
     /// Sized to about [`AUTO_CHUNK_BYTES`], as Dask's `chunks="auto"`.
     Auto,
+    /// Sized to about this many bytes a chunk, as Dask's `chunks="100 MiB"`.
+    Bytes(usize),
+    /// One entry per axis, as Dask's tuples mixing sizes, `-1` and `"auto"` (the
+    /// `Auto` axes share what the others leave of [`AUTO_CHUNK_BYTES`]).
+    PerAxis(Vec<AxisChunks>),
+    /// Some axes by number, the others whole, as Dask's `{0: 1000}` (in
+    /// [`DArray::rechunk`](super::DArray::rechunk) the others keep their chunks).
+    Axes(Vec<(usize, AxisChunks)>),
+}
+
+/// How one axis is cut, for [`Chunks::PerAxis`] and [`Chunks::Axes`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AxisChunks {
+    /// Pieces of this size, the last one ragged.
+    Size(usize),
+    /// The whole axis in one chunk (Dask's `-1`).
+    Whole,
+    /// Sized with the other `Auto` axes to about [`AUTO_CHUNK_BYTES`] a chunk.
+    Auto,
+    /// These sizes, summing to the axis.
+    Sizes(Vec<usize>),
+    /// The chunks the array has (Dask's `None` in `rechunk`; whole elsewhere).
+    Keep,
+}
+
+impl From<usize> for AxisChunks {
+    fn from(n: usize) -> Self {
+        if n == WHOLE {
+            AxisChunks::Whole
+        } else {
+            AxisChunks::Size(n)
+        }
+    }
+}
+
+/// Dask's string specs: `"auto"`, or a size in bytes such as `"100 MiB"`, `"1e6"`,
+/// `"64MB"` (units B, kB, MB, GB, KiB, MiB, GiB, as Dask's `parse_bytes`).
+///
+/// ```
+/// use chunkwise::array::Chunks;
+/// assert_eq!("auto".parse::<Chunks>().unwrap(), Chunks::Auto);
+/// assert_eq!("100 MiB".parse::<Chunks>().unwrap(), Chunks::Bytes(100 << 20));
+/// assert_eq!("1e6".parse::<Chunks>().unwrap(), Chunks::Bytes(1_000_000));
+/// assert!("lots".parse::<Chunks>().is_err());
+/// ```
+impl std::str::FromStr for Chunks {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Chunks> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("auto") {
+            return Ok(Chunks::Auto);
+        }
+        let split = t
+            .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+            .unwrap_or(t.len());
+        let (number, unit) = (t[..split].trim(), t[split..].trim());
+        let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "kb" | "k" => 1e3,
+            "mb" | "m" => 1e6,
+            "gb" | "g" => 1e9,
+            "tb" | "t" => 1e12,
+            "kib" | "ki" => 1024.0,
+            "mib" | "mi" => 1024.0 * 1024.0,
+            "gib" | "gi" => 1024.0 * 1024.0 * 1024.0,
+            "tib" | "ti" => 1024f64.powi(4),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "chunks {s:?}: unknown unit {unit:?}"
+                )));
+            }
+        };
+        match number.parse::<f64>() {
+            Ok(v) if v.is_finite() && v * scale >= 1.0 => Ok(Chunks::Bytes((v * scale) as usize)),
+            _ => Err(Error::invalid(format!(
+                "chunks {s:?}: not \"auto\" nor a size in bytes (\"100 MiB\")"
+            ))),
+        }
+    }
 }
 
 impl From<Vec<usize>> for Chunks {
@@ -57,8 +136,87 @@ pub(crate) struct Grid {
 }
 
 impl Grid {
+    /// The grid of `spec` over `shape` for 8-byte elements.
     pub(crate) fn new(shape: &[usize], spec: &Chunks) -> Result<Grid> {
+        Grid::resolve(shape, spec, 8, None)
+    }
+
+    /// The grid of `spec` over `shape` for elements of `itemsize` bytes; `previous`,
+    /// the chunks an array has, for [`AxisChunks::Keep`] (whole axes without it).
+    pub(crate) fn resolve(
+        shape: &[usize],
+        spec: &Chunks,
+        itemsize: usize,
+        previous: Option<&[Vec<usize>]>,
+    ) -> Result<Grid> {
+        let per_axis = |axes: Vec<AxisChunks>| -> Result<Grid> {
+            if axes.len() != shape.len() {
+                return Err(Error::invalid(format!(
+                    "chunks {axes:?} have {} dimensions but the shape {shape:?} has {}",
+                    axes.len(),
+                    shape.len()
+                )));
+            }
+            let auto = auto_sizes(shape, &axes, AUTO_CHUNK_BYTES, itemsize, previous);
+            let chunks = axes
+                .iter()
+                .enumerate()
+                .map(|(d, a)| {
+                    let n = shape[d];
+                    Ok(match a {
+                        AxisChunks::Size(0) => {
+                            return Err(Error::invalid(format!(
+                                "chunk size 0 along axis {d} (shape {shape:?})"
+                            )));
+                        }
+                        AxisChunks::Size(c) => split(n, *c),
+                        AxisChunks::Whole => split(n, n.max(1)),
+                        AxisChunks::Auto => split(n, auto[d]),
+                        AxisChunks::Keep => match previous {
+                            Some(p) => p[d].clone(),
+                            None => split(n, n.max(1)),
+                        },
+                        AxisChunks::Sizes(sizes) => {
+                            let g = Grid::resolve(
+                                &[n],
+                                &Chunks::Explicit(vec![sizes.clone()]),
+                                itemsize,
+                                None,
+                            )
+                            .map_err(|e| Error::invalid(format!("axis {d}: {e}")))?;
+                            g.chunks[0].clone()
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Grid {
+                shape: shape.to_vec(),
+                chunks,
+            })
+        };
         let chunks = match spec {
+            Chunks::PerAxis(axes) => return per_axis(axes.clone()),
+            Chunks::Axes(given) => {
+                let mut axes = vec![AxisChunks::Keep; shape.len()];
+                for (d, a) in given {
+                    if *d >= shape.len() {
+                        return Err(Error::invalid(format!(
+                            "chunks for axis {d}, but the shape {shape:?} has {} dimensions",
+                            shape.len()
+                        )));
+                    }
+                    axes[*d] = a.clone();
+                }
+                return per_axis(axes);
+            }
+            Chunks::Bytes(0) => {
+                return Err(Error::invalid("chunks of 0 bytes"));
+            }
+            Chunks::Bytes(bytes) => {
+                let axes = vec![AxisChunks::Auto; shape.len()];
+                let sizes = auto_sizes(shape, &axes, *bytes, itemsize, None);
+                shape.iter().zip(sizes).map(|(&n, c)| split(n, c)).collect()
+            }
             Chunks::Shape(sizes) => {
                 if sizes.len() != shape.len() {
                     return Err(Error::invalid(format!(
@@ -106,14 +264,9 @@ impl Grid {
                 per_dim.clone()
             }
             Chunks::Auto => {
-                let total: usize = AUTO_CHUNK_BYTES / 8;
-                // Near-cubic chunks: the same size along every axis, capped by the axis.
-                let nd = shape.len().max(1) as f64;
-                let side = ((total as f64).powf(1.0 / nd).floor() as usize).max(1);
-                shape
-                    .iter()
-                    .map(|&n| split(n, side.min(n).max(1)))
-                    .collect()
+                let axes = vec![AxisChunks::Auto; shape.len()];
+                let sizes = auto_sizes(shape, &axes, AUTO_CHUNK_BYTES, itemsize, None);
+                shape.iter().zip(sizes).map(|(&n, c)| split(n, c)).collect()
             }
         };
         Ok(Grid {
@@ -170,6 +323,54 @@ impl Grid {
     }
 }
 
+/// The chunk size of each `Auto` axis (1 elsewhere): near-cubic chunks of about
+/// `bytes`, after what the other axes' chunks take; an axis shorter than its share is
+/// whole and leaves the rest to the others (as Dask's `auto_chunks`).
+fn auto_sizes(
+    shape: &[usize],
+    axes: &[AxisChunks],
+    bytes: usize,
+    itemsize: usize,
+    previous: Option<&[Vec<usize>]>,
+) -> Vec<usize> {
+    let fixed: f64 = axes
+        .iter()
+        .enumerate()
+        .map(|(d, a)| match a {
+            AxisChunks::Size(c) => (*c).min(shape[d]).max(1) as f64,
+            AxisChunks::Sizes(v) => v.iter().copied().max().unwrap_or(1).max(1) as f64,
+            AxisChunks::Keep => previous
+                .and_then(|p| p[d].iter().copied().max())
+                .unwrap_or(shape[d])
+                .max(1) as f64,
+            AxisChunks::Whole => shape[d].max(1) as f64,
+            AxisChunks::Auto => 1.0,
+        })
+        .product();
+    let mut budget = (bytes as f64 / itemsize.max(1) as f64 / fixed).max(1.0);
+    let mut out = vec![1; shape.len()];
+    let mut open: Vec<usize> = (0..shape.len())
+        .filter(|&d| axes[d] == AxisChunks::Auto)
+        .collect();
+    // Axes shorter than an even share are whole; the others share what is left.
+    loop {
+        let share = budget.powf(1.0 / open.len().max(1) as f64);
+        let (short, long): (Vec<usize>, Vec<usize>) =
+            open.iter().partition(|&&d| (shape[d] as f64) <= share);
+        if short.is_empty() {
+            for &d in &long {
+                out[d] = (share.floor() as usize).clamp(1, shape[d].max(1));
+            }
+            return out;
+        }
+        for &d in &short {
+            out[d] = shape[d].max(1);
+            budget = (budget / shape[d].max(1) as f64).max(1.0);
+        }
+        open = long;
+    }
+}
+
 /// `n` cut into pieces of `c`, the last one ragged; an empty axis has one empty chunk.
 fn split(n: usize, c: usize) -> Vec<usize> {
     if n == 0 {
@@ -194,4 +395,46 @@ pub(crate) fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
 
 pub(crate) fn ravel(idx: &[usize], shape: &[usize]) -> usize {
     idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
+#[cfg(test)]
+mod auto_tests {
+    use super::*;
+
+    #[test]
+    fn auto_chunks_fill_the_bytes() {
+        // 1 MiB of f64 over a long axis and a short one: the short one whole.
+        let g = Grid::resolve(&[1_000_000, 4], &Chunks::Bytes(1 << 20), 8, None).unwrap();
+        assert_eq!(g.chunks[1], vec![4]);
+        assert_eq!(g.chunks[0][0], (1 << 20) / 8 / 4);
+        // Square chunks of a square array, about the bytes asked.
+        let g = Grid::resolve(&[10_000, 10_000], &Chunks::Bytes(8_000_000), 8, None).unwrap();
+        assert_eq!(g.chunks[0][0], 1000);
+        assert_eq!(g.chunks[1][0], 1000);
+        // Smaller elements, larger chunks.
+        let g = Grid::resolve(&[10_000, 10_000], &Chunks::Bytes(8_000_000), 1, None).unwrap();
+        assert_eq!(g.chunks[0][0], 2828);
+        // A fixed axis takes its share first (Dask's `(-1, "auto")`).
+        let spec = Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto]);
+        let g = Grid::resolve(&[100, 1_000_000], &spec, 8, None).unwrap();
+        assert_eq!(g.chunks[0], vec![100]);
+        assert_eq!(g.chunks[1][0], AUTO_CHUNK_BYTES / 8 / 100);
+        // By axis number: the others keep their chunks, or are whole.
+        let spec = Chunks::Axes(vec![(1, AxisChunks::Size(3))]);
+        let prev = vec![vec![2, 2], vec![7]];
+        let g = Grid::resolve(&[4, 7], &spec, 8, Some(&prev)).unwrap();
+        assert_eq!(g.chunks, vec![vec![2, 2], vec![3, 3, 1]]);
+        let g = Grid::resolve(&[4, 7], &spec, 8, None).unwrap();
+        assert_eq!(g.chunks, vec![vec![4], vec![3, 3, 1]]);
+        assert!(
+            Grid::resolve(
+                &[4, 7],
+                &Chunks::Axes(vec![(2, AxisChunks::Whole)]),
+                8,
+                None
+            )
+            .is_err()
+        );
+        assert!(Grid::resolve(&[4], &Chunks::Bytes(0), 8, None).is_err());
+    }
 }

@@ -13,7 +13,17 @@ use crate::random::chunk_states;
 use crate::{Error, Result};
 
 fn grid(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Arc<Grid>> {
-    Ok(Arc::new(Grid::new(shape, &chunks.into())?))
+    typed_grid::<f64>(shape, chunks)
+}
+
+/// The grid of `chunks` for elements of `T` (whose size sets `Auto` and byte specs).
+fn typed_grid<T: Element>(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Arc<Grid>> {
+    Ok(Arc::new(Grid::resolve(
+        shape,
+        &chunks.into(),
+        T::DTYPE.size(),
+        None,
+    )?))
 }
 
 fn token(op: &str, grid: &Grid, params: &[u64]) -> u64 {
@@ -122,7 +132,7 @@ where
     T: Element,
     D: rand_distr::Distribution<T> + std::fmt::Debug + Send + Sync + 'static,
 {
-    let g = grid(shape, chunks)?;
+    let g = typed_grid::<T>(shape, chunks)?;
     let states = Arc::new(chunk_states(seed, g.n_chunks()));
     // The distribution's parameters, as printed, name it.
     let t = Tokenizer::new("random")
@@ -140,6 +150,121 @@ where
     }))
 }
 
+/// Draws from `values` with replacement (numpy's and Dask's `random.choice`), each
+/// with probability `p[i]` (all alike when `None`), one independent stream per chunk:
+/// the same seed, shape and chunks give the same array on any scheduler.
+///
+/// ```
+/// use chunkwise::array::choice;
+/// let x = choice(&[1i32, 5, 9], Some(&[0.5, 0.5, 0.0]), &[1000], [300], 7).unwrap();
+/// let x = x.compute().unwrap();
+/// assert!(x.iter().all(|&v| v == 1 || v == 5));
+/// ```
+pub fn choice<T: Element>(
+    values: &[T],
+    p: Option<&[f64]>,
+    shape: &[usize],
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray<T>> {
+    use rand_distr::Distribution;
+    use rand_distr::weighted::WeightedIndex;
+    if values.is_empty() {
+        return Err(Error::invalid(
+            "choice: no values to draw from (values is empty)",
+        ));
+    }
+    let weights = match p {
+        None => None,
+        Some(p) => {
+            if p.len() != values.len() {
+                return Err(Error::invalid(format!(
+                    "choice: {} probabilities for {} values",
+                    p.len(),
+                    values.len()
+                )));
+            }
+            if let Some((i, v)) = p
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(**v >= 0.0 && v.is_finite()))
+            {
+                return Err(Error::invalid(format!(
+                    "choice: probability {i} is {v}; each must be finite and at least 0"
+                )));
+            }
+            let total: f64 = p.iter().sum();
+            // numpy's tolerance: sqrt of the machine epsilon.
+            if (total - 1.0).abs() > f64::EPSILON.sqrt() {
+                return Err(Error::invalid(format!(
+                    "choice: probabilities sum to {total}, not 1"
+                )));
+            }
+            let w = WeightedIndex::new(p.iter().copied())
+                .map_err(|e| Error::invalid(format!("choice: probabilities {p:?}: {e}")))?;
+            Some(w)
+        }
+    };
+    let g = typed_grid::<T>(shape, chunks)?;
+    let states = Arc::new(chunk_states(seed, g.n_chunks()));
+    let t = Tokenizer::new("choice")
+        .param(&*g)
+        .param(&seed)
+        .param(
+            &values
+                .iter()
+                .map(|v| v.to_f64().to_bits())
+                .collect::<Vec<_>>(),
+        )
+        .param(&p.map(|p| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>()))
+        .finish();
+    let values: Arc<[T]> = values.into();
+    let uniform = rand_distr::Uniform::new(0, values.len())
+        .map_err(|e| Error::invalid(format!("choice: {e}")))?;
+    Ok(chunk_tasks(g, "choice", t, move |c, _, shape| {
+        let mut rng = crate::random::ChunkRng::new(&states[c]);
+        let n: usize = shape.iter().product();
+        let data: Vec<T> = match &weights {
+            Some(w) => (0..n).map(|_| values[w.sample(&mut rng)]).collect(),
+            None => (0..n).map(|_| values[uniform.sample(&mut rng)]).collect(),
+        };
+        ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|e| Error::external("ndarray, assembling a chunk", e))
+    }))
+}
+
+/// `0..n` in a random order (numpy's and Dask's `random.permutation(n)`), drawn from
+/// the stream of `seed` (a Fisher-Yates shuffle in memory: `n` indices), chunked.
+///
+/// ```
+/// let p = chunkwise::array::permutation(10, [4], 3).unwrap().compute().unwrap();
+/// let mut v = p.into_raw_vec_and_offset().0;
+/// v.sort();
+/// assert_eq!(v, (0..10).collect::<Vec<i64>>());
+/// ```
+pub fn permutation(n: usize, chunks: impl Into<Chunks>, seed: u64) -> Result<DArray<i64>> {
+    let order = shuffled(n, seed);
+    from_array(
+        ArrayD::from_shape_vec(IxDyn(&[n]), order.into_iter().map(|i| i as i64).collect())
+            .map_err(|e| Error::external("ndarray, assembling a permutation", e))?,
+        chunks,
+    )
+}
+
+/// `0..n` shuffled by Fisher-Yates on the first stream of `seed`.
+pub(crate) fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+    use rand_distr::Distribution;
+    let mut rng = crate::random::ChunkRng::new(&chunk_states(seed, 1)[0]);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = rand_distr::Uniform::new_inclusive(0, i)
+            .expect("0 <= i")
+            .sample(&mut rng);
+        order.swap(i, j);
+    }
+    order
+}
+
 /// An array of one value, of the value's type.
 ///
 /// ```
@@ -149,7 +274,7 @@ where
 /// assert_eq!(x.compute().unwrap().sum(), 42);
 /// ```
 pub fn full<T: Element>(shape: &[usize], value: T, chunks: impl Into<Chunks>) -> Result<DArray<T>> {
-    let g = grid(shape, chunks)?;
+    let g = typed_grid::<T>(shape, chunks)?;
     let t = Tokenizer::new("full")
         .param(&*g)
         .param(&T::DTYPE)
@@ -222,7 +347,7 @@ pub fn from_array<T: Element>(
     chunks: impl Into<Chunks>,
 ) -> Result<DArray<T>> {
     let array = array.into();
-    let g = grid(array.shape(), chunks)?;
+    let g = typed_grid::<T>(array.shape(), chunks)?;
     let t = Tokenizer::new("from_array").param(&*g).sequenced().finish();
     let any: Arc<dyn std::any::Any + Send + Sync> = array;
     let array = match any.downcast::<ArrayD<f64>>() {
@@ -293,7 +418,7 @@ where
     T: Element,
     F: Fn(&[Range<usize>]) -> ArrayD<T> + Send + Sync + 'static,
 {
-    let g = grid(shape, chunks)?;
+    let g = typed_grid::<T>(shape, chunks)?;
     let t = Tokenizer::new("from_fn").param(&*g).sequenced().finish();
     Ok(chunk_tasks(g, "from_fn", t, move |_, offset, shape| {
         let ranges: Vec<Range<usize>> = offset.iter().zip(shape).map(|(&o, &n)| o..o + n).collect();

@@ -178,6 +178,71 @@ fn plan_axis(sizes: &[usize], start: isize, step: isize, len: usize) -> AxisPlan
     per_chunk
 }
 
+/// `index` with its ellipsis (or the missing tail) written out as whole axes, one
+/// entry per axis of an array of `ndim` dimensions plus the new axes.
+fn expand_index(index: &[Idx], ndim: usize) -> Result<Vec<Idx>> {
+    let ellipses = index.iter().filter(|i| **i == Idx::Ellipsis).count();
+    let used = index
+        .iter()
+        .filter(|i| !matches!(i, Idx::NewAxis | Idx::Ellipsis))
+        .count();
+    if ellipses > 1 || used > ndim {
+        return Err(Error::invalid(format!(
+            "index {index:?} has {used} entries{} for an array of {ndim} dimensions",
+            if ellipses > 1 {
+                " and more than one ellipsis"
+            } else {
+                ""
+            },
+        )));
+    }
+    let mut full = Vec::new();
+    for &i in index {
+        if i == Idx::Ellipsis {
+            full.extend(std::iter::repeat_n(Idx::ALL, ndim - used));
+        } else {
+            full.push(i);
+        }
+    }
+    if ellipses == 0 {
+        full.extend(std::iter::repeat_n(Idx::ALL, ndim - used));
+    }
+    Ok(full)
+}
+
+/// What `entry` selects along axis `d` of length `n`: the first position, the step and
+/// the count (slices resolved as Python's; an integer is one position).
+fn resolve_entry(entry: Idx, d: usize, n: usize) -> Result<(isize, isize, usize)> {
+    Ok(match entry {
+        Idx::Slice { step: 0, .. } => {
+            return Err(Error::invalid(format!(
+                "slice step cannot be zero (axis {d})"
+            )));
+        }
+        Idx::Range(r) if r.step == 0 => {
+            return Err(Error::invalid(format!(
+                "slice step cannot be zero (axis {d})"
+            )));
+        }
+        Idx::Slice { start, stop, step } => resolve(start, stop, step, n),
+        Idx::Range(r) => resolve_range(r, n),
+        Idx::At(k) => {
+            let at = if k < 0 { k + n as isize } else { k };
+            if at < 0 || at >= n as isize {
+                return Err(Error::invalid(format!(
+                    "index {k} is out of bounds for axis {d} with size {n}"
+                )));
+            }
+            (at, 1, 1)
+        }
+        Idx::NewAxis | Idx::Ellipsis => {
+            return Err(Error::invalid(format!(
+                "{entry:?} selects no positions (axis {d})"
+            )));
+        }
+    })
+}
+
 impl<T: Element> DArray<T> {
     /// The selection `index` (numpy's basic indexing): slices with steps, integers,
     /// new axes and an ellipsis; missing trailing axes are whole.
@@ -202,69 +267,20 @@ impl<T: Element> DArray<T> {
     }
 
     fn try_index(&self, index: &[Idx]) -> Result<DArray<T>> {
-        let ellipses = index.iter().filter(|i| **i == Idx::Ellipsis).count();
-        let used = index
-            .iter()
-            .filter(|i| !matches!(i, Idx::NewAxis | Idx::Ellipsis))
-            .count();
-        if ellipses > 1 || used > self.ndim() {
-            return Err(Error::invalid(format!(
-                "index {index:?} has {used} entries{} for an array of {} dimensions",
-                if ellipses > 1 {
-                    " and more than one ellipsis"
-                } else {
-                    ""
-                },
-                self.ndim()
-            )));
-        }
-        // The index with the ellipsis (or the missing tail) as whole axes.
-        let mut full = Vec::new();
-        for &i in index {
-            if i == Idx::Ellipsis {
-                full.extend(std::iter::repeat_n(Idx::ALL, self.ndim() - used));
-            } else {
-                full.push(i);
-            }
-        }
-        if ellipses == 0 {
-            full.extend(std::iter::repeat_n(Idx::ALL, self.ndim() - used));
-        }
+        let full = expand_index(index, self.ndim())?;
         // Slices (integers as one-element slices) over the input axes, then drop the
         // integer axes and insert the new ones.
         let (mut sel, mut drop, mut new) = (Vec::new(), Vec::new(), Vec::new());
         for i in &full {
             let d = sel.len();
             match *i {
-                Idx::Slice { start, stop, step } => {
-                    if step == 0 {
-                        return Err(Error::invalid(format!(
-                            "slice step cannot be zero (axis {d})"
-                        )));
-                    }
-                    sel.push(resolve(start, stop, step, self.shape()[d]));
-                }
-                Idx::Range(r) => {
-                    if r.step == 0 {
-                        return Err(Error::invalid(format!(
-                            "slice step cannot be zero (axis {d})"
-                        )));
-                    }
-                    sel.push(resolve_range(r, self.shape()[d]));
-                }
-                Idx::At(k) => {
-                    let n = self.shape()[d];
-                    let at = if k < 0 { k + n as isize } else { k };
-                    if at < 0 || at >= n as isize {
-                        return Err(Error::invalid(format!(
-                            "index {k} is out of bounds for axis {d} with size {n}"
-                        )));
-                    }
-                    drop.push(d);
-                    sel.push((at, 1, 1));
-                }
                 Idx::NewAxis => new.push(sel.len() - drop.len() + new.len()),
-                Idx::Ellipsis => unreachable!("expanded above"),
+                entry => {
+                    if matches!(entry, Idx::At(_)) {
+                        drop.push(d);
+                    }
+                    sel.push(resolve_entry(entry, d, self.shape()[d])?);
+                }
             }
         }
         let mut out = self.select(&sel);
@@ -275,6 +291,171 @@ impl<T: Element> DArray<T> {
             out = out.expand_dims(a);
         }
         Ok(out)
+    }
+
+    /// The array made of the blocks (chunks) `index` selects, as Dask's
+    /// `x.blocks[...]`: `index` counts chunks, not elements; an integer keeps its axis
+    /// (one block wide), slices take steps and clamp as Python's, and `...` stands for
+    /// the axes left. The blocks' tasks are shared, not copied.
+    ///
+    /// ```
+    /// use chunkwise::array::{Idx, arange};
+    /// let x = arange(0.0, 10.0, 1.0, [3]).unwrap(); // blocks [0 1 2] [3 4 5] [6 7 8] [9]
+    /// let b = x.blocks(&[Idx::At(-2)]);
+    /// assert_eq!(b.compute().unwrap().into_raw_vec_and_offset().0, vec![6.0, 7.0, 8.0]);
+    /// let odd = x.blocks(&[Idx::range(1, 4, 2)]);
+    /// assert_eq!(odd.chunks(), &[vec![3, 1]]);
+    /// assert_eq!(odd.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0, 9.0]);
+    /// ```
+    pub fn blocks<I: Into<Idx> + Copy>(&self, index: impl AsRef<[I]>) -> DArray<T> {
+        let index: Vec<Idx> = index.as_ref().iter().map(|&i| i.into()).collect();
+        match self.try_blocks(&index) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn try_blocks(&self, index: &[Idx]) -> Result<DArray<T>> {
+        if index.contains(&Idx::NewAxis) {
+            return Err(Error::invalid(
+                "blocks: a new axis (None) selects no blocks; add it with expand_dims",
+            ));
+        }
+        let in_grid = self.grid.grid_shape();
+        let picked: Vec<Vec<usize>> = expand_index(index, self.ndim())?
+            .into_iter()
+            .enumerate()
+            .map(|(d, entry)| {
+                let (a, s, len) = resolve_entry(entry, d, in_grid[d])?;
+                Ok((0..len as isize).map(|i| (a + i * s) as usize).collect())
+            })
+            .collect::<Result<_>>()?;
+        let chunks: Vec<Vec<usize>> = picked
+            .iter()
+            .zip(&self.grid.chunks)
+            .map(|(p, sizes)| p.iter().map(|&b| sizes[b]).collect())
+            .collect();
+        let out = Grid {
+            shape: chunks.iter().map(|c| c.iter().sum()).collect(),
+            chunks: chunks
+                .into_iter()
+                .map(|c| if c.is_empty() { vec![0] } else { c })
+                .collect(),
+        };
+        let t = Tokenizer::new("blocks")
+            .param(&self.token())
+            .param(&picked)
+            .finish();
+        if picked.iter().any(|p| p.is_empty()) {
+            return Ok(self.empty(out, "blocks", t));
+        }
+        let input = self.chunk_nodes();
+        let nodes = (0..out.n_chunks())
+            .map(|c| {
+                let src: Vec<usize> = out
+                    .position(c)
+                    .iter()
+                    .zip(&picked)
+                    .map(|(&p, pick)| pick[p])
+                    .collect();
+                Arc::clone(&input[ravel(&src, &in_grid)])
+            })
+            .collect();
+        Ok(self.carry(DArray::from_chunks(Arc::new(out), t, "blocks", nodes)))
+    }
+
+    /// This array with `value` written where `index` selects (numpy's and Dask's
+    /// `x[index] = value` with a basic index and a scalar), as a new array: chunks the
+    /// index does not touch are shared, the others copied and written. For a mask,
+    /// use [`DArray::where_`](DArray::where_).
+    ///
+    /// ```
+    /// use chunkwise::array::{Idx, arange};
+    /// let x = arange(0.0, 8.0, 1.0, [3]).unwrap();
+    /// let y = x.set(&[Idx::range(1, 8, 3)], -1.0);
+    /// assert_eq!(
+    ///     y.compute().unwrap().into_raw_vec_and_offset().0,
+    ///     vec![0.0, -1.0, 2.0, 3.0, -1.0, 5.0, 6.0, -1.0]
+    /// );
+    /// ```
+    pub fn set<I: Into<Idx> + Copy>(&self, index: impl AsRef<[I]>, value: T) -> DArray<T> {
+        let index: Vec<Idx> = index.as_ref().iter().map(|&i| i.into()).collect();
+        match self.try_set(&index, value) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn try_set(&self, index: &[Idx], value: T) -> Result<DArray<T>> {
+        if index.contains(&Idx::NewAxis) {
+            return Err(Error::invalid(
+                "set: a new axis (None) selects nothing to write",
+            ));
+        }
+        // Along each axis the selected positions lo, lo + m, ..., hi (order does not
+        // matter for one value), or none.
+        let sel: Vec<Option<(usize, usize, usize)>> = expand_index(index, self.ndim())?
+            .into_iter()
+            .enumerate()
+            .map(|(d, entry)| {
+                let (a, s, len) = resolve_entry(entry, d, self.shape()[d])?;
+                Ok((len > 0).then(|| {
+                    let last = a + (len as isize - 1) * s;
+                    (a.min(last) as usize, a.max(last) as usize, s.unsigned_abs())
+                }))
+            })
+            .collect::<Result<_>>()?;
+        let t = Tokenizer::new("setitem")
+            .param(&self.token())
+            .param(&sel)
+            .param(&value.to_f64().to_bits())
+            .finish();
+        let input = self.chunk_nodes();
+        let nodes = (0..self.n_chunks())
+            .map(|c| {
+                let (offset, shape) = self.grid.chunk(c);
+                // The chunk's own selection along each axis, as a local slice.
+                let local: Option<Vec<SliceInfoElem>> = sel
+                    .iter()
+                    .zip(offset.iter().zip(&shape))
+                    .map(|(s, (&o, &n))| {
+                        let (lo, hi, m) = (*s)?;
+                        let (from, to) = (lo.max(o), hi.min((o + n).checked_sub(1)?));
+                        let first = lo + (from - lo).div_ceil(m) * m;
+                        (first <= to).then(|| {
+                            let last = first + (to - first) / m * m;
+                            Slice::new(
+                                (first - o) as isize,
+                                Some((last - o + 1) as isize),
+                                m as isize,
+                            )
+                            .into()
+                        })
+                    })
+                    .collect();
+                let Some(local) = local else {
+                    return Arc::clone(&input[c]);
+                };
+                let mut node = Node::new(
+                    Key::new("setitem", t, c as u64),
+                    vec![Arc::clone(&input[c])],
+                    Box::new(move |v| {
+                        let mut a = chunk_of::<T>(&v[0]).clone();
+                        a.slice_mut(local.as_slice()).fill(value);
+                        Ok(Arc::new(a) as Value)
+                    }),
+                );
+                node.bytes = (shape.iter().product::<usize>() * T::DTYPE.size()) as u64;
+                node.codec = Some(chunk_codec::<T>());
+                Arc::new(node)
+            })
+            .collect();
+        Ok(self.carry(DArray::from_chunks(
+            Arc::clone(&self.grid),
+            t,
+            "setitem",
+            nodes,
+        )))
     }
 
     /// `start + i * step` for `i < len` along each axis.
@@ -481,39 +662,95 @@ impl<T: Element> DArray<T> {
                 _ => runs.push((k, vec![i - starts[k]])),
             }
         }
+        // Each output chunk is one run, unless the runs are more than the input's
+        // chunks along the axis (a shuffle, `permutation`): then output chunks as
+        // large as the input's each gather their runs from the chunks they touch.
+        let groups: Vec<Vec<(usize, Vec<usize>)>> = if runs.len() <= self.grid.chunks[d].len() {
+            runs.into_iter().map(|r| vec![r]).collect()
+        } else {
+            let size = self.grid.chunks[d]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            let mut groups: Vec<Vec<(usize, Vec<usize>)>> = vec![Vec::new()];
+            let mut filled = 0;
+            for (k, run) in runs {
+                for i in run {
+                    if filled == size {
+                        groups.push(Vec::new());
+                        filled = 0;
+                    }
+                    let g = groups.last_mut().expect("one group at least");
+                    match g.last_mut() {
+                        Some((kk, v)) if *kk == k => v.push(i),
+                        _ => g.push((k, vec![i])),
+                    }
+                    filled += 1;
+                }
+            }
+            groups
+        };
         let mut grid = (*self.grid).clone();
         grid.shape[d] = idx.len();
-        grid.chunks[d] = if runs.is_empty() {
+        grid.chunks[d] = if groups.is_empty() {
             vec![0]
         } else {
-            runs.iter().map(|r| r.1.len()).collect()
+            groups
+                .iter()
+                .map(|g| g.iter().map(|r| r.1.len()).sum())
+                .collect()
         };
         let t = Tokenizer::new("take")
             .param(&self.token())
             .param(&d)
             .param(&idx)
             .finish();
-        if runs.is_empty() {
+        if groups.is_empty() {
             return Ok(self.empty(grid, "take", t));
         }
         let input = self.chunk_nodes();
         let in_grid = self.grid.grid_shape();
-        let runs = Arc::new(runs);
+        let groups = Arc::new(groups);
         let nodes = (0..grid.n_chunks())
             .map(|c| {
                 let pos = grid.position(c);
-                let mut src = pos.clone();
-                src[d] = runs[pos[d]].0;
-                let dep = Arc::clone(&input[ravel(&src, &in_grid)]);
-                let runs = Arc::clone(&runs);
                 let r = pos[d];
+                // The input chunks this output chunk reads, each once, in order.
+                let mut sources: Vec<usize> = groups[r].iter().map(|run| run.0).collect();
+                sources.sort_unstable();
+                sources.dedup();
+                let deps = sources
+                    .iter()
+                    .map(|&k| {
+                        let mut src = pos.clone();
+                        src[d] = k;
+                        Arc::clone(&input[ravel(&src, &in_grid)])
+                    })
+                    .collect();
+                let groups = Arc::clone(&groups);
                 let elements: usize = grid.chunk(c).1.iter().product();
                 let mut node = Node::new(
                     Key::new("take", t, c as u64),
-                    vec![dep],
+                    deps,
                     Box::new(move |v| {
-                        let a = chunk_of::<T>(&v[0]);
-                        Ok(Arc::new(a.select(Axis(d), &runs[r].1)) as Value)
+                        let parts: Vec<ArrayD<T>> = groups[r]
+                            .iter()
+                            .map(|(k, local)| {
+                                let at = sources.binary_search(k).expect("a source of the run");
+                                chunk_of::<T>(&v[at]).select(Axis(d), local)
+                            })
+                            .collect();
+                        let out = match parts.len() {
+                            1 => parts.into_iter().next().expect("one part"),
+                            _ => {
+                                let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+                                ndarray::concatenate(Axis(d), &views)
+                                    .map_err(|e| Error::external("ndarray, joining a take", e))?
+                            }
+                        };
+                        Ok(Arc::new(out) as Value)
                     }),
                 );
                 node.bytes = (elements * T::DTYPE.size()) as u64;

@@ -331,6 +331,87 @@ impl<T: Element> DArray<T> {
         }
     }
 
+    /// Product ignoring NaN (NaN counted as 1), in [`Element::Acc`].
+    pub fn nanprod(&self, axes: impl Into<Axes>) -> DArray<T::Acc> {
+        self.nan_as(T::from_i128(1)).prod(axes)
+    }
+
+    /// This array with each NaN replaced by `value` (the array itself for integers).
+    pub(crate) fn nan_as(&self, value: T) -> DArray<T> {
+        if !T::DTYPE.is_float() {
+            return self.clone();
+        }
+        let t = Tokenizer::new("nan_as")
+            .param(&self.token())
+            .param(&value.to_f64().to_bits())
+            .finish();
+        self.blockwise("nan_as", t, move |a| {
+            a.mapv(|x| if x.is_nan() { value } else { x })
+        })
+    }
+
+    /// The `order`-th central moment over `axes`, `mean((x - mean(x))^order)`, in
+    /// [`Element::Float`] (Dask's `moment`, ddof 0). Two passes: the mean first, so
+    /// data far from zero (`1e8 + [1, 2, 3]`) keeps its precision.
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]).into_dyn(), [3]).unwrap();
+    /// assert_eq!(x.moment(2, None).compute_scalar().unwrap(), 1.25);
+    /// assert_eq!(x.moment(3, None).compute_scalar().unwrap(), 0.0);
+    /// ```
+    pub fn moment(&self, order: u32, axes: impl Into<Axes>) -> DArray<T::Float> {
+        let axes = axes.into();
+        let x = self.via_f64().unwrap_or_else(|| self.astype::<f64>());
+        let mean = x.reduce(&Reduction::mean().axes(axes.clone()).keepdims(true));
+        let centred = &x - &mean;
+        let powered = match order {
+            0 => centred.map(|_| 1.0),
+            1 => centred,
+            k => centred.map(move |d| d.powi(k as i32)),
+        };
+        powered.reduce(&Reduction::mean().axes(axes)).astype()
+    }
+
+    /// The mean over `axis` weighted by `weights` (numpy's and Dask's `average`), in
+    /// `f64`: `weights` of this array's shape, or of one dimension as long as `axis`.
+    /// Weights that sum to zero fail the task that finds them, as numpy raises.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]).into_dyn(), [1, 2]).unwrap();
+    /// let w = from_array(ndarray::arr1(&[3.0, 1.0]).into_dyn(), [2]).unwrap();
+    /// let a = x.average(&w, Some(0)).compute().unwrap();
+    /// assert_eq!(a.into_raw_vec_and_offset().0, vec![1.5, 2.5]);
+    /// ```
+    pub fn average<W: Element>(&self, weights: &DArray<W>, axis: Option<usize>) -> DArray<f64> {
+        let x = self.via_f64().unwrap_or_else(|| self.astype::<f64>());
+        let mut w = weights.astype::<f64>();
+        if w.shape() != x.shape() {
+            let one_axis =
+                axis.filter(|&a| a < x.ndim() && w.ndim() == 1 && w.shape()[0] == x.shape()[a]);
+            let Some(a) = one_axis else {
+                return x.failed(Error::invalid(format!(
+                    "average: weights of shape {:?} for an array of shape {:?} along axis {axis:?}: \
+                     they need the array's shape, or one dimension as long as the axis",
+                    w.shape(),
+                    x.shape()
+                )));
+            };
+            // The weights along `axis`, broadcast over the other axes.
+            for _ in a + 1..x.ndim() {
+                w = w.expand_dims(w.ndim());
+            }
+            w = w.broadcast_to(x.shape(), x.chunks().to_vec());
+        }
+        let axes = Axes::from(axis);
+        let total = w.sum(axes.clone()).check_chunks("average", |a| {
+            a.iter()
+                .any(|&v| v == 0.0)
+                .then(|| "average: weights sum to zero, can't be normalized".to_string())
+        });
+        &(&x * &w).sum(axes) / &total
+    }
+
     /// A moment-based reduction on the float path, in [`Element::Float`].
     fn float_reduce(&self, r: Reduction) -> DArray<T::Float> {
         let x = self.via_f64().unwrap_or_else(|| self.astype::<f64>());
@@ -503,22 +584,38 @@ impl<T: Element> DArray<T> {
 impl DArray<i64> {
     /// Fails, naming `name`, where an index is -1 (an all-NaN slice).
     fn checked(&self, name: &'static str) -> DArray<i64> {
-        let t = Tokenizer::new("checked").param(&self.token()).finish();
+        self.check_chunks(name, move |a| {
+            a.iter()
+                .any(|&i| i < 0)
+                .then(|| format!("{name}: all-NaN slice encountered"))
+        })
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// The same chunks, each task failing with the message `bad` gives for it.
+    pub(crate) fn check_chunks(
+        &self,
+        name: &'static str,
+        bad: impl Fn(&ArrayD<T>) -> Option<String> + Send + Sync + 'static,
+    ) -> DArray<T> {
+        let t = Tokenizer::new("checked")
+            .param(&self.token())
+            .param(name)
+            .finish();
+        let bad = Arc::new(bad);
         let nodes = self.chunk_nodes();
         let checked = nodes
             .iter()
             .enumerate()
             .map(|(c, n)| {
+                let bad = Arc::clone(&bad);
                 let mut node = Node::new(
                     Key::new(name, t, c as u64),
                     vec![Arc::clone(n)],
-                    Box::new(move |v| {
-                        if chunk_of::<i64>(&v[0]).iter().any(|&i| i < 0) {
-                            return Err(Error::invalid(format!(
-                                "{name}: all-NaN slice encountered"
-                            )));
-                        }
-                        Ok(Arc::clone(&v[0]))
+                    Box::new(move |v| match bad(chunk_of::<T>(&v[0])) {
+                        Some(message) => Err(Error::invalid(message)),
+                        None => Ok(Arc::clone(&v[0])),
                     }),
                 );
                 node.bytes = n.bytes;

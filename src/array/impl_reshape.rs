@@ -42,7 +42,8 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(y.compute().unwrap(), x.compute().unwrap());
     /// ```
     pub fn rechunk(&self, chunks: impl Into<Chunks>) -> DArray<T> {
-        match Grid::new(self.shape(), &chunks.into()) {
+        let spec = chunks.into();
+        match Grid::resolve(self.shape(), &spec, T::DTYPE.size(), Some(self.chunks())) {
             Ok(g) => self.rechunk_exact(g.chunks),
             Err(e) => self.failed(e),
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
 
-use super::chunks::{Chunks, Grid};
+use super::chunks::{AxisChunks, Chunks, Grid};
 use super::impl_constructors::chunk_tasks;
 use super::{Axes, DArray, Element, Idx, Number, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -29,6 +29,16 @@ impl<T: Element> DArray<T> {
     pub fn cumprod(&self, axis: usize) -> DArray<T::Acc> {
         self.astype::<T::Acc>()
             .scan("cumprod", axis, T::Acc::from_i128(1), |a, b| a.mul(b))
+    }
+
+    /// Running sums ignoring NaN (counted as 0), as `nancumsum`.
+    pub fn nancumsum(&self, axis: usize) -> DArray<T::Acc> {
+        self.nan_as(T::default()).cumsum(axis)
+    }
+
+    /// Running products ignoring NaN (counted as 1), as `nancumprod`.
+    pub fn nancumprod(&self, axis: usize) -> DArray<T::Acc> {
+        self.nan_as(T::from_i128(1)).cumprod(axis)
     }
 
     /// A running fold along `axis` (Dask's `cumreduction`): each chunk folds its own
@@ -396,7 +406,12 @@ pub fn indices(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray<i64>
     match &mut spec {
         Chunks::Shape(s) => s.insert(0, 1),
         Chunks::Explicit(e) => e.insert(0, vec![1; shape.len()]),
-        Chunks::Auto => {}
+        Chunks::PerAxis(a) => a.insert(0, AxisChunks::Size(1)),
+        Chunks::Axes(a) => {
+            a.iter_mut().for_each(|(d, _)| *d += 1);
+            a.push((0, AxisChunks::Size(1)));
+        }
+        Chunks::Auto | Chunks::Bytes(_) => {}
     }
     let g = grid(&full, spec)?;
     let t = Tokenizer::new("indices").param(&*g).finish();
@@ -490,6 +505,107 @@ impl<T: Element> DArray<T> {
             1 => self.expand_dims(0),
             _ => self.clone(),
         }
+    }
+
+    /// The array with at least one dimension (`atleast_1d`: a 0-d array as one element).
+    pub fn atleast_1d(&self) -> DArray<T> {
+        match self.ndim() {
+            0 => self.expand_dims(0),
+            _ => self.clone(),
+        }
+    }
+
+    /// The array with at least three dimensions (`atleast_3d`): a 1-d array of `n` as
+    /// `(1, n, 1)`, a 2-d one of `(m, n)` as `(m, n, 1)`, as numpy.
+    pub fn atleast_3d(&self) -> DArray<T> {
+        match self.ndim() {
+            0 | 1 => self.atleast_2d().expand_dims(2),
+            2 => self.expand_dims(2),
+            _ => self.clone(),
+        }
+    }
+
+    /// Reversed along the first axis (`flipud`).
+    pub fn flipud(&self) -> DArray<T> {
+        self.flip(0)
+    }
+
+    /// Reversed along the second axis (`fliplr`).
+    pub fn fliplr(&self) -> DArray<T> {
+        self.flip(1)
+    }
+
+    /// Turned `k` quarter turns in the plane of `axes`, from the first axis toward the
+    /// second (`rot90`; `k` negative turns the other way).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]).into_dyn(), [1, 1]).unwrap();
+    /// let r = x.rot90(1, (0, 1)).compute().unwrap();
+    /// assert_eq!(r, ndarray::arr2(&[[2.0, 4.0], [1.0, 3.0]]).into_dyn());
+    /// ```
+    pub fn rot90(&self, k: i64, axes: (usize, usize)) -> DArray<T> {
+        let (a, b) = axes;
+        if a == b || a >= self.ndim() || b >= self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "rot90: axes {axes:?} must be two different axes of an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        match k.rem_euclid(4) {
+            0 => self.clone(),
+            1 => self.flip(b).swapaxes(a, b),
+            2 => self.flip(a).flip(b),
+            _ => self.swapaxes(a, b).flip(b),
+        }
+    }
+
+    /// Axis `axis` moved to stand before position `start` (`rollaxis`; prefer
+    /// [`DArray::moveaxis`], as numpy's documentation does).
+    pub fn rollaxis(&self, axis: usize, start: usize) -> DArray<T> {
+        if axis >= self.ndim() || start > self.ndim() {
+            return self.failed(Error::invalid(format!(
+                "rollaxis({axis}, {start}) is out of range for an array of {} dimensions",
+                self.ndim()
+            )));
+        }
+        let to = if axis < start { start - 1 } else { start };
+        self.moveaxis(axis, to)
+    }
+
+    /// Arrays joined as a grid of blocks (numpy's and Dask's `block` with two levels of
+    /// nesting): each row's arrays along the last axis, the rows along the one before.
+    /// Arrays of fewer dimensions gain leading axes first, to at least two.
+    ///
+    /// ```
+    /// use chunkwise::array::{DArray, ones, zeros};
+    /// let a = ones(&[2, 2], [1, 1]).unwrap();
+    /// let b = zeros(&[2, 3], [2, 2]).unwrap();
+    /// let c = zeros(&[1, 5], [1, 5]).unwrap();
+    /// let m = DArray::block(&[vec![a, b], vec![c]]);
+    /// assert_eq!(m.shape(), &[3, 5]);
+    /// assert_eq!(m.sum(None).compute_scalar().unwrap(), 4.0);
+    /// ```
+    pub fn block(rows: &[Vec<DArray<T>>]) -> DArray<T> {
+        let nd = rows
+            .iter()
+            .flatten()
+            .map(DArray::ndim)
+            .max()
+            .unwrap_or(0)
+            .max(2);
+        let lift = |a: &DArray<T>| {
+            let mut a = a.clone();
+            while a.ndim() < nd {
+                a = a.expand_dims(0);
+            }
+            a
+        };
+        let joined: Vec<DArray<T>> = rows
+            .iter()
+            .map(|r| Self::concatenate(&r.iter().map(lift).collect::<Vec<_>>(), nd - 1))
+            .collect();
+        Self::concatenate(&joined, nd - 2)
     }
 
     /// Joins along the first axis, 1-d arrays as rows (`vstack`).

@@ -215,10 +215,34 @@ impl<T: Element> DArray<T> {
     }
 
     /// `before` and `after` elements of `value` added along each axis (`pad` with
-    /// `mode="constant"`); missing axes are not padded.
+    /// `mode="constant"`); missing axes are not padded. Other modes: [`DArray::pad_with`].
     pub fn pad(&self, widths: &[(usize, usize)], value: T) -> DArray<T> {
+        self.pad_with(widths, PadMode::Constant(value))
+    }
+
+    /// `before` and `after` elements added along each axis, filled as `mode` says
+    /// (numpy's and Dask's `pad`); missing axes are not padded. Axes are padded in
+    /// order, each over the array padded so far, as numpy does; widths larger than
+    /// the axis repeat the pattern (`Reflect`, `Symmetric`, `Wrap`) as numpy's do.
+    ///
+    /// ```
+    /// use chunkwise::array::{PadMode, arange};
+    /// let x = arange(1.0, 4.0, 1.0, [2]).unwrap();
+    /// let r = x.pad_with(&[(2, 3)], PadMode::Reflect).compute().unwrap();
+    /// assert_eq!(r.into_raw_vec_and_offset().0, vec![3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0, 2.0]);
+    /// let e = x.pad_with(&[(1, 1)], PadMode::Edge).compute().unwrap();
+    /// assert_eq!(e.into_raw_vec_and_offset().0, vec![1.0, 1.0, 2.0, 3.0, 3.0]);
+    /// ```
+    pub fn pad_with(&self, widths: &[(usize, usize)], mode: PadMode<T>) -> DArray<T> {
+        match self.try_pad(widths, mode) {
+            Ok(x) => x,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn try_pad(&self, widths: &[(usize, usize)], mode: PadMode<T>) -> Result<DArray<T>> {
         if widths.len() > self.ndim() {
-            return self.failed(Error::invalid(format!(
+            return Err(Error::invalid(format!(
                 "{} pad widths for an array of {} dimensions",
                 widths.len(),
                 self.ndim()
@@ -226,30 +250,43 @@ impl<T: Element> DArray<T> {
         }
         let mut out = self.clone();
         for (d, &(before, after)) in widths.iter().enumerate() {
-            let edge = |n: usize| -> Result<DArray<T>> {
-                let mut shape = out.shape().to_vec();
-                shape[d] = n;
-                let mut chunks = out.chunks().to_vec();
-                chunks[d] = vec![n];
-                super::full(&shape, value, chunks)
+            if before == 0 && after == 0 {
+                continue;
+            }
+            let n = out.shape()[d];
+            if n == 0 && !matches!(mode, PadMode::Constant(_)) {
+                return Err(Error::invalid(format!(
+                    "pad: cannot extend the empty axis {d} with {mode:?}; only a constant"
+                )));
+            }
+            // The added elements on one side: `w` of them, the first at position
+            // `from` of the padded axis (negative before the array, n or more after).
+            let side = |w: usize, from: isize| -> Result<DArray<T>> {
+                let positions = || (from..from + w as isize).map(|j| source(mode, j, n));
+                Ok(match mode {
+                    PadMode::Constant(value) => {
+                        let mut shape = out.shape().to_vec();
+                        shape[d] = w;
+                        let mut chunks = out.chunks().to_vec();
+                        chunks[d] = vec![w];
+                        super::full(&shape, value, chunks)?
+                    }
+                    PadMode::Maximum => out.max(d).expand_dims(d).repeat(w, d),
+                    PadMode::Minimum => out.min(d).expand_dims(d).repeat(w, d),
+                    _ => out.take(&positions().collect::<Vec<_>>(), d),
+                })
             };
             let mut parts = Vec::new();
             if before > 0 {
-                match edge(before) {
-                    Ok(e) => parts.push(e),
-                    Err(e) => return self.failed(e),
-                }
+                parts.push(side(before, -(before as isize))?);
             }
             parts.push(out.clone());
             if after > 0 {
-                match edge(after) {
-                    Ok(e) => parts.push(e),
-                    Err(e) => return self.failed(e),
-                }
+                parts.push(side(after, n as isize)?);
             }
             out = Self::concatenate(&parts, d);
         }
-        out
+        Ok(out)
     }
 
     /// The elements in row-major order as `shape` (`reshape`; one `usize::MAX` entry
@@ -371,4 +408,72 @@ fn gcd(a: usize, b: usize) -> usize {
 
 fn lcm(a: usize, b: usize) -> usize {
     a / gcd(a, b) * b
+}
+
+/// How [`DArray::pad_with`] fills what it adds (numpy's `mode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PadMode<T> {
+    /// One value (`"constant"`).
+    Constant(T),
+    /// The first or last element repeated (`"edge"`).
+    Edge,
+    /// The mirror image without the edge element (`"reflect"`: `3 2 | 1 2 3 | 2 1`).
+    Reflect,
+    /// The mirror image with the edge element (`"symmetric"`: `2 1 | 1 2 3 | 3 2`).
+    Symmetric,
+    /// The other end of the axis (`"wrap"`: `2 3 | 1 2 3 | 1 2`).
+    Wrap,
+    /// The largest element along the axis (`"maximum"`).
+    Maximum,
+    /// The smallest element along the axis (`"minimum"`).
+    Minimum,
+}
+
+/// The position of an axis of length `n > 0` that `mode` copies into position `j`
+/// of the padded axis (`j < 0` before the array, `j >= n` after it).
+fn source<T>(mode: PadMode<T>, j: isize, n: usize) -> isize {
+    let n = n as isize;
+    match mode {
+        PadMode::Reflect if n == 1 => 0,
+        PadMode::Reflect => {
+            let m = j.rem_euclid(2 * (n - 1));
+            if m >= n { 2 * (n - 1) - m } else { m }
+        }
+        PadMode::Symmetric => {
+            let m = j.rem_euclid(2 * n);
+            if m >= n { 2 * n - 1 - m } else { m }
+        }
+        PadMode::Wrap => j.rem_euclid(n),
+        _ => j.clamp(0, n - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PadMode, source};
+
+    fn padded(mode: PadMode<f64>, before: isize, n: usize, after: isize) -> Vec<isize> {
+        (-before..n as isize + after)
+            .map(|j| source(mode, j, n))
+            .collect()
+    }
+
+    #[test]
+    fn pad_positions_are_numpys() {
+        // np.pad(np.arange(3), (5, 4), mode) as positions.
+        assert_eq!(
+            padded(PadMode::Reflect, 5, 3, 4),
+            [1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2]
+        );
+        assert_eq!(
+            padded(PadMode::Symmetric, 7, 3, 7),
+            [0, 0, 1, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0, 0, 1, 2, 2]
+        );
+        assert_eq!(
+            padded(PadMode::Wrap, 7, 3, 7),
+            [2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
+        );
+        assert_eq!(padded(PadMode::Reflect, 2, 1, 2), [0; 5]);
+        assert_eq!(padded(PadMode::Edge, 2, 3, 1), [0, 0, 0, 1, 2, 2]);
+    }
 }

@@ -46,14 +46,14 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
-pub use chunks::{AUTO_CHUNK_BYTES, Chunks, WHOLE};
+pub use chunks::{AUTO_CHUNK_BYTES, AxisChunks, Chunks, WHOLE};
 pub use element::{DType, Element, Float, Number, Promote};
 #[cfg(feature = "arrow")]
 pub use impl_arrow::ArrowElement;
 pub use impl_blockwise::{IntoOperand, Operand};
 pub use impl_constructors::{
-    arange, from_array, from_fn, full, linspace, ones, random, random_integers, random_normal,
-    random_uniform, zeros,
+    arange, choice, from_array, from_fn, full, linspace, ones, permutation, random,
+    random_integers, random_normal, random_uniform, zeros,
 };
 #[cfg(feature = "linalg")]
 pub use impl_decomp::Real;
@@ -63,6 +63,7 @@ pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};
 pub use impl_select::{Side, searchsorted};
+pub use impl_shape::PadMode;
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
 #[cfg(feature = "zarr")]
 pub use impl_zarr::{ZarrElement, from_zarr};

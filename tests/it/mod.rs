@@ -13,6 +13,7 @@ macro_rules! each_element_type {
 }
 
 mod array;
+mod array_dask;
 mod array_index;
 mod array_linalg;
 mod array_npy;
