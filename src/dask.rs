@@ -48,6 +48,11 @@
 //! | `da.moment(x, 3, axis=0)`, `da.average(x, axis=1, weights=w)`, `da.nanprod`, `da.nancumsum` | `x.moment(3, 0)`, `x.average(&w, Some(1))`, `x.nanprod(None)`, `x.nancumsum(0)` |
 //! | `da.rot90(x)`, `da.rollaxis(x, 2)`, `da.block([[a, b], [c]])`, `da.atleast_3d(x)` | `x.rot90(1, (0, 1))`, `x.rollaxis(2, 0)`, `DArray::block(&[vec![a, b], vec![c]])`, `x.atleast_3d()` |
 //! | `rng.choice([1, 3, 5], size, p=p, chunks=c)`, `rng.permutation(n)` | `array::choice(&[1, 3, 5], Some(&p), &size, c, seed)?`, `array::permutation(n, c, seed)?` (with replacement only) |
+//! | `x.rechunk(100, balance=True)` | `x.rechunk_balanced([100])` |
+//! | `da.diagonal(x, 1)`, `da.trace(x)` | `x.diagonal(1, 0, 1)`, `x.trace(0)` |
+//! | `da.insert(x, 1, v, axis=0)`, `da.delete(x, [0, -1], axis=0)`, `da.append(x, v, axis=0)` | `x.insert(1, &v, 0)`, `x.delete(&[0, -1], 0)`, `x.append(&v, 0)` |
+//! | `da.choose(i, [a, b])`, `da.select([c1, c2], [a, b], default)` | `i.choose(&[a, b])`, `DArray::select(&[c1, c2], &[a, b], default)` |
+//! | `da.isclose(x, y)`, `da.allclose(x, y)`, `da.isposinf(x)`, `da.nan_to_num(x)` | `x.isclose(&y, 1e-5, 1e-8, false)`, `x.allclose(..)`, `x.is_posinf()`, `x.nan_to_num(0.0, f64::MAX, f64::MIN)` |
 //! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
 //! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |

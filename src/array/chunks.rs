@@ -372,7 +372,7 @@ fn auto_sizes(
 }
 
 /// `n` cut into pieces of `c`, the last one ragged; an empty axis has one empty chunk.
-fn split(n: usize, c: usize) -> Vec<usize> {
+pub(crate) fn split(n: usize, c: usize) -> Vec<usize> {
     if n == 0 {
         return vec![0];
     }

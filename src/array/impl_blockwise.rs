@@ -358,6 +358,151 @@ impl<T: Element> DArray<T> {
         self.blockwise("isfinite", t, |a| a.mapv(|x| x.to_f64().is_finite()))
     }
 
+    /// Where the element is `+inf` (`numpy.isposinf`; never, for integers).
+    pub fn is_posinf(&self) -> DArray<bool> {
+        let t = Tokenizer::new("isposinf").param(&self.token()).finish();
+        self.blockwise("isposinf", t, |a| a.mapv(|x| x.to_f64() == f64::INFINITY))
+    }
+
+    /// Where the element is `-inf` (`numpy.isneginf`; never, for integers).
+    pub fn is_neginf(&self) -> DArray<bool> {
+        let t = Tokenizer::new("isneginf").param(&self.token()).finish();
+        self.blockwise("isneginf", t, |a| {
+            a.mapv(|x| x.to_f64() == f64::NEG_INFINITY)
+        })
+    }
+
+    /// NaN as `nan`, infinities as `posinf` and `neginf` (`numpy.nan_to_num`, whose
+    /// defaults are 0 and the type's largest and smallest values).
+    pub fn nan_to_num(&self, nan: T, posinf: T, neginf: T) -> DArray<T> {
+        if !T::DTYPE.is_float() {
+            return self.clone();
+        }
+        let t = Tokenizer::new("nan_to_num")
+            .param(&self.token())
+            .param(&[nan, posinf, neginf].map(|v| v.to_f64().to_bits()))
+            .finish();
+        self.blockwise("nan_to_num", t, move |a| {
+            a.mapv(|x| match x.to_f64() {
+                v if v.is_nan() => nan,
+                f64::INFINITY => posinf,
+                f64::NEG_INFINITY => neginf,
+                _ => x,
+            })
+        })
+    }
+
+    /// Where `|x - y| <= atol + rtol * |y|` elementwise, broadcast together
+    /// (`numpy.isclose`; numpy's defaults are `rtol = 1e-5`, `atol = 1e-8`); NaNs are
+    /// close to each other only with `equal_nan`, infinities only to themselves.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr1(&[1.0, 1e10, f64::NAN]).into_dyn(), [2]).unwrap();
+    /// let y = from_array(ndarray::arr1(&[1.000001, 1.0001e10, f64::NAN]).into_dyn(), [3]).unwrap();
+    /// let c = x.isclose(&y, 1e-5, 1e-8, false).compute().unwrap();
+    /// assert_eq!(c.into_raw_vec_and_offset().0, vec![true, false, false]);
+    /// assert!(!x.allclose(&y, 1e-5, 1e-8, true).compute_scalar().unwrap());
+    /// ```
+    pub fn isclose<U: Element>(
+        &self,
+        other: &DArray<U>,
+        rtol: f64,
+        atol: f64,
+        equal_nan: bool,
+    ) -> DArray<bool> {
+        let op = format!("{rtol:e} {atol:e} {equal_nan}");
+        self.zip_blocks(other, "isclose", &op, move |a, b| {
+            Zip::from(&a).and(&b).map_collect(|a, b| {
+                let (a, b) = (a.to_f64(), b.to_f64());
+                if a.is_nan() || b.is_nan() {
+                    equal_nan && a.is_nan() && b.is_nan()
+                } else if a.is_infinite() || b.is_infinite() {
+                    a == b
+                } else {
+                    (a - b).abs() <= atol + rtol * b.abs()
+                }
+            })
+        })
+    }
+
+    /// Whether every pair is close, as [`isclose`](Self::isclose) (`numpy.allclose`),
+    /// a 0-dimensional array.
+    pub fn allclose<U: Element>(
+        &self,
+        other: &DArray<U>,
+        rtol: f64,
+        atol: f64,
+        equal_nan: bool,
+    ) -> DArray<bool> {
+        self.isclose(other, rtol, atol, equal_nan).all(None)
+    }
+
+    /// Elements from `choices` picked by `self`'s indices (`numpy.choose`): where
+    /// `self` is `k`, the element of `choices[k]`, all broadcast together; an index
+    /// outside `0..choices.len()` fails the task that finds it, naming it.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let i = from_array(ndarray::arr1(&[0i64, 1, 1, 0]).into_dyn(), [3]).unwrap();
+    /// let a = from_array(ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]).into_dyn(), [2]).unwrap();
+    /// let out = i.choose(&[a.clone(), &a * 10.0]).compute().unwrap();
+    /// assert_eq!(out.into_raw_vec_and_offset().0, vec![1.0, 20.0, 30.0, 4.0]);
+    /// ```
+    pub fn choose<U: Element>(&self, choices: &[DArray<U>]) -> DArray<U> {
+        let n = choices.len() as i128;
+        if choices.is_empty() {
+            return self.carry(DArray::errored(
+                Arc::clone(&self.grid),
+                Error::invalid("choose: no choices"),
+            ));
+        }
+        let idx = self.check_chunks("choose", move |a| {
+            a.iter()
+                .map(|v| v.to_i128())
+                .find(|k| !(0..n).contains(k))
+                .map(|k| format!("choose: index {k} is out of range for {n} choices"))
+        });
+        // From the last choice to the first: each picks where the index is its own
+        // (the last one too, so the indices are always read and checked).
+        let mut out = choices[choices.len() - 1].clone();
+        for (k, c) in choices.iter().enumerate().rev() {
+            let t = Tokenizer::new("choose-eq")
+                .param(&idx.token())
+                .param(&k)
+                .finish();
+            let here = idx.blockwise("choose", t, move |a| a.mapv(|v| v.to_i128() == k as i128));
+            out = DArray::where_(&here, c, &out);
+        }
+        out
+    }
+
+    /// The element of the first choice whose condition holds, else `default`, all
+    /// broadcast together (`numpy.select`).
+    pub fn select(conditions: &[DArray<bool>], choices: &[DArray<T>], default: T) -> DArray<T> {
+        let Some(first) = choices.first() else {
+            return DArray::errored(
+                Arc::new(Grid {
+                    shape: vec![0],
+                    chunks: vec![vec![0]],
+                }),
+                Error::invalid("select: no choices"),
+            );
+        };
+        if conditions.len() != choices.len() {
+            return first.failed(Error::invalid(format!(
+                "select: {} conditions for {} choices",
+                conditions.len(),
+                choices.len()
+            )));
+        }
+        let mut out = first.full_like(default);
+        for (c, x) in conditions.iter().zip(choices).rev() {
+            out = DArray::where_(c, x, &out);
+        }
+        out
+    }
+
     /// `x` where `cond` holds, else `y`, broadcast together (`numpy.where`).
     ///
     /// ```

@@ -283,7 +283,7 @@ impl<T: Element> DArray<T> {
                 }
             }
         }
-        let mut out = self.select(&sel);
+        let mut out = self.select_steps(&sel);
         if !drop.is_empty() {
             out = out.drop_axes(&drop);
         }
@@ -459,7 +459,7 @@ impl<T: Element> DArray<T> {
     }
 
     /// `start + i * step` for `i < len` along each axis.
-    fn select(&self, sel: &[(isize, isize, usize)]) -> DArray<T> {
+    fn select_steps(&self, sel: &[(isize, isize, usize)]) -> DArray<T> {
         if sel
             .iter()
             .zip(self.shape())
@@ -516,7 +516,7 @@ impl<T: Element> DArray<T> {
     }
 
     /// A selection with no element: chunk tasks of empty arrays (no input read).
-    fn empty(&self, grid: Grid, label: &'static str, t: u64) -> DArray<T> {
+    pub(crate) fn empty(&self, grid: Grid, label: &'static str, t: u64) -> DArray<T> {
         self.carry(super::impl_constructors::chunk_tasks(
             Arc::new(grid),
             label,

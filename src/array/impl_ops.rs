@@ -97,7 +97,8 @@ impl<T: Element> DArray<T> {
         })
     }
 
-    /// Each element limited to `[lo, hi]` (`clip`; NaN stays NaN).
+    /// Each element limited to `[lo, hi]` (`clip`; NaN stays NaN). As numpy's
+    /// `minimum(maximum(x, lo), hi)`: with `lo > hi` every element is `hi`.
     pub fn clip(&self, lo: T, hi: T) -> DArray<T> {
         let t = Tokenizer::new("clip")
             .param(&self.token())
@@ -108,13 +109,8 @@ impl<T: Element> DArray<T> {
             .finish();
         self.blockwise("clip", t, move |a| {
             a.mapv(|v| {
-                if v < lo {
-                    lo
-                } else if v > hi {
-                    hi
-                } else {
-                    v
-                }
+                let v = if v < lo { lo } else { v };
+                if v > hi { hi } else { v }
             })
         })
     }

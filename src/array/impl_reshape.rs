@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Slice, SliceInfoElem};
 
-use super::chunks::{Chunks, Grid};
+use super::chunks::{Chunks, Grid, split};
 use super::expr::chunk_codec;
 use super::{DArray, Element, chunk_of};
 use crate::Error;
@@ -18,6 +18,36 @@ pub(crate) fn region(offset: &[usize], shape: &[usize]) -> Vec<SliceInfoElem> {
         .zip(shape)
         .map(|(&o, &n)| Slice::from(o..o + n).into())
         .collect()
+}
+
+/// Sizes as even as possible for about as many chunks as `sizes` (Dask's
+/// `_balance_chunksizes`): a last chunk under half the largest is merged away, then the
+/// even cut with the least spread among sizes within half the median of it.
+fn balanced(sizes: &[usize]) -> Vec<usize> {
+    let total: usize = sizes.iter().sum();
+    let (Some(&lo), Some(&hi)) = (sizes.iter().min(), sizes.iter().max()) else {
+        return sizes.to_vec();
+    };
+    if total == 0 {
+        return sizes.to_vec();
+    }
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable();
+    let m = sorted.len();
+    // numpy's median, truncated to an integer as Dask's `astype(int)`.
+    let median = if m % 2 == 1 {
+        sorted[m / 2]
+    } else {
+        (sorted[m / 2 - 1] + sorted[m / 2]) / 2
+    };
+    let want = if 2 * lo <= hi { m - 1 } else { m };
+    let eps = median / 2;
+    (median - eps..=median + eps)
+        .filter(|&c| c > 0)
+        .map(|c| split(total, c))
+        .filter(|v| v.len() == want)
+        .min_by_key(|v| v.iter().max().unwrap_or(&0) - v.iter().min().unwrap_or(&0))
+        .unwrap_or_else(|| sizes.to_vec())
 }
 
 /// Start offsets of each chunk along one axis.
@@ -45,6 +75,23 @@ impl<T: Element> DArray<T> {
         let spec = chunks.into();
         match Grid::resolve(self.shape(), &spec, T::DTYPE.size(), Some(self.chunks())) {
             Ok(g) => self.rechunk_exact(g.chunks),
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// As [`rechunk`](Self::rechunk), then each axis's chunks made as even as its
+    /// number of chunks allows (Dask's `rechunk(..., balance=True)`): 220 in chunks of
+    /// 100 becomes `[110, 110]`, not `[100, 100, 20]`. Where no even cut has that many
+    /// chunks the sizes asked stay (Dask warns there).
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 13.0, 1.0, [13]).unwrap();
+    /// assert_eq!(x.rechunk_balanced([4]).chunks(), &[vec![5, 5, 3]]);
+    /// ```
+    pub fn rechunk_balanced(&self, chunks: impl Into<Chunks>) -> DArray<T> {
+        let spec = chunks.into();
+        match Grid::resolve(self.shape(), &spec, T::DTYPE.size(), Some(self.chunks())) {
+            Ok(g) => self.rechunk_exact(g.chunks.iter().map(|c| balanced(c)).collect()),
             Err(e) => self.failed(e),
         }
     }

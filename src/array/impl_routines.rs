@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Zip};
 
+use super::chunks::ravel;
 use super::chunks::{AxisChunks, Chunks, Grid};
 use super::impl_constructors::chunk_tasks;
+use super::impl_reshape::starts;
 use super::{Axes, DArray, Element, Idx, Number, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
@@ -505,6 +507,118 @@ impl<T: Element> DArray<T> {
             1 => self.expand_dims(0),
             _ => self.clone(),
         }
+    }
+
+    /// The diagonal `offset` above the main one (below it, negative) of each plane of
+    /// `axis1` and `axis2`, as the last axis, the other axes first (`numpy.diagonal`).
+    /// Each output chunk reads the chunks its stretch of the diagonal crosses.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let m = ndarray::Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64).into_dyn();
+    /// let x = from_array(m, [2, 3]).unwrap();
+    /// assert_eq!(x.diagonal(0, 0, 1).compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 5.0, 10.0]);
+    /// assert_eq!(x.diagonal(-1, 0, 1).compute().unwrap().into_raw_vec_and_offset().0, vec![4.0, 9.0]);
+    /// assert_eq!(x.trace(1).compute_scalar().unwrap(), 1.0 + 6.0 + 11.0);
+    /// ```
+    pub fn diagonal(&self, offset: isize, axis1: usize, axis2: usize) -> DArray<T> {
+        let nd = self.ndim();
+        if axis1 == axis2 || axis1 >= nd || axis2 >= nd {
+            return self.failed(Error::invalid(format!(
+                "diagonal: axes {axis1} and {axis2} must be two different axes of an array of {nd} dimensions"
+            )));
+        }
+        let mut perm: Vec<usize> = (0..nd).filter(|&d| d != axis1 && d != axis2).collect();
+        perm.extend([axis1, axis2]);
+        let x = self.permute_axes(&perm);
+        let (n1, n2) = (x.shape()[nd - 2], x.shape()[nd - 1]);
+        let (r0, c0) = (offset.min(0).unsigned_abs(), offset.max(0) as usize);
+        let len = if r0 >= n1 || c0 >= n2 {
+            0
+        } else {
+            (n1 - r0).min(n2 - c0)
+        };
+        let (row_sizes, col_sizes) = (&x.chunks()[nd - 2], &x.chunks()[nd - 1]);
+        let (row_starts, col_starts) = (starts(row_sizes), starts(col_sizes));
+        let chunk_at = |starts: &[usize], i: usize| starts.partition_point(|&s| s <= i) - 1;
+        // Stretches of the diagonal within one row chunk: (first j, length, row chunk).
+        let mut segments: Vec<(usize, usize, usize)> = Vec::new();
+        let mut j = 0;
+        while j < len {
+            let rc = chunk_at(&row_starts, r0 + j);
+            let end = (row_starts[rc] + row_sizes[rc] - r0).min(len);
+            segments.push((j, end - j, rc));
+            j = end;
+        }
+        let mut chunks: Vec<Vec<usize>> = x.chunks()[..nd - 2].to_vec();
+        chunks.push(match segments.is_empty() {
+            true => vec![0],
+            false => segments.iter().map(|s| s.1).collect(),
+        });
+        let mut shape = x.shape()[..nd - 2].to_vec();
+        shape.push(len);
+        let out = Grid { shape, chunks };
+        let t = Tokenizer::new("diagonal")
+            .param(&x.token())
+            .param(&offset)
+            .finish();
+        if len == 0 || out.len() == 0 {
+            return x.empty(out, "diagonal", t);
+        }
+        let input = x.chunk_nodes();
+        let in_grid = x.grid.grid_shape();
+        let segments = Arc::new(segments);
+        let col_starts = Arc::new(col_starts);
+        let row_starts = Arc::new(row_starts);
+        let nodes = (0..out.n_chunks())
+            .map(|c| {
+                let pos = out.position(c);
+                let (ja, n, rc) = segments[pos[nd - 2]];
+                // The column chunks this stretch crosses.
+                let (k0, k1) = (
+                    chunk_at(&col_starts, c0 + ja),
+                    chunk_at(&col_starts, c0 + ja + n - 1),
+                );
+                let deps = (k0..=k1)
+                    .map(|k| {
+                        let mut src = pos[..nd - 2].to_vec();
+                        src.extend([rc, k]);
+                        Arc::clone(&input[ravel(&src, &in_grid)])
+                    })
+                    .collect();
+                let (col_starts, row_starts) = (Arc::clone(&col_starts), Arc::clone(&row_starts));
+                let chunk_shape = out.chunk(c).1;
+                let elements: usize = chunk_shape.iter().product();
+                let mut node = Node::new(
+                    Key::new("diagonal", t, c as u64),
+                    deps,
+                    Box::new(move |v| {
+                        let parts: Vec<&ArrayD<T>> = v.iter().map(|p| chunk_of::<T>(p)).collect();
+                        let a = ArrayD::from_shape_fn(IxDyn(&chunk_shape), |ix| {
+                            let j = ja + ix[nd - 2];
+                            let col = c0 + j;
+                            let k = col_starts.partition_point(|&s| s <= col) - 1;
+                            let mut at = ix.slice()[..nd - 2].to_vec();
+                            at.extend([r0 + j - row_starts[rc], col - col_starts[k]]);
+                            parts[k - k0][IxDyn(&at)]
+                        });
+                        Ok(Arc::new(a) as Value)
+                    }),
+                );
+                node.bytes = (elements * T::DTYPE.size()) as u64;
+                node.codec = Some(super::expr::chunk_codec::<T>());
+                Arc::new(node)
+            })
+            .collect();
+        self.carry(DArray::from_chunks(Arc::new(out), t, "diagonal", nodes))
+    }
+
+    /// The sum of the diagonal `offset` of the first two axes (`numpy.trace`), in
+    /// [`Element::Acc`].
+    pub fn trace(&self, offset: isize) -> DArray<T::Acc> {
+        let d = self.diagonal(offset, 0, 1);
+        let last = d.ndim().saturating_sub(1);
+        d.sum(last)
     }
 
     /// The array with at least one dimension (`atleast_1d`: a 0-d array as one element).

@@ -214,6 +214,75 @@ impl<T: Element> DArray<T> {
         out
     }
 
+    /// `values` joined after this array along `axis` (`numpy.append` with an axis).
+    pub fn append(&self, values: &DArray<T>, axis: usize) -> DArray<T> {
+        Self::concatenate(&[self.clone(), values.clone()], axis)
+    }
+
+    /// The array without the positions `indices` along `axis` (`numpy.delete`;
+    /// negative positions count from the end, repeats count once).
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 6.0, 1.0, [4]).unwrap();
+    /// let y = x.delete(&[1, -1, 1], 0).compute().unwrap();
+    /// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, 2.0, 3.0, 4.0]);
+    /// ```
+    pub fn delete(&self, indices: &[isize], axis: usize) -> DArray<T> {
+        let d = match self.grid.axis(axis) {
+            Ok(d) => d,
+            Err(e) => return self.failed(e),
+        };
+        let n = self.shape()[d] as isize;
+        let mut gone = vec![false; n as usize];
+        for &i in indices {
+            let j = if i < 0 { i + n } else { i };
+            if !(0..n).contains(&j) {
+                return self.failed(Error::invalid(format!(
+                    "delete: index {i} is out of bounds for axis {d} with size {n}"
+                )));
+            }
+            gone[j as usize] = true;
+        }
+        let keep: Vec<isize> = (0..n).filter(|&j| !gone[j as usize]).collect();
+        self.take(&keep, d)
+    }
+
+    /// `values` inserted before position `at` along `axis` (`numpy.insert` of a block:
+    /// `values` has this array's shape but along `axis`).
+    ///
+    /// ```
+    /// use chunkwise::array::{arange, full};
+    /// let x = arange(0.0, 4.0, 1.0, [3]).unwrap();
+    /// let y = x.insert(1, &full(&[2], -1.0, [2]).unwrap(), 0).compute().unwrap();
+    /// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, -1.0, -1.0, 1.0, 2.0, 3.0]);
+    /// ```
+    pub fn insert(&self, at: usize, values: &DArray<T>, axis: usize) -> DArray<T> {
+        let d = match self.grid.axis(axis) {
+            Ok(d) => d,
+            Err(e) => return self.failed(e),
+        };
+        let n = self.shape()[d];
+        if at > n {
+            return self.failed(Error::invalid(format!(
+                "insert: position {at} is out of bounds for axis {d} with size {n}"
+            )));
+        }
+        let part = |a: usize, b: usize| {
+            let mut index = vec![Idx::ALL; self.ndim()];
+            index[d] = Idx::range(a as isize, b as isize, 1);
+            self.index(&index)
+        };
+        let mut parts = Vec::new();
+        if at > 0 {
+            parts.push(part(0, at));
+        }
+        parts.push(values.clone());
+        if at < n {
+            parts.push(part(at, n));
+        }
+        Self::concatenate(&parts, d)
+    }
+
     /// `before` and `after` elements of `value` added along each axis (`pad` with
     /// `mode="constant"`); missing axes are not padded. Other modes: [`DArray::pad_with`].
     pub fn pad(&self, widths: &[(usize, usize)], value: T) -> DArray<T> {

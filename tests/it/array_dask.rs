@@ -594,3 +594,156 @@ fn shape_helpers_as_numpys() {
         .unwrap_err();
     assert!(e.to_string().contains("does not join"), "{e}");
 }
+
+#[test]
+fn balanced_rechunks_as_dasks_test_balance() {
+    let chunks_of = |n: usize, c: usize| {
+        arange(0.0, n as f64, 1.0, [n.max(1)])
+            .unwrap()
+            .rechunk_balanced([c])
+            .chunks()[0]
+            .clone()
+    };
+    // test_balance_basics, test_balance_small, test_balance_n_chunks_size.
+    assert_eq!(chunks_of(220, 100), vec![110, 110]);
+    assert_eq!(chunks_of(13, 4), vec![5, 5, 3]);
+    assert_eq!(chunks_of(7, 3), vec![4, 3]);
+    let mut want = vec![13; 7];
+    want.push(9);
+    assert_eq!(chunks_of(100, 100 / 8), want);
+    // test_balance_raises: no even cut into that many; the sizes asked stay.
+    let mut unbalanced = vec![9; 11];
+    unbalanced.push(1);
+    assert_eq!(chunks_of(100, 100 / 11), unbalanced);
+    // test_balance_basics_2d and the -1 axis.
+    let x = ones(&[210, 210], [210, 210]).unwrap();
+    assert_eq!(
+        x.rechunk_balanced([100, 100]).chunks(),
+        &[vec![105, 105], vec![105, 105]]
+    );
+    assert_eq!(
+        x.rechunk_balanced(vec![100, chunkwise::array::WHOLE])
+            .chunks(),
+        &[vec![105, 105], vec![210]]
+    );
+    // test_balance_split_into_n_chunks: primes near 1000 into 1 to 10 chunks.
+    for n in [
+        991, 997, 1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069,
+    ] {
+        for k in 1..=10 {
+            assert_eq!(chunks_of(n, n / k).len(), k, "{n} into {k}");
+        }
+    }
+    // The values do not move.
+    let y = arange(0.0, 220.0, 1.0, [7]).unwrap();
+    assert_eq!(values(&y.rechunk_balanced([100])), values(&y));
+}
+
+#[test]
+fn diagonals_and_traces_against_loops() {
+    let a = ArrayD::from_shape_fn(IxDyn(&[5, 7]), |ix| (ix[0] * 7 + ix[1]) as f64);
+    for chunks in [
+        Chunks::Shape(vec![2, 3]),
+        Chunks::Shape(vec![5, 7]),
+        Chunks::Explicit(vec![vec![1, 0, 4], vec![3, 0, 4]]),
+    ] {
+        let x = from_array(a.clone(), chunks.clone()).unwrap();
+        for offset in -6isize..=8 {
+            let want: Vec<f64> = (0..5isize)
+                .filter_map(|i| {
+                    let j = i + offset;
+                    (0..7).contains(&j).then(|| a[[i as usize, j as usize]])
+                })
+                .collect();
+            assert_eq!(
+                values(&x.diagonal(offset, 0, 1)),
+                want,
+                "{chunks:?} {offset}"
+            );
+            let t = x.trace(offset).compute_scalar().unwrap();
+            assert_eq!(t, want.iter().sum::<f64>());
+            // The other way round: the transpose's diagonal of -offset.
+            assert_eq!(values(&x.diagonal(-offset, 1, 0)), want);
+        }
+    }
+    // A stack of matrices: the diagonal of axes 1 and 2 is the last axis.
+    let b = ArrayD::from_shape_fn(IxDyn(&[3, 4, 4]), |ix| {
+        (ix[0] * 100 + ix[1] * 4 + ix[2]) as f64
+    });
+    let x = from_array(b.clone(), [2, 3, 3]).unwrap();
+    let got = x.diagonal(1, 1, 2).compute().unwrap();
+    assert_eq!(got.shape(), &[3, 3]);
+    for s in 0..3 {
+        for k in 0..3 {
+            assert_eq!(got[[s, k]], b[[s, k, k + 1]]);
+        }
+    }
+    assert!(x.diagonal(0, 1, 1).compute().is_err());
+}
+
+#[test]
+fn insert_delete_append_choose_select() {
+    let a = ArrayD::from_shape_fn(IxDyn(&[4, 3]), |ix| (ix[0] * 3 + ix[1]) as f64);
+    let x = from_array(a.clone(), [3, 2]).unwrap();
+    // delete rows 0 and -1; columns 1.
+    let got = x.delete(&[0, -1], 0).compute().unwrap();
+    assert_eq!(got, a.select(Axis(0), &[1, 2]));
+    let got = x.delete(&[1], 1).compute().unwrap();
+    assert_eq!(got, a.select(Axis(1), &[0, 2]));
+    assert!(x.delete(&[4], 0).compute().is_err());
+    // insert a row of -1 at each position, and append.
+    let row = from_array(ArrayD::from_elem(IxDyn(&[1, 3]), -1.0), [1, 3]).unwrap();
+    for at in 0..=4 {
+        let got = x.insert(at, &row, 0).compute().unwrap();
+        assert_eq!(got.shape(), &[5, 3]);
+        assert!(got.index_axis(Axis(0), at).iter().all(|&v| v == -1.0));
+        assert_eq!(got.sum(), a.sum() - 3.0);
+    }
+    assert!(x.insert(5, &row, 0).compute().is_err());
+    assert_eq!(x.append(&row, 0).compute().unwrap().shape(), &[5, 3]);
+    // choose: np.choose([0, 2, 1, 0], [a, b, c]) picks by index, broadcast.
+    let idx = from_array(ndarray::arr1(&[0i64, 2, 1, 0]).into_dyn(), [3]).unwrap();
+    let c: Vec<DArray<f64>> = (0..3)
+        .map(|k| from_array(ndarray::arr1(&[k as f64 * 10.0; 4]).into_dyn(), [2]).unwrap())
+        .collect();
+    assert_eq!(values(&idx.choose(&c)), vec![0.0, 20.0, 10.0, 0.0]);
+    let bad = from_array(ndarray::arr1(&[0i64, 3, 1, 0]).into_dyn(), [1]).unwrap();
+    let e = bad.choose(&c[..2]).compute().unwrap_err();
+    assert!(e.to_string().contains("index 3"), "{e}");
+    // select: the first condition that holds, else the default.
+    let v = arange(0.0, 6.0, 1.0, [4]).unwrap();
+    let got = DArray::select(&[v.lt(2.0), v.gt(3.0)], &[&v * 10.0, &v * 100.0], -1.0);
+    assert_eq!(values(&got), vec![0.0, 10.0, -1.0, -1.0, 400.0, 500.0]);
+}
+
+#[test]
+fn small_ufuncs_as_numpys() {
+    let a = ndarray::arr1(&[1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -2.5]).into_dyn();
+    let x = from_array(a.clone(), [2]).unwrap();
+    let b = |d: DArray<bool>| d.compute().unwrap().into_raw_vec_and_offset().0;
+    assert_eq!(b(x.is_posinf()), vec![false, false, true, false, false]);
+    assert_eq!(b(x.is_neginf()), vec![false, false, false, true, false]);
+    assert_eq!(
+        values(&x.nan_to_num(0.0, f64::MAX, f64::MIN)),
+        vec![1.0, 0.0, f64::MAX, f64::MIN, -2.5]
+    );
+    // isclose against numpy's rule, NaN equal only when asked, infinities to themselves.
+    let y = from_array(
+        ndarray::arr1(&[1.0 + 1e-6, f64::NAN, f64::INFINITY, f64::INFINITY, -2.5]).into_dyn(),
+        [3],
+    )
+    .unwrap();
+    assert_eq!(
+        b(x.isclose(&y, 1e-5, 1e-8, false)),
+        vec![true, false, true, false, true]
+    );
+    assert_eq!(
+        b(x.isclose(&y, 1e-5, 1e-8, true)),
+        vec![true, true, true, false, true]
+    );
+    assert!(!x.allclose(&y, 1e-5, 1e-8, true).compute_scalar().unwrap());
+    assert!(x.allclose(&x, 0.0, 0.0, true).compute_scalar().unwrap());
+    // clip with min > max is max everywhere, as numpy.
+    let c = arange(0.0, 5.0, 1.0, [2]).unwrap().clip(3.0, 1.0);
+    assert_eq!(values(&c), vec![1.0; 5]);
+}
