@@ -3,10 +3,13 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [shuffle]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [shuffle[=BUCKETS]]
 //!
 //! With `shuffle`, each group-by shuffles the rows by key and groups each partition
-//! once (`agg_frame`) instead of combining partials in a tree per bucket (`agg`).
+//! once (`agg_frame`) instead of combining partials in a tree per bucket (`agg`), and
+//! each partition of the answer is summed where it is made (row count and column
+//! sums), so no task holds the whole answer: with 1e7 groups (q10) the answer alone
+//! is larger than a small memory budget.
 //!
 //! The questions are written as db-benchmark's polars solution writes them, with polars
 //! expressions: medians, top-k, correlations and expressions of aggregations included.
@@ -14,18 +17,25 @@
 //! do not depend on the order, and sorting 1e7 groups of q10 is work no question asks.
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chunkwise::dataframe::DFrame;
 use chunkwise::{Delayed, Result};
 use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-fn question(f: &DFrame, q: &str, shuffle: bool) -> Result<Option<Delayed<DataFrame>>> {
+/// Row count column of a summarised answer.
+const ROWS: &str = "__rows";
+
+/// `shuffle`: `Some(buckets)` (0: one per partition) groups through the shuffle.
+fn question(f: &DFrame, q: &str, shuffle: Option<usize>) -> Result<Option<Delayed<DataFrame>>> {
     let by = |keys: &[&str], aggs: &[Expr]| -> Result<Delayed<DataFrame>> {
         let g = f.groupby(keys)?.sort(false);
-        if shuffle {
-            Ok(g.agg_frame(aggs)?.collect())
-        } else {
-            g.agg(aggs)
+        match shuffle {
+            Some(0) => summarized(&g.agg_frame(aggs)?),
+            Some(n) => summarized(&g.split_out(n).agg_frame(aggs)?),
+            None => g.agg(aggs),
         }
     };
     let sum = |c: &str| col(c).sum().alias(c);
@@ -77,6 +87,43 @@ fn question(f: &DFrame, q: &str, shuffle: bool) -> Result<Option<Delayed<DataFra
     }))
 }
 
+/// Per partition of an answer: its rows (`__rows`) and the sum of each numeric column,
+/// one row a partition, so the answer is never gathered in one place.
+fn summarized(answer: &DFrame) -> Result<Delayed<DataFrame>> {
+    let numeric: Vec<String> = answer
+        .schema()
+        .iter()
+        .filter(|(_, dt)| dt.is_primitive_numeric())
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let summary = answer.map_partitions(move |d| {
+        let mut cols = vec![Column::new(ROWS.into(), [d.height() as f64])];
+        for c in &numeric {
+            let s = d
+                .column(c)?
+                .as_materialized_series()
+                .cast(&DataType::Float64)?;
+            cols.push(Column::new(
+                c.as_str().into(),
+                [s.f64()?.sum().unwrap_or(0.0)],
+            ));
+        }
+        DataFrame::new(1, cols)
+    })?;
+    Ok(summary.collect())
+}
+
+/// The answer's row count and `name=sum` line, whole or summarised.
+fn describe(df: &DataFrame) -> String {
+    match df.column(ROWS) {
+        Ok(rows) => {
+            let rows = rows.f64().ok().and_then(|r| r.sum()).unwrap_or(0.0) as u64;
+            format!("rows={rows} {}", sums(&df.drop(ROWS).unwrap_or_default()))
+        }
+        Err(_) => format!("rows={} {}", df.height(), sums(df)),
+    }
+}
+
 /// `name=sum` for each numeric column, keys first.
 fn sums(df: &DataFrame) -> String {
     df.columns()
@@ -104,7 +151,18 @@ fn main() -> Result<()> {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
-    let shuffle = args.get(3).is_some_and(|a| a == "shuffle");
+    let shuffle = match args.get(3).map(String::as_str) {
+        None => None,
+        Some("shuffle") => Some(0),
+        Some(a) => match a.strip_prefix("shuffle=").and_then(|n| n.parse().ok()) {
+            Some(n) => Some(n),
+            None => {
+                return Err(chunkwise::Error::invalid(format!(
+                    "{a:?}: the third argument is shuffle or shuffle=BUCKETS"
+                )));
+            }
+        },
+    };
     let t0 = Instant::now();
     let f = DFrame::read_csv(glob).open()?;
     let mut names = Vec::new();
@@ -126,7 +184,7 @@ fn main() -> Result<()> {
     let secs = t0.elapsed().as_secs_f64();
     let mut checksum = 0u64;
     for (q, df) in names.iter().zip(&results) {
-        let line = format!("{q} rows={} {}", df.height(), sums(df));
+        let line = format!("{q} {}", describe(df));
         checksum ^= xxh3_64(line.as_bytes()).rotate_left(checksum.count_ones());
         println!("{line}");
     }

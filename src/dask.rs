@@ -53,6 +53,9 @@
 //! | `da.insert(x, 1, v, axis=0)`, `da.delete(x, [0, -1], axis=0)`, `da.append(x, v, axis=0)` | `x.insert(1, &v, 0)`, `x.delete(&[0, -1], 0)`, `x.append(&v, 0)` |
 //! | `da.choose(i, [a, b])`, `da.select([c1, c2], [a, b], default)` | `i.choose(&[a, b])`, `DArray::select(&[c1, c2], &[a, b], default)` |
 //! | `da.isclose(x, y)`, `da.allclose(x, y)`, `da.isposinf(x)`, `da.nan_to_num(x)` | `x.isclose(&y, 1e-5, 1e-8, false)`, `x.allclose(..)`, `x.is_posinf()`, `x.nan_to_num(0.0, f64::MAX, f64::MIN)` |
+//! | `da.coarsen(np.sum, x, {0: 2, 1: 4})` | `x.coarsen(&[(0, 2), (1, 4)], false, \|w\| w.sum())` |
+//! | `da.nanmedian(x, axis=0)`, `da.nanquantile(x, q, axis=0)` | `x.nanmedian(0)`, `x.nanquantile(&q, 0)` |
+//! | `x % y`, `x // y`, `np.modf(x)`, `np.round(x, 2)`, `np.sinc(x)` | `x.rem(&y)`, `x.floor_div(&y)`, `x.modf()`, `x.round_to(2)`, `x.sinc()` |
 //! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
 //! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |

@@ -62,6 +62,100 @@ unary_methods! {
     sign => |x: f64| if x.is_nan() { x } else if x == 0.0 { 0.0 } else { x.signum() }, "-1, 0 or 1 by the sign (NaN stays NaN), as `numpy.sign`.";
     square => |x: f64| x * x, "`x * x` elementwise.";
     reciprocal => |x: f64| 1.0 / x, "`1 / x` elementwise.";
+    sinc => |x: f64| if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) }, "`sin(pi x) / (pi x)`, 1 at 0 (the normalised `numpy.sinc`).";
+}
+
+impl<T: Float> DArray<T> {
+    /// Rounded half to even at `decimals` places (negative: to tens, hundreds, ...),
+    /// as `numpy.round(x, decimals)`: `rint(x * 10^d) / 10^d`.
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[1.25, 2.35, 150.0]).into_dyn(), [2]).unwrap();
+    /// assert_eq!(x.round_to(1).compute().unwrap().into_raw_vec_and_offset().0, vec![1.2, 2.4, 150.0]);
+    /// assert_eq!(x.round_to(-2).compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 0.0, 200.0]);
+    /// ```
+    pub fn round_to(&self, decimals: i32) -> DArray<T> {
+        let t = Tokenizer::new("round_to")
+            .param(&self.token())
+            .param(&decimals)
+            .finish();
+        let scale = 10f64.powi(decimals.abs());
+        self.blockwise("round_to", t, move |a| {
+            a.mapv(|v| {
+                let x = v.to_f64();
+                T::from_f64(if decimals >= 0 {
+                    (x * scale).round_ties_even() / scale
+                } else {
+                    (x / scale).round_ties_even() * scale
+                })
+            })
+        })
+    }
+
+    /// The fractional and integral parts, each with the sign of `x` (`numpy.modf`).
+    pub fn modf(&self) -> (DArray<T>, DArray<T>) {
+        let t = Tokenizer::new("modf").param(&self.token()).finish();
+        let frac = self.blockwise("modf", t, |a| {
+            a.mapv(|v| T::from_f64(v.to_f64() - v.to_f64().trunc()))
+        });
+        (frac, self.trunc())
+    }
+}
+
+impl<T: Number> DArray<T> {
+    /// The remainder with the sign of the divisor (`numpy.mod`, Python's `%`),
+    /// broadcast together; an integer divided by 0 gives 0, as numpy's (which warns).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr1(&[7i64, -7, 7, -7]).into_dyn(), [3]).unwrap();
+    /// let y = from_array(ndarray::arr1(&[3i64, 3, -3, 0]).into_dyn(), [2]).unwrap();
+    /// assert_eq!(x.rem(&y).compute().unwrap().into_raw_vec_and_offset().0, vec![1, 2, -2, 0]);
+    /// assert_eq!(x.floor_div(&y).compute().unwrap().into_raw_vec_and_offset().0, vec![2, -3, -3, 0]);
+    /// ```
+    pub fn rem(&self, other: &DArray<T>) -> DArray<T> {
+        self.divmod_part(other, "mod", false)
+    }
+
+    /// The quotient rounded toward minus infinity (`numpy.floor_divide`, Python's
+    /// `//`); an integer divided by 0 gives 0, as numpy's.
+    pub fn floor_div(&self, other: &DArray<T>) -> DArray<T> {
+        self.divmod_part(other, "floor_divide", true)
+    }
+
+    fn divmod_part(&self, other: &DArray<T>, op: &'static str, quotient: bool) -> DArray<T> {
+        self.zip_blocks(other, op, op, move |a, b| {
+            ndarray::Zip::from(&a).and(&b).map_collect(|&x, &y| {
+                if T::DTYPE.is_float() {
+                    let (x, y) = (x.to_f64(), y.to_f64());
+                    let r = x % y;
+                    // Python's rule: the remainder takes the divisor's sign.
+                    let r = if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                        r + y
+                    } else {
+                        r
+                    };
+                    let q = ((x - r) / y).round();
+                    T::from_f64(if quotient {
+                        if y == 0.0 { x / y } else { q }
+                    } else {
+                        r
+                    })
+                } else {
+                    let (x, y) = (x.to_i128(), y.to_i128());
+                    if y == 0 {
+                        return T::from_i128(0);
+                    }
+                    T::from_i128(if quotient {
+                        x.div_euclid(y) - i128::from(y < 0 && x.rem_euclid(y) != 0)
+                    } else {
+                        let r = x.rem_euclid(y);
+                        if r != 0 && y < 0 { r + y } else { r }
+                    })
+                }
+            })
+        })
+    }
 }
 
 impl<T: Float> DArray<T> {

@@ -192,6 +192,29 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(x.median(0).compute_scalar().unwrap(), 3.0);
     /// ```
     pub fn quantile(&self, q: &[f64], axis: usize) -> DArray<f64> {
+        self.quantiles(q, axis, false)
+    }
+
+    /// As [`quantile`](Self::quantile), NaNs left out (`nanquantile`); a lane of NaNs
+    /// only gives NaN, as numpy's (which also warns).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let a = ndarray::arr1(&[3.0, f64::NAN, 1.0, 2.0]).into_dyn();
+    /// let x = from_array(a, [3]).unwrap();
+    /// assert_eq!(x.nanmedian(0).compute_scalar().unwrap(), 2.0);
+    /// assert!(x.median(0).compute_scalar().unwrap().is_nan());
+    /// ```
+    pub fn nanquantile(&self, q: &[f64], axis: usize) -> DArray<f64> {
+        self.quantiles(q, axis, true)
+    }
+
+    /// The median along `axis`, NaNs left out (`nanmedian`; the axis is dropped).
+    pub fn nanmedian(&self, axis: usize) -> DArray<f64> {
+        self.nanquantile(&[0.5], axis).squeeze(vec![axis])
+    }
+
+    fn quantiles(&self, q: &[f64], axis: usize, skip_nan: bool) -> DArray<f64> {
         if let Err(e) = self.grid.axis(axis) {
             return DArray::errored(Arc::clone(&self.grid), e);
         }
@@ -215,12 +238,16 @@ impl<T: Element> DArray<T> {
         let t = Tokenizer::new("quantile")
             .param(&self.token())
             .param(&axis)
+            .param(&skip_nan)
             .param(&qs.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
             .finish();
         whole.blockwise_to(Arc::new(grid), "quantile", t, move |a| {
             let lanes = a.map_axis(Axis(axis), |lane| {
                 let mut v: Vec<f64> = lane.iter().map(|x| x.to_f64()).collect();
-                if v.iter().any(|x| x.is_nan()) {
+                if skip_nan {
+                    v.retain(|x| !x.is_nan());
+                }
+                if v.is_empty() || v.iter().any(|x| x.is_nan()) {
                     return vec![f64::NAN; qs.len()];
                 }
                 v.sort_unstable_by(f64::total_cmp);
@@ -619,6 +646,100 @@ impl<T: Element> DArray<T> {
         let d = self.diagonal(offset, 0, 1);
         let last = d.ndim().saturating_sub(1);
         d.sum(last)
+    }
+
+    /// Each window of `factors[(axis, k)]` elements along its axes reduced to one by
+    /// `f` (Dask's `coarsen(reduction, x, {axis: k})`): `x.coarsen(&[(0, 2)], false,
+    /// |w| w.sum())` sums pairs of rows. An axis not a multiple of its factor is an
+    /// error unless `trim_excess` drops its last elements; chunks are first cut to
+    /// multiples of the factors, so each window lies in one chunk.
+    ///
+    /// ```
+    /// let x = chunkwise::array::arange(0.0, 12.0, 1.0, [5]).unwrap();
+    /// let y = x.coarsen(&[(0, 3)], false, |w| w.sum());
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 12.0, 21.0, 30.0]);
+    /// let z = x.coarsen(&[(0, 5)], true, |w| w.iter().cloned().fold(f64::MIN, f64::max));
+    /// assert_eq!(z.compute().unwrap().into_raw_vec_and_offset().0, vec![4.0, 9.0]);
+    /// ```
+    pub fn coarsen<U: Element>(
+        &self,
+        factors: &[(usize, usize)],
+        trim_excess: bool,
+        f: impl Fn(ArrayViewD<'_, T>) -> U + Send + Sync + 'static,
+    ) -> DArray<U> {
+        let mut k = vec![1; self.ndim()];
+        for &(axis, factor) in factors {
+            if axis >= self.ndim() || factor == 0 {
+                return self.carry(DArray::errored(
+                    Arc::clone(&self.grid),
+                    Error::invalid(format!(
+                        "coarsen: factor {factor} for axis {axis} of an array of {} dimensions",
+                        self.ndim()
+                    )),
+                ));
+            }
+            k[axis] = factor;
+        }
+        // Trim or refuse the excess, then chunks in whole windows.
+        let mut x = self.clone();
+        for (d, &kd) in k.iter().enumerate() {
+            let n = self.shape()[d];
+            if !n.is_multiple_of(kd) {
+                if !trim_excess {
+                    return self.carry(DArray::errored(
+                        Arc::clone(&self.grid),
+                        Error::invalid(format!(
+                            "coarsen: axis {d} of length {n} is not a multiple of {kd} (trim_excess drops the rest)"
+                        )),
+                    ));
+                }
+                let mut index = vec![Idx::ALL; self.ndim()];
+                index[d] = Idx::range(0, (n - n % kd) as isize, 1);
+                x = x.index(&index);
+            }
+        }
+        let chunks: Vec<Vec<usize>> = x
+            .chunks()
+            .iter()
+            .zip(&k)
+            .zip(x.shape())
+            .map(|((c, &kd), &n)| {
+                if c.iter().all(|s| s.is_multiple_of(kd)) {
+                    c.clone()
+                } else {
+                    let widest = c.iter().copied().max().unwrap_or(kd);
+                    super::chunks::split(n, (widest / kd * kd).max(kd))
+                }
+            })
+            .collect();
+        let x = x.rechunk_exact(chunks);
+        let grid = Grid {
+            shape: x.shape().iter().zip(&k).map(|(n, kd)| n / kd).collect(),
+            chunks: x
+                .chunks()
+                .iter()
+                .zip(&k)
+                .map(|(c, kd)| c.iter().map(|s| s / kd).collect())
+                .collect(),
+        };
+        let t = Tokenizer::new("coarsen")
+            .param(&x.token())
+            .param(&k)
+            .sequenced()
+            .finish();
+        let k2 = k.clone();
+        x.blockwise_to(Arc::new(grid), "coarsen", t, move |a| {
+            let out: Vec<usize> = a.shape().iter().zip(&k2).map(|(n, kd)| n / kd).collect();
+            ArrayD::from_shape_fn(IxDyn(&out), |ix| {
+                let window: Vec<ndarray::SliceInfoElem> = ix
+                    .slice()
+                    .iter()
+                    .zip(&k2)
+                    .map(|(&i, &kd)| ndarray::Slice::from(i * kd..(i + 1) * kd).into())
+                    .collect();
+                f(a.slice(window.as_slice()))
+            })
+        })
     }
 
     /// The array with at least one dimension (`atleast_1d`: a 0-d array as one element).

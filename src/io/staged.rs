@@ -22,10 +22,9 @@ fn hidden(dest: &Path, what: &str) -> Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     Ok(dest.with_file_name(format!(
-        ".{}.{what}-{}-{}-{nanos}",
+        ".{}.{what}-{}-{nanos}",
         name.to_string_lossy(),
-        host(),
-        std::process::id()
+        owner()
     )))
 }
 

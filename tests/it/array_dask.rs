@@ -747,3 +747,129 @@ fn small_ufuncs_as_numpys() {
     let c = arange(0.0, 5.0, 1.0, [2]).unwrap().clip(3.0, 1.0);
     assert_eq!(values(&c), vec![1.0; 5]);
 }
+
+#[test]
+fn nan_quantiles_leave_nans_out() {
+    let mut k = 0;
+    let a = ArrayD::from_shape_fn(IxDyn(&[6, 5]), |ix| {
+        k += 1;
+        if k % 3 == 0 || ix[1] == 4 {
+            f64::NAN
+        } else {
+            ((k * 7) % 11) as f64
+        }
+    });
+    let x = from_array(a.clone(), [4, 2]).unwrap();
+    let q = [0.0, 0.25, 0.5, 1.0];
+    for axis in [0, 1] {
+        let got = x.nanquantile(&q, axis).compute().unwrap();
+        for (i, lane) in a.lanes(Axis(axis)).into_iter().enumerate() {
+            let mut v: Vec<f64> = lane.iter().copied().filter(|v| !v.is_nan()).collect();
+            v.sort_by(f64::total_cmp);
+            for (j, &q) in q.iter().enumerate() {
+                let want = if v.is_empty() {
+                    f64::NAN
+                } else {
+                    // numpy's linear method.
+                    let pos = q * (v.len() - 1) as f64;
+                    let lo = pos.floor() as usize;
+                    let hi = (lo + 1).min(v.len() - 1);
+                    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+                };
+                let g = if axis == 0 { got[[j, i]] } else { got[[i, j]] };
+                assert!(
+                    close(g, want, 1e-12),
+                    "axis {axis} lane {i} q {q}: {g} vs {want}"
+                );
+            }
+        }
+    }
+    // The median drops the axis; a column of NaNs only gives NaN.
+    let m = x.nanmedian(0).compute().unwrap();
+    assert_eq!(m.shape(), &[5]);
+    assert!(m[[4]].is_nan());
+    assert!(!m[[0]].is_nan());
+}
+
+#[test]
+fn coarsen_as_dasks_test_coarsen() {
+    // Dask: x = np.random.randint(10, size=(24, 24)); coarsen(np.sum, d, {0: 2, 1: 4}).
+    let a = ArrayD::from_shape_fn(IxDyn(&[24, 24]), |ix| {
+        ((ix[0] * 31 + ix[1] * 7) % 10) as i64
+    });
+    for chunks in [[4, 4], [5, 7], [24, 24]] {
+        let x = from_array(a.clone(), chunks).unwrap();
+        let got = x
+            .coarsen(&[(0, 2), (1, 4)], false, |w| w.sum())
+            .compute()
+            .unwrap();
+        let want = ArrayD::from_shape_fn(IxDyn(&[12, 6]), |ix| {
+            (0..2)
+                .flat_map(|i| (0..4).map(move |j| (i, j)))
+                .map(|(i, j)| a[[ix[0] * 2 + i, ix[1] * 4 + j]])
+                .sum::<i64>()
+        });
+        assert_eq!(got, want, "{chunks:?}");
+        // A mean into another type.
+        let m = x.coarsen(&[(1, 3)], false, |w| {
+            w.iter().sum::<i64>() as f64 / w.len() as f64
+        });
+        assert_eq!(m.shape(), &[24, 8]);
+        let total = m.sum(None).compute_scalar().unwrap();
+        assert!(close(total, a.sum() as f64 / 3.0, 1e-14), "{total}");
+    }
+    // test_coarsen_bad_chunks / trim_excess.
+    let x = from_array(a.clone(), [5, 5]).unwrap();
+    let e = x
+        .coarsen(&[(0, 5)], false, |w| w.sum())
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("not a multiple of 5"), "{e}");
+    let t = x.coarsen(&[(0, 5)], true, |w| w.sum()).compute().unwrap();
+    assert_eq!(t.shape(), &[4, 24]);
+    assert_eq!(t.sum(), a.slice(ndarray::s![..20, ..]).sum());
+    assert!(x.coarsen(&[(2, 2)], false, |w| w.sum()).compute().is_err());
+}
+
+#[test]
+fn mod_floor_divide_modf_round_sinc() {
+    let xs = [7.5, -7.5, 7.5, -7.5, 0.0, 3.0];
+    let ys = [2.0, 2.0, -2.0, -2.0, 3.0, 0.0];
+    let x = from_array(ndarray::arr1(&xs).into_dyn(), [4]).unwrap();
+    let y = from_array(ndarray::arr1(&ys).into_dyn(), [3]).unwrap();
+    // Python's float % and //.
+    let r = values(&x.rem(&y));
+    let q = values(&x.floor_div(&y));
+    let want_r = [1.5, 0.5, -0.5, -1.5, 0.0];
+    let want_q = [3.0, -4.0, -4.0, 3.0, 0.0];
+    assert_eq!(&r[..5], &want_r);
+    assert_eq!(&q[..5], &want_q);
+    assert!(r[5].is_nan() && q[5] == f64::INFINITY);
+    // Integers, every sign: q * y + r == x, and r has y's sign.
+    for (a, b) in [(7i64, 3i64), (-7, 3), (7, -3), (-7, -3), (6, -3), (-6, 3)] {
+        let xa = from_array(ndarray::arr1(&[a]).into_dyn(), [1]).unwrap();
+        let yb = from_array(ndarray::arr1(&[b]).into_dyn(), [1]).unwrap();
+        let r = xa.rem(&yb).compute_scalar().unwrap();
+        let q = xa.floor_div(&yb).compute_scalar().unwrap();
+        assert_eq!(q * b + r, a, "{a} {b}");
+        assert!(r == 0 || (r < 0) == (b < 0), "{a} % {b} = {r}");
+        assert_eq!(q, (a as f64 / b as f64).floor() as i64);
+    }
+    // modf keeps the sign in both parts.
+    let (frac, int) = x.modf();
+    assert_eq!(values(&frac), vec![0.5, -0.5, 0.5, -0.5, 0.0, 0.0]);
+    assert_eq!(values(&int), vec![7.0, -7.0, 7.0, -7.0, 0.0, 3.0]);
+    // round half to even at decimals; sinc.
+    let z = from_array(ndarray::arr1(&[0.125, 0.375, -2.5, 1234.5]).into_dyn(), [3]).unwrap();
+    assert_eq!(values(&z.round_to(2)), vec![0.12, 0.38, -2.5, 1234.5]);
+    assert_eq!(values(&z.round_to(0)), vec![0.0, 0.0, -2.0, 1234.0]);
+    assert_eq!(values(&z.round_to(-1)), vec![0.0, 0.0, -0.0, 1230.0]);
+    let s = values(
+        &from_array(ndarray::arr1(&[0.0, 0.5, 1.0]).into_dyn(), [2])
+            .unwrap()
+            .sinc(),
+    );
+    assert_eq!(s[0], 1.0);
+    assert!(close(s[1], 2.0 / std::f64::consts::PI, 1e-15));
+    assert!(s[2].abs() < 1e-15);
+}

@@ -40,6 +40,15 @@ mod frame_ops;
 mod keys;
 mod reliability;
 
+/// Asserts that `dir` holds only `name` (no temporary or old output left beside it).
+pub(crate) fn only_output_left(dir: &std::path::Path, name: &str, context: &str) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec![name.to_string()], "{context}");
+}
+
 /// Runs this test binary's test `test` (its full name) as a child with `env` set, kills
 /// it with SIGKILL after a pseudo-random pause (20-420 ms, from `seed`), `rounds` times,
 /// calling `check` after each kill: for writers that must leave whole outputs.

@@ -622,13 +622,9 @@ fn killed_text_writers_leave_whole_parts_or_an_error() {
         .unwrap();
     let back = Bag::read_text(&glob).open().unwrap().compute().unwrap();
     assert_eq!((back.len(), back[0].as_str()), (20_000, "99 0"));
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        names,
-        vec!["out".to_string()],
-        "after {whole} whole reads and {errors} errors"
+    super::only_output_left(
+        dir.path(),
+        "out",
+        &format!("after {whole} whole reads and {errors} errors"),
     );
 }
