@@ -195,21 +195,34 @@ impl<T: Element> DArray<T> {
         })
     }
 
-    /// The array repeated `reps[d]` times along each axis `d` (`tile`; missing reps
-    /// are 1).
+    /// The array repeated `reps[d]` times along each axis `d` (`tile`, numpy's rules:
+    /// fewer reps than axes repeat the last axes; more reps add leading axes; a rep of
+    /// 0 empties its axis).
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]).into_dyn(), [1, 2]).unwrap();
+    /// assert_eq!(x.tile(&[2]).shape(), &[2, 4]);
+    /// assert_eq!(x.tile(&[2, 1, 1]).shape(), &[2, 2, 2]);
+    /// assert_eq!(x.tile(&[0, 3]).shape(), &[0, 6]);
+    /// ```
     pub fn tile(&self, reps: &[usize]) -> DArray<T> {
-        if reps.len() > self.ndim() {
-            return self.failed(Error::invalid(format!(
-                "{} repetitions for an array of {} dimensions",
-                reps.len(),
-                self.ndim()
-            )));
-        }
         let mut out = self.clone();
-        for (d, &r) in reps.iter().enumerate() {
-            if r != 1 {
-                out = Self::concatenate(&vec![out; r], d);
-            }
+        while out.ndim() < reps.len() {
+            out = out.expand_dims(0);
+        }
+        let skip = out.ndim() - reps.len();
+        for (i, &r) in reps.iter().enumerate() {
+            let d = skip + i;
+            out = match r {
+                1 => out,
+                0 => {
+                    let mut index = vec![Idx::ALL; out.ndim()];
+                    index[d] = Idx::range(0, 0, 1);
+                    out.index(&index)
+                }
+                r => Self::concatenate(&vec![out; r], d),
+            };
         }
         out
     }
@@ -334,10 +347,12 @@ impl<T: Element> DArray<T> {
                 let positions = || (from..from + w as isize).map(|j| source(mode, j, n));
                 Ok(match mode {
                     PadMode::Constant(value) => {
+                        // Chunked as the axis is (Dask's guard against one huge pad chunk).
                         let mut shape = out.shape().to_vec();
                         shape[d] = w;
                         let mut chunks = out.chunks().to_vec();
-                        chunks[d] = vec![w];
+                        let widest = chunks[d].iter().copied().max().unwrap_or(w).max(1);
+                        chunks[d] = super::chunks::split(w, widest);
                         super::full(&shape, value, chunks)?
                     }
                     PadMode::Maximum => out.max(d).expand_dims(d).repeat(w, d),

@@ -150,8 +150,21 @@ impl<T: Element> DArray<T> {
     }
 
     /// An array that is only an error (`compute` returns it).
+    /// Its chunk tasks fail with the error too, so an operation built on it has tasks
+    /// to read and fails with the error rather than finding none.
     pub(crate) fn errored(grid: Arc<Grid>, e: Error) -> Self {
-        Self::from_chunks(grid, 0, "error", Vec::new()).failed(e)
+        let e = Arc::new(e);
+        let shared = Arc::clone(&e);
+        let t = crate::graph::Tokenizer::new("error")
+            .param(&e.to_string())
+            .finish();
+        let x = impl_constructors::chunk_tasks(grid, "error", t, move |_, _, _| {
+            Err(Error::Shared(Arc::clone(&shared)))
+        });
+        DArray {
+            error: Some(e),
+            ..x
+        }
     }
 
     /// This array with an error that `compute` will return.

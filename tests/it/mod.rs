@@ -14,6 +14,7 @@ macro_rules! each_element_type {
 
 mod array;
 mod array_dask;
+mod array_dask_port;
 mod array_index;
 mod array_linalg;
 mod array_npy;
