@@ -297,6 +297,29 @@ impl Grid {
         unravel(c, &self.grid_shape())
     }
 
+    /// Shape of chunk `c` (no sums: for loops over every chunk).
+    pub(crate) fn chunk_shape(&self, c: usize) -> Vec<usize> {
+        let pos = self.position(c);
+        pos.iter().zip(&self.chunks).map(|(&p, s)| s[p]).collect()
+    }
+
+    /// Each axis's chunk start offsets, for [`Grid::chunk_from`].
+    pub(crate) fn starts(&self) -> Vec<Vec<usize>> {
+        self.chunks
+            .iter()
+            .map(|sizes| super::impl_reshape::starts(sizes))
+            .collect()
+    }
+
+    /// Offset and shape of chunk `c` from [`Grid::starts`]: a loop over every chunk
+    /// stays linear in their number, where [`Grid::chunk`] sums the sizes before it.
+    pub(crate) fn chunk_from(&self, c: usize, starts: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
+        let pos = self.position(c);
+        let offset = pos.iter().zip(starts).map(|(&p, s)| s[p]).collect();
+        let shape = pos.iter().zip(&self.chunks).map(|(&p, s)| s[p]).collect();
+        (offset, shape)
+    }
+
     /// Offset and shape of chunk `c`.
     pub(crate) fn chunk(&self, c: usize) -> (Vec<usize>, Vec<usize>) {
         let pos = self.position(c);

@@ -332,8 +332,7 @@ pub(crate) fn materialize(expr: &Expr, grid: &Arc<Grid>) -> Arc<Vec<Arc<Node>>> 
                 deps,
                 Box::new(move |inputs| Ok(Arc::new(eval_chunk(&e, &g, c, inputs)?) as Value)),
             );
-            let (_, shape) = grid.chunk(c);
-            node.bytes = 8 * shape.iter().product::<usize>() as u64;
+            node.bytes = 8 * grid.chunk_shape(c).iter().product::<usize>() as u64;
             node.codec = Some(chunk_codec::<f64>());
             Arc::new(node)
         })
