@@ -128,14 +128,71 @@ impl From<Vec<Vec<usize>>> for Chunks {
     }
 }
 
-/// A validated grid: the shape and the chunk sizes along each dimension.
+/// A validated grid: the shape, the chunk sizes along each dimension and where each
+/// chunk starts (kept so that finding a chunk is O(ndim), not a sum over the chunks
+/// before it: loops over every chunk stay linear). The fields change together, through
+/// [`Grid::set_axis`] and friends.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Grid {
-    pub(crate) shape: Vec<usize>,
-    pub(crate) chunks: Vec<Vec<usize>>,
+    shape: Vec<usize>,
+    chunks: Vec<Vec<usize>>,
+    starts: Vec<Vec<usize>>,
 }
 
 impl Grid {
+    /// The grid of these chunk sizes (they sum to `shape`, unchecked: for grids derived
+    /// from valid ones; [`Grid::resolve`] checks a user's).
+    pub(crate) fn from_parts(shape: Vec<usize>, chunks: Vec<Vec<usize>>) -> Grid {
+        debug_assert_eq!(shape.len(), chunks.len());
+        debug_assert!(
+            shape
+                .iter()
+                .zip(&chunks)
+                .all(|(&n, c)| c.iter().sum::<usize>() == n),
+            "chunks {chunks:?} do not sum to the shape {shape:?}"
+        );
+        let starts = chunks.iter().map(|c| starts_of(c)).collect();
+        Grid {
+            shape,
+            chunks,
+            starts,
+        }
+    }
+
+    /// The array's shape.
+    pub(crate) fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The chunk sizes along each axis.
+    pub(crate) fn chunks(&self) -> &[Vec<usize>] {
+        &self.chunks
+    }
+
+    /// Where each chunk starts along each axis.
+    pub(crate) fn starts(&self) -> &[Vec<usize>] {
+        &self.starts
+    }
+
+    /// The chunk along `axis` holding position `i` (`i` inside the axis).
+    pub(crate) fn chunk_of(&self, axis: usize, i: usize) -> usize {
+        chunk_holding(&self.starts[axis], i)
+    }
+
+    /// Axis `axis` re-cut into `chunks` (its length becomes their sum).
+    pub(crate) fn set_axis(&mut self, axis: usize, chunks: Vec<usize>) {
+        self.shape[axis] = chunks.iter().sum();
+        self.starts[axis] = starts_of(&chunks);
+        self.chunks[axis] = chunks;
+    }
+
+    /// A new axis at `axis`, cut into `chunks`.
+    pub(crate) fn insert_axis(&mut self, axis: usize, chunks: Vec<usize>) {
+        self.shape.insert(axis, chunks.iter().sum());
+        self.starts.insert(axis, starts_of(&chunks));
+        self.chunks.insert(axis, chunks);
+    }
+
     /// The grid of `spec` over `shape` for 8-byte elements.
     pub(crate) fn new(shape: &[usize], spec: &Chunks) -> Result<Grid> {
         Grid::resolve(shape, spec, 8, None)
@@ -189,10 +246,7 @@ impl Grid {
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(Grid {
-                shape: shape.to_vec(),
-                chunks,
-            })
+            Ok(Grid::from_parts(shape.to_vec(), chunks))
         };
         let chunks = match spec {
             Chunks::PerAxis(axes) => return per_axis(axes.clone()),
@@ -269,10 +323,7 @@ impl Grid {
                 shape.iter().zip(sizes).map(|(&n, c)| split(n, c)).collect()
             }
         };
-        Ok(Grid {
-            shape: shape.to_vec(),
-            chunks,
-        })
+        Ok(Grid::from_parts(shape.to_vec(), chunks))
     }
 
     pub(crate) fn ndim(&self) -> usize {
@@ -303,31 +354,10 @@ impl Grid {
         pos.iter().zip(&self.chunks).map(|(&p, s)| s[p]).collect()
     }
 
-    /// Each axis's chunk start offsets, for [`Grid::chunk_from`].
-    pub(crate) fn starts(&self) -> Vec<Vec<usize>> {
-        self.chunks
-            .iter()
-            .map(|sizes| super::impl_reshape::starts(sizes))
-            .collect()
-    }
-
-    /// Offset and shape of chunk `c` from [`Grid::starts`]: a loop over every chunk
-    /// stays linear in their number, where [`Grid::chunk`] sums the sizes before it.
-    pub(crate) fn chunk_from(&self, c: usize, starts: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
-        let pos = self.position(c);
-        let offset = pos.iter().zip(starts).map(|(&p, s)| s[p]).collect();
-        let shape = pos.iter().zip(&self.chunks).map(|(&p, s)| s[p]).collect();
-        (offset, shape)
-    }
-
     /// Offset and shape of chunk `c`.
     pub(crate) fn chunk(&self, c: usize) -> (Vec<usize>, Vec<usize>) {
         let pos = self.position(c);
-        let offset = pos
-            .iter()
-            .zip(&self.chunks)
-            .map(|(&p, sizes)| sizes[..p].iter().sum())
-            .collect();
+        let offset = pos.iter().zip(&self.starts).map(|(&p, s)| s[p]).collect();
         let shape = pos.iter().zip(&self.chunks).map(|(&p, s)| s[p]).collect();
         (offset, shape)
     }
@@ -392,6 +422,24 @@ fn auto_sizes(
         }
         open = long;
     }
+}
+
+/// Where each of these chunks starts.
+pub(crate) fn starts_of(sizes: &[usize]) -> Vec<usize> {
+    sizes
+        .iter()
+        .scan(0, |s, &n| {
+            let start = *s;
+            *s += n;
+            Some(start)
+        })
+        .collect()
+}
+
+/// The chunk, of those starting at `starts`, holding position `i`: the last that starts
+/// at or before it (so chunks of size 0 are skipped).
+pub(crate) fn chunk_holding(starts: &[usize], i: usize) -> usize {
+    starts.partition_point(|&s| s <= i).saturating_sub(1)
 }
 
 /// `n` cut into pieces of `c`, the last one ragged; an empty axis has one empty chunk.

@@ -152,7 +152,7 @@ impl<T: Element> DArray<T> {
                 },
             )
             .collect();
-        let grid = Arc::new(Grid { shape, chunks });
+        let grid = Arc::new(Grid::from_parts(shape, chunks));
         (
             self.broadcast_grid(Arc::clone(&grid)),
             other.broadcast_grid(grid),
@@ -463,10 +463,12 @@ impl<T: Element> DArray<T> {
                 .find(|k| !(0..n).contains(k))
                 .map(|k| format!("choose: index {k} is out of range for {n} choices"))
         });
-        // From the last choice to the first: each picks where the index is its own
-        // (the last one too, so the indices are always read and checked).
+        // From the last choice to the first, each picking where the index is its own;
+        // the last is where no other is picked, unless it is the only one (then it too
+        // picks, so the indices are always read and checked).
         let mut out = choices[choices.len() - 1].clone();
-        for (k, c) in choices.iter().enumerate().rev() {
+        let picking = (choices.len() - 1).max(1);
+        for (k, c) in choices[..picking].iter().enumerate().rev() {
             let t = Tokenizer::new("choose-eq")
                 .param(&idx.token())
                 .param(&k)
@@ -482,10 +484,7 @@ impl<T: Element> DArray<T> {
     pub fn select(conditions: &[DArray<bool>], choices: &[DArray<T>], default: T) -> DArray<T> {
         let Some(first) = choices.first() else {
             return DArray::errored(
-                Arc::new(Grid {
-                    shape: vec![0],
-                    chunks: vec![vec![0]],
-                }),
+                Arc::new(Grid::from_parts(vec![0], vec![vec![0]])),
                 Error::invalid("select: no choices"),
             );
         };

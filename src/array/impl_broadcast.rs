@@ -59,18 +59,18 @@ impl<T: Element> DArray<T> {
 
     /// Broadcast to `out`, whose shape this array broadcasts to.
     pub(crate) fn broadcast_grid(&self, out: Arc<Grid>) -> DArray<T> {
-        if self.shape() == out.shape.as_slice() {
-            return self.rechunk_exact(out.chunks.clone());
+        if self.shape() == out.shape() {
+            return self.rechunk_exact(out.chunks().to_vec());
         }
         let lead = out.ndim() - self.ndim();
         let kept: Vec<bool> = (0..self.ndim())
-            .map(|i| self.shape()[i] == out.shape[lead + i])
+            .map(|i| self.shape()[i] == out.shape()[lead + i])
             .collect();
         // This array cut as the output along the axes it spans, whole along the others.
         let src = self.rechunk_exact(
             (0..self.ndim())
                 .map(|i| match kept[i] {
-                    true => out.chunks[lead + i].clone(),
+                    true => out.chunks()[lead + i].clone(),
                     false => vec![self.shape()[i]],
                 })
                 .collect(),
@@ -79,8 +79,8 @@ impl<T: Element> DArray<T> {
         let src_grid = src.grid.grid_shape();
         let t = Tokenizer::new("broadcast_to")
             .param(&self.token())
-            .param(&out.shape)
-            .param(&out.chunks)
+            .param(&out.shape())
+            .param(&out.chunks())
             .finish();
         let nodes = (0..out.n_chunks())
             .map(|c| {

@@ -376,10 +376,9 @@ pub(crate) fn chunk_tasks<T: Element>(
     f: impl Fn(usize, &[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
 ) -> DArray<T> {
     let f = Arc::new(f);
-    let starts = g.starts();
     let nodes = (0..g.n_chunks())
         .map(|c| {
-            let (offset, shape) = g.chunk_from(c, &starts);
+            let (offset, shape) = g.chunk(c);
             let f = Arc::clone(&f);
             let bytes = (shape.iter().product::<usize>() * T::DTYPE.size()) as u64;
             let mut node = Node::new(

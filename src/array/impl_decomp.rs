@@ -11,11 +11,11 @@ use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};
 use ndarray::{Array2, ArrayView2, Ix2, LinalgScalar, s};
 
+use super::chunks::starts_of;
 use super::chunks::{Grid, ravel};
 use super::expr::chunk_codec;
 use super::impl_blockwise::common_chunks;
 use super::impl_linalg::block_product;
-use super::impl_reshape::starts;
 use super::{DArray, Element, Float, WHOLE, chunk_of, einsum};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
@@ -127,10 +127,10 @@ impl<T: Real> DArray<T> {
         match self.tsqr_tasks("tsqr") {
             Ok(t) => {
                 let q = self.q_of(&t);
-                let g = Arc::new(Grid {
-                    shape: vec![t.kk, t.columns],
-                    chunks: vec![vec![t.kk], vec![t.columns]],
-                });
+                let g = Arc::new(Grid::from_parts(
+                    vec![t.kk, t.columns],
+                    vec![vec![t.kk], vec![t.columns]],
+                ));
                 let r = DArray::from_chunks(
                     g,
                     sub_token("tsqr-r", t.token),
@@ -155,10 +155,10 @@ impl<T: Real> DArray<T> {
     }
 
     fn q_of(&self, t: &Tsqr) -> DArray<T> {
-        let g = Arc::new(Grid {
-            shape: vec![t.rows.iter().sum(), t.kk],
-            chunks: vec![t.rows.clone(), vec![t.kk]],
-        });
+        let g = Arc::new(Grid::from_parts(
+            vec![t.rows.iter().sum(), t.kk],
+            vec![t.rows.clone(), vec![t.kk]],
+        ));
         DArray::from_chunks(g, sub_token("tsqr-q", t.token), "tsqr-q", t.q.clone())
     }
 
@@ -206,7 +206,7 @@ impl<T: Real> DArray<T> {
             .map(|(i, (b, &n))| rows_from::<T>(key("tsqr-block-r", token, i), b, n, n.min(k) * k))
             .collect();
         let r_rows: Vec<usize> = rows.iter().map(|&n| n.min(k)).collect();
-        let offsets = starts(&r_rows);
+        let offsets = starts_of(&r_rows);
         let stacked: usize = r_rows.iter().sum();
         let kk = stacked.min(k);
         // The stacked Rs factorized: Q2 (stacked x kk) over R (kk x k).
@@ -350,7 +350,8 @@ impl<T: Real> DArray<T> {
             Arc::new(n)
         };
         let vt_node = rows_from::<T>(key("svd-vt", t.token, 0), &small, kk + 1, kk * k);
-        let grid = |shape: Vec<usize>, chunks: Vec<Vec<usize>>| Arc::new(Grid { shape, chunks });
+        let grid =
+            |shape: Vec<usize>, chunks: Vec<Vec<usize>>| Arc::new(Grid::from_parts(shape, chunks));
         let u = DArray::from_chunks(
             grid(vec![m, kk], vec![t.rows.clone(), vec![kk]]),
             sub_token("svd-u", t.token),
@@ -602,10 +603,10 @@ fn solve_with<T: Real>(
             )
         })
         .collect();
-    let g = Arc::new(Grid {
-        shape: vec![a.shape()[1], b2.shape()[1]],
-        chunks: vec![vec![a.shape()[1]], cols],
-    });
+    let g = Arc::new(Grid::from_parts(
+        vec![a.shape()[1], b2.shape()[1]],
+        vec![vec![a.shape()[1]], cols],
+    ));
     let x = DArray::from_chunks(g, sub_token(what, token), what, nodes);
     if one_d { x.squeeze(vec![1]) } else { x }
 }

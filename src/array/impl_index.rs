@@ -332,16 +332,16 @@ impl<T: Element> DArray<T> {
             .collect::<Result<_>>()?;
         let chunks: Vec<Vec<usize>> = picked
             .iter()
-            .zip(&self.grid.chunks)
+            .zip(self.grid.chunks())
             .map(|(p, sizes)| p.iter().map(|&b| sizes[b]).collect())
             .collect();
-        let out = Grid {
-            shape: chunks.iter().map(|c| c.iter().sum()).collect(),
-            chunks: chunks
+        let out = Grid::from_parts(
+            chunks.iter().map(|c| c.iter().sum()).collect(),
+            chunks
                 .into_iter()
                 .map(|c| if c.is_empty() { vec![0] } else { c })
                 .collect(),
-        };
+        );
         let t = Tokenizer::new("blocks")
             .param(&self.token())
             .param(&picked)
@@ -469,7 +469,7 @@ impl<T: Element> DArray<T> {
         }
         let plans: Vec<AxisPlan> = sel
             .iter()
-            .zip(&self.grid.chunks)
+            .zip(self.grid.chunks())
             .map(|(&(a, s, l), sizes)| plan_axis(sizes, a, s, l))
             .collect();
         let chunks: Vec<Vec<usize>> = plans
@@ -480,7 +480,7 @@ impl<T: Element> DArray<T> {
             })
             .collect();
         let shape: Vec<usize> = sel.iter().map(|x| x.2).collect();
-        let out = Grid { shape, chunks };
+        let out = Grid::from_parts(shape, chunks);
         let t = Tokenizer::new("getitem")
             .param(&self.token())
             .param(sel)
@@ -528,10 +528,12 @@ impl<T: Element> DArray<T> {
     /// Removes `axes` (sorted), each of length 1.
     fn drop_axes(&self, axes: &[usize]) -> DArray<T> {
         let keep: Vec<usize> = (0..self.ndim()).filter(|d| !axes.contains(d)).collect();
-        let grid = Grid {
-            shape: keep.iter().map(|&d| self.grid.shape[d]).collect(),
-            chunks: keep.iter().map(|&d| self.grid.chunks[d].clone()).collect(),
-        };
+        let grid = Grid::from_parts(
+            keep.iter().map(|&d| self.grid.shape()[d]).collect(),
+            keep.iter()
+                .map(|&d| self.grid.chunks()[d].clone())
+                .collect(),
+        );
         let dropped = axes.to_vec();
         self.reshaped_chunks(grid, "squeeze", axes, move |mut a| {
             for &ax in dropped.iter().rev() {
@@ -567,8 +569,7 @@ impl<T: Element> DArray<T> {
             )));
         }
         let mut grid = (*self.grid).clone();
-        grid.shape.insert(axis, 1);
-        grid.chunks.insert(axis, vec![1]);
+        grid.insert_axis(axis, vec![1]);
         self.reshaped_chunks(grid, "expand_dims", &[axis], move |a| {
             a.insert_axis(Axis(axis)).to_owned()
         })
@@ -645,18 +646,10 @@ impl<T: Element> DArray<T> {
             })
             .collect::<Result<_>>()?;
         // Runs of indices in the same input chunk become one output chunk each.
-        let starts: Vec<usize> = self.grid.chunks[d]
-            .iter()
-            .scan(0, |s, &c| {
-                let a = *s;
-                *s += c;
-                Some(a)
-            })
-            .collect();
-        let chunk_of_index = |i: usize| starts.partition_point(|&s| s <= i) - 1;
+        let starts = &self.grid.starts()[d];
         let mut runs: Vec<(usize, Vec<usize>)> = Vec::new();
         for &i in &idx {
-            let k = chunk_of_index(i);
+            let k = self.grid.chunk_of(d, i);
             match runs.last_mut() {
                 Some((kk, v)) if *kk == k => v.push(i - starts[k]),
                 _ => runs.push((k, vec![i - starts[k]])),
@@ -665,10 +658,10 @@ impl<T: Element> DArray<T> {
         // Each output chunk is one run, unless the runs are more than the input's
         // chunks along the axis (a shuffle, `permutation`): then output chunks as
         // large as the input's each gather their runs from the chunks they touch.
-        let groups: Vec<Vec<(usize, Vec<usize>)>> = if runs.len() <= self.grid.chunks[d].len() {
+        let groups: Vec<Vec<(usize, Vec<usize>)>> = if runs.len() <= self.grid.chunks()[d].len() {
             runs.into_iter().map(|r| vec![r]).collect()
         } else {
-            let size = self.grid.chunks[d]
+            let size = self.grid.chunks()[d]
                 .iter()
                 .copied()
                 .max()
@@ -693,15 +686,17 @@ impl<T: Element> DArray<T> {
             groups
         };
         let mut grid = (*self.grid).clone();
-        grid.shape[d] = idx.len();
-        grid.chunks[d] = if groups.is_empty() {
-            vec![0]
-        } else {
-            groups
-                .iter()
-                .map(|g| g.iter().map(|r| r.1.len()).sum())
-                .collect()
-        };
+        grid.set_axis(
+            d,
+            if groups.is_empty() {
+                vec![0]
+            } else {
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|r| r.1.len()).sum())
+                    .collect()
+            },
+        );
         let t = Tokenizer::new("take")
             .param(&self.token())
             .param(&d)

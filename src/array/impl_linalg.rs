@@ -42,10 +42,7 @@ pub fn einsum<T: Element + LinalgScalar>(spec: &str, operands: &[&DArray<T>]) ->
     let first = match operands.first() {
         Some(x) => *x,
         None => {
-            let g = Arc::new(Grid {
-                shape: vec![],
-                chunks: vec![],
-            });
+            let g = Arc::new(Grid::from_parts(vec![], vec![]));
             return DArray::errored(g, Error::invalid(format!("einsum {spec:?}: no operands")));
         }
     };
@@ -222,10 +219,10 @@ fn contract<T: Element + LinalgScalar>(
     let n_kept = r.batch.len() + r.free_a.len() + r.free_b.len();
     let a = a.rechunk_exact(la.iter().map(|c| cuts[c].clone()).collect());
     let b = b.rechunk_exact(lb.iter().map(|c| cuts[c].clone()).collect());
-    let cube = Arc::new(Grid {
-        shape: cube_labels.iter().map(|c| size[c]).collect(),
-        chunks: cube_labels.iter().map(|c| cuts[c].clone()).collect(),
-    });
+    let cube = Arc::new(Grid::from_parts(
+        cube_labels.iter().map(|c| size[c]).collect(),
+        cube_labels.iter().map(|c| cuts[c].clone()).collect(),
+    ));
     // Each operand's summed axes (highest first) and the order of its other axes as
     // (batch, free, contracted) for `a`, (batch, contracted, free) for `b`.
     let layout = |l: &[char], sum: &[char], order: [&Vec<char>; 3]| {

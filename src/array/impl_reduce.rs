@@ -512,7 +512,7 @@ fn reduce_chunk(
                 None if acc.op.arg() => {
                     let mut gidx: Vec<usize> = (0..d - 1).map(|k| coff[k] + outer[k]).collect();
                     gidx.push(coff[d - 1]);
-                    (ravel(&gidx, &grid.shape) as u64, 1)
+                    (ravel(&gidx, grid.shape()) as u64, 1)
                 }
                 Some(k) if k == d - 1 => (coff[k] as u64, 1),
                 Some(k) => ((coff[k] + outer[k]) as u64, 0),
@@ -589,7 +589,7 @@ impl DArray {
         } else {
             None
         };
-        if r.op.needs_elements() && axes.iter().any(|&a| self.grid.shape[a] == 0) {
+        if r.op.needs_elements() && axes.iter().any(|&a| self.grid.shape()[a] == 0) {
             return Err(Error::invalid(format!(
                 "{} of an empty axis has no result (shape {:?})",
                 r.op.name(),
@@ -780,9 +780,14 @@ where
             if reduced[k] {
                 (1, vec![1])
             } else {
-                (grid.shape[k], grid.chunks[k].clone())
+                (grid.shape()[k], grid.chunks()[k].clone())
             }
         })
         .unzip();
-    DArray::from_chunks(Arc::new(Grid { shape, chunks }), token, name, finals)
+    DArray::from_chunks(
+        Arc::new(Grid::from_parts(shape, chunks)),
+        token,
+        name,
+        finals,
+    )
 }

@@ -336,18 +336,14 @@ impl<T: Element> DArray<T> {
         self.nan_as(T::from_i128(1)).prod(axes)
     }
 
-    /// This array with each NaN replaced by `value` (the array itself for integers).
+    /// This array with each NaN replaced by `value`, infinities kept (the array itself
+    /// for integers).
     pub(crate) fn nan_as(&self, value: T) -> DArray<T> {
-        if !T::DTYPE.is_float() {
-            return self.clone();
-        }
-        let t = Tokenizer::new("nan_as")
-            .param(&self.token())
-            .param(&value.to_f64().to_bits())
-            .finish();
-        self.blockwise("nan_as", t, move |a| {
-            a.mapv(|x| if x.is_nan() { value } else { x })
-        })
+        self.nan_to_num(
+            value,
+            T::from_f64(f64::INFINITY),
+            T::from_f64(f64::NEG_INFINITY),
+        )
     }
 
     /// The `order`-th central moment over `axes`, `mean((x - mean(x))^order)`, in

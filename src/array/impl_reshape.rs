@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Slice, SliceInfoElem};
 
-use super::chunks::{Chunks, Grid, split};
+use super::chunks::{Chunks, Grid, split, starts_of};
 use super::expr::chunk_codec;
 use super::{DArray, Element, chunk_of};
 use crate::Error;
@@ -50,18 +50,6 @@ fn balanced(sizes: &[usize]) -> Vec<usize> {
         .unwrap_or_else(|| sizes.to_vec())
 }
 
-/// Start offsets of each chunk along one axis.
-pub(crate) fn starts(sizes: &[usize]) -> Vec<usize> {
-    sizes
-        .iter()
-        .scan(0, |s, &n| {
-            let start = *s;
-            *s += n;
-            Some(start)
-        })
-        .collect()
-}
-
 impl<T: Element> DArray<T> {
     /// The same values cut into other chunks (as `x.rechunk(...)`).
     ///
@@ -74,7 +62,7 @@ impl<T: Element> DArray<T> {
     pub fn rechunk(&self, chunks: impl Into<Chunks>) -> DArray<T> {
         let spec = chunks.into();
         match Grid::resolve(self.shape(), &spec, T::DTYPE.size(), Some(self.chunks())) {
-            Ok(g) => self.rechunk_exact(g.chunks),
+            Ok(g) => self.rechunk_exact(g.chunks().to_vec()),
             Err(e) => self.failed(e),
         }
     }
@@ -91,19 +79,16 @@ impl<T: Element> DArray<T> {
     pub fn rechunk_balanced(&self, chunks: impl Into<Chunks>) -> DArray<T> {
         let spec = chunks.into();
         match Grid::resolve(self.shape(), &spec, T::DTYPE.size(), Some(self.chunks())) {
-            Ok(g) => self.rechunk_exact(g.chunks.iter().map(|c| balanced(c)).collect()),
+            Ok(g) => self.rechunk_exact(g.chunks().iter().map(|c| balanced(c)).collect()),
             Err(e) => self.failed(e),
         }
     }
 
     pub(crate) fn rechunk_exact(&self, chunks: Vec<Vec<usize>>) -> DArray<T> {
-        if chunks == self.grid.chunks {
+        if chunks == self.grid.chunks() {
             return self.clone();
         }
-        let out = Grid {
-            shape: self.grid.shape.clone(),
-            chunks,
-        };
+        let out = Grid::from_parts(self.grid.shape().to_vec(), chunks);
         let zero = vec![0; self.ndim()];
         self.copy_regions(out, &zero, "rechunk")
     }
@@ -136,9 +121,9 @@ impl<T: Element> DArray<T> {
         }
         let chunks = full
             .iter()
-            .zip(&self.grid.chunks)
+            .zip(self.grid.chunks())
             .map(|(r, sizes)| {
-                let mut out: Vec<usize> = starts(sizes)
+                let mut out: Vec<usize> = starts_of(sizes)
                     .iter()
                     .zip(sizes)
                     .filter_map(|(&s, &n)| {
@@ -152,10 +137,7 @@ impl<T: Element> DArray<T> {
                 out
             })
             .collect();
-        let out = Grid {
-            shape: full.iter().map(|r| r.end - r.start).collect(),
-            chunks,
-        };
+        let out = Grid::from_parts(full.iter().map(|r| r.end - r.start).collect(), chunks);
         let offset: Vec<usize> = full.iter().map(|r| r.start).collect();
         self.copy_regions(out, &offset, "getitem")
     }
@@ -188,15 +170,15 @@ impl<T: Element> DArray<T> {
         shape: Vec<usize>,
     ) -> Arc<Node> {
         let src = Arc::clone(&self.grid);
-        let src_starts: Vec<Vec<usize>> = src.chunks.iter().map(|s| starts(s)).collect();
+        let src_starts: Vec<Vec<usize>> = src.chunks().iter().map(|s| starts_of(s)).collect();
         // Source chunks overlapping [lo, lo + shape) along each axis.
         let per_axis: Vec<Vec<usize>> = (0..shape.len())
             .map(|d| {
                 let hi = lo[d] + shape[d];
-                (0..src.chunks[d].len())
+                (0..src.chunks()[d].len())
                     .filter(|&k| {
                         let s = src_starts[d][k];
-                        let e = s + src.chunks[d][k];
+                        let e = s + src.chunks()[d][k];
                         (s < hi && e > lo[d]) || (shape[d] == 0 && k == 0)
                     })
                     .collect()
@@ -270,10 +252,12 @@ impl<T: Element> DArray<T> {
             )));
         }
         let input = self.chunk_nodes();
-        let out = Grid {
-            shape: perm.iter().map(|&p| self.grid.shape[p]).collect(),
-            chunks: perm.iter().map(|&p| self.grid.chunks[p].clone()).collect(),
-        };
+        let out = Grid::from_parts(
+            perm.iter().map(|&p| self.grid.shape()[p]).collect(),
+            perm.iter()
+                .map(|&p| self.grid.chunks()[p].clone())
+                .collect(),
+        );
         let t = Tokenizer::new("transpose")
             .param(&self.token())
             .param(perm)

@@ -9,8 +9,8 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Zip};
 
 use super::chunks::ravel;
 use super::chunks::{AxisChunks, Chunks, Grid};
+use super::chunks::{chunk_holding, starts_of};
 use super::impl_constructors::chunk_tasks;
-use super::impl_reshape::starts;
 use super::{Axes, DArray, Element, Idx, Number, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
@@ -232,8 +232,7 @@ impl<T: Element> DArray<T> {
         }
         let whole = self.whole_along(axis);
         let mut grid = (*whole.grid).clone();
-        grid.shape[axis] = q.len();
-        grid.chunks[axis] = vec![q.len()];
+        grid.set_axis(axis, vec![q.len()]);
         let qs = q.to_vec();
         let t = Tokenizer::new("quantile")
             .param(&self.token())
@@ -313,10 +312,7 @@ impl<T: Element> DArray<T> {
     /// A 1-d reduction's result named with its true length (its one chunk holds `len`
     /// elements where the reduction's grid says 1).
     fn with_len(&self, len: usize) -> DArray<T> {
-        let grid = Grid {
-            shape: vec![len],
-            chunks: vec![vec![len]],
-        };
+        let grid = Grid::from_parts(vec![len], vec![vec![len]]);
         let nodes = self.chunk_nodes().to_vec();
         self.carry(DArray::from_chunks(
             Arc::new(grid),
@@ -566,13 +562,12 @@ impl<T: Element> DArray<T> {
             (n1 - r0).min(n2 - c0)
         };
         let (row_sizes, col_sizes) = (&x.chunks()[nd - 2], &x.chunks()[nd - 1]);
-        let (row_starts, col_starts) = (starts(row_sizes), starts(col_sizes));
-        let chunk_at = |starts: &[usize], i: usize| starts.partition_point(|&s| s <= i) - 1;
+        let (row_starts, col_starts) = (starts_of(row_sizes), starts_of(col_sizes));
         // Stretches of the diagonal within one row chunk: (first j, length, row chunk).
         let mut segments: Vec<(usize, usize, usize)> = Vec::new();
         let mut j = 0;
         while j < len {
-            let rc = chunk_at(&row_starts, r0 + j);
+            let rc = chunk_holding(&row_starts, r0 + j);
             let end = (row_starts[rc] + row_sizes[rc] - r0).min(len);
             segments.push((j, end - j, rc));
             j = end;
@@ -584,7 +579,7 @@ impl<T: Element> DArray<T> {
         });
         let mut shape = x.shape()[..nd - 2].to_vec();
         shape.push(len);
-        let out = Grid { shape, chunks };
+        let out = Grid::from_parts(shape, chunks);
         let t = Tokenizer::new("diagonal")
             .param(&x.token())
             .param(&offset)
@@ -603,8 +598,8 @@ impl<T: Element> DArray<T> {
                 let (ja, n, rc) = segments[pos[nd - 2]];
                 // The column chunks this stretch crosses.
                 let (k0, k1) = (
-                    chunk_at(&col_starts, c0 + ja),
-                    chunk_at(&col_starts, c0 + ja + n - 1),
+                    chunk_holding(&col_starts, c0 + ja),
+                    chunk_holding(&col_starts, c0 + ja + n - 1),
                 );
                 let deps = (k0..=k1)
                     .map(|k| {
@@ -624,7 +619,7 @@ impl<T: Element> DArray<T> {
                         let a = ArrayD::from_shape_fn(IxDyn(&chunk_shape), |ix| {
                             let j = ja + ix[nd - 2];
                             let col = c0 + j;
-                            let k = col_starts.partition_point(|&s| s <= col) - 1;
+                            let k = chunk_holding(&col_starts, col);
                             let mut at = ix.slice()[..nd - 2].to_vec();
                             at.extend([r0 + j - row_starts[rc], col - col_starts[k]]);
                             parts[k - k0][IxDyn(&at)]
@@ -713,15 +708,14 @@ impl<T: Element> DArray<T> {
             })
             .collect();
         let x = x.rechunk_exact(chunks);
-        let grid = Grid {
-            shape: x.shape().iter().zip(&k).map(|(n, kd)| n / kd).collect(),
-            chunks: x
-                .chunks()
+        let grid = Grid::from_parts(
+            x.shape().iter().zip(&k).map(|(n, kd)| n / kd).collect(),
+            x.chunks()
                 .iter()
                 .zip(&k)
                 .map(|(c, kd)| c.iter().map(|s| s / kd).collect())
                 .collect(),
-        };
+        );
         let t = Tokenizer::new("coarsen")
             .param(&x.token())
             .param(&k)

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use ndarray::{Array1, ArrayD, ArrayViewD, Axis, IxDyn};
 
+use super::chunks::starts_of;
 use super::chunks::{Grid, unravel};
 use super::expr::chunk_codec;
 use super::impl_blockwise::common_chunks;
 use super::impl_reduce::{Tree, tree};
-use super::impl_reshape::starts;
 use super::{DArray, Element, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -216,8 +216,7 @@ impl<T: Element> DArray<T> {
             .param(&axis)
             .finish();
         let mut out = (*x.grid).clone();
-        out.chunks[axis] = counts;
-        out.shape[axis] = out.chunks[axis].iter().sum();
+        out.set_axis(axis, counts);
         let nodes = (0..out.n_chunks())
             .map(|i| {
                 let (_, shape) = out.chunk(i);
@@ -370,13 +369,10 @@ impl DArray<bool> {
         let flat = if d == 1 { self.clone() } else { self.ravel() };
         let flat = if d == 0 { self.expand_dims(0) } else { flat };
         let counts = true_counts(&flat)?;
-        let starts = starts(&flat.chunks()[0]);
+        let starts = starts_of(&flat.chunks()[0]);
         let input = flat.chunk_nodes();
         let token = Tokenizer::new("argwhere").param(&flat.token()).finish();
-        let out = Grid {
-            shape: vec![counts.iter().sum(), d],
-            chunks: vec![counts.clone(), vec![d]],
-        };
+        let out = Grid::from_parts(vec![counts.iter().sum(), d], vec![counts.clone(), vec![d]]);
         let nodes = counts
             .iter()
             .enumerate()
@@ -421,10 +417,7 @@ impl DArray<bool> {
 /// array alone).
 fn true_counts(c: &DArray<bool>) -> Result<Vec<usize>> {
     let n = c.n_chunks();
-    let grid = Arc::new(Grid {
-        shape: vec![n],
-        chunks: vec![vec![1; n]],
-    });
+    let grid = Arc::new(Grid::from_parts(vec![n], vec![vec![1; n]]));
     let token = Tokenizer::new("count-true").param(&c.token()).finish();
     let counts = c.blockwise_to::<i64>(grid, "count-true", token, |x| {
         ndarray::arr1(&[x.iter().filter(|&&b| b).count() as i64]).into_dyn()
@@ -452,10 +445,10 @@ fn whole<T: Element, U: Element>(
     }
     let d = x.ndim();
     // Each partial is a 1-d array in a chunk of a grid of one element per chunk.
-    let per_chunk = Arc::new(Grid {
-        shape: x.grid.grid_shape(),
-        chunks: x.grid.grid_shape().iter().map(|&n| vec![1; n]).collect(),
-    });
+    let per_chunk = Arc::new(Grid::from_parts(
+        x.grid.grid_shape(),
+        x.grid.grid_shape().iter().map(|&n| vec![1; n]).collect(),
+    ));
     let t_chunk = Tokenizer::new(name).param(&token).param(&"chunk").finish();
     let input = x.chunk_nodes();
     let chunk = Arc::new(chunk);

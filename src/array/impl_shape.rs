@@ -30,12 +30,7 @@ impl<T: Element> DArray<T> {
             Ok(x) => x,
             Err(e) => {
                 let grid = arrays.first().map_or_else(
-                    || {
-                        Arc::new(Grid {
-                            shape: vec![0],
-                            chunks: vec![vec![0]],
-                        })
-                    },
+                    || Arc::new(Grid::from_parts(vec![0], vec![vec![0]])),
                     |a| Arc::clone(&a.grid),
                 );
                 DArray::errored(grid, e)
@@ -82,15 +77,14 @@ impl<T: Element> DArray<T> {
                 a.rechunk_exact(c)
             })
             .collect();
-        let mut grid = Grid {
-            shape: first.shape().to_vec(),
-            chunks: common,
-        };
-        grid.shape[axis] = parts.iter().map(|p| p.shape()[axis]).sum();
-        grid.chunks[axis] = parts
-            .iter()
-            .flat_map(|p| p.chunks()[axis].iter().copied())
-            .collect();
+        let mut grid = Grid::from_parts(first.shape().to_vec(), common);
+        grid.set_axis(
+            axis,
+            parts
+                .iter()
+                .flat_map(|p| p.chunks()[axis].iter().copied())
+                .collect(),
+        );
         // Which input and which of its chunks each output chunk along `axis` is.
         let along: Vec<(usize, usize)> = parts
             .iter()
@@ -180,8 +174,8 @@ impl<T: Element> DArray<T> {
             return self.failed(e);
         }
         let mut grid = (*self.grid).clone();
-        grid.shape[axis] *= n;
-        grid.chunks[axis] = grid.chunks[axis].iter().map(|&c| c * n).collect();
+        let repeated = grid.chunks()[axis].iter().map(|&c| c * n).collect();
+        grid.set_axis(axis, repeated);
         let t = Tokenizer::new("repeat")
             .param(&self.token())
             .param(&n)
@@ -429,10 +423,7 @@ impl<T: Element> DArray<T> {
         if total == 0 || self.ndim() == 0 || shape.is_empty() {
             // Nothing to cut: one chunk.
             let whole = self.rechunk_exact(self.shape().iter().map(|&n| vec![n]).collect());
-            let grid = Grid {
-                shape: shape.clone(),
-                chunks: shape.iter().map(|&n| vec![n]).collect(),
-            };
+            let grid = Grid::from_parts(shape.clone(), shape.iter().map(|&n| vec![n]).collect());
             return Ok(whole.reshape_chunks(grid, &shape));
         }
         let row_in: usize = self.shape()[1..].iter().product();
@@ -455,13 +446,7 @@ impl<T: Element> DArray<T> {
         let src = self.rechunk_exact(chunks_in);
         let mut chunks_out: Vec<Vec<usize>> = shape.iter().map(|&n| vec![n]).collect();
         chunks_out[0] = cuts.iter().map(|&c| c * row_in / row_out.max(1)).collect();
-        Ok(src.reshape_chunks(
-            Grid {
-                shape: shape.clone(),
-                chunks: chunks_out,
-            },
-            &shape,
-        ))
+        Ok(src.reshape_chunks(Grid::from_parts(shape.clone(), chunks_out), &shape))
     }
 
     /// Each chunk reshaped (row-major) to the matching chunk of `grid`, which cuts

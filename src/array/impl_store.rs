@@ -15,8 +15,9 @@ use std::sync::Arc;
 use ndarray::{ArrayD, IxDyn};
 
 use super::chunks::Grid;
+use super::chunks::starts_of;
 use super::impl_constructors::chunk_tasks;
-use super::impl_reshape::{region, starts};
+use super::impl_reshape::region;
 use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -345,7 +346,11 @@ impl<T: Element> DArray<T> {
                 }
             })
             .collect();
-        Ok(self.rechunk_exact(Grid::new(self.shape(), &Chunks::Shape(spec))?.chunks))
+        Ok(self.rechunk_exact(
+            Grid::new(self.shape(), &Chunks::Shape(spec))?
+                .chunks()
+                .to_vec(),
+        ))
     }
 
     /// Computes this array into one `.npy` file at `path` (`np.save`): the array is cut
@@ -366,7 +371,7 @@ impl<T: Element> DArray<T> {
         npy::write_at(&file, dest, &head, 0)?;
         file.set_len(total as u64).map_err(|e| Error::io(dest, e))?;
         let row: usize = x.shape().iter().skip(1).product::<usize>() * T::DTYPE.size();
-        let starts = x.chunks().first().map_or(vec![0], |c| starts(c));
+        let starts = x.chunks().first().map_or(vec![0], |c| starts_of(c));
         let (hlen, dest) = (head.len(), dest.to_path_buf());
         PendingWrite::new(&x, "to_npy", staged, move |pos, chunk, at| {
             let file = std::fs::OpenOptions::new()

@@ -123,8 +123,8 @@ impl<T: Element> std::fmt::Debug for DArray<T> {
             T::DTYPE,
             self.expr.label(),
             self.expr.token(),
-            self.grid.shape,
-            self.grid.chunks
+            self.grid.shape(),
+            self.grid.chunks()
         )
     }
 }
@@ -215,7 +215,7 @@ impl<T: Element> DArray<T> {
 
     /// The shape.
     pub fn shape(&self) -> &[usize] {
-        &self.grid.shape
+        self.grid.shape()
     }
 
     /// Number of dimensions.
@@ -235,7 +235,7 @@ impl<T: Element> DArray<T> {
 
     /// Chunk sizes along each dimension.
     pub fn chunks(&self) -> &[Vec<usize>] {
-        &self.grid.chunks
+        self.grid.chunks()
     }
 
     /// Number of chunks.
@@ -372,7 +372,7 @@ impl<T: Element> Compute for DArray<T> {
 
     fn assemble(&self, values: &mut dyn Iterator<Item = Value>) -> Result<ArrayD<T>> {
         self.check()?;
-        let mut out = ArrayD::<T>::default(IxDyn(&self.grid.shape));
+        let mut out = ArrayD::<T>::default(IxDyn(self.grid.shape()));
         for c in 0..self.grid.n_chunks() {
             let v = values.next().expect("one value per chunk");
             let chunk = chunk_of::<T>(&v);
