@@ -3,13 +3,15 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [shuffle[=BUCKETS]]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [tree|shuffle[=BUCKETS]]
 //!
-//! With `shuffle`, each group-by shuffles the rows by key and groups each partition
-//! once (`agg_frame`) instead of combining partials in a tree per bucket (`agg`), and
-//! each partition of the answer is summed where it is made (row count and column
-//! sums), so no task holds the whole answer: with 1e7 groups (q10) the answer alone
-//! is larger than a small memory budget.
+//! By default each group-by chooses a tree of partials or a shuffle of the rows from
+//! the groups it estimates in the files' samples (its choice is printed on standard
+//! error, as `GroupBy::explain` gives it); `tree` asks for the tree everywhere. With
+//! `shuffle`, each group-by shuffles the rows by key and groups each partition once
+//! (`agg_frame`), and each partition of the answer is summed where it is made (row
+//! count and column sums), so no task holds the whole answer: with 1e7 groups (q10)
+//! the answer alone is larger than a small memory budget.
 //!
 //! The questions are written as db-benchmark's polars solution writes them, with polars
 //! expressions: medians, top-k, correlations and expressions of aggregations included.
@@ -20,7 +22,7 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use chunkwise::dataframe::DFrame;
+use chunkwise::dataframe::{DFrame, Strategy};
 use chunkwise::{Delayed, Result};
 use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -28,14 +30,27 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Row count column of a summarised answer.
 const ROWS: &str = "__rows";
 
-/// `shuffle`: `Some(buckets)` (0: one per partition) groups through the shuffle.
-fn question(f: &DFrame, q: &str, shuffle: Option<usize>) -> Result<Option<Delayed<DataFrame>>> {
+/// How the group-bys run: as each chooses, all by tree, or all through the shuffle
+/// into this many partitions (0: one per partition of the input), summarised.
+#[derive(Clone, Copy)]
+enum Mode {
+    Auto,
+    Tree,
+    Shuffle(usize),
+}
+
+fn question(f: &DFrame, q: &str, mode: Mode) -> Result<Option<Delayed<DataFrame>>> {
     let by = |keys: &[&str], aggs: &[Expr]| -> Result<Delayed<DataFrame>> {
         let g = f.groupby(keys)?.sort(false);
-        match shuffle {
-            Some(0) => summarized(&g.agg_frame(aggs)?),
-            Some(n) => summarized(&g.split_out(n).agg_frame(aggs)?),
-            None => g.agg(aggs),
+        match mode {
+            Mode::Shuffle(0) => summarized(&g.agg_frame(aggs)?),
+            Mode::Shuffle(n) => summarized(&g.split_out(n).agg_frame(aggs)?),
+            Mode::Tree => g.strategy(Strategy::Tree).agg(aggs),
+            Mode::Auto => {
+                let plan = g.explain();
+                eprintln!("{q}: {}", plan.lines().next().unwrap_or_default());
+                g.agg(aggs)
+            }
         }
     };
     let sum = |c: &str| col(c).sum().alias(c);
@@ -151,14 +166,15 @@ fn main() -> Result<()> {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
-    let shuffle = match args.get(3).map(String::as_str) {
-        None => None,
-        Some("shuffle") => Some(0),
+    let mode = match args.get(3).map(String::as_str) {
+        None => Mode::Auto,
+        Some("tree") => Mode::Tree,
+        Some("shuffle") => Mode::Shuffle(0),
         Some(a) => match a.strip_prefix("shuffle=").and_then(|n| n.parse().ok()) {
-            Some(n) => Some(n),
+            Some(n) => Mode::Shuffle(n),
             None => {
                 return Err(chunkwise::Error::invalid(format!(
-                    "{a:?}: the third argument is shuffle or shuffle=BUCKETS"
+                    "{a:?}: the third argument is tree, shuffle or shuffle=BUCKETS"
                 )));
             }
         },
@@ -168,7 +184,7 @@ fn main() -> Result<()> {
     let mut names = Vec::new();
     let mut answers = Vec::new();
     for q in &asked {
-        match question(&f, q, shuffle)? {
+        match question(&f, q, mode)? {
             Some(d) => {
                 names.push(q.clone());
                 answers.push(d);

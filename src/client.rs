@@ -224,8 +224,6 @@ fn guarded<T>(key: &Key, f: impl FnOnce() -> std::result::Result<T, BoxError>) -
 impl Client {
     /// A client on the scheduler of `config` (threads; synchronous means one worker).
     pub fn new(config: Config) -> Result<Self> {
-        // The pool is started now, so a machine that cannot give the threads says so here.
-        crate::engine::pool(config.get_executor().workers())?;
         Ok(Client {
             config,
             cache: Mutex::new(HashMap::new()),

@@ -40,6 +40,8 @@
 //! | `x + y`, `np.exp(x)`, `x > 0` | `&x + &y`, `x.exp()`, `x.gt(0.0)` (1.0/0.0) |
 //! | `x - x.mean(axis=0, keepdims=True)`, `da.broadcast_to(x, shape, chunks)` | `&x - &x.reduce(&Reduction::mean().axes(0).keepdims(true))`, `x.broadcast_to(&shape, chunks)` (numpy's rules) |
 //! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
+//! | `da.map_blocks(f, x, y, chunks=(2,), drop_axis=1, new_axis=0)` with `block_info` | `x.map_blocks_opts(&[&y], &BlockMap::new().chunks(vec![vec![2]]).drop_axis(&[1]).new_axis(&[0]), \|blocks, info\| ..)` (`info: &BlockInfo`: `output`, `inputs`, `chunk_shape`) |
+//! | `da.apply_along_axis(f, 1, x)` | `x.apply_along_axis(1, \|lane\| ..)` (the result's shape found on a lane of ones, as Dask) |
 //! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
 //! | `x.blocks[0, :3]` | `x.blocks(&[Idx::At(0), Idx::range(0, 3, 1)])` (integers keep the axis; the blocks' tasks are shared) |
 //! | `x[1:8:3, ..., 0] = -1` | `let x = x.set(&[Idx::range(1, 8, 3), Idx::Ellipsis, Idx::At(0)], -1.0);` (a new array; scalars; masks through `DArray::where_`) |
@@ -54,6 +56,7 @@
 //! | `da.choose(i, [a, b])`, `da.select([c1, c2], [a, b], default)` | `i.choose(&[a, b])`, `DArray::select(&[c1, c2], &[a, b], default)` |
 //! | `da.isclose(x, y)`, `da.allclose(x, y)`, `da.isposinf(x)`, `da.nan_to_num(x)` | `x.isclose(&y, 1e-5, 1e-8, false)`, `x.allclose(..)`, `x.is_posinf()`, `x.nan_to_num(0.0, f64::MAX, f64::MIN)` |
 //! | `da.coarsen(np.sum, x, {0: 2, 1: 4})` | `x.coarsen(&[(0, 2), (1, 4)], false, \|w\| w.sum())` |
+//! | `da.histogram(x, bins=[0, 1, 3], weights=w, density=True)`, `da.histogramdd(s, bins=4, range=r)`, `da.histogram2d(x, y, bins=5, range=r)`, `da.bincount(x, weights=w)` | `x.histogram_with(&Bins::Edges(vec![0.0, 1.0, 3.0]), Some(&w), true)?` (`histogram_counts` for integer counts), `s.histogramdd(&[Bins::Range { n: 4, lo, hi }], None, false)?` (`histogramdd_coords` for a sequence of arrays), `histogram2d(&x, &y, &[Bins::Range { n: 5, lo, hi }], None, false)?`, `x.bincount_weighted(&w, 0)` |
 //! | `da.nanmedian(x, axis=0)`, `da.nanquantile(x, q, axis=0)` | `x.nanmedian(0)`, `x.nanquantile(&q, 0)` |
 //! | `x % y`, `x // y`, `np.modf(x)`, `np.round(x, 2)`, `np.sinc(x)` | `x.rem(&y)`, `x.floor_div(&y)`, `x.modf()`, `x.round_to(2)`, `x.sinc()` |
 //! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
@@ -74,6 +77,7 @@
 //! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg([col("x").mean(), col("y").count(), col("x").median()])?` (polars expressions; `Agg::mean("x").into()` for Dask's `x_mean` names) |
 //! | `df.groupby(k, sort=False).agg(..., split_out=8)` | `df.groupby(&["k"])?.sort(false).split_out(8).agg(..)?` |
 //! | `df.groupby(k).agg(..., split_out=8, shuffle_method="tasks")` | `df.groupby(&["k"])?.split_out(8).agg_frame(..)?` (a frame partitioned by key) |
+//! | `df.groupby(k).agg(..., split_out=True)` (dask-expr picks the shuffle) | `df.groupby(&["k"])?.agg(..)?`: the shuffle when the groups estimated from the CSV samples are many, `.strategy(Strategy::Tree \| Strategy::Shuffle)` to choose; `.explain()` says which |
 //! | `dd.merge(l, r, on=k, how=..., suffixes=(..))`, `left_on`/`right_on`, `broadcast=` | `l.merge(&r, Merge::on(&["k"]).how(How::Left).suffixes("_x", "_y"))?`, `Merge::left_right(..)`, `.broadcast(true)` (`How::Semi`, `How::Anti` too; nulls match nulls, as pandas) |
 //! | `df.shuffle(on=k, npartitions=n)` | `df.shuffle(&["k"], Some(n))?` |
 //! | `df.set_index(k)`, `df.divisions`, `df.known_divisions` | `df.set_index("k")?` (the column stays a column), `df.divisions()` (a `Series` of n + 1 values, or `None`) |

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Slice, SliceInfoElem};
 
-use super::chunks::Grid;
 use super::expr::chunk_codec;
 use super::{DArray, Element, Idx, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -202,9 +201,9 @@ impl<T: Element> DArray<T> {
         Ok(DArray::concatenate(&[before, self.clone(), after], axis))
     }
 
-    /// `f` of the aligned chunks of this array and `others` (broadcast to one shape,
-    /// cut at every boundary any has) and the block's position in the grid, as
-    /// `map_blocks` with several arrays and `block_info`; `f` keeps the block's shape.
+    /// `f` of the paired blocks of this array and `others` (as
+    /// [`map_blocks_opts`](Self::map_blocks_opts) pairs them) and the block's position
+    /// in the grid, as `map_blocks` with several arrays; `f` keeps the block's shape.
     ///
     /// ```
     /// use chunkwise::array::arange;
@@ -222,54 +221,8 @@ impl<T: Element> DArray<T> {
         U: Element,
         F: Fn(&[ArrayViewD<'_, T>], &[usize]) -> ArrayD<U> + Send + Sync + 'static,
     {
-        // One grid for all: align each with the running alignment, then all with it.
-        let mut acc = self.clone();
-        for o in others {
-            acc = acc.aligned(o).0;
-        }
-        let all: Vec<DArray<T>> = std::iter::once(self)
-            .chain(others.iter().copied())
-            .map(|a| a.aligned(&acc).0)
-            .collect();
-        if let Some(e) = all.iter().find_map(|a| a.error.clone()) {
-            return DArray::errored(Arc::clone(&acc.grid), Error::Shared(e));
-        }
-        let grid: Arc<Grid> = Arc::clone(&all[0].grid);
-        let mut tok = Tokenizer::new("map_blocks");
-        for a in &all {
-            tok = tok.param(&a.token());
-        }
-        let t = tok.sequenced().finish();
-        let inputs: Vec<_> = all.iter().map(|a| a.chunk_nodes()).collect();
-        let f = Arc::new(f);
-        let nodes = (0..grid.n_chunks())
-            .map(|c| {
-                let pos = grid.position(c);
-                let (_, shape) = grid.chunk(c);
-                let f = Arc::clone(&f);
-                let deps = inputs.iter().map(|n| Arc::clone(&n[c])).collect();
-                let elements: usize = shape.iter().product();
-                let mut node = Node::new(
-                    Key::new("map_blocks", t, c as u64),
-                    deps,
-                    Box::new(move |v| {
-                        let views: Vec<ArrayViewD<'_, T>> =
-                            v.iter().map(|x| chunk_of::<T>(x).view()).collect();
-                        let out = f(&views, &pos);
-                        if out.shape() != shape.as_slice() {
-                            return Err(Error::invalid(format!(
-                                "map_blocks returned shape {:?} for a block of shape {shape:?}",
-                                out.shape()
-                            )));
-                        }
-                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
-                    }),
-                );
-                node.bytes = (elements * U::DTYPE.size()) as u64;
-                node.codec = Some(chunk_codec::<U>());
-                Arc::new(node)
-            })
-            .collect();
-        DArray::from_chunks(grid, t, "map_blocks", nodes)
+        self.try_map_blocks_opts(others, &super::BlockMap::new(), move |b, info| {
+            Ok(f(b, &info.output.chunk_location))
+        })
     }
 }

@@ -1,5 +1,5 @@
 //! Routines numpy users reach for: cumulative sums and products, `diff`, `ptp`,
-//! `median`/`quantile`/`percentile`, `topk`, `histogram` over a range; the
+//! `median`/`quantile`/`percentile`, `topk`; the
 //! constructors `eye`, `tri`, `indices`, `meshgrid`; `tril`/`triu`, `diag`; `vstack`,
 //! `hstack`, `dstack`, `atleast_2d`, `broadcast_arrays`.
 
@@ -320,45 +320,6 @@ impl<T: Element> DArray<T> {
             "reduction",
             nodes,
         ))
-    }
-
-    /// Counts in `bins` equal bins over `[lo, hi]` (`histogram` with a range; the last
-    /// bin includes `hi`, values outside are not counted, as numpy's), and the edges.
-    pub fn histogram(&self, bins: usize, lo: f64, hi: f64) -> (DArray<i64>, Vec<f64>) {
-        let edges: Vec<f64> = (0..=bins)
-            .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
-            .collect();
-        if bins == 0 || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
-            let e = Error::invalid(format!(
-                "histogram needs at least one bin and lo < hi, got {bins} over [{lo}, {hi}]"
-            ));
-            return (DArray::errored(Arc::clone(&self.grid), e), edges);
-        }
-        let e2 = edges.clone();
-        let count = move |c: ArrayViewD<'_, T>, _: &[usize]| {
-            let mut out = vec![0i64; bins];
-            for &x in c.iter() {
-                let x = x.to_f64();
-                if !(lo..=hi).contains(&x) {
-                    continue;
-                }
-                // The bin by arithmetic, corrected by the edges (as numpy's).
-                let mut b = (((x - lo) / (hi - lo)) * bins as f64) as usize;
-                b = b.min(bins - 1);
-                if x < e2[b] {
-                    b -= 1;
-                } else if b + 1 < bins && x >= e2[b + 1] {
-                    b += 1;
-                }
-                out[b] += 1;
-            }
-            ArrayD::from_shape_vec(IxDyn(&[bins]), out).expect("a vector")
-        };
-        let counts = self
-            .ravel()
-            .reduction(None, true, count, |p, q| *p += q, |p| p.clone())
-            .with_len(bins);
-        (counts, edges)
     }
 }
 

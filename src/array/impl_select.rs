@@ -290,62 +290,122 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(x.bincount(6).compute().unwrap().to_vec(), vec![1, 1, 0, 3, 0, 0]);
     /// ```
     pub fn bincount(&self, minlength: usize) -> Delayed<Array1<i64>> {
-        let x = if self.ndim() == 0 {
-            self.expand_dims(0)
-        } else {
-            self.clone()
+        self.bincount_by(None::<&DArray<T>>, minlength)
+    }
+
+    /// numpy's `bincount(x, weights)`: `out[v]` is the sum (`f64`, as numpy's) of the
+    /// weights of the elements equal to `v`, `out` at least `minlength` long; lazy.
+    /// `weights` has `x`'s shape and chunks (as Dask asks; rechunk them to match), else
+    /// the value fails naming both; values as [`DArray::bincount`].
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let x = from_array(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0u8, 3, 1, 3]).unwrap(), [2]).unwrap();
+    /// let w = from_array(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.5f32, 1.0, 2.0, 0.25]).unwrap(), [2]).unwrap();
+    /// assert_eq!(x.bincount_weighted(&w, 5).compute().unwrap().to_vec(), vec![0.5, 2.0, 0.0, 1.25, 0.0]);
+    /// ```
+    pub fn bincount_weighted<W: Element>(
+        &self,
+        weights: &DArray<W>,
+        minlength: usize,
+    ) -> Delayed<Array1<f64>> {
+        if self.shape() != weights.shape() || self.chunks() != weights.chunks() {
+            return lazy(Err(Error::invalid(format!(
+                "bincount: weights of shape {:?} and chunks {:?} do not match x's {:?} and {:?}",
+                weights.shape(),
+                weights.chunks(),
+                self.shape(),
+                self.chunks()
+            ))));
+        }
+        self.bincount_by(Some(weights), minlength)
+    }
+
+    /// `bincount` counting each element as its weight (`A`), or as one without weights.
+    fn bincount_by<W: Element, A: Element>(
+        &self,
+        weights: Option<&DArray<W>>,
+        minlength: usize,
+    ) -> Delayed<Array1<A>> {
+        // A 0-d array counts as one element.
+        let (x, w) = match self.ndim() {
+            0 => (self.expand_dims(0), weights.map(|w| w.expand_dims(0))),
+            _ => (self.clone(), weights.cloned()),
         };
-        let token = Tokenizer::new("bincount").param(&x.token()).finish();
-        // A partial is [values not counted, the first of them (f64 bits), counts...].
-        let counts = whole(
-            &x,
-            "bincount",
-            token,
-            |c: ArrayViewD<'_, T>| {
-                let mut all = vec![0i64, 0];
-                for &v in c.iter() {
-                    let f = v.to_f64();
-                    if f >= 0.0 && f.fract() == 0.0 {
-                        let k = 2 + v.to_i128() as usize;
-                        if all.len() <= k {
-                            all.resize(k + 1, 0);
-                        }
-                        all[k] += 1;
-                    } else {
-                        if all[0] == 0 {
-                            all[1] = f.to_bits() as i64;
-                        }
-                        all[0] += 1;
+        let mut t = Tokenizer::new("bincount").param(&x.token());
+        if let Some(w) = &w {
+            t = t.param(&w.token()).param(&A::DTYPE);
+        }
+        let token = t.param(&minlength).finish();
+        // A partial is the sums, and [values not counted, the first of them].
+        type Partial<A> = (ArrayD<A>, ArrayD<f64>);
+        let chunk = |c: &[ArrayViewD<'_, T>], w: Option<ArrayViewD<'_, W>>| -> Partial<A> {
+            let mut sums: Vec<A> = Vec::new();
+            let mut bad = [0.0, 0.0];
+            let mut weights = w
+                .into_iter()
+                .flat_map(|w| w.into_iter().map(|&v| v.cast::<A>()));
+            for &v in c[0].iter() {
+                let weight = weights.next().unwrap_or(A::from_i128(1));
+                let f = v.to_f64();
+                if f >= 0.0 && f.fract() == 0.0 {
+                    let k = v.to_i128() as usize;
+                    if sums.len() <= k {
+                        sums.resize(k + 1, A::default());
                     }
+                    sums[k] = sums[k].add(weight);
+                } else {
+                    if bad[0] == 0.0 {
+                        bad[1] = f;
+                    }
+                    bad[0] += 1.0;
                 }
-                Array1::from(all).into_dyn()
-            },
-            |p: &mut ArrayD<i64>, q: &ArrayD<i64>| {
-                let (a, b) = (p.as_slice().expect("1-d"), q.as_slice().expect("1-d"));
-                let first = if a[0] > 0 { a[1] } else { b[1] };
-                let v: Vec<i64> = (0..a.len().max(b.len()))
-                    .map(|k| match k {
-                        1 => first,
-                        _ => a.get(k).unwrap_or(&0) + b.get(k).unwrap_or(&0),
-                    })
-                    .collect();
-                *p = Array1::from(v).into_dyn();
-            },
-        );
-        counts.try_map_err(move |all: &Array1<i64>| {
-            if all[0] > 0 {
+            }
+            (
+                Array1::from(sums).into_dyn(),
+                Array1::from(bad.to_vec()).into_dyn(),
+            )
+        };
+        let combine = |p: &mut Partial<A>, q: &Partial<A>| {
+            let (a, b) = (p.0.as_slice().expect("1-d"), q.0.as_slice().expect("1-d"));
+            let zero = A::default();
+            let v: Vec<A> = (0..a.len().max(b.len()))
+                .map(|k| a.get(k).unwrap_or(&zero).add(*b.get(k).unwrap_or(&zero)))
+                .collect();
+            p.0 = Array1::from(v).into_dyn();
+            let (bad, more) = (
+                p.1.as_slice_mut().expect("1-d"),
+                q.1.as_slice().expect("1-d"),
+            );
+            if bad[0] == 0.0 {
+                bad[1] = more[1];
+            }
+            bad[0] += more[0];
+        };
+        let finish = move |p: &Partial<A>| {
+            let bad = p.1.as_slice().expect("1-d");
+            if bad[0] > 0.0 {
                 return Err(Error::invalid(format!(
                     "bincount: {} values are negative or not whole numbers (the first: {})",
-                    all[0],
-                    f64::from_bits(all[1] as u64)
+                    bad[0], bad[1]
                 )));
             }
-            let mut v = all.slice(ndarray::s![2..]).to_vec();
+            let mut v = p.0.iter().copied().collect::<Vec<A>>();
             if v.len() < minlength {
-                v.resize(minlength, 0);
+                v.resize(minlength, A::default());
             }
-            Ok(Array1::from(v))
-        })
+            Ok(Array1::from(v).into_dyn())
+        };
+        let how = Tree {
+            name: "bincount",
+            token,
+            split_every: 8,
+            keepdims: true,
+            combine: Arc::new(combine),
+            finish: Arc::new(finish),
+        };
+        lazy(merged(&[&x], w.as_ref(), 1, chunk, how))
     }
 }
 
@@ -434,60 +494,97 @@ fn whole<T: Element, U: Element>(
     chunk: impl Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     combine: impl Fn(&mut ArrayD<U>, &ArrayD<U>) + Send + Sync + 'static,
 ) -> Delayed<Array1<U>> {
-    if let Some(e) = &x.error {
-        // An array that is only an error has no chunks: the value is the error.
-        let e = Arc::clone(e);
-        return Delayed::from_fn(
-            name,
-            vec![],
-            Box::new(move |_| Err(Error::Shared(Arc::clone(&e)))),
-        );
+    let tree = Tree {
+        name,
+        token,
+        split_every: 8,
+        keepdims: true,
+        combine: Arc::new(combine),
+        finish: Arc::new(|p: &ArrayD<U>| Ok(p.clone())),
+    };
+    lazy(merged(
+        &[x],
+        None::<&DArray<T>>,
+        1,
+        move |c, _| chunk(c[0].view()),
+        tree,
+    ))
+}
+
+/// The merged value as a lazy 1-d array (an error: a value that fails with it).
+fn lazy<U: Element>(merged: Result<Arc<Node>>) -> Delayed<Array1<U>> {
+    match merged {
+        Ok(node) => {
+            Delayed::<ArrayD<U>>::from_arc(node).map(|a| a.iter().copied().collect::<Array1<U>>())
+        }
+        Err(e) => {
+            let e = Arc::new(e);
+            Delayed::from_fn(
+                "error",
+                vec![],
+                Box::new(move |_| Err(Error::Shared(Arc::clone(&e)))),
+            )
+        }
     }
-    let d = x.ndim();
-    // Each partial is a 1-d array in a chunk of a grid of one element per chunk.
-    let per_chunk = Arc::new(Grid::from_parts(
-        x.grid.grid_shape(),
-        x.grid.grid_shape().iter().map(|&n| vec![1; n]).collect(),
-    ));
-    let t_chunk = Tokenizer::new(name).param(&token).param(&"chunk").finish();
-    let input = x.chunk_nodes();
+}
+
+/// The one task that merges a partial of every chunk: `chunk` of chunk `c` of each of
+/// `xs` (and of `weights`), which the caller has checked are cut alike, the partials
+/// folded as `how` says, in chunk order, and finished into an array of `ndim` dimensions. An
+/// input that carries an error is the error.
+pub(crate) fn merged<T, W, P, U>(
+    xs: &[&DArray<T>],
+    weights: Option<&DArray<W>>,
+    ndim: usize,
+    chunk: impl Fn(&[ArrayViewD<'_, T>], Option<ArrayViewD<'_, W>>) -> P + Send + Sync + 'static,
+    how: Tree<P, U>,
+) -> Result<Arc<Node>>
+where
+    T: Element,
+    W: Element,
+    P: crate::Encode + Clone,
+    U: Element,
+{
+    let errors = xs.iter().map(|x| &x.error).chain(weights.map(|w| &w.error));
+    if let Some(e) = errors.flatten().next() {
+        return Err(Error::Shared(Arc::clone(e)));
+    }
+    let n = xs[0].n_chunks();
+    // The tree sees one partial per chunk along a first axis; the other axes (of length
+    // one) let the finished value keep `ndim` dimensions.
+    let mut shape = vec![1; ndim.max(1)];
+    shape[0] = n;
+    let mut chunks = vec![vec![1]; shape.len()];
+    chunks[0] = vec![1; n];
+    let per_chunk = Arc::new(Grid::from_parts(shape, chunks));
+    let t_chunk = Tokenizer::new(how.name)
+        .param(&how.token)
+        .param(&"chunk")
+        .finish();
+    let inputs: Vec<_> = xs.iter().map(|x| x.chunk_nodes()).collect();
+    let w_input = weights.map(DArray::chunk_nodes);
     let chunk = Arc::new(chunk);
-    let partials: Vec<Arc<Node>> = input
-        .iter()
-        .enumerate()
-        .map(|(c, n)| {
+    let partials: Vec<Arc<Node>> = (0..n)
+        .map(|c| {
             let chunk = Arc::clone(&chunk);
+            let mut deps: Vec<Arc<Node>> = inputs.iter().map(|i| Arc::clone(&i[c])).collect();
+            deps.extend(w_input.as_ref().map(|w| Arc::clone(&w[c])));
+            let k = xs.len();
             let mut node = Node::new(
-                Key::new(name, t_chunk, c as u64),
-                vec![Arc::clone(n)],
-                Box::new(move |v| Ok(Arc::new(chunk(chunk_of::<T>(&v[0]).view())) as Value)),
+                Key::new(how.name, t_chunk, c as u64),
+                deps,
+                Box::new(move |v| {
+                    let views: Vec<ArrayViewD<'_, T>> =
+                        v[..k].iter().map(|a| chunk_of::<T>(a).view()).collect();
+                    let w = v.get(k).map(|a| chunk_of::<W>(a).view());
+                    Ok(Arc::new(chunk(&views, w)) as Value)
+                }),
             );
-            node.codec = Some(chunk_codec::<U>());
+            node.codec = Some(crate::encode::Codec::of::<P>());
             Arc::new(node)
         })
         .collect();
-    let reduced = vec![true; d];
-    let merged: DArray<U> = tree(
-        &per_chunk,
-        &reduced,
-        partials,
-        Tree {
-            name,
-            token,
-            split_every: 8,
-            keepdims: true,
-            combine: Arc::new(combine),
-            // Kept as it is: the tree keeps every axis, so a 1-d value passes through
-            // shaped (len, 1, ..., 1).
-            finish: Arc::new(move |p: &ArrayD<U>| {
-                let mut shape = vec![1; d];
-                shape[0] = p.len();
-                p.clone()
-                    .into_shape_with_order(IxDyn(&shape))
-                    .map_err(|e| Error::external("ndarray, a merged value", e))
-            }),
-        },
-    );
-    let node = Arc::clone(&merged.chunk_nodes()[0]);
-    Delayed::<ArrayD<U>>::from_arc(node).map(|a| a.iter().copied().collect::<Array1<U>>())
+    let reduced = vec![true; per_chunk.ndim()];
+    let out: DArray<U> = tree(&per_chunk, &reduced, partials, how);
+    Ok(Arc::clone(&out.chunk_nodes()[0]))
 }

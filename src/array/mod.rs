@@ -27,8 +27,10 @@ mod impl_broadcast;
 mod impl_constructors;
 #[cfg(feature = "linalg")]
 mod impl_decomp;
+mod impl_histogram;
 mod impl_index;
 mod impl_linalg;
+mod impl_map_blocks;
 mod impl_ops;
 mod impl_overlap;
 mod impl_reduce;
@@ -57,8 +59,10 @@ pub use impl_constructors::{
 };
 #[cfg(feature = "linalg")]
 pub use impl_decomp::Real;
+pub use impl_histogram::{Bins, histogram2d, histogramdd_coords};
 pub use impl_index::Idx;
 pub use impl_linalg::einsum;
+pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
 pub use impl_overlap::Boundary;
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};

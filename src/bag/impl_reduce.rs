@@ -635,7 +635,7 @@ impl<T: ?Sized + 'static> Bag<T> {
     {
         let f = Arc::new(f);
         let consumer = self.root.register(start, needs);
-        let nodes = self
+        let nodes: Vec<Arc<crate::graph::Node>> = self
             .root
             .scan_nodes()
             .into_iter()
@@ -643,9 +643,6 @@ impl<T: ?Sized + 'static> Bag<T> {
             .map(|(p, scan)| {
                 let (f, consumer) = (Arc::clone(&f), Arc::clone(&consumer));
                 let key = crate::graph::Key::new(label, token, p as u64);
-                if p == 0 {
-                    consumer.bind(&key);
-                }
                 let mut node = crate::graph::Node::new(
                     key,
                     vec![scan],
@@ -661,6 +658,7 @@ impl<T: ?Sized + 'static> Bag<T> {
                 Arc::new(node)
             })
             .collect();
+        consumer.bind_partitions(nodes.iter().map(|n| n.key.clone()).collect());
         (nodes, consumer)
     }
 }

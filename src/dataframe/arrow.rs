@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
-use arrow_array::{ArrayRef, RecordBatch, make_array};
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchReader, make_array};
+use arrow_schema::ArrowError;
 use polars::prelude::*;
 
 use super::DFrame;
@@ -153,6 +155,82 @@ impl DFrame {
         Ok(DFrame::from_source(Box::new(source), Arc::new(schema)))
     }
 
+    /// A frame over the batches of a record batch reader (a DataFusion or Lance
+    /// stream, an [`ArrowArrayStreamReader`]), one partition per batch. The reader is
+    /// read through now: a frame may be computed more than once, a stream only read
+    /// once, so the batches are held (their buffers shared, not copied). A reader's
+    /// error is returned, naming the batch it came at.
+    pub fn from_record_batch_reader(reader: impl RecordBatchReader) -> Result<DFrame> {
+        let batches = reader
+            .enumerate()
+            .map(|(i, b)| b.map_err(|e| arrow_error(&format!("record batch {i} of the reader"), e)))
+            .collect::<Result<Vec<_>>>()?;
+        DFrame::from_record_batches(batches)
+    }
+
+    /// A frame over an Arrow C stream (`ArrowArrayStream`, as pyarrow's
+    /// `RecordBatchReader._export_to_c`, DuckDB's or any C Data Interface producer
+    /// hands out), read through as [`from_record_batch_reader`](Self::from_record_batch_reader).
+    pub fn from_arrow_stream(stream: FFI_ArrowArrayStream) -> Result<DFrame> {
+        let reader = ArrowArrayStreamReader::try_new(stream)
+            .map_err(|e| arrow_error("an Arrow C stream", e))?;
+        DFrame::from_record_batch_reader(reader)
+    }
+
+    /// The frame as a record batch reader that computes it a few partitions at a time
+    /// (as many as the configuration's workers) and hands out their batches as it
+    /// goes, so a result larger than memory can be streamed to a consumer. Partitions
+    /// that share work (after a shuffle, a join or a sort) are computed in one run,
+    /// not once per window. An error ends the stream: the reader returns it (naming
+    /// the file or task, as a compute does) and nothing after it.
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// use arrow_array::RecordBatchReader;
+    /// use polars::prelude::*;
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let df = Bag::from_iter(0..100i64, 5).to_dataframe(schema, |x| vec![AnyValue::Int64(*x)]).unwrap();
+    /// let config = chunkwise::Config::new().scheduler(chunkwise::Scheduler::threads(2));
+    /// let reader = df.to_record_batch_reader(&config).unwrap();
+    /// assert_eq!(reader.schema().field(0).name(), "x");
+    /// let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    /// assert_eq!(rows, 100);
+    /// ```
+    pub fn to_record_batch_reader(&self, config: &Config) -> Result<FrameReader> {
+        let token = Tokenizer::new("to_record_batch_reader")
+            .sequenced()
+            .finish();
+        let (nodes, _) = self.partition_nodes("to_record_batch_reader", token, None);
+        let window = if shares_work(&nodes) {
+            nodes.len()
+        } else {
+            match config.get_scheduler().workers() {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            }
+        }
+        .max(1);
+        let arrow_schema = to_record_batch(&DataFrame::empty_with_schema(self.schema()))?.schema();
+        Ok(FrameReader {
+            parts: nodes.into_iter().map(Delayed::from_arc).collect(),
+            next: 0,
+            window,
+            ready: std::collections::VecDeque::new(),
+            schema: Arc::clone(self.schema()),
+            arrow_schema,
+            config: config.clone(),
+            failed: false,
+        })
+    }
+
+    /// The frame as an Arrow C stream ([`to_record_batch_reader`](Self::to_record_batch_reader)
+    /// behind the C Stream Interface), for a consumer in another language or library.
+    pub fn to_arrow_stream(&self, config: &Config) -> Result<FFI_ArrowArrayStream> {
+        Ok(FFI_ArrowArrayStream::new(Box::new(
+            self.to_record_batch_reader(config)?,
+        )))
+    }
+
     /// Computes the frame and hands it out as record batches, one per partition (empty
     /// partitions left out), on the process-wide configuration.
     pub fn to_record_batches(&self) -> Result<Vec<RecordBatch>> {
@@ -201,4 +279,72 @@ fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, String, Str
                 (na.to_string(), ta.to_string(), tb.to_string())
             }
         })
+}
+
+/// Whether some task is needed by more than one of these partitions' tasks (a
+/// shuffle's splits, a broadcast side): then they are computed together.
+fn shares_work(nodes: &[Arc<crate::graph::Node>]) -> bool {
+    let mut owner: std::collections::HashMap<*const crate::graph::Node, usize> =
+        std::collections::HashMap::new();
+    for (p, n) in nodes.iter().enumerate() {
+        let mut stack = vec![Arc::clone(n)];
+        while let Some(n) = stack.pop() {
+            match owner.insert(Arc::as_ptr(&n), p) {
+                Some(q) if q != p => return true,
+                Some(_) => continue,
+                None => stack.extend(n.deps.iter().cloned()),
+            }
+        }
+    }
+    false
+}
+
+/// A frame computed a window of partitions at a time, handed out as record batches
+/// ([`DFrame::to_record_batch_reader`]).
+pub struct FrameReader {
+    parts: Vec<Delayed<Vec<DataFrame>>>,
+    next: usize,
+    window: usize,
+    ready: std::collections::VecDeque<RecordBatch>,
+    schema: SchemaRef,
+    arrow_schema: arrow_schema::SchemaRef,
+    config: Config,
+    failed: bool,
+}
+
+impl FrameReader {
+    /// Computes the next window into `ready`.
+    fn fill(&mut self) -> Result<()> {
+        let end = (self.next + self.window).min(self.parts.len());
+        let computed = crate::compute_with(&self.parts[self.next..end], &self.config)?;
+        self.next = end;
+        for p in computed {
+            if p.iter().any(|b| b.height() > 0) {
+                let v: Value = Arc::new(p);
+                self.ready
+                    .push_back(to_record_batch(&super::shuffle::whole(&v, &self.schema)?)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for FrameReader {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.ready.is_empty() && !self.failed && self.next < self.parts.len() {
+            if let Err(e) = self.fill() {
+                self.failed = true;
+                return Some(Err(ArrowError::ExternalError(Box::new(e))));
+            }
+        }
+        self.ready.pop_front().map(Ok)
+    }
+}
+
+impl RecordBatchReader for FrameReader {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        Arc::clone(&self.arrow_schema)
+    }
 }

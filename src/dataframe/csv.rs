@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::{DFrame, polars_error, projection};
+use super::{DFrame, estimate, polars_error, projection};
 use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::{
@@ -157,8 +157,10 @@ impl ReadCsv {
         }
         let mut schema: Option<(PathBuf, Schema)> = None;
         let mut parts = Vec::new();
+        let mut samples = Vec::new();
         for path in &paths {
-            let (s, quoted_line_breaks) = self.sample_schema(path)?;
+            let (s, quoted_line_breaks, sample) = self.sample_schema(path)?;
+            samples.push(sample);
             // A file whose quoted fields hold line breaks is read whole: a part of it
             // could start inside such a field.
             let block_size = if quoted_line_breaks {
@@ -226,6 +228,7 @@ impl ReadCsv {
             .param(&splits)
             .param(&format!("{:?}", self))
             .finish();
+        let estimate = estimate_from(samples, &schema);
         let schema = Arc::new(schema);
         let source = CsvSource {
             options: self.clone(),
@@ -233,12 +236,14 @@ impl ReadCsv {
             schema: Arc::clone(&schema),
             token,
         };
-        Ok(DFrame::from_source(Box::new(source), schema))
+        let mut frame = DFrame::from_source(Box::new(source), schema);
+        frame.sample = estimate.map(Arc::new);
+        Ok(frame)
     }
 
-    /// The schema polars infers from the first `sample_bytes` of one file, and whether
-    /// the sample has a quoted field holding a line break.
-    fn sample_schema(&self, path: &Path) -> Result<(Schema, bool)> {
+    /// The schema polars infers from the first `sample_bytes` of one file, whether the
+    /// sample has a quoted field holding a line break, and its rows.
+    fn sample_schema(&self, path: &Path) -> Result<(Schema, bool, FileSample)> {
         let split = Split {
             path: path.to_path_buf(),
             compression: self
@@ -253,6 +258,7 @@ impl ReadCsv {
             Ok(false)
         })?;
         let sample = sample.unwrap_or_default();
+        let sample_len = sample.len();
         let quoted_line_breaks = framing.quoted_line_break(&sample);
         // Rows of a wrong field count are refused or skipped here as in the scan (which
         // warns about them: not twice).
@@ -300,8 +306,74 @@ impl ReadCsv {
                 Field::new(c.name().clone(), dtype)
             })
             .collect();
-        Ok((schema, quoted_line_breaks))
+        let file = FileSample {
+            bytes: sample_len,
+            file_bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+            compressed: split.compression != Compression::None,
+            rows: df,
+        };
+        Ok((schema, quoted_line_breaks, file))
     }
+}
+
+/// The rows of one file's schema sample, for [`estimate::Sample`].
+struct FileSample {
+    rows: DataFrame,
+    /// Bytes of text they were parsed from.
+    bytes: usize,
+    file_bytes: u64,
+    compressed: bool,
+}
+
+/// How many times larger than its compressed file a CSV file is taken to be, where
+/// the sample did not reach its end (text compresses 4-10 times with gzip and bzip2).
+const COMPRESSION_RATIO: f64 = 5.0;
+
+impl FileSample {
+    /// The file's rows, estimated from the sample's rows per byte.
+    fn rows_estimate(&self) -> f64 {
+        let rows = self.rows.height() as f64;
+        let text = self.file_bytes as f64
+            * if self.compressed {
+                COMPRESSION_RATIO
+            } else {
+                1.0
+            };
+        (rows * text / self.bytes.max(1) as f64).max(rows)
+    }
+}
+
+/// The files' samples as one, cast to the dataset's schema, at most
+/// [`estimate::SAMPLE_ROWS`] rows taken evenly from the files; `None` where a file's
+/// sample does not cast (the estimate is only lost, never the read).
+fn estimate_from(files: Vec<FileSample>, schema: &Schema) -> Option<estimate::Sample> {
+    let total: f64 = files.iter().map(FileSample::rows_estimate).sum();
+    let per_file = estimate::SAMPLE_ROWS.div_ceil(files.len().max(1));
+    let casts: Vec<Expr> = schema
+        .iter()
+        .map(|(name, t)| col(name.clone()).cast(t.clone()))
+        .collect();
+    let parts = files
+        .iter()
+        .map(|f| {
+            f.rows
+                .head(Some(per_file))
+                .lazy()
+                .select(casts.clone())
+                .collect()
+                .ok()
+        })
+        .collect::<Option<Vec<DataFrame>>>()?;
+    let mut rows = parts.first()?.clear();
+    for p in &parts {
+        rows.vstack_mut(p).ok()?;
+    }
+    let share = if total > 0.0 {
+        rows.height() as f64 / total
+    } else {
+        1.0
+    };
+    Some(estimate::Sample::new(rows, share))
 }
 
 /// The narrowest type both values fit: integers widen to floats, anything else that

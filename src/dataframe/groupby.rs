@@ -122,6 +122,30 @@ impl From<&Agg> for Expr {
     }
 }
 
+/// How a group-by brings each group's rows together, for [`GroupBy::strategy`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// [`Strategy::Shuffle`] when the groups are estimated to be many (over a quarter
+    /// of a partition's rows, where partials would hardly be smaller than the rows),
+    /// else [`Strategy::Tree`]; the tree where there is no estimate (a frame whose
+    /// scan read no sample: not CSV, or after a shuffle or join). The default.
+    #[default]
+    Auto,
+    /// Each partition groups its rows into partials, cut into buckets by a hash of the
+    /// keys and combined bucket by bucket in a tree: the least moved when groups are few.
+    Tree,
+    /// The rows themselves are shuffled by key and each partition grouped once
+    /// ([`GroupBy::agg_frame`]): no partial work thrown away when groups are many.
+    Shuffle,
+}
+
+/// Groups over this share of a partition's rows make [`Strategy::Auto`] shuffle.
+const SHUFFLE_SHARE: f64 = 0.25;
+
+/// Groups per bucket [`Strategy::Auto`] aims at when it shuffles: a bucket's groups
+/// and their rows then fit a task's share of a modest budget.
+const GROUPS_PER_BUCKET: f64 = (1 << 20) as f64;
+
 /// A frame grouped by key columns (as `df.groupby(keys)`).
 #[derive(Clone, Debug)]
 pub struct GroupBy {
@@ -129,6 +153,7 @@ pub struct GroupBy {
     keys: Vec<String>,
     split_out: Option<usize>,
     sort: bool,
+    strategy: Strategy,
 }
 
 impl GroupBy {
@@ -138,12 +163,92 @@ impl GroupBy {
             keys,
             split_out: None,
             sort: true,
+            strategy: Strategy::Auto,
         }
     }
 
+    /// Tree or shuffle, or chosen from an estimate of the number of groups (the
+    /// default); see [`Strategy`] and [`GroupBy::explain`].
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// The groups estimated from the frame's sample, and its rows, where it has one.
+    fn estimate(&self) -> Option<(f64, f64)> {
+        let sample = self.frame.sample.as_ref()?;
+        Some((sample.groups(&self.keys)?, sample.rows()))
+    }
+
+    /// Whether [`GroupBy::agg`] shuffles the rows, and into how many partitions.
+    fn plan(&self) -> (bool, usize) {
+        let parts = self.frame.npartitions().max(1);
+        let shuffle = match self.strategy {
+            Strategy::Tree => false,
+            Strategy::Shuffle => true,
+            Strategy::Auto => self
+                .estimate()
+                .is_some_and(|(groups, rows)| groups > SHUFFLE_SHARE * rows / parts as f64),
+        };
+        let buckets = match (self.split_out, shuffle) {
+            (Some(n), _) => n,
+            (None, true) => {
+                let by_groups = self
+                    .estimate()
+                    .map_or(0, |(g, _)| (g / GROUPS_PER_BUCKET).ceil() as usize);
+                parts.max(by_groups)
+            }
+            (None, false) => parts.clamp(1, MAX_BUCKETS),
+        };
+        (shuffle, buckets)
+    }
+
+    /// How [`GroupBy::agg`] will run, then the frame's plan: the strategy, the
+    /// buckets or partitions, and the estimate it was chosen from.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// let dir = tempfile::tempdir()?;
+    /// let rows: String = (0..5000).map(|i| format!("{i},{}\n", i % 3)).collect();
+    /// std::fs::write(dir.path().join("a.csv"), format!("id,k\n{rows}"))?;
+    /// let f = DFrame::read_csv(&format!("{}/*.csv", dir.path().display())).open()?;
+    /// // Every id is its own group: the rows are shuffled by id; three k: a tree.
+    /// assert!(f.groupby(&["id"])?.explain().starts_with("GroupBy [\"id\"] by shuffle"));
+    /// assert!(f.groupby(&["k"])?.explain().starts_with("GroupBy [\"k\"] by tree"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self) -> String {
+        let (shuffle, buckets) = self.plan();
+        let how = if self.frame.partitioning.groups(&self.keys) {
+            "each partition (already partitioned on the keys)".to_string()
+        } else if shuffle {
+            format!("shuffle into {buckets} partitions")
+        } else {
+            format!("tree of partials in {buckets} buckets")
+        };
+        let why = match (self.strategy, self.estimate()) {
+            (Strategy::Auto, Some((g, r))) => {
+                format!(", chosen from an estimate of {g:.0} groups in {r:.0} rows")
+            }
+            (Strategy::Auto, None) => ", the default with no estimate".to_string(),
+            _ => ", as asked".to_string(),
+        };
+        format!(
+            "GroupBy {:?} by {how}{why}\n{}",
+            self.keys,
+            self.frame
+                .explain()
+                .lines()
+                .map(|l| format!("  {l}\n"))
+                .collect::<String>()
+        )
+    }
+
     /// Buckets the groups are cut into by a hash of their keys, each combined and
-    /// finished by its own task (as Dask's `split_out`); by default one per partition,
-    /// at most 16. More buckets: less held by one task when groups are many.
+    /// finished by its own task (as Dask's `split_out`), or the partitions a shuffle
+    /// moves the rows into. By default: a tree has one bucket per partition, at most 16;
+    /// a shuffle as many partitions as the frame, or one per million groups estimated
+    /// if more. More buckets: less held by one task when groups are many.
     pub fn split_out(mut self, buckets: usize) -> Self {
         self.split_out = Some(buckets.max(1));
         self
@@ -207,16 +312,19 @@ impl GroupBy {
     pub fn agg<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<Delayed<DataFrame>> {
         let exprs = exprs.as_ref().to_vec();
         let (cols, empty, strict) = self.checked(&exprs)?;
-        if self.frame.partitioning.groups(&self.keys) {
-            // Each group is in one partition already: grouped where it is, no tree.
-            let whole = self.agg_frame(&exprs)?.collect();
+        let (shuffle, buckets) = self.plan();
+        if shuffle || self.frame.partitioning.groups(&self.keys) {
+            // Each group in one partition (already, or shuffled there): grouped where
+            // it is, no tree.
+            let whole = self
+                .clone()
+                .split_out(buckets)
+                .agg_frame(&exprs)?
+                .gathered(false);
             let (keys, sorted) = (self.keys.clone(), self.sort);
             return Ok(whole.try_map(move |df| sort_by_keys(df.clone(), &keys, sorted)));
         }
         let plan = Arc::new(Lowered::new(&exprs, &self.keys, empty));
-        let buckets = self
-            .split_out
-            .unwrap_or(self.frame.npartitions().clamp(1, MAX_BUCKETS));
         let columns: Vec<PlSmallStr> = cols.iter().map(|c| c.as_str().into()).collect();
         let key_names = self.keys.clone();
         let sorted = self.sort;

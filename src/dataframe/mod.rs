@@ -16,6 +16,7 @@
 #[cfg(feature = "arrow")]
 mod arrow;
 mod csv;
+mod estimate;
 mod files;
 mod from_bag;
 mod groupby;
@@ -31,9 +32,9 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 #[cfg(feature = "arrow")]
-pub use arrow::{from_record_batch, to_record_batch};
+pub use arrow::{FrameReader, from_record_batch, to_record_batch};
 pub use csv::{OnBadLines, ReadCsv};
-pub use groupby::{Agg, AggKind, GroupBy};
+pub use groupby::{Agg, AggKind, GroupBy, Strategy};
 pub use merge::{How, Merge};
 pub use series::DSeries;
 use shuffle::Partitioning;
@@ -71,6 +72,9 @@ pub struct DFrame {
     plan: Arc<Step>,
     /// Set while the frame is a bare Parquet scan: filters go into its reader.
     pushdown: Option<Arc<files::Pushdown>>,
+    /// A few of its rows, where its scan read some as it opened (CSV), carried through
+    /// per-batch operations: estimates for choosing plans.
+    sample: Option<Arc<estimate::Sample>>,
 }
 
 /// One step of a frame's plan, and the steps it reads.
@@ -256,6 +260,7 @@ impl DFrame {
                 inputs: Vec::new(),
             }),
             pushdown: None,
+            sample: None,
         }
     }
 
@@ -329,6 +334,11 @@ impl DFrame {
         line: String,
     ) -> Result<DFrame> {
         let schema = self.schema_after(&*op)?;
+        let sample = self
+            .sample
+            .as_ref()
+            .and_then(|s| s.after(&*op))
+            .map(Arc::new);
         let batches = self.batches.try_map(move |df: &DataFrame| {
             op(df.clone().lazy())
                 .collect()
@@ -341,6 +351,7 @@ impl DFrame {
             partitioning,
             plan: Step::new(line, vec![Arc::clone(&self.plan)]),
             pushdown: None,
+            sample,
         })
     }
 
@@ -488,6 +499,12 @@ impl DFrame {
 
     /// Every row, as one polars `DataFrame`, in partition order.
     pub fn collect(&self) -> Delayed<DataFrame> {
+        self.gathered(true)
+    }
+
+    /// Every row in partition order, its columns in one piece each (`rechunk`) or as
+    /// the partitions' pieces (no copy: for answers handed straight to the user).
+    pub(crate) fn gathered(&self, rechunk: bool) -> Delayed<DataFrame> {
         let schema = Arc::clone(&self.schema);
         self.consume(
             "collect",
@@ -499,7 +516,13 @@ impl DFrame {
             },
             Ok,
             |a, b| a.extend(b.iter().cloned()),
-            move |v| concat(v, &schema),
+            move |v| {
+                if rechunk {
+                    concat(v, &schema)
+                } else {
+                    chunks(v, &schema)
+                }
+            },
         )
     }
 

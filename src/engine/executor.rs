@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
+use super::Stats;
 use super::context::{RunContext, in_task};
 use super::events::Observers;
 use super::run::Run;
 use super::spill::Spill;
-use super::{Stats, pool};
 use crate::graph::{Plan, Value};
 use crate::{Error, Result};
 
@@ -130,23 +130,23 @@ pub(crate) fn run_local(
     if workers == 1 {
         run.work(0);
     } else {
-        match pool(workers) {
-            // The calling thread is one of the workers, so a compute started from inside
-            // a pool task still progresses when the pool is busy.
-            Ok(pool) => pool.in_place_scope(|s| {
-                for w in 1..workers {
-                    let run = &run;
-                    s.spawn(move |_| run.work(w));
+        // Threads of the run's own, not jobs of a work-stealing pool: a task waiting on
+        // polars' pool would, on a rayon thread, run a worker loop not yet started on
+        // top of its own stack and wait in it for work the task below was to give.
+        // The calling thread is worker 0; a thread the system refuses is one worker
+        // fewer, not an error.
+        std::thread::scope(|s| {
+            for w in 1..workers {
+                let run = &run;
+                let started = std::thread::Builder::new()
+                    .name(format!("chunkwise-{w}"))
+                    .spawn_scoped(s, move || run.work(w));
+                if started.is_err() {
+                    break;
                 }
-                run.work(0);
-            }),
-            Err(e) => {
-                return Outcome {
-                    values: Err(e),
-                    stats: Stats::default(),
-                };
             }
-        }
+            run.work(0);
+        });
     }
     let values = run.outputs();
     let stats = Stats {

@@ -6,7 +6,6 @@
 mod context;
 mod events;
 mod executor;
-mod pool;
 mod run;
 mod spill;
 pub(crate) use spill::{Spill, SpilledOutput};
@@ -21,7 +20,6 @@ pub use events::{Event, Observer, PlanView};
 pub(crate) use executor::{Executor, Outcome, RunOptions, Synchronous, Threads};
 #[cfg(feature = "mpi")]
 pub(crate) use executor::{Part, run_local};
-pub(crate) use pool::pool;
 pub use stats::Stats;
 
 use crate::Result;

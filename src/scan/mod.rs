@@ -150,9 +150,9 @@ pub(crate) type Start =
 pub(crate) struct Consumer {
     id: u64,
     start: Box<Start>,
-    /// The key of the reduction's last task: the consumer takes part in a scan only
-    /// when that key is in the graph being planned.
-    key: Mutex<Option<Key>>,
+    /// The tasks whose presence in the graph being planned makes the consumer take
+    /// part in a scan.
+    key: Mutex<Binding>,
     needs: Needs,
     /// More columns, found when a graph is planned.
     more: Mutex<Vec<GraphNeeds>>,
@@ -163,6 +163,30 @@ pub(crate) struct Root {
     token: u64,
     next_id: AtomicU64,
     consumers: Mutex<Vec<Weak<Consumer>>>,
+}
+
+/// Which tasks tie a consumer to a graph.
+enum Binding {
+    None,
+    /// A reduction's last task: every partition's scan feeds it.
+    One(Key),
+    /// One task per partition (a frame's partitions): partition `p`'s scan feeds the
+    /// consumer when task `p` is in the graph, so a graph of some partitions only
+    /// (a stream's window, a `loc`) scans the others for nothing.
+    PerPartition(Vec<Key>),
+}
+
+impl Binding {
+    /// Whether the graph (keys `in_graph` accepts) asks for partition `p`, or for any
+    /// partition when `p` is `None`.
+    fn wanted(&self, p: Option<usize>, in_graph: &dyn Fn(&Key) -> bool) -> bool {
+        match (self, p) {
+            (Binding::None, _) => false,
+            (Binding::One(k), _) => in_graph(k),
+            (Binding::PerPartition(keys), Some(p)) => keys.get(p).is_some_and(in_graph),
+            (Binding::PerPartition(keys), None) => keys.iter().any(in_graph),
+        }
+    }
 }
 
 /// What a scan task returns: each live consumer's partial, by consumer id.
@@ -190,9 +214,18 @@ impl Consumer {
     }
 
     /// Ties the consumer to the task whose presence in a graph asks for it (the last
-    /// call wins: a frame that keeps some of a layer's partitions ties it to one of those).
+    /// call wins: a frame that keeps some of a layer's partitions ties it to one of
+    /// those), unless it is tied partition by partition.
     pub(crate) fn bind(&self, key: &Key) {
-        *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
+        let mut b = self.key.lock().unwrap_or_else(|e| e.into_inner());
+        if !matches!(*b, Binding::PerPartition(_)) {
+            *b = Binding::One(key.clone());
+        }
+    }
+
+    /// Ties partition `p`'s scan to task `keys[p]`.
+    pub(crate) fn bind_partitions(&self, keys: Vec<Key>) {
+        *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Binding::PerPartition(keys);
     }
 }
 
@@ -244,7 +277,7 @@ impl Root {
         let c = Arc::new(Consumer {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             start,
-            key: Mutex::new(None),
+            key: Mutex::new(Binding::None),
             needs,
             more: Mutex::new(Vec::new()),
         });
@@ -276,7 +309,7 @@ impl Root {
     /// The scan task of partition `p` for the live consumers whose results the graph
     /// holds: its key's token names that set, so one key is always one value.
     fn bound_scan(self: &Arc<Self>, p: usize, in_graph: &dyn Fn(&Key) -> bool) -> Node {
-        let live = self.live(in_graph);
+        let live = self.live(Some(p), in_graph);
         let ids: Vec<u64> = live.iter().map(|c| c.id).collect();
         let needs = Self::needs_of(&live, in_graph);
         let label = self.source.label();
@@ -297,8 +330,9 @@ impl Root {
         node
     }
 
-    /// The live consumers whose results the graph holds.
-    fn live(&self, in_graph: &dyn Fn(&Key) -> bool) -> Vec<Arc<Consumer>> {
+    /// The live consumers whose results the graph holds (from partition `p`'s scan,
+    /// or from any partition's).
+    fn live(&self, p: Option<usize>, in_graph: &dyn Fn(&Key) -> bool) -> Vec<Arc<Consumer>> {
         self.consumers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -308,8 +342,7 @@ impl Root {
                 c.key
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .as_ref()
-                    .is_some_and(in_graph)
+                    .wanted(p, in_graph)
             })
             .collect()
     }
@@ -324,7 +357,7 @@ impl Root {
     /// The columns the consumers of this root in a graph read (none when it has none).
     #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
     pub(crate) fn needs_in(&self, in_graph: &dyn Fn(&Key) -> bool) -> Needs {
-        Self::needs_of(&self.live(in_graph), in_graph)
+        Self::needs_of(&self.live(None, in_graph), in_graph)
     }
 
     fn scan(

@@ -157,3 +157,85 @@ fn one_dimensional_arrays_cross_for_every_numeric_type() {
         0
     );
 }
+
+/// A frame streamed out a window of partitions at a time, through arrow-rs' reader and
+/// through the C Stream Interface and back, equals the frame: empty partitions left
+/// out, every row once, with one worker (a window of one) or several, after a shuffle
+/// (partitions sharing work, computed in one run); an error in the third file ends
+/// the stream after the batches before it, naming the file.
+#[test]
+fn frames_stream_out_and_in_through_the_arrow_c_stream() {
+    use arrow_array::RecordBatchReader;
+    use chunkwise::{Config, Scheduler};
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = String::from("k,v\n");
+    for f in 0..5 {
+        let rows: String = if f == 1 {
+            String::new()
+        } else {
+            (0..40)
+                .map(|i| format!("k{},{}\n", i % 3, f * 100 + i))
+                .collect()
+        };
+        all.push_str(&rows);
+        std::fs::write(dir.path().join(format!("p{f}.csv")), format!("k,v\n{rows}")).unwrap();
+    }
+    let pattern = dir.path().join("*.csv");
+    let frame = DFrame::read_csv(pattern.to_str().unwrap()).open().unwrap();
+    let want = CsvReadOptions::default()
+        .with_schema(Some(frame.schema().clone()))
+        .into_reader_with_file_handle(std::io::Cursor::new(all))
+        .finish()
+        .unwrap();
+    let sorted = |df: DataFrame| df.sort(["v"], Default::default()).unwrap();
+    for workers in [1, 3] {
+        let config = Config::new().scheduler(Scheduler::threads(workers));
+        for f in [frame.clone(), frame.shuffle(&["k"], Some(4)).unwrap()] {
+            let reader = f.to_record_batch_reader(&config).unwrap();
+            assert_eq!(reader.schema().fields().len(), 2);
+            let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+            assert!(batches.iter().all(|b| b.num_rows() > 0));
+            let mut got = from_record_batch(&batches[0]).unwrap();
+            for b in &batches[1..] {
+                got.vstack_mut(&from_record_batch(b).unwrap()).unwrap();
+            }
+            assert!(sorted(got).equals(&sorted(want.clone())));
+            // Through the C stream and back into a frame.
+            let stream = f.to_arrow_stream(&config).unwrap();
+            let back = DFrame::from_arrow_stream(stream).unwrap();
+            assert_eq!(back.npartitions(), batches.len());
+            let got = back.collect().compute().unwrap();
+            assert!(sorted(got).equals(&sorted(want.clone())));
+        }
+    }
+    // A bad value in p3.csv: the batches before it, then its error, then nothing.
+    std::fs::write(dir.path().join("p3.csv"), "k,v\nk1,12\nk2,twelve\n").unwrap();
+    let config = Config::new().scheduler(Scheduler::threads(1));
+    let mut reader = frame.to_record_batch_reader(&config).unwrap();
+    let first = reader.next().unwrap().unwrap();
+    assert_eq!(first.num_rows(), 40);
+    let err = loop {
+        match reader.next().unwrap() {
+            Ok(_) => continue,
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(err.contains("p3.csv"), "{err}");
+    assert!(reader.next().is_none());
+    // A reader that fails part way: its error names the batch.
+    let good = to_record_batch(&want.head(Some(3))).unwrap();
+    let failing = arrow_array::RecordBatchIterator::new(
+        vec![
+            Ok(good.clone()),
+            Err(arrow_schema::ArrowError::ComputeError("source gone".into())),
+        ],
+        good.schema(),
+    );
+    let err = DFrame::from_record_batch_reader(failing)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("record batch 1") && err.contains("source gone"),
+        "{err}"
+    );
+}

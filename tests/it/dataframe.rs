@@ -1,7 +1,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use chunkwise::dataframe::{Agg, DFrame, OnBadLines};
+use chunkwise::dataframe::{Agg, DFrame, OnBadLines, Strategy};
 use chunkwise::io::Encoding;
 use chunkwise::{compute, last_stats};
 use polars::prelude::*;
@@ -877,20 +877,24 @@ fn groupby_expressions_match_eager_polars() {
             .unwrap();
         assert_frames_close(&got, &eager(&["k", "n"], std::slice::from_ref(e)));
     }
-    // All together, by keys of each type, in one bucket or several.
+    // All together, by keys of each type, in one bucket or several, through a tree of
+    // partials or through the shuffle.
     for keys in [&["k"][..], &["flag"], &["n", "k"]] {
         for buckets in [1, 3] {
             let lowered = &exprs[..12];
             for set in [lowered, &exprs[..]] {
-                let got = f
-                    .groupby(keys)
-                    .unwrap()
-                    .split_out(buckets)
-                    .agg(set)
-                    .unwrap()
-                    .compute()
-                    .unwrap();
-                assert_frames_close(&got, &eager(keys, set));
+                for strategy in [Strategy::Tree, Strategy::Shuffle] {
+                    let got = f
+                        .groupby(keys)
+                        .unwrap()
+                        .split_out(buckets)
+                        .strategy(strategy)
+                        .agg(set)
+                        .unwrap()
+                        .compute()
+                        .unwrap();
+                    assert_frames_close(&got, &eager(keys, set));
+                }
             }
         }
     }
@@ -901,6 +905,105 @@ fn groupby_expressions_match_eager_polars() {
         .agg([col("nope").sum()])
         .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
+}
+
+/// The default strategy follows the groups estimated from the files' samples: keys
+/// nearly unique per row go through the shuffle, into as many partitions as the
+/// frame's, few keys through the tree; the estimate survives a filter and a new
+/// column, and the answers equal eager polars' either way (with an empty file and
+/// files whose sample is cut short of their end).
+#[test]
+fn groupby_strategy_follows_the_estimated_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in 0..3 {
+        let rows: String = (0..40_000)
+            .map(|i| {
+                let id = f * 40_000 + i;
+                format!("{id},{},{}.5\n", id % 7, id % 1000)
+            })
+            .collect();
+        std::fs::write(
+            dir.path().join(format!("p{f}.csv")),
+            format!("id,k,v\n{rows}"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("p3.csv"), "id,k,v\n").unwrap();
+    let f = DFrame::read_csv(dir.path().join("*.csv").to_str().unwrap())
+        .sample_bytes(64 << 10)
+        .open()
+        .unwrap();
+    let reference = CsvReadOptions::default()
+        .with_schema(Some(f.schema().clone()))
+        .into_reader_with_file_handle(std::io::Cursor::new(
+            (0..4)
+                .map(|i| std::fs::read_to_string(dir.path().join(format!("p{i}.csv"))).unwrap())
+                .enumerate()
+                .map(|(i, t)| {
+                    if i == 0 {
+                        t
+                    } else {
+                        t.split_once('\n').unwrap().1.to_string()
+                    }
+                })
+                .collect::<String>(),
+        ))
+        .finish()
+        .unwrap();
+    let frame = f
+        .filter(col("v").gt(lit(10.0)))
+        .unwrap()
+        .with_columns([(col("v") * lit(2.0)).alias("w")])
+        .unwrap();
+    let want = |keys: &[&str]| {
+        reference
+            .clone()
+            .lazy()
+            .filter(col("v").gt(lit(10.0)))
+            .with_columns([(col("v") * lit(2.0)).alias("w")])
+            .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+            .agg([col("w").sum(), col("v").median().alias("med")])
+            .sort(
+                keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                Default::default(),
+            )
+            .collect()
+            .unwrap()
+    };
+    for (keys, how) in [
+        (&["id"][..], "by shuffle into 4 partitions"),
+        (&["k"], "by tree"),
+    ] {
+        let g = frame.groupby(keys).unwrap();
+        let plan = g.explain();
+        assert!(plan.contains(how), "{plan}");
+        assert!(plan.contains("chosen from an estimate"), "{plan}");
+        assert!(plan.contains("Filter"), "{plan}");
+        let got = g
+            .agg([col("w").sum(), col("v").median().alias("med")])
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_frames_close(&got, &want(keys));
+    }
+    // Asked for, the other way round; a frame with no sample takes the tree.
+    let forced = frame.groupby(&["k"]).unwrap().strategy(Strategy::Shuffle);
+    assert!(
+        forced
+            .explain()
+            .contains("by shuffle into 4 partitions, as asked")
+    );
+    let got = forced
+        .agg([col("w").sum(), col("v").median().alias("med")])
+        .unwrap();
+    assert_frames_close(&got.compute().unwrap(), &want(&["k"]));
+    let unsampled = frame.shuffle(&["k"], Some(2)).unwrap();
+    let g = unsampled.groupby(&["id"]).unwrap();
+    assert!(
+        g.explain().contains("the default with no estimate"),
+        "{}",
+        g.explain()
+    );
 }
 
 /// A bzip2 file larger than the block size is read in ranges decoded block by block

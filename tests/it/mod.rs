@@ -15,8 +15,10 @@ macro_rules! each_element_type {
 mod array;
 mod array_dask;
 mod array_dask_port;
+mod array_histogram;
 mod array_index;
 mod array_linalg;
+mod array_map_blocks;
 mod array_npy;
 mod array_routines;
 mod array_select;
