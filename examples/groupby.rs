@@ -3,11 +3,12 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [tree|shuffle[=BUCKETS]]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [tree[=BUCKETS]|shuffle[=BUCKETS]]
 //!
-//! By default each group-by chooses a tree of partials or a shuffle of the rows from
-//! the groups it estimates in the files' samples (its choice is printed on standard
-//! error, as `GroupBy::explain` gives it); `tree` asks for the tree everywhere. With
+//! By default each group-by combines partials in a tree whose buckets are sized by the
+//! groups it estimates in the files' samples (its plan is printed on standard error,
+//! as `GroupBy::explain` gives it); `tree[=BUCKETS]` asks for the tree with one bucket
+//! per partition (or BUCKETS). With
 //! `shuffle`, each group-by shuffles the rows by key and groups each partition once
 //! (`agg_frame`), and each partition of the answer is summed where it is made (row
 //! count and column sums), so no task holds the whole answer: with 1e7 groups (q10)
@@ -35,7 +36,8 @@ const ROWS: &str = "__rows";
 #[derive(Clone, Copy)]
 enum Mode {
     Auto,
-    Tree,
+    /// By tree, into this many buckets (0: the default).
+    Tree(usize),
     Shuffle(usize),
 }
 
@@ -45,7 +47,8 @@ fn question(f: &DFrame, q: &str, mode: Mode) -> Result<Option<Delayed<DataFrame>
         match mode {
             Mode::Shuffle(0) => summarized(&g.agg_frame(aggs)?),
             Mode::Shuffle(n) => summarized(&g.split_out(n).agg_frame(aggs)?),
-            Mode::Tree => g.strategy(Strategy::Tree).agg(aggs),
+            Mode::Tree(0) => g.strategy(Strategy::Tree).agg(aggs),
+            Mode::Tree(n) => g.strategy(Strategy::Tree).split_out(n).agg(aggs),
             Mode::Auto => {
                 let plan = g.explain();
                 eprintln!("{q}: {}", plan.lines().next().unwrap_or_default());
@@ -168,13 +171,14 @@ fn main() -> Result<()> {
         .collect();
     let mode = match args.get(3).map(String::as_str) {
         None => Mode::Auto,
-        Some("tree") => Mode::Tree,
+        Some("tree") => Mode::Tree(0),
         Some("shuffle") => Mode::Shuffle(0),
-        Some(a) => match a.strip_prefix("shuffle=").and_then(|n| n.parse().ok()) {
-            Some(n) => Mode::Shuffle(n),
-            None => {
+        Some(a) => match a.split_once('=').map(|(m, n)| (m, n.parse::<usize>())) {
+            Some(("shuffle", Ok(n))) => Mode::Shuffle(n),
+            Some(("tree", Ok(n))) => Mode::Tree(n),
+            _ => {
                 return Err(chunkwise::Error::invalid(format!(
-                    "{a:?}: the third argument is tree, shuffle or shuffle=BUCKETS"
+                    "{a:?}: the third argument is tree[=BUCKETS] or shuffle[=BUCKETS]"
                 )));
             }
         },

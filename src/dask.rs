@@ -77,7 +77,7 @@
 //! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg([col("x").mean(), col("y").count(), col("x").median()])?` (polars expressions; `Agg::mean("x").into()` for Dask's `x_mean` names) |
 //! | `df.groupby(k, sort=False).agg(..., split_out=8)` | `df.groupby(&["k"])?.sort(false).split_out(8).agg(..)?` |
 //! | `df.groupby(k).agg(..., split_out=8, shuffle_method="tasks")` | `df.groupby(&["k"])?.split_out(8).agg_frame(..)?` (a frame partitioned by key) |
-//! | `df.groupby(k).agg(..., split_out=True)` (dask-expr picks the shuffle) | `df.groupby(&["k"])?.agg(..)?`: the shuffle when the groups estimated from the CSV samples are many, `.strategy(Strategy::Tree \| Strategy::Shuffle)` to choose; `.explain()` says which |
+//! | `df.groupby(k).agg(..., split_out=True)` (dask-expr picks the shuffle) | `df.groupby(&["k"])?.agg(..)?`: a tree whose buckets are sized by the groups estimated from the CSV samples; `.strategy(Strategy::Shuffle)` shuffles the rows instead; `.explain()` says which |
 //! | `dd.merge(l, r, on=k, how=..., suffixes=(..))`, `left_on`/`right_on`, `broadcast=` | `l.merge(&r, Merge::on(&["k"]).how(How::Left).suffixes("_x", "_y"))?`, `Merge::left_right(..)`, `.broadcast(true)` (`How::Semi`, `How::Anti` too; nulls match nulls, as pandas) |
 //! | `df.shuffle(on=k, npartitions=n)` | `df.shuffle(&["k"], Some(n))?` |
 //! | `df.set_index(k)`, `df.divisions`, `df.known_divisions` | `df.set_index("k")?` (the column stays a column), `df.divisions()` (a `Series` of n + 1 values, or `None`) |

@@ -1,6 +1,6 @@
 //! Estimates made while a plan is built, from a few rows read when the frame was opened
 //! (a CSV scan's schema sample): how many rows the frame has and how many groups its
-//! keys make, to choose a group-by's strategy. They steer plans, never answers: a wrong
+//! keys make, to size a group-by. They steer plans, never answers: a wrong
 //! guess costs time or memory, not correctness.
 
 use polars::prelude::*;

@@ -125,10 +125,14 @@ impl From<&Agg> for Expr {
 /// How a group-by brings each group's rows together, for [`GroupBy::strategy`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Strategy {
-    /// [`Strategy::Shuffle`] when the groups are estimated to be many (over a quarter
-    /// of a partition's rows, where partials would hardly be smaller than the rows),
-    /// else [`Strategy::Tree`]; the tree where there is no estimate (a frame whose
-    /// scan read no sample: not CSV, or after a shuffle or join). The default.
+    /// [`Strategy::Tree`], its buckets sized by the groups estimated from the frame's
+    /// sample: when they are many (over a quarter of a partition's rows), one bucket
+    /// per 2^18 groups, up to 64, so no bucket's task holds many of them. Measured on
+    /// db-benchmark's q10 (1e7 groups, the answer gathered), the tree with 32 to 64
+    /// buckets is as fast as the shuffle and leaner (1.4 GB against 2.0 GB under a
+    /// 500 MB budget, BENCHMARKS.md), so the shuffle is chosen only when asked. With no
+    /// estimate (a frame whose scan read no sample: not CSV, or made by a shuffle or a
+    /// join), one bucket per partition up to 16. The default.
     #[default]
     Auto,
     /// Each partition groups its rows into partials, cut into buckets by a hash of the
@@ -139,12 +143,19 @@ pub enum Strategy {
     Shuffle,
 }
 
-/// Groups over this share of a partition's rows make [`Strategy::Auto`] shuffle.
-const SHUFFLE_SHARE: f64 = 0.25;
+/// Groups over this share of a partition's rows are many: [`Strategy::Auto`] gives
+/// the tree more buckets.
+const MANY_SHARE: f64 = 0.25;
 
-/// Groups per bucket [`Strategy::Auto`] aims at when it shuffles: a bucket's groups
-/// and their rows then fit a task's share of a modest budget.
-const GROUPS_PER_BUCKET: f64 = (1 << 20) as f64;
+/// Groups per bucket [`Strategy::Auto`] aims at when groups are many.
+const TREE_GROUPS_PER_BUCKET: f64 = (1 << 18) as f64;
+
+/// Buckets [`Strategy::Auto`] gives a tree at most.
+const MAX_TREE_BUCKETS: usize = 64;
+
+/// Partitions per million groups a shuffle asked for gets by default (at least the
+/// frame's).
+const SHUFFLE_GROUPS_PER_PARTITION: f64 = (1 << 20) as f64;
 
 /// A frame grouped by key columns (as `df.groupby(keys)`).
 #[derive(Clone, Debug)]
@@ -167,8 +178,8 @@ impl GroupBy {
         }
     }
 
-    /// Tree or shuffle, or chosen from an estimate of the number of groups (the
-    /// default); see [`Strategy`] and [`GroupBy::explain`].
+    /// Tree or shuffle; by default the tree, sized by an estimate of the number of
+    /// groups. See [`Strategy`] and [`GroupBy::explain`].
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -180,25 +191,23 @@ impl GroupBy {
         Some((sample.groups(&self.keys)?, sample.rows()))
     }
 
-    /// Whether [`GroupBy::agg`] shuffles the rows, and into how many partitions.
+    /// Whether [`GroupBy::agg`] shuffles the rows, and into how many partitions or
+    /// buckets.
     fn plan(&self) -> (bool, usize) {
         let parts = self.frame.npartitions().max(1);
-        let shuffle = match self.strategy {
-            Strategy::Tree => false,
-            Strategy::Shuffle => true,
-            Strategy::Auto => self
-                .estimate()
-                .is_some_and(|(groups, rows)| groups > SHUFFLE_SHARE * rows / parts as f64),
-        };
-        let buckets = match (self.split_out, shuffle) {
-            (Some(n), _) => n,
-            (None, true) => {
-                let by_groups = self
-                    .estimate()
-                    .map_or(0, |(g, _)| (g / GROUPS_PER_BUCKET).ceil() as usize);
-                parts.max(by_groups)
+        let shuffle = self.strategy == Strategy::Shuffle;
+        let groups = self.estimate().map(|(g, _)| g);
+        let many = self
+            .estimate()
+            .is_some_and(|(g, rows)| g > MANY_SHARE * rows / parts as f64);
+        let per = |g: f64, each: f64| (g / each).ceil() as usize;
+        let buckets = match (self.split_out, shuffle, groups) {
+            (Some(n), _, _) => n,
+            (None, true, g) => parts.max(g.map_or(0, |g| per(g, SHUFFLE_GROUPS_PER_PARTITION))),
+            (None, false, Some(g)) if many && self.strategy == Strategy::Auto => {
+                per(g, TREE_GROUPS_PER_BUCKET).clamp(parts.min(MAX_BUCKETS), MAX_TREE_BUCKETS)
             }
-            (None, false) => parts.clamp(1, MAX_BUCKETS),
+            (None, false, _) => parts.clamp(1, MAX_BUCKETS),
         };
         (shuffle, buckets)
     }
@@ -212,9 +221,10 @@ impl GroupBy {
     /// let rows: String = (0..5000).map(|i| format!("{i},{}\n", i % 3)).collect();
     /// std::fs::write(dir.path().join("a.csv"), format!("id,k\n{rows}"))?;
     /// let f = DFrame::read_csv(&format!("{}/*.csv", dir.path().display())).open()?;
-    /// // Every id is its own group: the rows are shuffled by id; three k: a tree.
-    /// assert!(f.groupby(&["id"])?.explain().starts_with("GroupBy [\"id\"] by shuffle"));
-    /// assert!(f.groupby(&["k"])?.explain().starts_with("GroupBy [\"k\"] by tree"));
+    /// // The sample is the whole file: every id is its own group, and there are three k.
+    /// assert!(f.groupby(&["id"])?.explain().contains("an estimate of 5000 groups in 5000 rows"));
+    /// assert!(f.groupby(&["k"])?.explain().starts_with("GroupBy [\"k\"] by tree of partials in 1 buckets"));
+    /// assert!(f.groupby(&["k"])?.explain().contains("an estimate of 3 groups"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn explain(&self) -> String {
@@ -228,7 +238,7 @@ impl GroupBy {
         };
         let why = match (self.strategy, self.estimate()) {
             (Strategy::Auto, Some((g, r))) => {
-                format!(", chosen from an estimate of {g:.0} groups in {r:.0} rows")
+                format!(", sized by an estimate of {g:.0} groups in {r:.0} rows")
             }
             (Strategy::Auto, None) => ", the default with no estimate".to_string(),
             _ => ", as asked".to_string(),
@@ -246,9 +256,10 @@ impl GroupBy {
 
     /// Buckets the groups are cut into by a hash of their keys, each combined and
     /// finished by its own task (as Dask's `split_out`), or the partitions a shuffle
-    /// moves the rows into. By default: a tree has one bucket per partition, at most 16;
-    /// a shuffle as many partitions as the frame, or one per million groups estimated
-    /// if more. More buckets: less held by one task when groups are many.
+    /// moves the rows into. By default: a tree has one bucket per partition, at most 16,
+    /// or with many groups estimated one per 2^18 of them, at most 64; a shuffle as
+    /// many partitions as the frame, or one per million groups estimated if more.
+    /// More buckets: less held by one task when groups are many.
     pub fn split_out(mut self, buckets: usize) -> Self {
         self.split_out = Some(buckets.max(1));
         self
