@@ -202,15 +202,20 @@ macro_rules! encode_vec_of {
 
 encode_vec_of!(String, (String, u64), (u64, u64), (i64, u64));
 
+/// The value as the codec's type. A task may hand back a placeholder of another type
+/// (a future that was cancelled or failed hands back `()`): it holds nothing the
+/// budget counts and is never spilled (encoding it is an error, not a panic).
+fn downcast<T: Any>(v: &Value) -> io::Result<&T> {
+    v.downcast_ref::<T>().ok_or_else(|| {
+        io::Error::other("a placeholder value (a cancelled or failed task's) is not spilled")
+    })
+}
+
 impl Codec {
     pub(crate) fn of<T: Encode>() -> Codec {
-        fn downcast<T: Any>(v: &Value) -> &T {
-            v.downcast_ref::<T>()
-                .expect("a task's value has the type of its codec")
-        }
         Codec {
-            held_bytes: |v| downcast::<T>(v).held_bytes(),
-            encode: |v, w| downcast::<T>(v).encode(w),
+            held_bytes: |v| downcast::<T>(v).map_or(0, Encode::held_bytes),
+            encode: |v, w| downcast::<T>(v)?.encode(w),
             decode: |r| Ok(Arc::new(T::decode(r)?) as Value),
         }
     }
@@ -221,21 +226,18 @@ impl Codec {
     /// encoded size plus its inline size (a lower bound for maps, which is what the
     /// budget can know without walking the value).
     pub(crate) fn serde<T: Serialize + DeserializeOwned + Send + Sync + 'static>() -> Codec {
-        fn downcast<T: Any>(v: &Value) -> &T {
-            v.downcast_ref::<T>()
-                .expect("a task's value has the type of its codec")
-        }
         fn invalid(e: postcard::Error) -> io::Error {
             io::Error::new(io::ErrorKind::InvalidData, e)
         }
         Codec {
             held_bytes: |v| {
+                let Ok(t) = downcast::<T>(v) else { return 0 };
                 let mut n = Count(0);
-                let _ = postcard::to_io(downcast::<T>(v), &mut n);
+                let _ = postcard::to_io(t, &mut n);
                 n.0 + size_of::<T>() as u64
             },
             encode: |v, w| {
-                let bytes = postcard::to_allocvec(downcast::<T>(v)).map_err(invalid)?;
+                let bytes = postcard::to_allocvec(downcast::<T>(v)?).map_err(invalid)?;
                 w.write_all(&(bytes.len() as u64).to_le_bytes())?;
                 w.write_all(&bytes)
             },

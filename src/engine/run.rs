@@ -537,6 +537,9 @@ impl<'p> Run<'p> {
             sh.spillable.remove(&(first, id));
             let mut slot = lock(&self.slots[id as usize]);
             let Slot::Ready(value) = &*slot else { continue };
+            if self.sizes[id as usize].load(Relaxed) == 0 {
+                continue; // nothing to gain (a placeholder, an empty value)
+            }
             let codec = self.plan.nodes[id as usize]
                 .codec
                 .as_ref()

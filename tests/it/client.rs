@@ -96,3 +96,28 @@ fn client_computes_delayed() {
         (0..10).map(|i| i * i).collect::<Vec<_>>()
     );
 }
+
+/// A failing call fails its own future only: the others, of a type the engine can
+/// spill (its values have a codec), still settle with their values, one worker or two
+/// (the failed call's placeholder once made the whole run panic).
+#[test]
+fn a_failing_call_fails_only_its_future() {
+    for workers in [1, 2] {
+        let client = Client::threads(workers).unwrap();
+        let fs = client.try_map(
+            |i: u64| {
+                if i == 0 {
+                    Err("zero fails")
+                } else {
+                    Ok(i * 10)
+                }
+            },
+            0..40u64,
+        );
+        let e = fs[0].result().unwrap_err();
+        assert!(e.to_string().contains("zero fails"), "{e}");
+        for (i, f) in fs.iter().enumerate().skip(1) {
+            assert_eq!(f.result().unwrap(), i as u64 * 10, "future {i}");
+        }
+    }
+}
