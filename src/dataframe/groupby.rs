@@ -192,14 +192,13 @@ impl GroupBy {
     }
 
     /// Whether [`GroupBy::agg`] shuffles the rows, and into how many partitions or
-    /// buckets.
-    fn plan(&self) -> (bool, usize) {
+    /// buckets, given [`GroupBy::estimate`] (found once by the caller: it groups the
+    /// sample).
+    fn plan(&self, estimate: Option<(f64, f64)>) -> (bool, usize) {
         let parts = self.frame.npartitions().max(1);
         let shuffle = self.strategy == Strategy::Shuffle;
-        let groups = self.estimate().map(|(g, _)| g);
-        let many = self
-            .estimate()
-            .is_some_and(|(g, rows)| g > MANY_SHARE * rows / parts as f64);
+        let groups = estimate.map(|(g, _)| g);
+        let many = estimate.is_some_and(|(g, rows)| g > MANY_SHARE * rows / parts as f64);
         let per = |g: f64, each: f64| (g / each).ceil() as usize;
         let buckets = match (self.split_out, shuffle, groups) {
             (Some(n), _, _) => n,
@@ -228,7 +227,8 @@ impl GroupBy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn explain(&self) -> String {
-        let (shuffle, buckets) = self.plan();
+        let estimate = self.estimate();
+        let (shuffle, buckets) = self.plan(estimate);
         let how = if self.frame.partitioning.groups(&self.keys) {
             "each partition (already partitioned on the keys)".to_string()
         } else if shuffle {
@@ -236,7 +236,7 @@ impl GroupBy {
         } else {
             format!("tree of partials in {buckets} buckets")
         };
-        let why = match (self.strategy, self.estimate()) {
+        let why = match (self.strategy, estimate) {
             (Strategy::Auto, Some((g, r))) => {
                 format!(", sized by an estimate of {g:.0} groups in {r:.0} rows")
             }
@@ -323,7 +323,7 @@ impl GroupBy {
     pub fn agg<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<Delayed<DataFrame>> {
         let exprs = exprs.as_ref().to_vec();
         let (cols, empty, strict) = self.checked(&exprs)?;
-        let (shuffle, buckets) = self.plan();
+        let (shuffle, buckets) = self.plan(self.estimate());
         if shuffle || self.frame.partitioning.groups(&self.keys) {
             // Each group in one partition (already, or shuffled there): grouped where
             // it is, no tree.
