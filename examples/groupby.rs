@@ -23,7 +23,7 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use chunkwise::dataframe::{DFrame, Strategy};
+use chunkwise::dataframe::{DFrame, GroupBy, Strategy};
 use chunkwise::{Delayed, Result};
 use polars::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -31,29 +31,34 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Row count column of a summarised answer.
 const ROWS: &str = "__rows";
 
-/// How the group-bys run: as each chooses, all by tree, or all through the shuffle
-/// into this many partitions (0: one per partition of the input), summarised.
+/// How the group-bys run, and whether their answers are gathered.
 #[derive(Clone, Copy)]
-enum Mode {
-    Auto,
-    /// By tree, into this many buckets (0: the default).
-    Tree(usize),
-    Shuffle(usize),
+struct Mode {
+    strategy: Strategy,
+    /// Buckets or partitions (`None`: as the group-by chooses).
+    buckets: Option<usize>,
+    /// Each answer gathered into one frame (`agg`) rather than summarised partition
+    /// by partition where it is made (`agg_frame`).
+    gather: bool,
 }
 
+/// Question `q` over the frame, as a delayed frame: the answer, or its summary.
 fn question(f: &DFrame, q: &str, mode: Mode) -> Result<Option<Delayed<DataFrame>>> {
+    let grouped = |f: &DFrame, keys: &[&str]| -> Result<GroupBy> {
+        let g = f.groupby(keys)?.sort(false).strategy(mode.strategy);
+        let g = match mode.buckets {
+            Some(n) => g.split_out(n),
+            None => g,
+        };
+        eprintln!("{q}: {}", g.explain().lines().next().unwrap_or_default());
+        Ok(g)
+    };
     let by = |keys: &[&str], aggs: &[Expr]| -> Result<Delayed<DataFrame>> {
-        let g = f.groupby(keys)?.sort(false);
-        match mode {
-            Mode::Shuffle(0) => summarized(&g.agg_frame(aggs)?),
-            Mode::Shuffle(n) => summarized(&g.split_out(n).agg_frame(aggs)?),
-            Mode::Tree(0) => g.strategy(Strategy::Tree).agg(aggs),
-            Mode::Tree(n) => g.strategy(Strategy::Tree).split_out(n).agg(aggs),
-            Mode::Auto => {
-                let plan = g.explain();
-                eprintln!("{q}: {}", plan.lines().next().unwrap_or_default());
-                g.agg(aggs)
-            }
+        let g = grouped(f, keys)?;
+        if mode.gather {
+            g.agg(aggs)
+        } else {
+            summarized(&g.agg_frame(aggs)?)
         }
     };
     let sum = |c: &str| col(c).sum().alias(c);
@@ -75,12 +80,10 @@ fn question(f: &DFrame, q: &str, mode: Mode) -> Result<Option<Delayed<DataFrame>
             &["id3"],
             &[(col("v1").max() - col("v2").min()).alias("range_v1_v2")],
         )?,
-        "q8" => f
-            .filter(col("v3").is_not_null())?
-            .groupby(&["id6"])?
-            .sort(false)
-            .agg([col("v3").top_k(lit(2)).alias("largest2_v3")])?
-            .try_map(|df: &DataFrame| {
+        "q8" => {
+            let g = grouped(&f.filter(col("v3").is_not_null())?, &["id6"])?;
+            let top2 = [col("v3").top_k(lit(2)).alias("largest2_v3")];
+            let explode = |df: &DataFrame| {
                 let options = ExplodeOptions {
                     empty_as_null: false,
                     keep_nulls: false,
@@ -89,7 +92,13 @@ fn question(f: &DFrame, q: &str, mode: Mode) -> Result<Option<Delayed<DataFrame>
                     .lazy()
                     .explode(by_name(["largest2_v3"], true, false), options)
                     .collect()
-            }),
+            };
+            if mode.gather {
+                g.agg(top2)?.try_map(explode)
+            } else {
+                summarized(&g.agg_frame(top2)?.map_partitions(move |d| explode(&d))?)?
+            }
+        }
         "q9" => by(
             &["id2", "id4"],
             &[pearson_corr(col("v1"), col("v2")).pow(2).alias("r2")],
@@ -169,20 +178,37 @@ fn main() -> Result<()> {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
-    let mode = match args.get(3).map(String::as_str) {
-        None => Mode::Auto,
-        Some("tree") => Mode::Tree(0),
-        Some("shuffle") => Mode::Shuffle(0),
-        Some(a) => match a.split_once('=').map(|(m, n)| (m, n.parse::<usize>())) {
-            Some(("shuffle", Ok(n))) => Mode::Shuffle(n),
-            Some(("tree", Ok(n))) => Mode::Tree(n),
-            _ => {
+    let mut mode = Mode {
+        strategy: Strategy::Auto,
+        buckets: None,
+        gather: false,
+    };
+    for a in args.iter().skip(3) {
+        let (name, n) = match a.split_once('=') {
+            Some((m, n)) => (m, Some(n.parse::<usize>())),
+            None => (a.as_str(), None),
+        };
+        mode.buckets = match n {
+            Some(Ok(n)) => Some(n),
+            None => mode.buckets,
+            Some(Err(_)) => {
                 return Err(chunkwise::Error::invalid(format!(
-                    "{a:?}: the third argument is tree[=BUCKETS] or shuffle[=BUCKETS]"
+                    "{a:?}: buckets are a whole number"
                 )));
             }
-        },
-    };
+        };
+        match name {
+            "auto" => mode.strategy = Strategy::Auto,
+            "tree" => mode.strategy = Strategy::Tree,
+            "shuffle" => mode.strategy = Strategy::Shuffle,
+            "gather" => mode.gather = true,
+            _ => {
+                return Err(chunkwise::Error::invalid(format!(
+                    "{a:?}: after the questions come auto|tree|shuffle[=BUCKETS] and gather"
+                )));
+            }
+        }
+    }
     let t0 = Instant::now();
     let f = DFrame::read_csv(glob).open()?;
     let mut names = Vec::new();

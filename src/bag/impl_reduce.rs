@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
 use crate::io::{Compression, Replaces, StagedDir};
-use crate::scan::{Start, reduce_buckets, reduce_tree};
+use crate::scan::{Start, bucket_nodes, gather_buckets, reduce_tree};
 use crate::{Delayed, Error, Result};
 
 const SPLIT_EVERY: usize = 8;
@@ -92,17 +92,54 @@ impl<T: ?Sized + 'static> Bag<T> {
         R: Clone + Send + Sync + 'static,
         O: Send + Sync + 'static,
     {
+        let (token, tops, consumer) = self.consume_bucket_nodes(
+            label,
+            needs,
+            buckets,
+            init,
+            step,
+            part,
+            combine,
+            finish_bucket,
+        );
+        Delayed::from_arc(gather_buckets(label, token, consumer, tops, gather))
+    }
+
+    /// As `consume_buckets`, each bucket's finished value (`finish_bucket`) left as a
+    /// task of its own: the partitions of a frame partitioned by the buckets. Returns
+    /// the reduction's token, the tasks and the consumer they keep alive.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn consume_bucket_nodes<P, A, R>(
+        &self,
+        label: &'static str,
+        needs: crate::scan::Needs,
+        buckets: usize,
+        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
+        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
+        part: impl Fn(P) -> Result<Vec<A>> + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish_bucket: impl Fn(A) -> Result<R> + Send + Sync + 'static,
+    ) -> (
+        u64,
+        Vec<Arc<crate::graph::Node>>,
+        Arc<crate::scan::Consumer>,
+    )
+    where
+        P: 'static,
+        A: Clone + Send + Sync + 'static,
+        R: Send + Sync + 'static,
+    {
         let consumer = self.register(needs, init, step, part);
-        Delayed::from_arc(reduce_buckets(
+        let (token, tops) = bucket_nodes(
             &self.root,
-            consumer,
+            &consumer,
             label,
             SPLIT_EVERY,
             buckets,
             Arc::new(combine),
             Arc::new(finish_bucket),
-            gather,
-        ))
+        );
+        (token, tops, consumer)
     }
 
     /// A consumer of the root: per partition `init`, `step` on each item of this bag

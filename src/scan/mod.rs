@@ -174,6 +174,9 @@ enum Binding {
     /// consumer when task `p` is in the graph, so a graph of some partitions only
     /// (a stream's window, a `loc`) scans the others for nothing.
     PerPartition(Vec<Key>),
+    /// Several tasks each fed by every partition (a group-by's buckets left as a
+    /// frame's partitions): any of them in the graph asks for every partition.
+    Any(Vec<Key>),
 }
 
 impl Binding {
@@ -184,7 +187,9 @@ impl Binding {
             (Binding::None, _) => false,
             (Binding::One(k), _) => in_graph(k),
             (Binding::PerPartition(keys), Some(p)) => keys.get(p).is_some_and(in_graph),
-            (Binding::PerPartition(keys), None) => keys.iter().any(in_graph),
+            (Binding::PerPartition(keys), None) | (Binding::Any(keys), _) => {
+                keys.iter().any(in_graph)
+            }
         }
     }
 }
@@ -226,6 +231,11 @@ impl Consumer {
     /// Ties partition `p`'s scan to task `keys[p]`.
     pub(crate) fn bind_partitions(&self, keys: Vec<Key>) {
         *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Binding::PerPartition(keys);
+    }
+
+    /// Ties every partition's scan to each of `keys`.
+    fn bind_any(&self, keys: Vec<Key>) {
+        *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Binding::Any(keys);
     }
 }
 
@@ -445,25 +455,25 @@ where
     })
 }
 
-/// As [`reduce_tree`] for a consumer whose partial is split into `buckets` parts (by key
-/// hash, say): each bucket has its own tree and its own `finish`, so no task holds more
-/// than a bucket of every partition; `gather` takes the finished buckets in order.
+/// For a consumer whose partial is split into `buckets` parts (by key hash, say): each
+/// bucket has its own tree and its own `finish`, so no task holds more than a bucket of
+/// every partition. Each bucket's finished value is a task of its own (the partitions of
+/// a frame), and keeps the consumer alive; the consumer runs when any of them is in the
+/// graph. Returns the reduction's token and the tasks.
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
-pub(crate) fn reduce_buckets<A, R, O>(
+pub(crate) fn bucket_nodes<A, R>(
     root: &Arc<Root>,
-    consumer: Arc<Consumer>,
+    consumer: &Arc<Consumer>,
     label: &'static str,
     split_every: usize,
     buckets: usize,
     combine: Combine<A>,
     finish: Arc<dyn Fn(A) -> Result<R> + Send + Sync>,
-    gather: impl Fn(Vec<R>) -> Result<O> + Send + Sync + 'static,
-) -> Arc<Node>
+) -> (u64, Vec<Arc<Node>>)
 where
     A: Clone + Send + Sync + 'static,
-    R: Clone + Send + Sync + 'static,
-    O: Send + Sync + 'static,
+    R: Send + Sync + 'static,
 {
     let token = Tokenizer::new(label)
         .param(&root.token)
@@ -488,10 +498,12 @@ where
                 Arc::clone(&combine),
             );
             let (finish, combine) = (Arc::clone(&finish), Arc::clone(&combine));
+            let keep = Arc::clone(consumer);
             let mut node = Node::new(
                 Key::new("bucket", t_bucket, b as u64),
                 level,
                 Box::new(move |vals| {
+                    let _keep_alive = &keep;
                     if vals.is_empty() {
                         return Err(no_partitions());
                     }
@@ -502,6 +514,24 @@ where
             Arc::new(node)
         })
         .collect();
+    consumer.bind_any(tops.iter().map(|n| n.key.clone()).collect());
+    (token, tops)
+}
+
+/// The task that takes [`bucket_nodes`]' finished buckets in order (`gather`): the
+/// consumer then runs when it is in the graph.
+#[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
+pub(crate) fn gather_buckets<R, O>(
+    label: &'static str,
+    token: u64,
+    consumer: Arc<Consumer>,
+    tops: Vec<Arc<Node>>,
+    gather: impl Fn(Vec<R>) -> Result<O> + Send + Sync + 'static,
+) -> Arc<Node>
+where
+    R: Clone + Send + Sync + 'static,
+    O: Send + Sync + 'static,
+{
     finish_node(Key::new(label, token, 0), consumer, tops, move |vals| {
         gather(vals.iter().map(|v| get::<R>(v).clone()).collect())
     })

@@ -778,8 +778,9 @@ fn groupby_odd_shapes_match_eager() {
 /// eager polars on the same rows: keys of text, integer and boolean type (with a null
 /// key), a key holding most rows, an all-null group, a file with no rows, a file whose
 /// keys appear nowhere else, batches cut small, one bucket or several. Lowered
-/// aggregations (sum, mean, var, min, first, expressions of them) and holistic ones
-/// (median, quantile, n_unique, top-k, corr, cov) alike.
+/// aggregations (sum, mean, var, min, first, corr, cov, expressions of them) and
+/// holistic ones (median, quantile, n_unique, top-k, a list) alike; a group of one row, pairs
+/// with one side missing.
 #[test]
 fn groupby_expressions_match_eager_polars() {
     let dir = tempfile::tempdir().unwrap();
@@ -811,7 +812,8 @@ fn groupby_expressions_match_eager_polars() {
     std::fs::write(dir.path().join("b.csv"), "k,n,flag,v,w\n").unwrap();
     std::fs::write(
         dir.path().join("c.csv"),
-        "k,n,flag,v,w\nonly_here,9,true,1.5,3\nonly_here,9,true,2.5,4\nhot,1,false,7.25,5\n",
+        "k,n,flag,v,w\nonly_here,9,true,1.5,3\nonly_here,9,true,2.5,4\nhot,1,false,7.25,5\n\
+         single,2,true,3.5,8\npair,3,false,1.0,\npair,3,false,2.0,7\n",
     )
     .unwrap();
     let f = DFrame::read_csv(dir.path().join("*.csv").to_str().unwrap())
@@ -843,14 +845,18 @@ fn groupby_expressions_match_eager_polars() {
         col("w").var(0).alias("var0"),
         (col("v").max() - col("w").min()).alias("range"),
         (col("v").sum() / len() * lit(2.0)).alias("twice_mean"),
+        pearson_corr(col("v"), col("w")).alias("corr"),
+        cov(col("v"), col("w"), 1).alias("cov"),
+        cov(col("w"), col("v") * lit(2.0), 0).alias("cov0"),
+        pearson_corr(col("w"), col("v")).pow(2).alias("r2"),
+        (-col("v").max()).sqrt().fill_null(lit(-1.0)).alias("odd"),
         col("v").n_unique().alias("n_unique"),
         col("v").median().alias("median"),
+        col("w").top_k(lit(2)).alias("top2"),
+        col("v").bottom_k(lit(3)).alias("bottom3"),
         col("v")
             .quantile(lit(0.9), QuantileMethod::Linear)
             .alias("q90"),
-        col("w").top_k(lit(2)).alias("top2"),
-        pearson_corr(col("v"), col("w")).alias("corr"),
-        cov(col("v"), col("w"), 1).alias("cov"),
         col("v").drop_nulls().alias("values"),
     ];
     let eager = |keys: &[&str], exprs: &[Expr]| {
@@ -881,7 +887,7 @@ fn groupby_expressions_match_eager_polars() {
     // partials or through the shuffle.
     for keys in [&["k"][..], &["flag"], &["n", "k"]] {
         for buckets in [1, 3] {
-            let lowered = &exprs[..12];
+            let lowered = &exprs[..17];
             for set in [lowered, &exprs[..]] {
                 for strategy in [Strategy::Tree, Strategy::Shuffle] {
                     let got = f
@@ -1006,6 +1012,78 @@ fn groupby_strategy_follows_the_estimated_groups() {
         "{}",
         g.explain()
     );
+}
+
+/// `agg_frame` by the tree: the answer left in its buckets, one partition each, hash
+/// partitioned on the keys (a group-by on them after needs no shuffle), each group in
+/// one partition only, lowered and holistic alike, against eager polars.
+#[test]
+fn agg_frame_leaves_the_tree_buckets_as_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = String::new();
+    for f in 0..3 {
+        let rows: String = (0..3000)
+            .map(|i| format!("{},{},{}\n", (f * 3000 + i) % 211, i % 3, (i * 37) % 101))
+            .collect();
+        all.push_str(&rows);
+        std::fs::write(
+            dir.path().join(format!("p{f}.csv")),
+            format!("id,k,v\n{rows}"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("p3.csv"), "id,k,v\n").unwrap();
+    let f = DFrame::read_csv(dir.path().join("*.csv").to_str().unwrap())
+        .open()
+        .unwrap();
+    let reference = CsvReadOptions::default()
+        .with_schema(Some(f.schema().clone()))
+        .into_reader_with_file_handle(std::io::Cursor::new(format!("id,k,v\n{all}")))
+        .finish()
+        .unwrap();
+    for aggs in [
+        vec![
+            col("v").sum().alias("s"),
+            pearson_corr(col("v"), col("k")).alias("r"),
+        ],
+        vec![col("v").median().alias("m"), len().alias("n")],
+    ] {
+        let g = f.groupby(&["id"]).unwrap().split_out(5);
+        assert!(
+            g.explain().contains("tree of partials in 5 buckets"),
+            "{}",
+            g.explain()
+        );
+        let answer = g.agg_frame(&aggs).unwrap();
+        assert_eq!(answer.npartitions(), 5);
+        let again = answer.groupby(&["id"]).unwrap();
+        assert!(
+            again.explain().contains("already partitioned on the keys"),
+            "{}",
+            again.explain()
+        );
+        let want = reference
+            .clone()
+            .lazy()
+            .group_by([col("id")])
+            .agg(&aggs)
+            .sort(["id"], Default::default())
+            .collect()
+            .unwrap();
+        // Each group once: grouping the answer again by its keys keeps every row.
+        let names: Vec<Expr> = want.get_column_names()[1..]
+            .iter()
+            .map(|n| col(n.as_str()).first())
+            .collect();
+        let regrouped = again.agg(names).unwrap().compute().unwrap();
+        assert_frames_close(&regrouped, &want);
+        let got = answer
+            .compute()
+            .unwrap()
+            .sort(["id"], Default::default())
+            .unwrap();
+        assert_frames_close(&got, &want);
+    }
 }
 
 /// A bzip2 file larger than the block size is read in ranges decoded block by block
