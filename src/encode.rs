@@ -137,6 +137,7 @@ fn known<T: Any>() -> Option<Codec> {
                 polars::prelude::DataFrame,
                 Option<polars::prelude::DataFrame>,
                 Vec<polars::prelude::DataFrame>,
+                Vec<Vec<polars::prelude::DataFrame>>,
             );
             m
         })
@@ -445,19 +446,25 @@ mod frames {
         }
     }
 
-    impl Encode for Vec<DataFrame> {
-        fn held_bytes(&self) -> u64 {
-            self.iter().map(Encode::held_bytes).sum()
-        }
-        fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
-            w.write_all(&(self.len() as u64).to_le_bytes())?;
-            self.iter().try_for_each(|d| d.encode(w))
-        }
-        fn decode(r: &mut dyn Read) -> io::Result<Self> {
-            let n = read_u64(r)?;
-            (0..n).map(|_| DataFrame::decode(r)).collect()
-        }
+    /// Frames, and frames cut into buckets (a group-by's partial).
+    macro_rules! frames {
+        ($($t:ty => $item:ty),*) => {$(
+            impl Encode for $t {
+                fn held_bytes(&self) -> u64 {
+                    self.iter().map(Encode::held_bytes).sum()
+                }
+                fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+                    w.write_all(&(self.len() as u64).to_le_bytes())?;
+                    self.iter().try_for_each(|d| d.encode(w))
+                }
+                fn decode(r: &mut dyn Read) -> io::Result<Self> {
+                    let n = read_u64(r)?;
+                    (0..n).map(|_| <$item>::decode(r)).collect()
+                }
+            }
+        )*};
     }
+    frames!(Vec<DataFrame> => DataFrame, Vec<Vec<DataFrame>> => Vec<DataFrame>);
 }
 
 #[cfg(test)]

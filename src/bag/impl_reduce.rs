@@ -174,7 +174,8 @@ impl<T: ?Sized + 'static> Bag<T> {
             });
             Ok((wrap(sink), fin as Box<dyn FnOnce() -> Result<Value>>))
         });
-        self.root.register(start, needs)
+        let held = crate::encode::codec_for::<A>().map(|c| c.held_bytes);
+        self.root.register(start, needs, held)
     }
 
     /// Folds each partition from `init` with `step`, then combines partials with
@@ -671,7 +672,8 @@ impl<T: ?Sized + 'static> Bag<T> {
         U: Send + Sync + 'static,
     {
         let f = Arc::new(f);
-        let consumer = self.root.register(start, needs);
+        let held = crate::encode::codec_for::<P>().map(|c| c.held_bytes);
+        let consumer = self.root.register(start, needs, held);
         let nodes: Vec<Arc<crate::graph::Node>> = self
             .root
             .scan_nodes()

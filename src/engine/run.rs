@@ -431,10 +431,11 @@ impl<'p> Run<'p> {
 
     fn finish(&self, id: u32, value: Value, observed: Option<(Instant, usize)>) -> Option<u32> {
         let node = &self.plan.nodes[id as usize];
-        let size = node
-            .codec
-            .as_ref()
-            .map_or(node.bytes, |c| (c.held_bytes)(&value));
+        let size = match (&node.codec, node.measure) {
+            (Some(c), _) => (c.held_bytes)(&value),
+            (None, Some(measure)) => measure(&value),
+            (None, None) => node.bytes,
+        };
         self.sizes[id as usize].store(size, Relaxed);
         *lock(&self.slots[id as usize]) = Slot::Ready(value);
         let held = self.held.fetch_add(size, AcqRel) + size;

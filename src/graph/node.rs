@@ -60,6 +60,9 @@ pub struct Node {
     pub(crate) bytes: u64,
     /// How to spill the output, if it can be spilled.
     pub(crate) codec: Option<Codec>,
+    /// The output's size in memory, for an output that cannot spill (without one and
+    /// without a codec, `bytes` stands for it).
+    pub(crate) measure: Option<fn(&Value) -> u64>,
     /// Times the task is run again after an error that may be transient
     /// ([`Error::may_pass`](crate::Error::may_pass)).
     pub(crate) retries: u8,
@@ -114,6 +117,7 @@ impl Node {
             run,
             bytes: 0,
             codec: None,
+            measure: None,
             retries: 0,
         }
     }

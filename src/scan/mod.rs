@@ -156,6 +156,8 @@ pub(crate) struct Consumer {
     needs: Needs,
     /// More columns, found when a graph is planned.
     more: Mutex<Vec<GraphNeeds>>,
+    /// The size in memory of a partial, where its type has a codec.
+    held_bytes: Option<fn(&Value) -> u64>,
 }
 
 pub(crate) struct Root {
@@ -194,8 +196,10 @@ impl Binding {
     }
 }
 
-/// What a scan task returns: each live consumer's partial, by consumer id.
-pub(crate) struct ScanOutput(Vec<(u64, Value)>);
+/// What a scan task returns: each live consumer's partial, by consumer id, and their
+/// size in memory (for the budget: a scan's output cannot spill, but the partials
+/// taken out of it can).
+pub(crate) struct ScanOutput(Vec<(u64, Value)>, u64);
 
 impl Consumer {
     pub(crate) fn id(&self) -> u64 {
@@ -283,13 +287,19 @@ impl Root {
     }
 
     /// Registers a consumer; it takes part in scans while it is alive.
-    pub(crate) fn register(&self, start: Box<Start>, needs: Needs) -> Arc<Consumer> {
+    pub(crate) fn register(
+        &self,
+        start: Box<Start>,
+        needs: Needs,
+        held_bytes: Option<fn(&Value) -> u64>,
+    ) -> Arc<Consumer> {
         let c = Arc::new(Consumer {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             start,
             key: Mutex::new(Binding::None),
             needs,
             more: Mutex::new(Vec::new()),
+            held_bytes,
         });
         let mut list = self.consumers.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|w| w.strong_count() > 0);
@@ -337,6 +347,7 @@ impl Root {
             }),
         );
         node.bytes = 1 << 20;
+        node.measure = Some(|v| v.downcast_ref::<ScanOutput>().map_or(0, |o| o.1));
         node
     }
 
@@ -410,10 +421,13 @@ impl Root {
             }
         }
         let mut out = Vec::with_capacity(finishers.len());
-        for (id, fin) in finishers {
-            out.push((id, fin()?));
+        let mut bytes = 0;
+        for ((id, fin), c) in finishers.into_iter().zip(live) {
+            let partial = fin()?;
+            bytes += c.held_bytes.map_or(0, |size| size(&partial));
+            out.push((id, partial));
         }
-        Ok(ScanOutput(out))
+        Ok(ScanOutput(out, bytes))
     }
 }
 

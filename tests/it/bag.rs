@@ -557,7 +557,7 @@ fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::new()
         .scheduler(Scheduler::threads(2))
-        .memory_limit(3 << 20)
+        .memory_limit(1 << 20)
         .spill_dir(dir.path());
     let b = Bag::from_iter(items.clone(), 8);
     let groups = b.groupby(|v: &Visit| v.user.clone(), Some(4));
