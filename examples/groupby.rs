@@ -3,16 +3,18 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [tree[=BUCKETS]|shuffle[=BUCKETS]]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [auto|tree|shuffle[=BUCKETS]] [gather]
 //!
-//! By default each group-by combines partials in a tree whose buckets are sized by the
-//! groups it estimates in the files' samples (its plan is printed on standard error,
-//! as `GroupBy::explain` gives it); `tree[=BUCKETS]` asks for the tree with one bucket
-//! per partition (or BUCKETS). With
-//! `shuffle`, each group-by shuffles the rows by key and groups each partition once
-//! (`agg_frame`), and each partition of the answer is summed where it is made (row
-//! count and column sums), so no task holds the whole answer: with 1e7 groups (q10)
-//! the answer alone is larger than a small memory budget.
+//! Each answer is a frame (`agg_frame`) summed where each of its partitions is made
+//! (row count and column sums), so no task holds a whole answer: with 1e7 groups (q10)
+//! the answer alone is larger than a small memory budget. `gather` asks for every
+//! answer whole (`agg`), as a user who wants the table would. By default (`auto`) each
+//! group-by combines partials in a tree whose buckets are sized by the groups it
+//! estimates in the files' samples (its plan is printed on standard error, as
+//! `GroupBy::explain` gives it); `tree` asks for the tree with one bucket per
+//! partition, `shuffle` shuffles the rows by key and groups each partition once;
+//! `=BUCKETS` sets the buckets or partitions. The summary line gives the most bytes
+//! the engine held (`held_mb`) and spilled (`spilled_mb`).
 //!
 //! The questions are written as db-benchmark's polars solution writes them, with polars
 //! expressions: medians, top-k, correlations and expressions of aggregations included.

@@ -221,6 +221,9 @@ impl Grid {
                 .map(|(d, a)| {
                     let n = shape[d];
                     Ok(match a {
+                        // Size 0 only cuts an empty axis (Dask's `(0, 10)` for shape
+                        // `(0, 10)`): one chunk of size 0.
+                        AxisChunks::Size(0) if n == 0 => vec![0],
                         AxisChunks::Size(0) => {
                             return Err(Error::invalid(format!(
                                 "chunk size 0 along axis {d} (shape {shape:?})"
@@ -284,7 +287,7 @@ impl Grid {
                     .zip(sizes)
                     .enumerate()
                     .map(|(d, (&n, &c))| {
-                        if c == 0 {
+                        if c == 0 && n != 0 {
                             return Err(Error::invalid(format!(
                                 "chunk size 0 along axis {d} (shape {shape:?}, chunks {sizes:?})"
                             )));

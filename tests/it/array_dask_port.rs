@@ -27,7 +27,7 @@ impl Lcg {
 }
 
 /// Values in [0, 1) of `shape` (numpy's `random`).
-fn rand_f64(shape: &[usize], seed: u64) -> ArrayD<f64> {
+pub(crate) fn rand_f64(shape: &[usize], seed: u64) -> ArrayD<f64> {
     let mut r = Lcg(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5);
     ArrayD::from_shape_fn(IxDyn(shape), |_| r.next())
 }

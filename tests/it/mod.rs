@@ -15,6 +15,7 @@ macro_rules! each_element_type {
 mod array;
 mod array_dask;
 mod array_dask_port;
+mod array_dask_port2;
 mod array_histogram;
 mod array_index;
 mod array_linalg;
