@@ -67,6 +67,35 @@ impl<T: Element> DArray<T> {
         }
     }
 
+    /// As [`rechunk`](Self::rechunk), the `Auto` axes under `block_size_limit` bytes a
+    /// chunk instead of [`AUTO_CHUNK_BYTES`](super::AUTO_CHUNK_BYTES) (Dask's
+    /// `x.rechunk(chunks, block_size_limit=...)`). As in Dask the `Auto` axes follow
+    /// the array's chunks: merged whole, or cut to multiples of them (see
+    /// [`normalize_chunks`](super::normalize_chunks)).
+    ///
+    /// ```
+    /// use chunkwise::array::{ones, AxisChunks, Chunks};
+    /// let x = ones(&[20, 20], [2, 2]).unwrap();
+    /// // Dask: x.rechunk({0: "auto"}, block_size_limit=20 * 8)
+    /// let y = x.rechunk_limit(Chunks::Axes(vec![(0, AxisChunks::Auto)]), 20 * 8);
+    /// assert_eq!(y.chunks(), &[vec![10, 10], vec![2; 10]]);
+    /// assert!(x.rechunk_limit(Chunks::Auto, 0).compute().is_err());
+    /// ```
+    pub fn rechunk_limit(&self, chunks: impl Into<Chunks>, block_size_limit: usize) -> DArray<T> {
+        let spec = chunks.into();
+        let size = T::DTYPE.size();
+        match Grid::resolve_with(
+            self.shape(),
+            &spec,
+            size,
+            Some(block_size_limit),
+            Some(self.chunks()),
+        ) {
+            Ok(g) => self.rechunk_exact(g.chunks().to_vec()),
+            Err(e) => self.failed(e),
+        }
+    }
+
     /// As [`rechunk`](Self::rechunk), then each axis's chunks made as even as its
     /// number of chunks allows (Dask's `rechunk(..., balance=True)`): 220 in chunks of
     /// 100 becomes `[110, 110]`, not `[100, 100, 20]`. Where no even cut has that many

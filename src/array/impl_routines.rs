@@ -1,5 +1,5 @@
 //! Routines numpy users reach for: cumulative sums and products, `diff`, `ptp`,
-//! `median`/`quantile`/`percentile`, `topk`; the
+//! `topk` (quantiles are in `impl_quantile`); the
 //! constructors `eye`, `tri`, `indices`, `meshgrid`; `tril`/`triu`, `diag`; `vstack`,
 //! `hstack`, `dstack`, `atleast_2d`, `broadcast_arrays`.
 
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Zip};
 
 use super::chunks::ravel;
-use super::chunks::{AxisChunks, Chunks, Grid};
+use super::chunks::{Chunks, Grid};
 use super::chunks::{chunk_holding, starts_of};
 use super::impl_constructors::chunk_tasks;
 use super::{Axes, DArray, Element, Idx, Number, chunk_of};
@@ -170,109 +170,6 @@ impl<T: Element> DArray<T> {
         })
     }
 
-    /// This array with `axis` in one chunk (the others as they are): what holistic
-    /// operations along an axis need, as Dask rechunks for them.
-    fn whole_along(&self, axis: usize) -> DArray<T> {
-        let mut chunks = self.chunks().to_vec();
-        chunks[axis] = vec![self.shape()[axis]];
-        self.rechunk_exact(chunks)
-    }
-
-    /// The `q`-th quantiles (0 to 1) along `axis`, linear between neighbours as
-    /// numpy's default; NaN where a lane holds NaN. The axis is brought into one chunk
-    /// (as Dask does) and becomes an axis of length `q.len()`.
-    ///
-    /// ```
-    /// use chunkwise::array::from_array;
-    /// use ndarray::{ArrayD, IxDyn};
-    /// let a = ArrayD::from_shape_vec(IxDyn(&[5]), vec![3.0, 1.0, 4.0, 1.0, 5.0]).unwrap();
-    /// let x = from_array(a, [2]).unwrap();
-    /// assert_eq!(x.quantile(&[0.0, 0.5, 0.75, 1.0], 0).compute().unwrap().into_raw_vec_and_offset().0,
-    ///            vec![1.0, 3.0, 4.0, 5.0]);
-    /// assert_eq!(x.median(0).compute_scalar().unwrap(), 3.0);
-    /// ```
-    pub fn quantile(&self, q: &[f64], axis: usize) -> DArray<f64> {
-        self.quantiles(q, axis, false)
-    }
-
-    /// As [`quantile`](Self::quantile), NaNs left out (`nanquantile`); a lane of NaNs
-    /// only gives NaN, as numpy's (which also warns).
-    ///
-    /// ```
-    /// use chunkwise::array::from_array;
-    /// let a = ndarray::arr1(&[3.0, f64::NAN, 1.0, 2.0]).into_dyn();
-    /// let x = from_array(a, [3]).unwrap();
-    /// assert_eq!(x.nanmedian(0).compute_scalar().unwrap(), 2.0);
-    /// assert!(x.median(0).compute_scalar().unwrap().is_nan());
-    /// ```
-    pub fn nanquantile(&self, q: &[f64], axis: usize) -> DArray<f64> {
-        self.quantiles(q, axis, true)
-    }
-
-    /// The median along `axis`, NaNs left out (`nanmedian`; the axis is dropped).
-    pub fn nanmedian(&self, axis: usize) -> DArray<f64> {
-        self.nanquantile(&[0.5], axis).squeeze(vec![axis])
-    }
-
-    fn quantiles(&self, q: &[f64], axis: usize, skip_nan: bool) -> DArray<f64> {
-        if let Err(e) = self.grid.axis(axis) {
-            return DArray::errored(Arc::clone(&self.grid), e);
-        }
-        if let Some(bad) = q.iter().find(|q| !(0.0..=1.0).contains(*q)) {
-            return DArray::errored(
-                Arc::clone(&self.grid),
-                Error::invalid(format!("quantiles must be in [0, 1], got {bad}")),
-            );
-        }
-        if self.shape()[axis] == 0 {
-            return DArray::errored(
-                Arc::clone(&self.grid),
-                Error::invalid(format!("quantile of an empty axis {axis}")),
-            );
-        }
-        let whole = self.whole_along(axis);
-        let mut grid = (*whole.grid).clone();
-        grid.set_axis(axis, vec![q.len()]);
-        let qs = q.to_vec();
-        let t = Tokenizer::new("quantile")
-            .param(&self.token())
-            .param(&axis)
-            .param(&skip_nan)
-            .param(&qs.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
-            .finish();
-        whole.blockwise_to(Arc::new(grid), "quantile", t, move |a| {
-            let lanes = a.map_axis(Axis(axis), |lane| {
-                let mut v: Vec<f64> = lane.iter().map(|x| x.to_f64()).collect();
-                if skip_nan {
-                    v.retain(|x| !x.is_nan());
-                }
-                if v.is_empty() || v.iter().any(|x| x.is_nan()) {
-                    return vec![f64::NAN; qs.len()];
-                }
-                v.sort_unstable_by(f64::total_cmp);
-                qs.iter().map(|&q| linear(&v, q)).collect::<Vec<f64>>()
-            });
-            let mut shape = a.shape().to_vec();
-            shape[axis] = qs.len();
-            ArrayD::from_shape_fn(IxDyn(&shape), |i| {
-                let mut j = ndarray::Dimension::slice(&i).to_vec();
-                let k = j.remove(axis);
-                lanes[IxDyn(&j)][k]
-            })
-        })
-    }
-
-    /// The median along `axis` (`median`; the axis is dropped).
-    pub fn median(&self, axis: usize) -> DArray<f64> {
-        self.quantile(&[0.5], axis).squeeze(vec![axis])
-    }
-
-    /// The `q`-th percentiles (0 to 100) along `axis`, as [`quantile`](Self::quantile).
-    pub fn percentile(&self, q: &[f64], axis: usize) -> DArray<f64> {
-        let q: Vec<f64> = q.iter().map(|p| p / 100.0).collect();
-        self.quantile(&q, axis)
-    }
-
     /// The `k` largest elements of the flattened array, largest first (`topk`; a
     /// negative `k` gives the `-k` smallest, smallest first, as Dask's).
     ///
@@ -320,17 +217,6 @@ impl<T: Element> DArray<T> {
             "reduction",
             nodes,
         ))
-    }
-}
-
-/// numpy's default (linear) quantile of sorted values.
-fn linear(v: &[f64], q: f64) -> f64 {
-    let pos = q * (v.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos - pos.floor());
-    if i + 1 >= v.len() {
-        v[v.len() - 1]
-    } else {
-        v[i] + (v[i + 1] - v[i]) * frac
     }
 }
 
@@ -388,18 +274,16 @@ fn diagonals<T: Element>(
 pub fn indices(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray<i64>> {
     let mut full = vec![shape.len()];
     full.extend_from_slice(shape);
-    let mut spec = chunks.into();
-    match &mut spec {
-        Chunks::Shape(s) => s.insert(0, 1),
-        Chunks::Explicit(e) => e.insert(0, vec![1; shape.len()]),
-        Chunks::PerAxis(a) => a.insert(0, AxisChunks::Size(1)),
-        Chunks::Axes(a) => {
-            a.iter_mut().for_each(|(d, _)| *d += 1);
-            a.push((0, AxisChunks::Size(1)));
-        }
-        Chunks::Auto | Chunks::Bytes(_) => {}
-    }
-    let g = grid(&full, spec)?;
+    // As Dask: the chunks of `shape` (for i64 elements), the new axis by 1.
+    let inner = Grid::resolve(shape, &chunks.into(), 8, None)?;
+    let lead = if shape.is_empty() {
+        vec![0]
+    } else {
+        vec![1; shape.len()]
+    };
+    let mut per_dim = vec![lead];
+    per_dim.extend_from_slice(inner.chunks());
+    let g = grid(&full, per_dim)?;
     let t = Tokenizer::new("indices").param(&*g).finish();
     Ok(chunk_tasks(g, "indices", t, |_, o, s| {
         Ok(ArrayD::from_shape_fn(IxDyn(s), |i| {

@@ -33,6 +33,7 @@ mod impl_linalg;
 mod impl_map_blocks;
 mod impl_ops;
 mod impl_overlap;
+mod impl_quantile;
 mod impl_reduce;
 mod impl_reductions;
 mod impl_reshape;
@@ -48,7 +49,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
-pub use chunks::{AUTO_CHUNK_BYTES, AxisChunks, Chunks, WHOLE};
+pub use chunks::{AUTO_CHUNK_BYTES, AxisChunks, Chunks, WHOLE, normalize_chunks};
 pub use element::{DType, Element, Float, Number, Promote};
 #[cfg(feature = "arrow")]
 pub use impl_arrow::ArrowElement;
@@ -64,6 +65,7 @@ pub use impl_index::Idx;
 pub use impl_linalg::einsum;
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
 pub use impl_overlap::Boundary;
+pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{eye, indices, meshgrid, tri};
 pub use impl_select::{Side, searchsorted};

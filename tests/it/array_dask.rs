@@ -454,8 +454,12 @@ fn chunk_specs_by_bytes_per_axis_and_auto() {
     let x = ones(&[1000, 1000], "80 kB".parse::<Chunks>().unwrap()).unwrap();
     assert_eq!(x.chunks()[0][0], 100);
     assert_eq!(x.chunks()[1][0], 100);
-    // u8 elements: eight times as many per chunk.
+    // u8 elements: eight times as many per chunk, as whole previous chunks of 100
+    // merged (Dask's rechunk("80 kB") gives ((200,) * 5,) * 2; 282 without them).
     let b = x.astype::<u8>().rechunk(Chunks::Bytes(80_000));
+    assert_eq!((b.chunks()[0][0], b.chunks()[1][0]), (200, 200));
+    let b = ones(&[1000, 1000], [1000, 1000]).unwrap().astype::<u8>();
+    let b = b.rechunk(Chunks::Bytes(80_000));
     assert_eq!((b.chunks()[0][0], b.chunks()[1][0]), (282, 282));
     // Dask's (-1, "auto") and {1: 300}: whole, automatic, per axis.
     let spec = Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto]);
