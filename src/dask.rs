@@ -44,6 +44,8 @@
 //! | `da.apply_along_axis(f, 1, x)` | `x.apply_along_axis(1, \|lane\| ..)` (the result's shape found on a lane of ones, as Dask) |
 //! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
 //! | `x.blocks[0, :3]` | `x.blocks(&[Idx::At(0), Idx::range(0, 3, 1)])` (integers keep the axis; the blocks' tasks are shared) |
+//! | `x.vindex[[1, 2], [3, 4]]`, `x.vindex[idx2d, :, 0]` | `x.vindex([vec![1, 2], vec![3, 4]])`, `x.vindex([VIdx::from(idx2d), VIdx::ALL, VIdx::from(0)])` (index arrays broadcast; points first, then the sliced axes) |
+//! | `x[:, dask_ints]`, `da.take(x, dask_ints, axis=0)` | `x.take_by(&ints, 1)`, `x.take_by(&ints, 0)` (`ints: DArray<i64>` or another integer type; chunked as `ints`; out of range an error at compute) |
 //! | `x[1:8:3, ..., 0] = -1` | `let x = x.set(&[Idx::range(1, 8, 3), Idx::Ellipsis, Idx::At(0)], -1.0);` (a new array; scalars; masks through `DArray::where_`) |
 //! | `da.pad(x, 2, mode="reflect")` | `x.pad_with(&[(2, 2)], PadMode::Reflect)` (constant, edge, reflect, symmetric, wrap, maximum, minimum) |
 //! | `chunks="100 MiB"`, `chunks=(-1, "auto")`, `x.rechunk({1: 300})` | `"100 MiB".parse::<Chunks>()?`, `Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto])`, `x.rechunk(Chunks::Axes(vec![(1, AxisChunks::Size(300))]))` |

@@ -212,7 +212,7 @@ fn expand_index(index: &[Idx], ndim: usize) -> Result<Vec<Idx>> {
 
 /// What `entry` selects along axis `d` of length `n`: the first position, the step and
 /// the count (slices resolved as Python's; an integer is one position).
-fn resolve_entry(entry: Idx, d: usize, n: usize) -> Result<(isize, isize, usize)> {
+pub(super) fn resolve_entry(entry: Idx, d: usize, n: usize) -> Result<(isize, isize, usize)> {
     Ok(match entry {
         Idx::Slice { step: 0, .. } => {
             return Err(Error::invalid(format!(
@@ -266,7 +266,7 @@ impl<T: Element> DArray<T> {
         }
     }
 
-    fn try_index(&self, index: &[Idx]) -> Result<DArray<T>> {
+    pub(super) fn try_index(&self, index: &[Idx]) -> Result<DArray<T>> {
         let full = expand_index(index, self.ndim())?;
         // Slices (integers as one-element slices) over the input axes, then drop the
         // integer axes and insert the new ones.

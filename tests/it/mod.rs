@@ -26,6 +26,7 @@ mod array_quantile_port;
 mod array_routines;
 mod array_select;
 mod array_types;
+mod array_vindex_port;
 #[cfg(feature = "zarr")]
 mod array_zarr;
 #[cfg(feature = "arrow")]
