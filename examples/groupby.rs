@@ -22,8 +22,8 @@
 //! do not depend on the order, and sorting 1e7 groups of q10 is work no question asks.
 use std::time::Instant;
 
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[path = "common/alloc.rs"]
+mod alloc;
 
 use chunkwise::dataframe::{DFrame, GroupBy, Strategy};
 use chunkwise::{Delayed, Result};
@@ -168,6 +168,7 @@ fn sums(df: &DataFrame) -> String {
 }
 
 fn main() -> Result<()> {
+    alloc::keep_freed_pages();
     let args: Vec<String> = std::env::args().collect();
     let glob = args.get(1).ok_or_else(|| {
         chunkwise::Error::invalid(

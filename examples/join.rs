@@ -12,6 +12,8 @@
 //! Each answer is reduced where it is made (row count and column sums per partition),
 //! so no answer is gathered in one place. Small and medium are broadcast to every
 //! partition of x; q5 shuffles x and big on id3.
+#[path = "common/alloc.rs"]
+mod alloc;
 use std::time::Instant;
 
 use chunkwise::dataframe::{DFrame, How, Merge};
@@ -33,6 +35,7 @@ fn summary(f: &DFrame) -> Result<Summary> {
 }
 
 fn main() -> Result<()> {
+    alloc::keep_freed_pages();
     let args: Vec<String> = std::env::args().collect();
     let dir = args.get(1).ok_or_else(|| {
         chunkwise::Error::invalid("usage: join DIR [q1,q2,...] (gen_join writes the files)")
