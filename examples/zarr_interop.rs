@@ -1,11 +1,13 @@
 //! Zarr and `.npy` interop with Python's zarr and numpy (run by `scripts/zarr-test.sh`):
 //! `write DIR` writes one Zarr store and one `.npy` file per element type
 //! (`DIR/float64.zarr`, `DIR/float64.npy`, ...), shape 7 x 5 x 3 in 3 x 2 x 3 chunks,
-//! element `i` (row-major) a fixed function of `i`; `read DIR` reads stores and files
-//! of that shape (written by Python: any chunking, Zarr v3 or v2) and checks every value.
+//! element `i` (row-major) a fixed function of `i`, and a sharded store of it
+//! (`DIR/float64.sharded.zarr`, shards of 6 x 4 x 3); `read DIR` reads stores and files
+//! of that shape (written by Python: any chunking, Zarr v3 or v2, sharded where there is
+//! a `.sharded.zarr`) and checks every value.
 //!
 //! cargo run --example zarr_interop -- write /tmp/rs && python scripts/zarr_interop.py check /tmp/rs
-use chunkwise::array::{DArray, ZarrElement, from_array, from_npy, from_zarr};
+use chunkwise::array::{DArray, ZarrElement, ZarrWrite, from_array, from_npy, from_zarr};
 use chunkwise::ndarray::{ArrayD, IxDyn};
 
 const SHAPE: [usize; 3] = [7, 5, 3];
@@ -26,15 +28,25 @@ fn each<T: ZarrElement>(
 ) -> chunkwise::Result<()> {
     let path = dir.join(format!("{}.zarr", T::DTYPE));
     let npy = dir.join(format!("{}.npy", T::DTYPE));
+    let sharded = dir.join(format!("{}.sharded.zarr", T::DTYPE));
     let want = expected(f);
     if mode == "write" {
         let x: DArray<T> = from_array(want, [3, 2, 3])?;
-        chunkwise::array::store(vec![x.to_zarr_lazy(&path)?, x.to_npy_lazy(&npy)?])?;
+        let shards = ZarrWrite::new().shards([6, 4, 3]);
+        chunkwise::array::store(vec![
+            x.to_zarr_lazy(&path)?,
+            x.to_npy_lazy(&npy)?,
+            x.to_zarr_lazy_with(&sharded, &shards)?,
+        ])?;
     } else {
-        for (p, got) in [
+        let mut read = vec![
             (&path, from_zarr::<T>(&path)?.compute()?),
             (&npy, from_npy::<T>(&npy, [2, 5, 2])?.compute()?),
-        ] {
+        ];
+        if sharded.exists() {
+            read.push((&sharded, from_zarr::<T>(&sharded)?.compute()?));
+        }
+        for (p, got) in read {
             if got != want {
                 return Err(chunkwise::Error::invalid(format!(
                     "{}: values differ",

@@ -37,6 +37,10 @@ def main():
             assert got.shape == SHAPE, (path, got.shape)
             assert np.array_equal(got[...], want), path
             print(f"python read {path} ok (chunks {got.chunks})")
+            sharded = zarr.open_array(f"{d}/{name}.sharded.zarr", mode="r")
+            assert sharded.shards == (6, 4, 3) and sharded.chunks == (3, 2, 3), (sharded.shards, sharded.chunks)
+            assert np.array_equal(sharded[...], want), f"{d}/{name}.sharded.zarr"
+            print(f"python read {d}/{name}.sharded.zarr ok (shards {sharded.shards})")
             loaded = np.load(f"{d}/{name}.npy")
             assert loaded.dtype == want.dtype and np.array_equal(loaded, want), f"{d}/{name}.npy"
             print(f"python read {d}/{name}.npy ok")
@@ -44,6 +48,9 @@ def main():
             fmt = int(sys.argv[3])
             z = zarr.create_array(path, shape=SHAPE, chunks=(4, 3, 2), dtype=want.dtype, zarr_format=fmt, overwrite=True)
             z[...] = want
+            if fmt == 3:
+                z = zarr.create_array(f"{d}/{name}.sharded.zarr", shape=SHAPE, chunks=(2, 1, 3), shards=(4, 3, 3), dtype=want.dtype, overwrite=True)
+                z[...] = want
             np.save(f"{d}/{name}.npy", want)
             print(f"python wrote {path} (zarr v{fmt}) and {name}.npy")
 

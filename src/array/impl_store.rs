@@ -27,10 +27,24 @@ use crate::{Config, Error, Result};
 /// An output being written: compute it with [`store`] (several in one run) or
 /// [`commit`](Self::commit); only when all its chunks are written is it moved into
 /// place, replacing what was there whole.
-#[derive(Debug)]
 pub struct PendingWrite {
     done: Delayed<()>,
-    staged: StagedDir,
+    /// One task per chunk, in the chunks' order.
+    writes: Vec<Arc<Node>>,
+    token: u64,
+    /// Where a file output is written before it is moved into place; `None` for a
+    /// target written in place (an array in memory, an existing Zarr array).
+    staged: Option<StagedDir>,
+}
+
+impl std::fmt::Debug for PendingWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingWrite")
+            .field("chunks", &self.writes.len())
+            .field("token", &self.token)
+            .field("staged", &self.staged)
+            .finish()
+    }
 }
 
 impl PendingWrite {
@@ -41,31 +55,81 @@ impl PendingWrite {
         staged: StagedDir,
         write: impl Fn(&[usize], &ArrayD<T>, &Path) -> Result<()> + Send + Sync + 'static,
     ) -> Result<PendingWrite> {
+        let at = staged.path().to_path_buf();
+        let grid = Arc::clone(&x.grid);
+        let token = staged.path().to_string_lossy().into_owned();
+        let mut w = Self::tasks(x, label, &token, move |c, chunk| {
+            write(&grid.position(c), chunk, &at)
+        })?;
+        w.staged = Some(staged);
+        Ok(w)
+    }
+
+    /// One task per chunk of `x` writing in place, `write(offset, shape, chunk)`.
+    pub(crate) fn in_place<T: Element>(
+        x: &DArray<T>,
+        label: &'static str,
+        write: impl Fn(&[usize], &[usize], &ArrayD<T>) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<PendingWrite> {
+        // Two writes of one array to two targets (or regions) are two outputs.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let grid = Arc::clone(&x.grid);
+        Self::tasks(x, label, &format!("in place {n}"), move |c, chunk| {
+            let (offset, shape) = grid.chunk(c);
+            write(&offset, &shape, chunk)
+        })
+    }
+
+    fn tasks<T: Element>(
+        x: &DArray<T>,
+        label: &'static str,
+        target: &str,
+        write: impl Fn(usize, &ArrayD<T>) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<PendingWrite> {
         if let Some(e) = &x.error {
             return Err(Error::Shared(Arc::clone(e)));
         }
         let token = Tokenizer::new(label)
             .param(&x.token())
-            .param(&staged.path().to_string_lossy().as_ref())
+            .param(&target)
             .finish();
         let input = x.chunk_nodes();
         let write = Arc::new(write);
         let writes: Vec<Arc<Node>> = (0..x.grid.n_chunks())
             .map(|c| {
-                let pos = x.grid.position(c);
-                let (write, at) = (Arc::clone(&write), staged.path().to_path_buf());
+                let write = Arc::clone(&write);
                 Arc::new(Node::new(
                     Key::new(label, token, c as u64),
                     vec![Arc::clone(&input[c])],
                     Box::new(move |v| {
-                        write(&pos, chunk_of::<T>(&v[0]), &at)?;
+                        write(c, chunk_of::<T>(&v[0]))?;
                         Ok(Arc::new(()) as Value)
                     }),
                 ))
             })
             .collect();
-        let done = Delayed::<()>::from_fn(label, writes, Box::new(|_| Ok(Arc::new(()) as Value)));
-        Ok(PendingWrite { done, staged })
+        let done = Delayed::<()>::from_fn(
+            label,
+            writes.clone(),
+            Box::new(|_| Ok(Arc::new(()) as Value)),
+        );
+        Ok(PendingWrite {
+            done,
+            writes,
+            token,
+            staged: None,
+        })
+    }
+
+    /// The write tasks, one per chunk.
+    pub(crate) fn chunk_writes(&self) -> &[Arc<Node>] {
+        &self.writes
+    }
+
+    /// The output's token.
+    pub(crate) fn token(&self) -> u64 {
+        self.token
     }
 
     /// Writes the chunks (one compute) and moves the output into place.
@@ -86,7 +150,9 @@ pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
     let all: Vec<Delayed<()>> = writes.iter().map(|w| w.done.clone()).collect();
     crate::compute_with(&all, config)?;
     for w in writes {
-        w.staged.commit()?;
+        if let Some(staged) = w.staged {
+            staged.commit()?;
+        }
     }
     Ok(())
 }

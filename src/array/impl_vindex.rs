@@ -83,6 +83,42 @@ impl From<std::ops::Range<isize>> for VIdx {
     }
 }
 
+/// `index` with its ellipsis expanded and missing trailing axes whole, one entry per
+/// axis of an array of `ndim` dimensions; a new axis, two ellipses or too many
+/// entries are errors naming `what` (vindex, a store's region).
+pub(super) fn expand_entries(index: &[VIdx], ndim: usize, what: &str) -> Result<Vec<VIdx>> {
+    if index.contains(&VIdx::Basic(Idx::NewAxis)) {
+        return Err(Error::invalid(format!(
+            "{what} does not support a new axis (None / np.newaxis)"
+        )));
+    }
+    let ellipses = index
+        .iter()
+        .filter(|i| **i == VIdx::Basic(Idx::Ellipsis))
+        .count();
+    let used = index.len() - ellipses;
+    if ellipses > 1 || used > ndim {
+        return Err(Error::invalid(format!(
+            "{what}: {used} entries{} for an array of {ndim} dimensions",
+            if ellipses > 1 {
+                " and more than one ellipsis"
+            } else {
+                ""
+            }
+        )));
+    }
+    let mut full: Vec<VIdx> = Vec::with_capacity(ndim);
+    for i in index {
+        if *i == VIdx::Basic(Idx::Ellipsis) {
+            full.extend(std::iter::repeat_n(VIdx::ALL, ndim - used));
+        } else {
+            full.push(i.clone());
+        }
+    }
+    full.resize(ndim, VIdx::ALL);
+    Ok(full)
+}
+
 /// The integer element types, which can index an array ([`DArray::take_by`]).
 pub trait Integer: Element {}
 impl Integer for u8 {}
@@ -216,37 +252,7 @@ impl<T: Element> DArray<T> {
 
     fn try_vindex(&self, index: &[VIdx]) -> Result<DArray<T>> {
         let ndim = self.ndim();
-        if index.contains(&VIdx::Basic(Idx::NewAxis)) {
-            return Err(Error::invalid(
-                "vindex does not support indexing with a new axis (None / np.newaxis)",
-            ));
-        }
-        let ellipses = index
-            .iter()
-            .filter(|i| **i == VIdx::Basic(Idx::Ellipsis))
-            .count();
-        let used = index.len() - ellipses;
-        if ellipses > 1 || used > ndim {
-            return Err(Error::invalid(format!(
-                "vindex: {used} entries{} for an array of {ndim} dimensions",
-                if ellipses > 1 {
-                    " and more than one ellipsis"
-                } else {
-                    ""
-                }
-            )));
-        }
-        let mut full: Vec<VIdx> = Vec::with_capacity(ndim);
-        for i in index {
-            if *i == VIdx::Basic(Idx::Ellipsis) {
-                full.extend(std::iter::repeat_n(VIdx::ALL, ndim - used));
-            } else {
-                full.push(i.clone());
-            }
-        }
-        if ellipses == 0 {
-            full.extend(std::iter::repeat_n(VIdx::ALL, ndim - used));
-        }
+        let full = expand_entries(index, ndim, "vindex")?;
         let is_slice = |e: &VIdx| matches!(e, VIdx::Basic(Idx::Slice { .. } | Idx::Range(_)));
         if full.iter().all(is_slice) {
             for (d, e) in full.iter().enumerate() {

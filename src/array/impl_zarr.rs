@@ -21,7 +21,7 @@ use zarrs::filesystem::FilesystemStore;
 use super::impl_constructors::chunk_tasks;
 use super::impl_reshape::region;
 use super::impl_store::{PendingWrite, file_token};
-use super::{Chunks, DArray, DType, Element};
+use super::{Chunks, DArray, DType, Element, Target};
 use crate::graph::Tokenizer;
 use crate::io::{Replaces, StagedDir};
 use crate::{Error, Result};
@@ -150,6 +150,91 @@ pub fn from_zarr<T: ZarrElement>(path: impl AsRef<Path>) -> Result<DArray<T>> {
     ))
 }
 
+/// How [`DArray::to_zarr_with`] writes a store: shards, a group member, whether an
+/// existing array may be replaced.
+///
+/// ```
+/// use chunkwise::array::{ZarrWrite, from_zarr, ones};
+/// let dir = tempfile::tempdir().unwrap();
+/// let x = ones(&[60, 60], [3, 3]).unwrap();
+/// // Chunks of 3 x 3 kept in shards of 18 x 18 (one file per shard), as member
+/// // `a/x` of a group at the path.
+/// x.to_zarr_with(dir.path(), &ZarrWrite::new().shards([18, 18]).component("a/x")).unwrap();
+/// let y = from_zarr::<f64>(dir.path().join("a/x")).unwrap();
+/// assert_eq!(y.chunks()[0], vec![18, 18, 18, 6]); // read shard by shard
+/// assert_eq!(y.compute().unwrap(), x.compute().unwrap());
+/// ```
+#[derive(Clone, Debug)]
+pub struct ZarrWrite {
+    shards: Option<Vec<usize>>,
+    component: Option<String>,
+    overwrite: bool,
+}
+
+impl Default for ZarrWrite {
+    fn default() -> Self {
+        ZarrWrite {
+            shards: None,
+            component: None,
+            overwrite: true,
+        }
+    }
+}
+
+impl ZarrWrite {
+    /// Defaults: no shards, the array at the path itself, an existing array replaced.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the chunks in shards of this shape (Zarr v3's sharding codec, Dask's and
+    /// zarr's `shards=`): each shard one file of many chunks, so a store of many small
+    /// chunks is not as many files. Each shard is a multiple of the chunk along its
+    /// axis; the array is rechunked to whole shards to be written, one task a shard.
+    pub fn shards(mut self, shape: impl Into<Vec<usize>>) -> Self {
+        self.shards = Some(shape.into());
+        self
+    }
+
+    /// Writes the array as member `name` of a Zarr group at the path (`a/b` nests
+    /// groups), creating the groups it needs (Dask's `component=`). Read it back with
+    /// `from_zarr(path.join(name))`.
+    pub fn component(mut self, name: impl Into<String>) -> Self {
+        self.component = Some(name.into());
+        self
+    }
+
+    /// `false`: an existing array at the destination is an error, not replaced
+    /// (Dask's `overwrite=False`).
+    pub fn overwrite(mut self, yes: bool) -> Self {
+        self.overwrite = yes;
+        self
+    }
+}
+
+/// Writes group metadata (Zarr v3) at `dir` and every directory from it down to
+/// `member`'s parent, where there is none.
+fn make_groups(dir: &Path, member: &Path) -> Result<()> {
+    let mut at = dir.to_path_buf();
+    let mut parts: Vec<_> = member.components().collect();
+    parts.pop();
+    for part in std::iter::once(None).chain(parts.into_iter().map(Some)) {
+        if let Some(p) = part {
+            at.push(p);
+        }
+        std::fs::create_dir_all(&at).map_err(|e| Error::io(&at, e))?;
+        let meta = at.join("zarr.json");
+        if !meta.exists() && !at.join(".zarray").exists() {
+            std::fs::write(
+                &meta,
+                br#"{"zarr_format":3,"node_type":"group","attributes":{}}"#,
+            )
+            .map_err(|e| Error::io(&meta, e))?;
+        }
+    }
+    Ok(())
+}
+
 impl<T: ZarrElement> DArray<T> {
     /// Computes this array into a Zarr v3 store at `path` (a directory; zstd-compressed
     /// chunks, the chunk grid kept where it is regular and made regular, by the first
@@ -161,17 +246,62 @@ impl<T: ZarrElement> DArray<T> {
         self.to_zarr_lazy(path)?.commit()
     }
 
+    /// As [`to_zarr`](Self::to_zarr), with shards, as a group member, or refusing to
+    /// replace an existing array ([`ZarrWrite`]).
+    pub fn to_zarr_with(&self, path: impl AsRef<Path>, how: &ZarrWrite) -> Result<()> {
+        self.to_zarr_lazy_with(path, how)?.commit()
+    }
+
     /// The writing of [`to_zarr`](Self::to_zarr) as a lazy value: compute several
     /// with [`store`](super::store) to write several arrays (sharing their common
     /// tasks) in one run.
     pub fn to_zarr_lazy(&self, path: impl AsRef<Path>) -> Result<PendingWrite> {
+        self.to_zarr_lazy_with(path, &ZarrWrite::default())
+    }
+
+    /// [`to_zarr_with`](Self::to_zarr_with) as a lazy value.
+    pub fn to_zarr_lazy_with(
+        &self,
+        path: impl AsRef<Path>,
+        how: &ZarrWrite,
+    ) -> Result<PendingWrite> {
         if let Some(e) = &self.error {
             return Err(Error::Shared(Arc::clone(e)));
         }
-        let dest: PathBuf = path.as_ref().to_path_buf();
+        let dest: PathBuf = match &how.component {
+            Some(c) => {
+                make_groups(path.as_ref(), Path::new(c))?;
+                path.as_ref().join(c)
+            }
+            None => path.as_ref().to_path_buf(),
+        };
+        if !how.overwrite && (dest.join("zarr.json").exists() || dest.join(".zarray").exists()) {
+            return Err(zarr_error(
+                &dest,
+                "writing",
+                "a store is already there and overwrite is off",
+            ));
+        }
         // Zarr's chunks are all of one size (the last padded): a ragged grid is
         // rechunked to its first chunk's sizes; an axis of length 0 gets chunks of 1.
-        let sizes: Vec<usize> = self.chunks().iter().map(|c| c[0].max(1)).collect();
+        let inner: Vec<usize> = self.chunks().iter().map(|c| c[0].max(1)).collect();
+        let sizes = match &how.shards {
+            None => inner.clone(),
+            Some(s) => {
+                if s.len() != inner.len()
+                    || s.iter()
+                        .zip(&inner)
+                        .any(|(&s, &c)| s == 0 || !s.is_multiple_of(c))
+                {
+                    return Err(zarr_error(
+                        &dest,
+                        "shards",
+                        format!("shards {s:?} are not whole multiples of the chunks {inner:?}"),
+                    ));
+                }
+                s.clone()
+            }
+        };
         let x = if self.chunks().iter().zip(&sizes).all(|(c, &s)| {
             c.iter().rev().skip(1).all(|&n| n == s) && c.last().is_none_or(|&l| l <= s)
         }) {
@@ -185,16 +315,20 @@ impl<T: ZarrElement> DArray<T> {
         )?;
         let store =
             FilesystemStore::new(staged.path()).map_err(|e| zarr_error(&dest, "creating", e))?;
-        let array = ArrayBuilder::new(
+        let mut builder = ArrayBuilder::new(
             x.shape().iter().map(|&n| n as u64).collect::<Vec<_>>(),
             sizes.iter().map(|&n| n as u64).collect::<Vec<_>>(),
             zarr_type(T::DTYPE),
             // Zero (false for bool): numpy's and zarr's default fill.
             zarrs::array::FillValue::new(vec![0u8; T::DTYPE.size()]),
-        )
-        .bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(3, false))])
-        .build(Arc::new(store), "/")
-        .map_err(|e| zarr_error(&dest, "creating", e))?;
+        );
+        builder.bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(3, false))]);
+        if how.shards.is_some() {
+            builder.subchunk_shape(inner.iter().map(|&n| n as u64).collect::<Vec<_>>());
+        }
+        let array = builder
+            .build(Arc::new(store), "/")
+            .map_err(|e| zarr_error(&dest, "creating", e))?;
         array
             .store_metadata()
             .map_err(|e| zarr_error(&dest, "writing its metadata", e))?;
@@ -215,5 +349,92 @@ impl<T: ZarrElement> DArray<T> {
                 .store_chunk_opt(&pos, full, &options())
                 .map_err(|e| zarr_error(&dest, &format!("writing chunk {pos:?}"), e))
         })
+    }
+}
+
+/// An existing Zarr array opened to be written in place, a [`Target`] of
+/// [`DArray::store_into`] (Dask's `to_zarr(z, region=...)` into an array it did not
+/// create). Blocks are cut at the array's chunks (its shards, if sharded) so no two
+/// tasks write one file. A write in place changes the array chunk by chunk: killed
+/// midway, some chunks are new and some old (each chunk file is whole).
+///
+/// ```
+/// use std::sync::Arc;
+/// use chunkwise::array::{Idx, VIdx, ZarrArray, arange, from_zarr, store, zeros};
+/// let dir = tempfile::tempdir().unwrap();
+/// zeros(&[4, 4], [2, 2]).unwrap().to_zarr(dir.path()).unwrap();
+/// let z = Arc::new(ZarrArray::<f64>::open(dir.path()).unwrap());
+/// let x = arange(0.0, 3.0, 1.0, [3]).unwrap().reshape(&[3, 1]);
+/// let region = [VIdx::Basic(Idx::range(1, 4, 1)), VIdx::Basic(Idx::range(2, 3, 1))];
+/// store(vec![x.store_into(z, &region).unwrap()]).unwrap();
+/// let y = from_zarr::<f64>(dir.path()).unwrap().compute().unwrap();
+/// let col: Vec<f64> = (0..4).map(|i| y[[i, 2]]).collect();
+/// assert_eq!(col, vec![0.0, 0.0, 1.0, 2.0]);
+/// ```
+pub struct ZarrArray<T> {
+    path: PathBuf,
+    array: Array<FilesystemStore>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: ZarrElement> ZarrArray<T> {
+    /// Opens the Zarr array at `path` (v3 or v2) for writing, checked to hold `T`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let array = open::<T>(&path)?;
+        Ok(ZarrArray {
+            path,
+            array,
+            _t: std::marker::PhantomData,
+        })
+    }
+
+    fn subset(&self, at: &[&[usize]]) -> Result<ArraySubset> {
+        let mut start = Vec::with_capacity(at.len());
+        let mut shape = Vec::with_capacity(at.len());
+        for (d, p) in at.iter().enumerate() {
+            if p.windows(2).any(|w| w[1] != w[0] + 1) {
+                return Err(zarr_error(
+                    &self.path,
+                    "a region",
+                    format!("positions along axis {d} are not contiguous"),
+                ));
+            }
+            start.push(p.first().map_or(0, |&s| s as u64));
+            shape.push(p.len() as u64);
+        }
+        ArraySubset::new_with_start_shape(start, shape)
+            .map_err(|e| zarr_error(&self.path, "a region", e))
+    }
+}
+
+impl<T: ZarrElement> Target<T> for ZarrArray<T> {
+    fn shape(&self) -> Vec<usize> {
+        self.array.shape().iter().map(|&n| n as usize).collect()
+    }
+
+    fn write(&self, at: &[&[usize]], block: ndarray::ArrayViewD<'_, T>) -> Result<()> {
+        if block.is_empty() {
+            return Ok(());
+        }
+        let subset = self.subset(at)?;
+        self.array
+            .store_array_subset_opt(&subset, block.as_standard_layout().into_owned(), &options())
+            .map_err(|e| zarr_error(&self.path, &format!("writing region {subset:?}"), e))
+    }
+
+    fn read(&self, at: &[&[usize]]) -> Result<ArrayD<T>> {
+        let subset = self.subset(at)?;
+        self.array
+            .retrieve_array_subset_opt(&subset, &options())
+            .map_err(|e| zarr_error(&self.path, &format!("reading region {subset:?}"), e))
+    }
+
+    fn grid(&self) -> Option<Vec<usize>> {
+        let first = self
+            .array
+            .chunk_shape(&vec![0; self.array.shape().len()])
+            .ok()?;
+        Some(first.iter().map(|n| n.get() as usize).collect())
     }
 }

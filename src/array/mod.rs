@@ -41,6 +41,7 @@ mod impl_routines;
 mod impl_select;
 mod impl_shape;
 mod impl_store;
+mod impl_target;
 mod impl_vindex;
 #[cfg(feature = "zarr")]
 mod impl_zarr;
@@ -72,9 +73,10 @@ pub use impl_routines::{eye, indices, meshgrid, tri};
 pub use impl_select::{Side, searchsorted};
 pub use impl_shape::PadMode;
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
+pub use impl_target::Target;
 pub use impl_vindex::{Integer, VIdx};
 #[cfg(feature = "zarr")]
-pub use impl_zarr::{ZarrElement, from_zarr};
+pub use impl_zarr::{ZarrArray, ZarrElement, ZarrWrite, from_zarr};
 
 use crate::compute::Compute;
 use crate::graph::{Node, Value};

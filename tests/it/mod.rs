@@ -25,6 +25,8 @@ mod array_npy;
 mod array_quantile_port;
 mod array_routines;
 mod array_select;
+#[cfg(feature = "zarr")]
+mod array_store_port;
 mod array_types;
 mod array_vindex_port;
 #[cfg(feature = "zarr")]
