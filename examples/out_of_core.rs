@@ -33,14 +33,18 @@ fn main() -> Result<()> {
         Err(_) => bytes / 10,
     };
     Config::current()?.memory_limit(budget).set_default();
-    let mut spilled = 0u64;
+    let (mut spilled, mut dropped) = (0u64, 0u64);
     let mut step = |name: &str, t: Instant| {
         let s = chunkwise::last_stats().unwrap_or_default();
         spilled += s.bytes_spilled;
+        dropped += s.bytes_dropped;
         eprintln!(
-            "{name}: {:.2} s, {:.0} MB spilled, peak held {:.0} MB",
+            "{name}: {:.2} s, {:.0} MB spilled, {:.0} MB of chunks read from a store dropped \
+             and {} read again, peak held {:.0} MB",
             t.elapsed().as_secs_f64(),
             s.bytes_spilled as f64 / 1e6,
+            s.bytes_dropped as f64 / 1e6,
+            s.sources_remade,
             s.peak_held_bytes as f64 / 1e6
         );
     };
@@ -91,7 +95,7 @@ fn main() -> Result<()> {
     // The trace of x xᵀ is the sum of squares; its mean is n*n (N(0,1) entries).
     println!(
         "store={} n={n} chunk={chunk} array_mb={:.0} budget_mb={:.0} secs={:.2} peak_rss_mb={:.1} \
-         spilled_mb={:.0} npy_write_secs={npy_write:.2} npy_read_secs={npy_read:.2} \
+         spilled_mb={:.0} dropped_mb={:.0} npy_write_secs={npy_write:.2} npy_read_secs={npy_read:.2} \
          trace_per_element={:.6} checksum={:.9e}",
         dir.display(),
         bytes as f64 / 1e6,
@@ -99,6 +103,7 @@ fn main() -> Result<()> {
         t0.elapsed().as_secs_f64(),
         chunkwise::peak_rss_mb(),
         spilled as f64 / 1e6,
+        dropped as f64 / 1e6,
         trace / (n * n) as f64,
         mean_sum + col_sum / n as f64
     );

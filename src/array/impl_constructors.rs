@@ -375,6 +375,29 @@ pub(crate) fn chunk_tasks<T: Element>(
     t: u64,
     f: impl Fn(usize, &[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
 ) -> DArray<T> {
+    sources(g, label, t, false, f)
+}
+
+/// As [`chunk_tasks`], each chunk read from a file (a store, a `.npy`): under a
+/// budget a chunk waiting for its readers is dropped and read again rather than
+/// spilled (`Node::remake`), so a product reading each block many times costs reads
+/// of the store, not writes and reads of the spill directory.
+pub(crate) fn file_chunk_tasks<T: Element>(
+    g: Arc<Grid>,
+    label: &'static str,
+    t: u64,
+    f: impl Fn(usize, &[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
+) -> DArray<T> {
+    sources(g, label, t, true, f)
+}
+
+fn sources<T: Element>(
+    g: Arc<Grid>,
+    label: &'static str,
+    t: u64,
+    remake: bool,
+    f: impl Fn(usize, &[usize], &[usize]) -> Result<ArrayD<T>> + Send + Sync + 'static,
+) -> DArray<T> {
     let f = Arc::new(f);
     let nodes = (0..g.n_chunks())
         .map(|c| {
@@ -397,6 +420,7 @@ pub(crate) fn chunk_tasks<T: Element>(
             );
             node.bytes = bytes;
             node.codec = Some(chunk_codec::<T>());
+            node.remake = remake;
             Arc::new(node)
         })
         .collect();

@@ -567,6 +567,52 @@ pub(crate) fn block_product<T: Element + LinalgScalar>(
     c
 }
 
+/// numpy's `cov` options for [`DArray::cov_with`]: `ddof` (1 by default; numpy's
+/// `bias=True` is 0), frequency weights (whole counts) and analytic weights of the
+/// observations. Rows are variables (numpy's `rowvar=False` is `x.t()`; its `y` is a
+/// `concatenate` of the rows).
+#[derive(Clone, Debug)]
+pub struct Cov {
+    ddof: usize,
+    fweights: Option<DArray<i64>>,
+    aweights: Option<DArray<f64>>,
+}
+
+impl Default for Cov {
+    fn default() -> Self {
+        Cov {
+            ddof: 1,
+            fweights: None,
+            aweights: None,
+        }
+    }
+}
+
+impl Cov {
+    /// `ddof` 1, no weights.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Delta degrees of freedom: the divisor is the observations less `ddof`.
+    pub fn ddof(mut self, ddof: usize) -> Self {
+        self.ddof = ddof;
+        self
+    }
+
+    /// How many times each observation occurs (1-d, one per observation, not negative).
+    pub fn fweights(mut self, f: &DArray<i64>) -> Self {
+        self.fweights = Some(f.clone());
+        self
+    }
+
+    /// How much each observation weighs (1-d, one per observation, not negative).
+    pub fn aweights(mut self, a: &DArray<f64>) -> Self {
+        self.aweights = Some(a.clone());
+        self
+    }
+}
+
 impl DArray<f64> {
     /// numpy's `cov` with rows as variables: `(x - mean) · (x - mean)ᵀ / (n - ddof)`,
     /// the product an `einsum` over the column blocks (numpy's default `ddof` is 1).
@@ -581,6 +627,23 @@ impl DArray<f64> {
     /// assert!((c[[0, 0]] - 5.0 / 3.0).abs() < 1e-12 && (c[[0, 1]] - 23.0 / 6.0).abs() < 1e-12);
     /// ```
     pub fn cov(&self, ddof: usize) -> DArray<f64> {
+        self.cov_with(&Cov::new().ddof(ddof))
+    }
+
+    /// numpy's `cov` with its options ([`Cov`]): frequency and analytic weights of the
+    /// observations (columns), and `ddof`. A `ddof` at or past the (weighted) number
+    /// of observations divides by 0, as numpy does (infinities and NaN).
+    ///
+    /// ```
+    /// use chunkwise::array::{Cov, from_array};
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let x = from_array(ArrayD::from_shape_vec(IxDyn(&[1, 3]), vec![0.0, 1.0, 2.0]).unwrap(), [1, 2]).unwrap();
+    /// let f = from_array(ndarray::arr1(&[1i64, 4, 1]).into_dyn(), [2]).unwrap();
+    /// // As if the middle observation were there four times: numpy gives 0.4.
+    /// let c = x.cov_with(&Cov::new().fweights(&f)).compute().unwrap();
+    /// assert!((c[[0, 0]] - 0.4).abs() < 1e-15);
+    /// ```
+    pub fn cov_with(&self, o: &Cov) -> DArray<f64> {
         let x = match self.ndim() {
             1 => self.expand_dims(0),
             2 => self.clone(),
@@ -592,8 +655,68 @@ impl DArray<f64> {
             }
         };
         let n = x.shape()[1];
-        let centred = &x - &x.mean(1).expand_dims(1);
-        let c = einsum("ij,kj->ik", &[&centred, &centred]) / (n as f64 - ddof as f64);
+        let ddof = o.ddof as f64;
+        let check = |w: &DArray<f64>, what: &str| -> Result<DArray<f64>> {
+            if w.shape() != [n] {
+                return Err(Error::invalid(format!(
+                    "cov: {what} of shape {:?} for {n} observations (one weight each, 1-d)",
+                    w.shape()
+                )));
+            }
+            let what = what.to_string();
+            Ok(
+                w.try_map_blocks_opts(&[], &super::BlockMap::new(), move |b, _| {
+                    if b[0].iter().any(|&v| v < 0.0) {
+                        return Err(Error::invalid(format!("cov: {what} cannot be negative")));
+                    }
+                    Ok(b[0].to_owned())
+                }),
+            )
+        };
+        let f = match o
+            .fweights
+            .as_ref()
+            .map(|f| check(&f.astype::<f64>(), "fweights"))
+        {
+            Some(Err(e)) => return self.failed(e),
+            Some(Ok(f)) => Some(f),
+            None => None,
+        };
+        let a = match o.aweights.as_ref().map(|a| check(a, "aweights")) {
+            Some(Err(e)) => return self.failed(e),
+            Some(Ok(a)) => Some(a),
+            None => None,
+        };
+        let w = match (&f, &a) {
+            (None, None) => None,
+            (Some(f), None) => Some(f.clone()),
+            (None, Some(a)) => Some(a.clone()),
+            (Some(f), Some(a)) => Some(f * a),
+        };
+        let c = match &w {
+            None => {
+                let centred = &x - &x.mean(1).expand_dims(1);
+                einsum("ij,kj->ik", &[&centred, &centred]) / (n as f64 - ddof).max(0.0)
+            }
+            Some(w) => {
+                // numpy's weighted form: the weighted means, and a divisor of the sum
+                // of the weights less ddof (scaled by the analytic weights).
+                let row = w.expand_dims(0);
+                let w_sum = w.sum(None);
+                let avg = &(&x * &row).sum(1) / &w_sum;
+                let fact = match (&a, o.ddof) {
+                    (_, 0) => w_sum.clone(),
+                    (None, _) => &w_sum - ddof,
+                    (Some(a), _) => {
+                        let wa = (w * a).sum(None);
+                        &w_sum - &(&(&wa * ddof) / &w_sum)
+                    }
+                };
+                let centred = &x - &avg.expand_dims(1);
+                let weighted = &centred * &row;
+                &einsum("ij,kj->ik", &[&weighted, &centred]) / &fact.maximum(0.0)
+            }
+        };
         if self.ndim() == 1 { c.squeeze(None) } else { c }
     }
 

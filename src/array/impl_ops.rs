@@ -63,6 +63,44 @@ unary_methods! {
     square => |x: f64| x * x, "`x * x` elementwise.";
     reciprocal => |x: f64| 1.0 / x, "`1 / x` elementwise.";
     sinc => |x: f64| if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) }, "`sin(pi x) / (pi x)`, 1 at 0 (the normalised `numpy.sinc`).";
+    i0 => bessel_i0, "The modified Bessel function of the first kind of order 0 (`numpy.i0`).";
+}
+
+/// `I0(x) = sum_k ((x/2)^2k / (k!)^2)`: every term positive, so the sum is accurate to
+/// a few ulps; past |x| = 713.99 it overflows to infinity, as numpy's.
+fn bessel_i0(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let q = x * x / 4.0;
+    if x.abs() > 713.99 {
+        return f64::INFINITY;
+    }
+    let (mut term, mut sum, mut k) = (1.0f64, 1.0f64, 0.0f64);
+    loop {
+        k += 1.0;
+        term *= q / (k * k);
+        sum += term;
+        if term <= sum * f64::EPSILON * 0.25 {
+            return sum;
+        }
+    }
+}
+
+/// `x = m * 2^e` with `0.5 <= |m| < 1` (`m = x`, `e = 0` for 0, infinities and NaN).
+fn frexp(x: f64) -> (f64, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(x * f64::powi(2.0, 64));
+        return (m, e - 64);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, exp - 1022)
 }
 
 impl<T: Float> DArray<T> {
@@ -90,6 +128,22 @@ impl<T: Float> DArray<T> {
                 })
             })
         })
+    }
+
+    /// Mantissas and exponents, `x = m * 2^e` with `0.5 <= |m| < 1` (`numpy.frexp`;
+    /// 0, infinities and NaN give themselves and 0).
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[8.0, -3.0, 0.0]).into_dyn(), [2]).unwrap();
+    /// let (m, e) = x.frexp();
+    /// assert_eq!(m.compute().unwrap().into_raw_vec_and_offset().0, vec![0.5, -0.75, 0.0]);
+    /// assert_eq!(e.compute().unwrap().into_raw_vec_and_offset().0, vec![4, 2, 0]);
+    /// ```
+    pub fn frexp(&self) -> (DArray<T>, DArray<i32>) {
+        let t = Tokenizer::new("frexp").param(&self.token()).finish();
+        let m = self.blockwise("frexp", t, |a| a.mapv(|v| T::from_f64(frexp(v.to_f64()).0)));
+        let e = self.blockwise("frexp_exponent", t, |a| a.mapv(|v| frexp(v.to_f64()).1));
+        (m, e)
     }
 
     /// The fractional and integral parts, each with the sign of `x` (`numpy.modf`).
@@ -121,6 +175,11 @@ impl<T: Number> DArray<T> {
     /// `//`); an integer divided by 0 gives 0, as numpy's.
     pub fn floor_div(&self, other: &DArray<T>) -> DArray<T> {
         self.divmod_part(other, "floor_divide", true)
+    }
+
+    /// `(x // y, x % y)` (`numpy.divmod`, Python's `divmod`).
+    pub fn divmod(&self, other: &DArray<T>) -> (DArray<T>, DArray<T>) {
+        (self.floor_div(other), self.rem(other))
     }
 
     fn divmod_part(&self, other: &DArray<T>, op: &'static str, quotient: bool) -> DArray<T> {

@@ -170,6 +170,57 @@ impl<T: Element> DArray<T> {
         })
     }
 
+    /// Differences of order `n` along `axis` (`numpy.diff(x, n, axis)`): `diff` applied
+    /// `n` times; 0 gives the array itself, a negative order is an error.
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[1i64, 4, 9, 16]).into_dyn(), [3]).unwrap();
+    /// assert_eq!(x.diff_n(2, 0).compute().unwrap().into_raw_vec_and_offset().0, vec![2, 2]);
+    /// assert!(x.diff_n(-1, 0).compute().is_err());
+    /// ```
+    pub fn diff_n(&self, n: isize, axis: usize) -> DArray<T>
+    where
+        T: Number,
+    {
+        if n < 0 {
+            return self.failed(Error::invalid(format!(
+                "diff: order must be non-negative but got {n}"
+            )));
+        }
+        (0..n).fold(self.clone(), |x, _| x.diff(axis))
+    }
+
+    /// The differences of the flattened array's neighbours, with `to_begin` before and
+    /// `to_end` after (`numpy.ediff1d`).
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[1i64, 2, 4, 7]).into_dyn(), [3]).unwrap();
+    /// let d = x.ediff1d(Some(&[0, 0]), Some(&[-1]));
+    /// assert_eq!(d.compute().unwrap().into_raw_vec_and_offset().0, vec![-1, 1, 2, 3, 0, 0]);
+    /// ```
+    pub fn ediff1d(&self, to_end: Option<&[T]>, to_begin: Option<&[T]>) -> DArray<T>
+    where
+        T: Number,
+    {
+        let d = self.ravel().diff(0);
+        let piece = |v: Option<&[T]>| -> Result<Option<DArray<T>>> {
+            v.map(|v| {
+                super::impl_constructors::from_array(
+                    ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).expect("1-d"),
+                    [v.len().max(1)],
+                )
+            })
+            .transpose()
+        };
+        match (piece(to_begin), piece(to_end)) {
+            (Ok(begin), Ok(end)) => {
+                let parts: Vec<DArray<T>> = begin.into_iter().chain([d]).chain(end).collect();
+                DArray::concatenate(&parts, 0)
+            }
+            (Err(e), _) | (_, Err(e)) => self.failed(e),
+        }
+    }
+
     /// The `k` largest elements of the flattened array, largest first (`topk`; a
     /// negative `k` gives the `-k` smallest, smallest first, as Dask's).
     ///
@@ -204,6 +255,127 @@ impl<T: Element> DArray<T> {
         self.ravel()
             .reduction(None, true, flat_chunk, keep, |p| p.clone())
             .with_len(len)
+    }
+
+    /// The `|k|` largest elements along `axis` in descending order (k > 0), or the
+    /// smallest in ascending order (k < 0), as Dask's `topk(x, k, axis)`; NaN sorts
+    /// above every number, as in numpy's sort.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr2(&[[3, 9, 1], [4, 0, 8]]).into_dyn(), [1, 2]).unwrap();
+    /// assert_eq!(x.topk_axis(2, 1).compute().unwrap(), ndarray::arr2(&[[9, 3], [8, 4]]).into_dyn());
+    /// assert_eq!(x.argtopk(-1, 0).compute().unwrap(), ndarray::arr2(&[[0, 1, 0]]).into_dyn());
+    /// ```
+    pub fn topk_axis(&self, k: isize, axis: usize) -> DArray<T> {
+        match self.top_along(k, axis) {
+            Ok((v, _)) => v,
+            Err(e) => self.failed(e),
+        }
+    }
+
+    /// Where the elements [`topk_axis`](Self::topk_axis) picks sit along `axis`
+    /// (Dask's `argtopk`).
+    pub fn argtopk(&self, k: isize, axis: usize) -> DArray<i64> {
+        match self.top_along(k, axis) {
+            Ok((_, i)) => i,
+            Err(e) => self.carry(DArray::errored(Arc::clone(&self.grid), e)),
+        }
+    }
+
+    /// Each block keeps its own top `|k|` along `axis` with their positions, then the
+    /// kept ones of a lane, whole, are ordered and the first `|k|` taken.
+    fn top_along(&self, k: isize, axis: usize) -> Result<(DArray<T>, DArray<i64>)> {
+        let nd = self.ndim();
+        if axis >= nd {
+            return Err(Error::invalid(format!(
+                "topk: axis {axis} is out of range for an array of {nd} dimensions"
+            )));
+        }
+        let n = k.unsigned_abs().min(self.shape()[axis]);
+        let largest = k > 0;
+        // Ascending by value (NaN last), ties by position; reversed for the largest.
+        let order = move |v: &[T], i: &[i64]| -> Vec<usize> {
+            let mut o: Vec<usize> = (0..v.len()).collect();
+            o.sort_by(|&a, &b| {
+                let by = match v[a].partial_cmp(&v[b]) {
+                    Some(x) => x,
+                    #[allow(clippy::eq_op)] // NaN is the one value unequal to itself
+                    None => (v[a] != v[a]).cmp(&(v[b] != v[b])),
+                };
+                by.then(i[a].cmp(&i[b]))
+            });
+            if largest {
+                o.reverse();
+            }
+            o
+        };
+        // Lanes along `axis` of (values, positions) reordered, the first `keep` kept.
+        let pick = move |v: ArrayViewD<'_, T>, i: ArrayViewD<'_, i64>, keep: usize| {
+            let mut shape = v.shape().to_vec();
+            shape[axis] = keep;
+            let mut ov = ArrayD::<T>::default(IxDyn(&shape));
+            let mut oi = ArrayD::<i64>::zeros(IxDyn(&shape));
+            for (((lv, li), mut dv), mut di) in v
+                .lanes(Axis(axis))
+                .into_iter()
+                .zip(i.lanes(Axis(axis)))
+                .zip(ov.lanes_mut(Axis(axis)))
+                .zip(oi.lanes_mut(Axis(axis)))
+            {
+                let (lv, li): (Vec<T>, Vec<i64>) = (lv.to_vec(), li.to_vec());
+                for (slot, &p) in order(&lv, &li).iter().take(keep).enumerate() {
+                    dv[slot] = lv[p];
+                    di[slot] = li[p];
+                }
+            }
+            (ov, oi)
+        };
+        let pick = Arc::new(pick);
+        let mut kept_chunks = self.chunks().to_vec();
+        kept_chunks[axis] = self.chunks()[axis].iter().map(|&c| c.min(n)).collect();
+        let opts = super::BlockMap::new().chunks(kept_chunks.clone());
+        // Stage one: each block's own top, with positions along the axis.
+        let positions = move |b: &ArrayViewD<'_, T>, info: &super::BlockInfo| {
+            let start = info.inputs[0].array_location[axis].0 as i64;
+            ArrayD::from_shape_fn(b.raw_dim(), |ix| start + ix[axis] as i64)
+        };
+        let (p1, p2) = (Arc::clone(&pick), Arc::clone(&pick));
+        let v1 = self.map_blocks_opts(&[], &opts, move |b, info| {
+            let keep = b[0].shape()[axis].min(n);
+            p1(b[0].view(), positions(&b[0], info).view(), keep).0
+        });
+        let i1 = self.map_blocks_opts(&[], &opts, move |b, info| {
+            let keep = b[0].shape()[axis].min(n);
+            p2(b[0].view(), positions(&b[0], info).view(), keep).1
+        });
+        // Stage two: the kept ones of each lane in one block, ordered, cut to `n`.
+        let mut whole = kept_chunks;
+        whole[axis] = vec![whole[axis].iter().sum()];
+        let (v2, i2) = (
+            v1.rechunk(Chunks::Explicit(whole.clone())),
+            i1.rechunk(Chunks::Explicit(whole)),
+        );
+        let (p3, p4) = (Arc::clone(&pick), pick);
+        let all = move |v: &ArrayViewD<'_, T>| v.shape()[axis];
+        let sorted_v = v2.zip_blocks(&i2, "topk", "values", move |v, i| {
+            let keep = all(&v);
+            p3(v, i, keep).0
+        });
+        let sorted_i = v2.zip_blocks(&i2, "argtopk", "positions", move |v, i| {
+            let keep = all(&v);
+            p4(v, i, keep).1
+        });
+        let first: Vec<Idx> = (0..nd)
+            .map(|d| {
+                if d == axis {
+                    Idx::range(0, n as isize, 1)
+                } else {
+                    Idx::ALL
+                }
+            })
+            .collect();
+        Ok((sorted_v.index(&first), sorted_i.index(&first)))
     }
 
     /// A 1-d reduction's result named with its true length (its one chunk holds `len`
@@ -294,28 +466,32 @@ pub fn indices(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray<i64>
 }
 
 impl<T: Element> DArray<T> {
-    /// The lower triangle: elements above diagonal `k` set to zero (`tril`, 2-d).
+    /// The lower triangle: elements above diagonal `k` set to zero (`tril`; of an
+    /// n-d array, of each plane of its last two axes).
     pub fn tril(&self, k: isize) -> DArray<T> {
         self.triangle("tril", k, true)
     }
 
-    /// The upper triangle: elements below diagonal `k` set to zero (`triu`, 2-d).
+    /// The upper triangle: elements below diagonal `k` set to zero (`triu`; of an
+    /// n-d array, of each plane of its last two axes).
     pub fn triu(&self, k: isize) -> DArray<T> {
         self.triangle("triu", k, false)
     }
 
     fn triangle(&self, name: &'static str, k: isize, lower: bool) -> DArray<T> {
-        if self.ndim() != 2 {
+        let nd = self.ndim();
+        if nd < 2 {
             return self.failed(Error::invalid(format!(
-                "{name} takes a 2-d array, not one of shape {:?}",
+                "{name} takes an array of 2 or more dimensions, not one of shape {:?}",
                 self.shape()
             )));
         }
+        // A mask of the last two axes, broadcast over the others by `where_`.
         let mask = match tri::<bool>(
-            self.shape()[0],
-            self.shape()[1],
+            self.shape()[nd - 2],
+            self.shape()[nd - 1],
             if lower { k } else { k - 1 },
-            self.chunks().to_vec(),
+            self.chunks()[nd - 2..].to_vec(),
         ) {
             Ok(m) => m,
             Err(e) => return self.failed(e),
@@ -350,6 +526,35 @@ impl<T: Element> DArray<T> {
             d => self.failed(Error::invalid(format!(
                 "diag takes a 1-d or 2-d array, not {d}-d"
             ))),
+        }
+    }
+
+    /// `diag` with the diagonal `k` above the main one (below it, negative), as
+    /// `numpy.diag(v, k)`: of a 2-d array, that diagonal (empty past the corner); of a
+    /// 1-d one, a square array of side `n + |k|` with it there, zeros elsewhere.
+    ///
+    /// ```
+    /// use chunkwise::array::arange;
+    /// let v = arange(1.0, 3.0, 1.0, [1]).unwrap();
+    /// let m = v.diag_k(1).compute().unwrap();
+    /// assert_eq!(m.shape(), &[3, 3]);
+    /// assert_eq!((m[[0, 1]], m[[1, 2]], m.sum()), (1.0, 2.0, 3.0));
+    /// assert_eq!(v.diag_k(1).diag_k(1).compute().unwrap().into_raw_vec_and_offset().0, vec![1.0, 2.0]);
+    /// ```
+    pub fn diag_k(&self, k: isize) -> DArray<T> {
+        match self.ndim() {
+            1 if k != 0 => {
+                let d = k.unsigned_abs();
+                // v on the main diagonal of an n x n block, shifted by padding.
+                let widths = if k > 0 {
+                    [(0, d), (d, 0)]
+                } else {
+                    [(d, 0), (0, d)]
+                };
+                self.diag().pad(&widths, T::default())
+            }
+            2 if k != 0 => self.diagonal(k, 0, 1),
+            _ => self.diag(),
         }
     }
 
@@ -724,33 +929,243 @@ impl<T: Element> DArray<T> {
 /// Coordinate arrays from 1-d arrays (`meshgrid`, `indexing="xy"`: the first varies
 /// along the columns).
 pub fn meshgrid<T: Element>(xs: &[DArray<T>]) -> Vec<DArray<T>> {
+    meshgrid_with(xs, false, false)
+}
+
+/// Coordinate arrays (`numpy.meshgrid(*xs, indexing=, sparse=)`): input `i`
+/// (flattened) varies along axis `i` (`ij`; with `ij` false, "xy", the first two
+/// swap); every axis is chunked as its input, as Dask's. `sparse`: each output keeps
+/// length 1 along the other axes, to broadcast against the others.
+///
+/// ```
+/// use chunkwise::array::{arange, meshgrid_with};
+/// let (x, y) = (arange(0.0, 2.0, 1.0, [1]).unwrap(), arange(0.0, 3.0, 1.0, [2]).unwrap());
+/// let g = meshgrid_with(&[x.clone(), y.clone()], true, false);
+/// assert_eq!(g[0].shape(), &[2, 3]);
+/// assert_eq!(g[1].chunks(), &[vec![1, 1], vec![2, 1]]);
+/// let s = meshgrid_with(&[x, y], true, true);
+/// assert_eq!((s[0].shape(), s[1].shape()), (&[2, 1][..], &[1, 3][..]));
+/// ```
+pub fn meshgrid_with<T: Element>(xs: &[DArray<T>], ij: bool, sparse: bool) -> Vec<DArray<T>> {
     let n = xs.len();
-    let lens: Vec<usize> = xs.iter().map(|x| x.len()).collect();
-    // "xy": the first two axes swap.
-    let mut shape = lens.clone();
-    if n >= 2 {
-        shape.swap(0, 1);
+    let flat: Vec<DArray<T>> = xs.iter().map(|x| x.ravel()).collect();
+    let mut axis_of: Vec<usize> = (0..n).collect();
+    if !ij && n >= 2 {
+        axis_of.swap(0, 1);
     }
-    xs.iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let axis = if n >= 2 && i < 2 { 1 - i } else { i };
-            let mut v = x.clone();
-            for d in 0..n {
-                if d != axis {
-                    v = v.expand_dims(d.min(v.ndim()));
-                }
+    let mut shape = vec![0; n];
+    let mut chunks = vec![Vec::new(); n];
+    for (x, &a) in flat.iter().zip(&axis_of) {
+        shape[a] = x.len();
+        chunks[a] = x.chunks()[0].clone();
+    }
+    flat.into_iter()
+        .zip(&axis_of)
+        .map(|(x, &a)| {
+            let mut v = x;
+            for d in (0..n).filter(|&d| d != a) {
+                v = v.expand_dims(d);
             }
-            let chunks: Vec<Vec<usize>> = (0..n)
-                .map(|d| {
-                    if d == axis {
-                        x.chunks()[0].clone()
-                    } else {
-                        vec![shape[d]]
-                    }
-                })
-                .collect();
-            v.broadcast_to(&shape, chunks)
+            if sparse {
+                v
+            } else {
+                v.broadcast_to(&shape, chunks.clone())
+            }
         })
         .collect()
+}
+
+/// What [`ravel_multi_index`] does with an index outside its dimension (numpy's
+/// `mode=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RavelMode {
+    /// An error naming the index and the dimension.
+    Raise,
+    /// Counted modulo the dimension.
+    Wrap,
+    /// Clipped into the dimension.
+    Clip,
+}
+
+/// Flat positions in an array of shape `dims` from their coordinates, one row of
+/// `multi` per dimension (`numpy.ravel_multi_index`; `fortran`: column-major order;
+/// `modes`: one for every dimension, or one per dimension). The result has the shape
+/// of `multi` less its first axis.
+///
+/// ```
+/// use chunkwise::array::{RavelMode, from_array, ravel_multi_index};
+/// let m = from_array(ndarray::arr2(&[[3i64, 6, 6], [4, 5, 1]]).into_dyn(), [2, 2]).unwrap();
+/// let flat = ravel_multi_index(&m, &[7, 6], false, &[RavelMode::Raise]);
+/// assert_eq!(flat.compute().unwrap().into_raw_vec_and_offset().0, vec![22, 41, 37]);
+/// ```
+pub fn ravel_multi_index(
+    multi: &DArray<i64>,
+    dims: &[usize],
+    fortran: bool,
+    modes: &[RavelMode],
+) -> DArray<i64> {
+    let nd = dims.len();
+    if multi.ndim() == 0 || multi.shape()[0] != nd || !(modes.len() == 1 || modes.len() == nd) {
+        return multi.failed(Error::invalid(format!(
+            "ravel_multi_index: coordinates of shape {:?} and {} modes for {nd} dimensions {dims:?}",
+            multi.shape(),
+            modes.len()
+        )));
+    }
+    let dims = dims.to_vec();
+    let modes: Vec<RavelMode> = (0..nd).map(|d| modes[d.min(modes.len() - 1)]).collect();
+    // Each position's stride: the last dimension varies fastest (C) or the first (F).
+    let mut strides = vec![1i64; nd];
+    let order: Vec<usize> = if fortran {
+        (0..nd).collect()
+    } else {
+        (0..nd).rev().collect()
+    };
+    let mut acc = 1i64;
+    for &d in &order {
+        strides[d] = acc;
+        acc *= dims[d] as i64;
+    }
+    let mut whole = multi.chunks().to_vec();
+    whole[0] = vec![nd];
+    let x = multi.rechunk(Chunks::Explicit(whole));
+    let opts = super::BlockMap::new().drop_axis(&[0]);
+    x.try_map_blocks_opts(&[], &opts, move |b, _| {
+        let b = &b[0];
+        let mut out = ArrayD::<i64>::zeros(IxDyn(&b.shape()[1..]));
+        for (d, coords) in b.outer_iter().enumerate() {
+            let n = dims[d] as i64;
+            for (o, &c) in out.iter_mut().zip(coords.iter()) {
+                let c = match modes[d] {
+                    _ if (0..n).contains(&c) => c,
+                    RavelMode::Wrap if n > 0 => c.rem_euclid(n),
+                    RavelMode::Clip => c.clamp(0, (n - 1).max(0)),
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "ravel_multi_index: index {c} is out of bounds for dimension {d} of size {n}"
+                        )));
+                    }
+                };
+                *o += c * strides[d];
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The coordinates in an array of shape `shape` of flat positions (`numpy.unravel_index`;
+/// `fortran`: column-major order), one array per dimension, each of the positions'
+/// shape. A position outside the array fails the computation, naming it.
+///
+/// ```
+/// use chunkwise::array::{from_array, unravel_index};
+/// let f = from_array(ndarray::arr1(&[22i64, 41, 37]).into_dyn(), [2]).unwrap();
+/// let ix = unravel_index(&f, &[7, 6], false);
+/// assert_eq!(ix[0].compute().unwrap().into_raw_vec_and_offset().0, vec![3, 6, 6]);
+/// assert_eq!(ix[1].compute().unwrap().into_raw_vec_and_offset().0, vec![4, 5, 1]);
+/// ```
+pub fn unravel_index(indices: &DArray<i64>, shape: &[usize], fortran: bool) -> Vec<DArray<i64>> {
+    let total: i64 = shape.iter().map(|&n| n as i64).product();
+    let nd = shape.len();
+    (0..nd)
+        .map(|d| {
+            // The stride of dimension d and its size.
+            let (stride, size) = {
+                let rest: Vec<usize> = if fortran { (0..d).collect() } else { (d + 1..nd).collect() };
+                (rest.iter().map(|&r| shape[r] as i64).product::<i64>(), shape[d] as i64)
+            };
+            indices.try_map_blocks_opts(&[], &super::BlockMap::new(), move |b, _| {
+                b[0].iter()
+                    .map(|&f| {
+                        if !(0..total).contains(&f) {
+                            return Err(Error::invalid(format!(
+                                "unravel_index: index {f} is out of bounds for an array of size {total}"
+                            )));
+                        }
+                        Ok((f / stride) % size)
+                    })
+                    .collect::<Result<Vec<i64>>>()
+                    .map(|v| ArrayD::from_shape_vec(b[0].raw_dim(), v).expect("same shape"))
+            })
+        })
+        .collect()
+}
+
+/// The row and column indices of the lower triangle of an `n x m` array, diagonal `k`
+/// and below, in row-major order (`numpy.tril_indices(n, k, m)`), in `chunks`. Lazy:
+/// each chunk finds its rows from the rows' counts.
+///
+/// ```
+/// let (r, c) = chunkwise::array::tril_indices(3, 0, 3, [4]).unwrap();
+/// assert_eq!(r.compute().unwrap().into_raw_vec_and_offset().0, vec![0, 1, 1, 2, 2, 2]);
+/// assert_eq!(c.compute().unwrap().into_raw_vec_and_offset().0, vec![0, 0, 1, 0, 1, 2]);
+/// ```
+pub fn tril_indices(
+    n: usize,
+    k: isize,
+    m: usize,
+    chunks: impl Into<Chunks>,
+) -> Result<(DArray<i64>, DArray<i64>)> {
+    // Row i keeps columns 0 ..= i + k.
+    triangle_indices("tril_indices", n, m, k, chunks.into(), move |i| {
+        (0, (i + k + 1).clamp(0, m as isize) as usize)
+    })
+}
+
+/// The upper triangle's indices, diagonal `k` and above (`numpy.triu_indices(n, k, m)`).
+pub fn triu_indices(
+    n: usize,
+    k: isize,
+    m: usize,
+    chunks: impl Into<Chunks>,
+) -> Result<(DArray<i64>, DArray<i64>)> {
+    // Row i keeps columns i + k .. m.
+    triangle_indices("triu_indices", n, m, k, chunks.into(), move |i| {
+        let first = (i + k).clamp(0, m as isize) as usize;
+        (first, m - first)
+    })
+}
+
+/// The positions of an `n x m` grid, row `i` keeping `span(i) = (first column,
+/// count)`, row-major, as two 1-d arrays of their rows and columns.
+fn triangle_indices(
+    name: &'static str,
+    n: usize,
+    m: usize,
+    k: isize,
+    chunks: Chunks,
+    span: impl Fn(isize) -> (usize, usize) + Send + Sync + 'static,
+) -> Result<(DArray<i64>, DArray<i64>)> {
+    // Where each row's positions start in the output.
+    let mut starts = Vec::with_capacity(n + 1);
+    starts.push(0usize);
+    for i in 0..n {
+        starts.push(starts[i] + span(i as isize).1);
+    }
+    let len = starts[n];
+    let g = Arc::new(Grid::resolve(&[len], &chunks, 8, None)?);
+    let t = Tokenizer::new(name).param(&(n, m, k)).finish();
+    let starts = Arc::new(starts);
+    let span = Arc::new(span);
+    let part = |col: bool| {
+        let (starts, span) = (Arc::clone(&starts), Arc::clone(&span));
+        chunk_tasks(Arc::clone(&g), name, t ^ u64::from(col), move |_, o, s| {
+            // The row holding position o[0], then every position of the chunk in turn.
+            let mut row = starts.partition_point(|&p| p <= o[0]) - 1;
+            let mut out = Vec::with_capacity(s[0]);
+            for p in o[0]..o[0] + s[0] {
+                while p >= starts[row + 1] {
+                    row += 1;
+                }
+                let (first, _) = span(row as isize);
+                out.push(if col {
+                    (first + p - starts[row]) as i64
+                } else {
+                    row as i64
+                });
+            }
+            Ok(ArrayD::from_shape_vec(IxDyn(s), out).expect("1-d"))
+        })
+    };
+    Ok((part(false), part(true)))
 }

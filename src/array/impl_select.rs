@@ -278,6 +278,27 @@ impl<T: Element> DArray<T> {
 }
 
 impl<T: Element> DArray<T> {
+    /// The positions of the nonzero elements of the flattened array (`flatnonzero`).
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr2(&[[0, 3], [5, 0]]).into_dyn(), [1, 1]).unwrap();
+    /// assert_eq!(x.flatnonzero().compute().unwrap().into_raw_vec_and_offset().0, vec![1, 2]);
+    /// ```
+    pub fn flatnonzero(&self) -> DArray<i64> {
+        let t = Tokenizer::new("flatnonzero").param(&self.token()).finish();
+        let zero = T::default();
+        let nonzero = self
+            .ravel()
+            .blockwise("nonzero", t, move |a| a.mapv(|v| v != zero));
+        nonzero.nonzero().swap_remove(0)
+    }
+
+    /// The sorted distinct values found in either array, both flattened
+    /// (`numpy.union1d`), lazy as [`unique`](Self::unique).
+    pub fn union1d(&self, other: &DArray<T>) -> Delayed<Array1<T>> {
+        DArray::concatenate(&[self.ravel(), other.ravel()], 0).unique()
+    }
+
     /// numpy's `bincount` of non-negative integers: `out[v]` is how many elements
     /// equal `v`, `out` at least `minlength` long; lazy. A negative value (or a float
     /// array's element that is not a whole non-negative number) fails the run, naming

@@ -168,6 +168,38 @@ impl<T: Element> DArray<T> {
         Self::concatenate(&[part(n - s, n), part(0, n - s)], axis)
     }
 
+    /// Shifts along several axes at once, `shifts[i]` along `axes[i]`, or with no axes
+    /// the flattened array shifted by the one shift and shaped back (`numpy.roll(x,
+    /// shift, axis)` with a tuple or `None`). Shifts and axes in different numbers are
+    /// an error, as in Dask.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr2(&[[0, 1, 2], [3, 4, 5]]).into_dyn(), [1, 2]).unwrap();
+    /// assert_eq!(x.roll_with(&[1], None).compute().unwrap(), ndarray::arr2(&[[5, 0, 1], [2, 3, 4]]).into_dyn());
+    /// assert_eq!(x.roll_with(&[1, -1], Some(&[0, 1])).compute().unwrap(), ndarray::arr2(&[[4, 5, 3], [1, 2, 0]]).into_dyn());
+    /// ```
+    pub fn roll_with(&self, shifts: &[isize], axes: Option<&[usize]>) -> DArray<T> {
+        match axes {
+            None => match shifts {
+                [s] => self.ravel().roll(*s, 0).reshape(self.shape()),
+                _ => self.failed(Error::invalid(format!(
+                    "roll: {} shifts for the flattened array (one is needed)",
+                    shifts.len()
+                ))),
+            },
+            Some(axes) if axes.len() != shifts.len() => self.failed(Error::invalid(format!(
+                "roll: {} shifts for {} axes",
+                shifts.len(),
+                axes.len()
+            ))),
+            Some(axes) => axes
+                .iter()
+                .zip(shifts)
+                .fold(self.clone(), |x, (&a, &s)| x.roll(s, a)),
+        }
+    }
+
     /// Each element repeated `n` times along `axis` (`repeat`).
     pub fn repeat(&self, n: usize, axis: usize) -> DArray<T> {
         if let Err(e) = self.grid.axis(axis) {

@@ -16,7 +16,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::chunks::Grid;
 use super::chunks::starts_of;
-use super::impl_constructors::chunk_tasks;
+use super::impl_constructors::file_chunk_tasks;
 use super::impl_reshape::region;
 use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
@@ -287,7 +287,7 @@ pub fn from_npy<T: Element>(
         .param(&file_token("from_npy", &path))
         .param(&*g)
         .finish();
-    Ok(chunk_tasks(
+    Ok(file_chunk_tasks(
         g,
         "from_npy",
         token,
@@ -379,11 +379,16 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
     let token = t.finish();
     let files = Arc::new(files);
     let headers = Arc::new(headers);
-    Ok(chunk_tasks(g, "from_npy_stack", token, move |c, _, _| {
-        let h = &headers[c];
-        let zero = vec![0; h.shape.len()];
-        read_region::<T>(&files[c].1, h, &zero, &h.shape)
-    }))
+    Ok(file_chunk_tasks(
+        g,
+        "from_npy_stack",
+        token,
+        move |c, _, _| {
+            let h = &headers[c];
+            let zero = vec![0; h.shape.len()];
+            read_region::<T>(&files[c].1, h, &zero, &h.shape)
+        },
+    ))
 }
 
 impl<T: Element> DArray<T> {

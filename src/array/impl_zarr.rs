@@ -18,7 +18,7 @@ use zarrs::array::{
 };
 use zarrs::filesystem::FilesystemStore;
 
-use super::impl_constructors::chunk_tasks;
+use super::impl_constructors::file_chunk_tasks;
 use super::impl_reshape::region;
 use super::impl_store::{PendingWrite, file_token};
 use super::{Chunks, DArray, DType, Element, Target};
@@ -132,7 +132,7 @@ pub fn from_zarr<T: ZarrElement>(path: impl AsRef<Path>) -> Result<DArray<T>> {
     let array = Arc::new(array);
     let g = Arc::new(g);
     let grid = Arc::clone(&g);
-    Ok(chunk_tasks(
+    Ok(file_chunk_tasks(
         g,
         "from_zarr",
         token,

@@ -64,12 +64,15 @@ pub use impl_constructors::{
 pub use impl_decomp::Real;
 pub use impl_histogram::{Bins, histogram2d, histogramdd_coords};
 pub use impl_index::Idx;
-pub use impl_linalg::einsum;
+pub use impl_linalg::{Cov, einsum};
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
 pub use impl_overlap::Boundary;
 pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};
-pub use impl_routines::{eye, indices, meshgrid, tri};
+pub use impl_routines::{
+    RavelMode, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri, tril_indices,
+    triu_indices, unravel_index,
+};
 pub use impl_select::{Side, searchsorted};
 pub use impl_shape::PadMode;
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};

@@ -156,6 +156,8 @@ pub(crate) fn run_local(
         peak_held_bytes: run.peak.load(Relaxed),
         bytes_spilled: run.spilled_bytes.load(Relaxed),
         spilled_results: run.spilled_results.load(Relaxed),
+        bytes_dropped: run.dropped_bytes.load(Relaxed),
+        sources_remade: run.remade.load(Relaxed),
         secs: start.elapsed().as_secs_f64(),
         graph_hash: if part.is_some() { 0 } else { plan.hash() },
         files_read: context.files.load(Relaxed),

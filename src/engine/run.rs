@@ -26,6 +26,8 @@ enum Slot {
     Empty,
     Ready(Value),
     Spilled(PathBuf),
+    /// Let go under the budget: a source made again when read ([`Node::remake`]).
+    Dropped,
     Freed,
 }
 
@@ -58,6 +60,10 @@ pub(crate) struct Run<'p> {
     pub(crate) peak: AtomicU64,
     pub(crate) spilled_bytes: AtomicU64,
     pub(crate) spilled_results: AtomicU64,
+    /// Bytes of sources dropped under the budget, to be made again when needed.
+    pub(crate) dropped_bytes: AtomicU64,
+    /// Times a dropped source was made again.
+    pub(crate) remade: AtomicU64,
     pub(crate) tasks_run: AtomicUsize,
     context: &'p RunContext,
     /// The tasks whose values are returned, in request order.
@@ -170,6 +176,8 @@ impl<'p> Run<'p> {
             peak: AtomicU64::new(0),
             spilled_bytes: AtomicU64::new(0),
             spilled_results: AtomicU64::new(0),
+            dropped_bytes: AtomicU64::new(0),
+            remade: AtomicU64::new(0),
             tasks_run: AtomicUsize::new(0),
             context,
             outputs,
@@ -422,6 +430,21 @@ impl<'p> Run<'p> {
                     .emit(&Event::ReadBack { key: &node.key });
                 value
             }
+            Slot::Dropped => {
+                drop(slot);
+                let node = &self.plan.nodes[id as usize];
+                let ctx = TaskContext {
+                    run: self.context,
+                    key: &node.key,
+                };
+                self.remade.fetch_add(1, Relaxed);
+                self.context
+                    .observers
+                    .emit(&Event::ReadBack { key: &node.key });
+                node.run
+                    .call(&ctx, &[])
+                    .map_err(|e| e.in_task(&node.key.to_string()))
+            }
             Slot::Empty | Slot::Freed => Err(Error::Internal(format!(
                 "input {} is not available",
                 self.plan.nodes[id as usize].key
@@ -489,7 +512,10 @@ impl<'p> Run<'p> {
                 let first = self.first_reader(d);
                 sh.spillable.remove(&(first, d));
             }
-            if node.codec.is_some() && (self.keep_spilled || !self.pinned[id as usize]) {
+            let pinned = self.pinned[id as usize];
+            if (node.codec.is_some() && (self.keep_spilled || !pinned))
+                || (self.remakes(id) && !pinned)
+            {
                 sh.spillable.insert((self.first_reader(id), id));
             }
             if self.held.load(Relaxed) > b
@@ -503,6 +529,11 @@ impl<'p> Run<'p> {
             self.wake.notify_all();
         }
         next
+    }
+
+    /// Whether `id` is a source to drop and make again rather than spill.
+    fn remakes(&self, id: u32) -> bool {
+        self.plan.nodes[id as usize].remake && self.plan.deps.row(id).is_empty()
     }
 
     fn first_reader(&self, id: u32) -> u32 {
@@ -525,7 +556,7 @@ impl<'p> Run<'p> {
             Slot::Spilled(path) => {
                 let _ = std::fs::remove_file(path);
             }
-            Slot::Empty | Slot::Freed => {}
+            Slot::Empty | Slot::Dropped | Slot::Freed => {}
         }
     }
 
@@ -538,24 +569,28 @@ impl<'p> Run<'p> {
             sh.spillable.remove(&(first, id));
             let mut slot = lock(&self.slots[id as usize]);
             let Slot::Ready(value) = &*slot else { continue };
-            if self.sizes[id as usize].load(Relaxed) == 0 {
+            let size = self.sizes[id as usize].load(Relaxed);
+            if size == 0 {
                 continue; // nothing to gain (a placeholder, an empty value)
             }
-            let codec = self.plan.nodes[id as usize]
-                .codec
-                .as_ref()
-                .expect("spillable results have a codec");
+            let node = &self.plan.nodes[id as usize];
+            if self.remakes(id) && !self.pinned[id as usize] {
+                *slot = Slot::Dropped;
+                self.held.fetch_sub(size, AcqRel);
+                self.dropped_bytes.fetch_add(size, Relaxed);
+                continue;
+            }
+            let codec = node.codec.as_ref().expect("spillable results have a codec");
             let path = self
                 .spill
                 .write(id, value, codec)
-                .map_err(|e| e.in_task(&self.plan.nodes[id as usize].key.to_string()))?;
+                .map_err(|e| e.in_task(&node.key.to_string()))?;
             *slot = Slot::Spilled(path);
-            let size = self.sizes[id as usize].load(Relaxed);
             self.held.fetch_sub(size, AcqRel);
             self.spilled_bytes.fetch_add(size, Relaxed);
             self.spilled_results.fetch_add(1, Relaxed);
             self.context.observers.emit(&Event::Spilled {
-                key: &self.plan.nodes[id as usize].key,
+                key: &node.key,
                 bytes: size,
             });
         }

@@ -15,6 +15,11 @@ pub struct Stats {
     pub bytes_spilled: u64,
     /// Results spilled.
     pub spilled_results: u64,
+    /// Bytes of sources let go under the budget rather than spilled, each made again
+    /// (read from its file again) when a task needed it.
+    pub bytes_dropped: u64,
+    /// Times a dropped source was made again.
+    pub sources_remade: u64,
     /// Wall time of the run, seconds.
     pub secs: f64,
     /// Files opened for reading by tasks (a file read twice counts twice).
@@ -38,6 +43,8 @@ impl Stats {
         self.rows_skipped += s.rows_skipped;
         self.bytes_spilled += s.bytes_spilled;
         self.spilled_results += s.spilled_results;
+        self.bytes_dropped += s.bytes_dropped;
+        self.sources_remade += s.sources_remade;
         self.peak_held_bytes = self.peak_held_bytes.max(s.peak_held_bytes);
     }
 }

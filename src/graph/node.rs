@@ -66,6 +66,11 @@ pub struct Node {
     /// Times the task is run again after an error that may be transient
     /// ([`Error::may_pass`](crate::Error::may_pass)).
     pub(crate) retries: u8,
+    /// A source (no inputs) whose value is made again by running it, more cheaply
+    /// than it is spilled and read back (a chunk read from a store): under a memory
+    /// budget it is dropped rather than spilled, and run again for each task that
+    /// needs it later.
+    pub(crate) remake: bool,
 }
 
 /// Says why a task's inputs are large, given a loader of input `i` (one at a time, so
@@ -119,6 +124,7 @@ impl Node {
             codec: None,
             measure: None,
             retries: 0,
+            remake: false,
         }
     }
 

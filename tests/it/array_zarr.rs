@@ -193,6 +193,10 @@ fn out_of_core_pipeline_under_a_budget() {
         want.clone().into_dyn()
     );
     store_with(&y.matmul(&y.t()), &c, &config);
+    // Each block of y is read by six products: under the budget a block waiting for
+    // its readers is dropped and read from the store again, not spilled.
+    let s = chunkwise::last_stats().unwrap();
+    assert!(s.bytes_dropped > 0 && s.sources_remade > 0, "{s:?}");
     let gram = from_zarr::<f64>(&c).unwrap().compute().unwrap();
     let want_gram = want.dot(&want.t()).into_dyn();
     assert!(
