@@ -502,6 +502,52 @@ impl<T: Element> DArray<T> {
         out
     }
 
+    /// numpy's `piecewise`: where `conds[i]` holds, `pieces[i]` (a value, or a
+    /// function of the elements); where none holds and there is one piece more than
+    /// conditions, the last; elsewhere the type's zero. Later conditions win where
+    /// several hold, as in numpy. A function gets whole blocks and must act element by
+    /// element (numpy hands it only the selected elements).
+    ///
+    /// ```
+    /// use chunkwise::array::{DArray, Piece, from_array};
+    /// let x = from_array(ndarray::arr1(&[1i64, 6, 3, 9]).into_dyn(), [3]).unwrap();
+    /// let y = x.piecewise(
+    ///     &[x.lt(5), x.ge(5)],
+    ///     vec![Piece::func(|e| e.mapv(|v| v + 1)), Piece::Value(5)],
+    /// );
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![2, 5, 4, 5]);
+    /// ```
+    pub fn piecewise(&self, conds: &[DArray<bool>], pieces: Vec<Piece<T>>) -> DArray<T> {
+        if pieces.len() != conds.len() && pieces.len() != conds.len() + 1 {
+            return self.failed(Error::invalid(format!(
+                "piecewise: {} functions for {} conditions (as many, or one more for \
+                 where none holds)",
+                pieces.len(),
+                conds.len()
+            )));
+        }
+        let value = |p: &Piece<T>| -> DArray<T> {
+            match p {
+                Piece::Value(v) => self.full_like(*v),
+                Piece::Func(f) => {
+                    let f = Arc::clone(f);
+                    self.map_blocks(move |b| f(b.view()))
+                }
+            }
+        };
+        let mut out = self.zeros_like();
+        if pieces.len() == conds.len() + 1 {
+            let none = conds
+                .iter()
+                .fold(self.full_like(true), |acc, c| acc.and(&!c));
+            out = DArray::where_(&none, &value(&pieces[conds.len()]), &out);
+        }
+        for (c, p) in conds.iter().zip(&pieces) {
+            out = DArray::where_(c, &value(p), &out);
+        }
+        out
+    }
+
     /// `x` where `cond` holds, else `y`, broadcast together (`numpy.where`).
     ///
     /// ```
@@ -546,5 +592,33 @@ impl<T: Element> DArray<T> {
             .collect();
         let out = DArray::from_chunks(Arc::clone(&c.grid), t, "where", nodes);
         y.carry(x.carry(c.carry(out)))
+    }
+}
+
+/// A function of a block, element by element, for [`Piece::Func`].
+pub type BlockFn<T> = Arc<dyn Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync>;
+
+/// One piece of [`DArray::piecewise`]: a value, or a function of the elements.
+#[derive(Clone)]
+pub enum Piece<T> {
+    /// This value.
+    Value(T),
+    /// This function of a block (element by element).
+    Func(BlockFn<T>),
+}
+
+impl<T> Piece<T> {
+    /// A function piece.
+    pub fn func(f: impl Fn(ArrayViewD<'_, T>) -> ArrayD<T> + Send + Sync + 'static) -> Self {
+        Piece::Func(Arc::new(f))
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Piece<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Piece::Value(v) => f.debug_tuple("Value").field(v).finish(),
+            Piece::Func(_) => f.write_str("Func(..)"),
+        }
     }
 }

@@ -7,7 +7,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::chunks::{Chunks, Grid};
 use super::expr::{Expr, Kind, chunk_codec};
-use super::{DArray, Element};
+use super::{DArray, Element, chunk_of};
 use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::random::chunk_states;
 use crate::{Error, Result};
@@ -425,6 +425,46 @@ fn sources<T: Element>(
         })
         .collect();
     DArray::from_chunks(g, t, label, nodes)
+}
+
+/// An array of one block that a lazy value computes (Dask's `from_delayed`): `shape`
+/// is what the block must be; a block of another shape fails the task, naming both.
+///
+/// ```
+/// use chunkwise::array::from_delayed;
+/// use chunkwise::ndarray::{ArrayD, IxDyn};
+/// let v = chunkwise::delayed(|| ArrayD::<f64>::ones(IxDyn(&[5, 3])));
+/// let x = from_delayed(&v, &[5, 3]);
+/// assert_eq!((&x * 2.0).sum(None).compute_scalar().unwrap(), 30.0);
+/// assert!(from_delayed(&v, &[3, 5]).compute().is_err());
+/// ```
+pub fn from_delayed<T: Element>(value: &crate::Delayed<ArrayD<T>>, shape: &[usize]) -> DArray<T> {
+    let g = Arc::new(Grid::from_parts(
+        shape.to_vec(),
+        shape.iter().map(|&n| vec![n]).collect(),
+    ));
+    let t = Tokenizer::new("from_delayed")
+        .input(value.key())
+        .param(&shape.to_vec())
+        .finish();
+    let want = shape.to_vec();
+    let mut node = Node::new(
+        Key::new("from_delayed", t, 0),
+        vec![Arc::clone(&value.node)],
+        Box::new(move |v| {
+            let a = chunk_of::<T>(&v[0]);
+            if a.shape() != want.as_slice() {
+                return Err(Error::invalid(format!(
+                    "from_delayed: the value has shape {:?}, not the {want:?} given",
+                    a.shape()
+                )));
+            }
+            Ok(Arc::clone(&v[0]))
+        }),
+    );
+    node.bytes = (shape.iter().product::<usize>() * T::DTYPE.size()) as u64;
+    node.codec = Some(chunk_codec::<T>());
+    DArray::from_chunks(g, t, "from_delayed", vec![Arc::new(node)])
 }
 
 /// An array whose chunks are computed by `f` from their index ranges (one per axis).

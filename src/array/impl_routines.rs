@@ -33,6 +33,56 @@ impl<T: Element> DArray<T> {
             .scan("cumprod", axis, T::Acc::from_i128(1), |a, b| a.mul(b))
     }
 
+    /// A running fold of `f` along `axis` from `identity` (Dask's `cumreduction`, as
+    /// `np.maximum.accumulate`): each chunk folds its own lanes, then folds in what
+    /// the chunks before it carried.
+    ///
+    /// ```
+    /// let x = chunkwise::array::from_array(ndarray::arr1(&[3, 1, 4, 1, 5]).into_dyn(), [2]).unwrap();
+    /// let m = x.cumreduce(0, i32::MIN, |a, b| a.max(b));
+    /// assert_eq!(m.compute().unwrap().into_raw_vec_and_offset().0, vec![3, 3, 4, 4, 5]);
+    /// ```
+    pub fn cumreduce(&self, axis: usize, identity: T, f: fn(T, T) -> T) -> DArray<T> {
+        self.scan("cumreduce", axis, identity, f)
+    }
+
+    /// `f(x, axis)` for each of `axes` in turn (`numpy.apply_over_axes`): a result of
+    /// one dimension fewer gets the axis back with length 1; any other number of
+    /// dimensions is an error.
+    ///
+    /// ```
+    /// use chunkwise::array::{DArray, arange};
+    /// let x = arange(0.0, 6.0, 1.0, [4]).unwrap().reshape(&[2, 3]);
+    /// let s = x.apply_over_axes(|a: &DArray<f64>, axis| a.sum(axis), &[0, 1]);
+    /// assert_eq!(s.shape(), &[1, 1]);
+    /// assert_eq!(s.compute().unwrap().sum(), 15.0);
+    /// ```
+    pub fn apply_over_axes(
+        &self,
+        f: impl Fn(&DArray<T>, usize) -> DArray<T>,
+        axes: &[usize],
+    ) -> DArray<T> {
+        let mut a = self.clone();
+        for &axis in axes {
+            if let Err(e) = a.grid.axis(axis) {
+                return self.failed(e);
+            }
+            let r = f(&a, axis);
+            a = if r.ndim() == a.ndim() {
+                r
+            } else if r.ndim() + 1 == a.ndim() {
+                r.expand_dims(axis)
+            } else {
+                return self.failed(Error::invalid(format!(
+                    "apply_over_axes: the function made {} dimensions of {}; it must keep them or drop one",
+                    r.ndim(),
+                    a.ndim()
+                )));
+            };
+        }
+        a
+    }
+
     /// Running sums ignoring NaN (counted as 0), as `nancumsum`.
     pub fn nancumsum(&self, axis: usize) -> DArray<T::Acc> {
         self.nan_as(T::default()).cumsum(axis)
@@ -53,6 +103,8 @@ impl<T: Element> DArray<T> {
         let t = Tokenizer::new(name)
             .param(&self.token())
             .param(&axis)
+            // Two folds of one name (`cumreduce`) differ by their functions.
+            .param(&(f as usize))
             .finish();
         // Chunk by chunk: the local running fold.
         let local = self.blockwise(name, Tokenizer::new("local").param(&t).finish(), move |a| {

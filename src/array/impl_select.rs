@@ -277,6 +277,114 @@ impl<T: Element> DArray<T> {
     }
 }
 
+/// numpy's `unique(x, return_index=True, return_inverse=True, return_counts=True)`,
+/// each part lazy ([`DArray::unique_all`]).
+#[derive(Clone, Debug)]
+pub struct UniqueAll<T> {
+    /// The sorted distinct values (numpy's order: NaN last).
+    pub values: Delayed<Array1<T>>,
+    /// Where each value first occurs in the flattened array.
+    pub index: Delayed<Array1<i64>>,
+    /// For each element of the flattened array, its value's place in `values`.
+    pub inverse: DArray<i64>,
+    /// How many times each value occurs.
+    pub counts: Delayed<Array1<i64>>,
+}
+
+impl<T: Element> DArray<T> {
+    /// The distinct values with where each first occurs, each element's place among
+    /// them and their counts (numpy's `unique` with `return_index`, `return_inverse`
+    /// and `return_counts`; the inverse is of the flattened array, as Dask's). The
+    /// values merge in a tree; the inverse is one task per chunk once they are known;
+    /// the first places and the counts are merged from the inverse's chunks.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// let x = from_array(ndarray::arr1(&[1i64, 2, 4, 4, 5, 2]).into_dyn(), [3]).unwrap();
+    /// let u = x.unique_all();
+    /// assert_eq!(u.values.compute().unwrap().to_vec(), vec![1, 2, 4, 5]);
+    /// assert_eq!(u.index.compute().unwrap().to_vec(), vec![0, 1, 2, 4]);
+    /// assert_eq!(u.inverse.compute().unwrap().into_raw_vec_and_offset().0, vec![0, 1, 2, 2, 3, 1]);
+    /// assert_eq!(u.counts.compute().unwrap().to_vec(), vec![1, 2, 2, 1]);
+    /// ```
+    pub fn unique_all(&self) -> UniqueAll<T> {
+        let values = self.unique();
+        let flat = self.ravel();
+        let token = Tokenizer::new("unique_inverse")
+            .param(&flat.token())
+            .finish();
+        let inputs = flat.chunk_nodes();
+        let nodes: Vec<Arc<Node>> = (0..flat.n_chunks())
+            .map(|c| {
+                let mut node = Node::new(
+                    Key::new("unique_inverse", token, c as u64),
+                    vec![Arc::clone(&inputs[c]), Arc::clone(&values.node)],
+                    Box::new(|v| {
+                        let u = v[1].downcast_ref::<Array1<T>>().ok_or_else(|| {
+                            Error::Internal("unique values of another type".into())
+                        })?;
+                        let u = u.as_slice().expect("a vector is contiguous");
+                        let inv = chunk_of::<T>(&v[0])
+                            .mapv(|x| u.partition_point(|y| order(y, &x) == Ordering::Less) as i64);
+                        Ok(Arc::new(inv) as Value)
+                    }),
+                );
+                node.bytes = (flat.grid.chunk_shape(c)[0] * 8) as u64;
+                node.codec = Some(chunk_codec::<i64>());
+                Arc::new(node)
+            })
+            .collect();
+        let inverse = self.carry(DArray::from_chunks(
+            Arc::clone(&flat.grid),
+            token,
+            "unique_inverse",
+            nodes,
+        ));
+        // The first place of each value: the least flat position per value id, chunk
+        // by chunk, then the least of those.
+        let starts = flat.grid.starts()[0].clone();
+        let firsts: Vec<Delayed<Vec<i64>>> = inverse
+            .chunk_nodes()
+            .iter()
+            .enumerate()
+            .map(|(c, n)| {
+                let start = starts[c] as i64;
+                Delayed::from_fn(
+                    "unique_index",
+                    vec![Arc::clone(n)],
+                    Box::new(move |v| {
+                        let inv = chunk_of::<i64>(&v[0]);
+                        let len = inv.iter().max().map_or(0, |&m| m as usize + 1);
+                        let mut first = vec![i64::MAX; len];
+                        for (i, &id) in inv.iter().enumerate() {
+                            let f = &mut first[id as usize];
+                            *f = (*f).min(start + i as i64);
+                        }
+                        Ok(Arc::new(first) as Value)
+                    }),
+                )
+            })
+            .collect();
+        let index = crate::delayed::collect(&firsts).map(|parts| {
+            let len = parts.iter().map(Vec::len).max().unwrap_or(0);
+            let mut first = vec![i64::MAX; len];
+            for p in parts {
+                for (f, &q) in first.iter_mut().zip(p) {
+                    *f = (*f).min(q);
+                }
+            }
+            Array1::from(first)
+        });
+        let counts = inverse.bincount(0);
+        UniqueAll {
+            values,
+            index,
+            inverse,
+            counts,
+        }
+    }
+}
+
 impl<T: Element> DArray<T> {
     /// The positions of the nonzero elements of the flattened array (`flatnonzero`).
     ///

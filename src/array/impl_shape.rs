@@ -322,6 +322,75 @@ impl<T: Element> DArray<T> {
         Self::concatenate(&parts, d)
     }
 
+    /// Slices of `values` inserted along `axis` before each of `positions`, the i-th
+    /// slice before the i-th position (`numpy.insert(x, [p, ...], values, axis)`):
+    /// `values` has this array's shape but `positions.len()` along `axis`. Negative
+    /// positions count from the end; positions out of order are an error, as in Dask.
+    ///
+    /// ```
+    /// use chunkwise::array::{arange, full};
+    /// let x = arange(0.0, 4.0, 1.0, [3]).unwrap();
+    /// let v = arange(10.0, 13.0, 1.0, [2]).unwrap();
+    /// let y = x.insert_many(&[1, 1, -1], &v, 0).compute().unwrap();
+    /// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, 10.0, 11.0, 1.0, 2.0, 12.0, 3.0]);
+    /// ```
+    pub fn insert_many(&self, positions: &[isize], values: &DArray<T>, axis: usize) -> DArray<T> {
+        let d = match self.grid.axis(axis) {
+            Ok(d) => d,
+            Err(e) => return self.failed(e),
+        };
+        let n = self.shape()[d] as isize;
+        let mut at = Vec::with_capacity(positions.len());
+        for &p in positions {
+            let q = if p < 0 { p + n } else { p };
+            if !(0..=n).contains(&q) {
+                return self.failed(Error::invalid(format!(
+                    "insert: position {p} is out of bounds for axis {d} with size {n}"
+                )));
+            }
+            at.push(q as usize);
+        }
+        if at.windows(2).any(|w| w[1] < w[0]) {
+            return self.failed(Error::invalid(format!(
+                "insert: positions {positions:?} are not in increasing order (Dask does not \
+                 support it either)"
+            )));
+        }
+        let mut want = self.shape().to_vec();
+        want[d] = at.len();
+        if values.shape() != want.as_slice() {
+            return self.failed(Error::invalid(format!(
+                "insert: values of shape {:?} for {} positions along axis {d} of an array of shape {:?} (want {want:?})",
+                values.shape(),
+                at.len(),
+                self.shape()
+            )));
+        }
+        let cut = |x: &DArray<T>, a: usize, b: usize| {
+            let mut index = vec![Idx::ALL; x.ndim()];
+            index[d] = Idx::range(a as isize, b as isize, 1);
+            x.index(&index)
+        };
+        // This array's stretches between the positions, each followed by the values
+        // inserted at its end.
+        let mut parts = Vec::new();
+        let (mut from, mut i) = (0, 0);
+        while i < at.len() {
+            let p = at[i];
+            let run = at[i..].iter().take_while(|&&q| q == p).count();
+            if p > from {
+                parts.push(cut(self, from, p));
+            }
+            parts.push(cut(values, i, i + run));
+            from = p;
+            i += run;
+        }
+        if (from as isize) < n || parts.is_empty() {
+            parts.push(cut(self, from, n as usize));
+        }
+        Self::concatenate(&parts, d)
+    }
+
     /// `before` and `after` elements of `value` added along each axis (`pad` with
     /// `mode="constant"`); missing axes are not padded. Other modes: [`DArray::pad_with`].
     pub fn pad(&self, widths: &[(usize, usize)], value: T) -> DArray<T> {

@@ -55,9 +55,9 @@ pub use chunks::{AUTO_CHUNK_BYTES, AxisChunks, Chunks, WHOLE, normalize_chunks};
 pub use element::{DType, Element, Float, Number, Promote};
 #[cfg(feature = "arrow")]
 pub use impl_arrow::ArrowElement;
-pub use impl_blockwise::{IntoOperand, Operand};
+pub use impl_blockwise::{BlockFn, IntoOperand, Operand, Piece};
 pub use impl_constructors::{
-    arange, choice, from_array, from_fn, full, linspace, ones, permutation, random,
+    arange, choice, from_array, from_delayed, from_fn, full, linspace, ones, permutation, random,
     random_integers, random_normal, random_uniform, zeros,
 };
 #[cfg(feature = "linalg")]
@@ -73,7 +73,7 @@ pub use impl_routines::{
     RavelMode, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri, tril_indices,
     triu_indices, unravel_index,
 };
-pub use impl_select::{Side, searchsorted};
+pub use impl_select::{Side, UniqueAll, searchsorted};
 pub use impl_shape::PadMode;
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
 pub use impl_target::Target;
@@ -264,6 +264,36 @@ impl<T: Element> DArray<T> {
     /// One task per chunk.
     pub(crate) fn chunk_nodes(&self) -> Arc<Vec<Arc<Node>>> {
         expr::materialize(&self.expr, &self.grid)
+    }
+
+    /// The blocks as lazy values, in an array shaped as the chunk grid (Dask's
+    /// `to_delayed`): each computes to its block, sharing this array's tasks.
+    ///
+    /// ```
+    /// use chunkwise::array::ones;
+    /// let x = &ones(&[4, 4], [2, 2]).unwrap() + 10.0;
+    /// let blocks = x.to_delayed();
+    /// assert_eq!(blocks.shape(), &[2, 2]);
+    /// assert_eq!(blocks[[1, 0]].compute().unwrap().sum(), 44.0);
+    /// ```
+    pub fn to_delayed(&self) -> ArrayD<crate::Delayed<ArrayD<T>>> {
+        let nodes = self.chunk_nodes();
+        let blocks: Vec<crate::Delayed<ArrayD<T>>> = nodes
+            .iter()
+            .map(|n| match &self.error {
+                Some(e) => {
+                    let e = Arc::clone(e);
+                    crate::Delayed::from_fn(
+                        "error",
+                        Vec::new(),
+                        Box::new(move |_| Err(Error::Shared(Arc::clone(&e)))),
+                    )
+                }
+                None => crate::Delayed::from_arc(Arc::clone(n)),
+            })
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(&self.grid.grid_shape()), blocks)
+            .expect("one block per chunk of the grid")
     }
 
     /// Computes into an ndarray with the default configuration.

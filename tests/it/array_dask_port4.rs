@@ -1075,3 +1075,374 @@ fn test_union1d() {
         }
     }
 }
+
+/// test_to_delayed: the blocks of `x + 10` as lazy values, one of them computed; a
+/// 0-d array's one block.
+#[test]
+fn test_to_delayed() {
+    let x = chunkwise::array::random_uniform(0.0, 1.0, &[4, 4], [2, 2], 3).unwrap();
+    let y = &x + 10.0;
+    let blocks = y.to_delayed();
+    assert_eq!(blocks.shape(), &[2, 2]);
+    let whole = y.compute().unwrap();
+    let a = blocks[[0, 0]].compute().unwrap();
+    assert_eq!(a, whole.slice(ndarray::s![..2, ..2]).into_dyn().to_owned());
+    let d = blocks[[1, 1]].compute().unwrap();
+    assert_eq!(d, whole.slice(ndarray::s![2.., 2..]).into_dyn().to_owned());
+    let s = from_array(ArrayD::from_elem(IxDyn(&[]), 2i64), Vec::<usize>::new()).unwrap();
+    let b = s.to_delayed();
+    assert_eq!(b.ndim(), 0);
+    assert_eq!(b[IxDyn(&[])].compute().unwrap()[IxDyn(&[])], 2);
+}
+
+/// test_to_delayed_optimize_graph: the block of a chain of slices computes to the
+/// sliced values (Dask's asserts on graph layers and keys are its internals).
+#[test]
+fn test_to_delayed_optimize_graph() {
+    use chunkwise::array::{Idx, ones};
+    let x = ones(&[4, 4], [2, 2]).unwrap();
+    let s1 = Idx::range(1, isize::MAX, 1);
+    let y = x
+        .index([s1])
+        .index([s1])
+        .index([s1])
+        .index([Idx::ALL, s1])
+        .index([Idx::ALL, s1])
+        .index([Idx::ALL, s1]);
+    assert_eq!(y.shape(), &[1, 1]);
+    let d = y.to_delayed().iter().next().unwrap().compute().unwrap();
+    assert_eq!(d, ArrayD::from_elem(IxDyn(&[1, 1]), 1.0));
+}
+
+/// test_from_delayed: a lazy `ones((5, 3))` as an array; a wrong shape fails naming
+/// both shapes.
+#[test]
+fn test_from_delayed() {
+    use chunkwise::array::from_delayed;
+    let v = chunkwise::delayed(|| ArrayD::<f64>::ones(IxDyn(&[5, 3])));
+    let x = from_delayed(&v, &[5, 3]);
+    assert_eq!(x.shape(), &[5, 3]);
+    assert_eq!(x.compute().unwrap(), ArrayD::<f64>::ones(IxDyn(&[5, 3])));
+    let e = from_delayed(&v, &[3, 5]).compute().unwrap_err();
+    assert!(
+        e.to_string().contains("[5, 3]") && e.to_string().contains("[3, 5]"),
+        "{e}"
+    );
+}
+
+/// numpy's unique with every return, by a loop: values, first index, flat inverse,
+/// counts.
+fn np_unique(a: &ArrayD<i64>) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
+    let flat: Vec<i64> = a.iter().copied().collect();
+    let mut values = flat.clone();
+    values.sort();
+    values.dedup();
+    let index = values
+        .iter()
+        .map(|v| flat.iter().position(|x| x == v).unwrap() as i64)
+        .collect();
+    let inverse = flat
+        .iter()
+        .map(|x| values.iter().position(|v| v == x).unwrap() as i64)
+        .collect();
+    let counts = values
+        .iter()
+        .map(|v| flat.iter().filter(|x| *x == v).count() as i64)
+        .collect();
+    (values, index, inverse, counts)
+}
+
+fn check_unique(a: &ArrayD<i64>, chunks: Vec<usize>) {
+    let d = from_array(a.clone(), chunks).unwrap();
+    let u = d.unique_all();
+    let (values, index, inverse, counts) = np_unique(a);
+    assert_eq!(u.values.compute().unwrap().to_vec(), values);
+    assert_eq!(u.index.compute().unwrap().to_vec(), index);
+    assert_eq!(u.inverse.shape(), &[a.len()]);
+    assert_eq!(
+        u.inverse.compute().unwrap().into_raw_vec_and_offset().0,
+        inverse
+    );
+    assert_eq!(u.counts.compute().unwrap().to_vec(), counts);
+}
+
+/// test_unique_kwargs: every return of unique on [1, 2, 4, 4, 5, 2] in chunks of 3
+/// (each combination of Dask's flags picks from these four).
+#[test]
+fn test_unique_kwargs() {
+    check_unique(&ndarray::arr1(&[1i64, 2, 4, 4, 5, 2]).into_dyn(), vec![3]);
+}
+
+/// test_unique_rand: integers below 10 in shapes (10,), (4, 5) and (20, 20), two seeds.
+#[test]
+fn test_unique_rand() {
+    for seed in [23, 796] {
+        for (shape, chunks) in [
+            (vec![10], vec![5]),
+            (vec![10], vec![3]),
+            (vec![4, 5], vec![3, 2]),
+            (vec![20, 20], vec![4, 5]),
+        ] {
+            let a = rand_f64(&shape, seed).mapv(|v| (v * 10.0) as i64);
+            check_unique(&a, chunks);
+        }
+    }
+}
+
+/// test_piecewise: `e + k - 1` where x < 5 (numpy's `lambda e, v, k: e + 1` with the
+/// extra arguments captured), 5 where x >= 5.
+#[test]
+fn test_piecewise() {
+    use chunkwise::array::Piece;
+    let x = ints(5).mapv(|v| v % 10);
+    let d = from_array(x.clone(), [4, 5]).unwrap();
+    let got = d
+        .piecewise(
+            &[d.lt(5), d.ge(5)],
+            vec![Piece::func(|e| e.mapv(|v| v + 1)), Piece::Value(5)],
+        )
+        .compute()
+        .unwrap();
+    assert_eq!(got, x.mapv(|v| if v < 5 { v + 1 } else { 5 }));
+}
+
+/// test_piecewise_otherwise: two conditions and an "otherwise" function, with the
+/// extra arguments v = 1, k = 2 captured: e + 1 where x > 5, v * e where x <= 2, 0
+/// elsewhere.
+#[test]
+fn test_piecewise_otherwise() {
+    use chunkwise::array::Piece;
+    let x = ints(6).mapv(|v| v % 10);
+    let d = from_array(x.clone(), [4, 5]).unwrap();
+    let (v, _k) = (1i64, 2i64);
+    let got = d
+        .piecewise(
+            &[d.gt(5), d.le(2)],
+            vec![
+                Piece::func(|e| e.mapv(|x| x + 1)),
+                Piece::func(move |e| e.mapv(|x| v * x)),
+                Piece::func(|e| e.mapv(|_| 0)),
+            ],
+        )
+        .compute()
+        .unwrap();
+    let want = x.mapv(|e| {
+        if e > 5 {
+            e + 1
+        } else if e <= 2 {
+            v * e
+        } else {
+            0
+        }
+    });
+    assert_eq!(got, want);
+    assert!(d.piecewise(&[d.gt(5)], vec![]).compute().is_err());
+}
+
+/// numpy's insert along axis 0 or 1 of a 2-d array by a loop: `vals[i]` (a row or a
+/// column) before position `pos[i]` (positions already made non-negative).
+fn np_insert(
+    x: &ndarray::Array2<i64>,
+    pos: &[usize],
+    vals: &[Vec<i64>],
+    axis: usize,
+) -> ndarray::Array2<i64> {
+    let lanes: Vec<Vec<i64>> = x
+        .axis_iter(ndarray::Axis(axis))
+        .map(|l| l.to_vec())
+        .collect();
+    let mut out: Vec<Vec<i64>> = Vec::new();
+    let mut k = 0;
+    for (i, lane) in lanes.iter().enumerate() {
+        while k < pos.len() && pos[k] == i {
+            out.push(vals[k].clone());
+            k += 1;
+        }
+        out.push(lane.clone());
+    }
+    while k < pos.len() {
+        out.push(vals[k].clone());
+        k += 1;
+    }
+    let (n, m) = (out.len(), out[0].len());
+    let stacked = ndarray::Array2::from_shape_fn((n, m), |(i, j)| out[i][j]);
+    if axis == 0 {
+        stacked
+    } else {
+        stacked.t().to_owned()
+    }
+}
+
+/// test_insert: a scalar at one position, at several (repeated and negative), at a
+/// slice's positions, rows of another array at repeated positions, and one column;
+/// positions out of order are an error, as in Dask.
+#[test]
+fn test_insert() {
+    use chunkwise::array::full;
+    let x = ints(7)
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap()
+        .slice(ndarray::s![..10, ..10])
+        .mapv(|v| v % 10);
+    let y = ints(8)
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap()
+        .slice(ndarray::s![..5, ..10])
+        .mapv(|v| v % 10);
+    let a = from_array(x.clone().into_dyn(), [5, 5]).unwrap();
+    let b = from_array(y.clone().into_dyn(), [4, 4]).unwrap();
+    let scalar = |pos: &[isize], axis: usize| {
+        let n = 10isize;
+        let p: Vec<usize> = pos
+            .iter()
+            .map(|&q| if q < 0 { (q + n) as usize } else { q as usize })
+            .collect();
+        let vals = vec![vec![-1i64; 10]; p.len()];
+        let mut shape = vec![10, 10];
+        shape[axis] = p.len();
+        let v = full(&shape, -1i64, [4, 4]).unwrap();
+        let got = a.insert_many(pos, &v, axis).compute().unwrap();
+        assert_eq!(
+            got,
+            np_insert(&x, &p, &vals, axis).into_dyn(),
+            "{pos:?} axis {axis}"
+        );
+    };
+    scalar(&[0], 0);
+    scalar(&[3], 1);
+    scalar(&[5], 1);
+    scalar(&[-1], 0);
+    scalar(&[2, 3, 3], 1);
+    scalar(&[2, 3, 8, 8, -2, -2], 0);
+    scalar(&[1, 2, 3], 1); // slice(1, 4)
+    // Rows of y at [2, 2, 2, 5, 5].
+    let got = a.insert_many(&[2, 2, 2, 5, 5], &b, 0).compute().unwrap();
+    let rows: Vec<Vec<i64>> = y.outer_iter().map(|r| r.to_vec()).collect();
+    assert_eq!(got, np_insert(&x, &[2, 2, 2, 5, 5], &rows, 0).into_dyn());
+    // y[0] as column 0.
+    let col = b.index([chunkwise::array::Idx::At(0)]).expand_dims(1);
+    let got = a.insert_many(&[0], &col, 1).compute().unwrap();
+    assert_eq!(got, np_insert(&x, &[0], &[y.row(0).to_vec()], 1).into_dyn());
+    assert!(
+        a.insert_many(&[4, 2], &full(&[2, 10], -1i64, [2, 5]).unwrap(), 0)
+            .compute()
+            .is_err()
+    );
+}
+
+/// test_multi_insert: -1 before rows 0 and 1 of a 1 x 2 array, then before column 1.
+#[test]
+fn test_multi_insert() {
+    use chunkwise::array::full;
+    let z = ndarray::arr2(&[[7i64, 3]]);
+    let c = from_array(z.clone().into_dyn(), [1, 2]).unwrap();
+    let r = c.insert_many(&[0, 1], &full(&[2, 2], -1i64, [2, 2]).unwrap(), 0);
+    let r = r.insert_many(&[1], &full(&[3, 1], -1i64, [3, 1]).unwrap(), 1);
+    let want = ndarray::arr2(&[[-1i64, -1, -1], [7, -1, 3], [-1, -1, -1]]);
+    assert_eq!(r.compute().unwrap(), want.into_dyn());
+}
+
+/// test_array_cumreduction_ufunc: `add`, `multiply` and `maximum` accumulated over
+/// `linspace(0, 1, 10)`, as floats and after a cast to integers (numpy's `dtype=int`).
+#[test]
+fn test_array_cumreduction_ufunc() {
+    use chunkwise::array::linspace;
+    let a: Vec<f64> = (0..10).map(|i| i as f64 / 9.0).collect();
+    let d = linspace(0.0, 1.0, 10, [3]).unwrap();
+    let acc = |v: &[f64], f: fn(f64, f64) -> f64| -> Vec<f64> {
+        let mut out = Vec::new();
+        for (i, &x) in v.iter().enumerate() {
+            out.push(if i == 0 { x } else { f(out[i - 1], x) });
+        }
+        out
+    };
+    type Op<T> = (T, fn(T, T) -> T);
+    let ops: [Op<f64>; 3] = [
+        (0.0, |a, b| a + b),
+        (1.0, |a, b| a * b),
+        (f64::NEG_INFINITY, f64::max),
+    ];
+    for (identity, f) in ops {
+        let got = d
+            .cumreduce(0, identity, f)
+            .compute()
+            .unwrap()
+            .into_raw_vec_and_offset()
+            .0;
+        let want = acc(&a, f);
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(p, q)| (p - q).abs() <= 1e-15 * (1.0 + q.abs())),
+            "{got:?} {want:?}"
+        );
+    }
+    // dtype=int: the values cast first (0 but the last, 1).
+    let di = d.astype::<i64>();
+    let ai: Vec<i64> = a.iter().map(|&v| v as i64).collect();
+    let iops: [Op<i64>; 3] = [
+        (0, |a, b| a + b),
+        (1, |a, b| a * b),
+        (i64::MIN, |a, b| a.max(b)),
+    ];
+    for (identity, f) in iops {
+        let got = di
+            .cumreduce(0, identity, f)
+            .compute()
+            .unwrap()
+            .into_raw_vec_and_offset()
+            .0;
+        let mut want = Vec::new();
+        for (i, &x) in ai.iter().enumerate() {
+            want.push(if i == 0 { x } else { f(want[i - 1], x) });
+        }
+        assert_eq!(got, want);
+    }
+}
+
+/// test_apply_over_axes: a sum (dropping the axis), a sum keeping it, and the
+/// concatenated min and max, over no axes, 0, (1,), (-1, 1) and (2, 0, 1).
+#[test]
+fn test_apply_over_axes() {
+    let a = rand_f64(&[10, 15, 20], 80).mapv(|v| (v * 10.0) as i64);
+    let d = from_array(a.clone(), [5, 5, 5]).unwrap();
+    type F = fn(&DArray<i64>, usize) -> DArray<i64>;
+    type N = fn(&ArrayD<i64>, usize) -> ArrayD<i64>;
+    let funcs: [(F, N); 3] = [
+        (|x, ax| x.sum(ax), |x, ax| x.sum_axis(ndarray::Axis(ax))),
+        (
+            |x, ax| x.sum(ax).expand_dims(ax),
+            |x, ax| x.sum_axis(ndarray::Axis(ax)).insert_axis(ndarray::Axis(ax)),
+        ),
+        (
+            |x, ax| {
+                DArray::concatenate(&[x.min(ax).expand_dims(ax), x.max(ax).expand_dims(ax)], ax)
+            },
+            |x, ax| {
+                let lo = x
+                    .map_axis(ndarray::Axis(ax), |l| *l.iter().min().unwrap())
+                    .insert_axis(ndarray::Axis(ax));
+                let hi = x
+                    .map_axis(ndarray::Axis(ax), |l| *l.iter().max().unwrap())
+                    .insert_axis(ndarray::Axis(ax));
+                ndarray::concatenate(ndarray::Axis(ax), &[lo.view(), hi.view()]).unwrap()
+            },
+        ),
+    ];
+    for axes in [vec![], vec![0], vec![1], vec![2, 1], vec![2, 0, 1]] {
+        for (k, (f, nf)) in funcs.iter().enumerate() {
+            let got = d.apply_over_axes(f, &axes).compute().unwrap();
+            // numpy's apply_over_axes: each result of one dimension fewer gets the axis back.
+            let mut want = a.clone();
+            for &ax in &axes {
+                let r = nf(&want, ax);
+                want = if r.ndim() == want.ndim() {
+                    r
+                } else {
+                    r.insert_axis(ndarray::Axis(ax))
+                };
+            }
+            assert_eq!(got, want, "func {k} axes {axes:?}");
+        }
+    }
+}
