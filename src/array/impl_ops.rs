@@ -10,6 +10,7 @@ use ndarray::Zip;
 
 use super::expr::{BinOp, Expr, Kind, Unary};
 use super::{DArray, Element, Float, IntoOperand, Number, Operand, Promote, same_type};
+use crate::Error;
 use crate::graph::Tokenizer;
 
 macro_rules! unary_methods {
@@ -36,6 +37,43 @@ macro_rules! unary_methods {
     };
 }
 
+/// Unary ops numpy keeps in an integer type (`abs`, `sign`, `square`, `reciprocal`):
+/// floats as `unary_methods!`, integers through `i128` (wrapping back into `T`).
+macro_rules! number_unary_methods {
+    ($($name:ident => $f:expr, $i:expr, $doc:literal;)*) => {
+        impl<T: Number> DArray<T> {
+            $(
+                #[doc = $doc]
+                pub fn $name(&self) -> DArray<T> {
+                    let f: fn(f64) -> f64 = $f;
+                    let i: fn(i128) -> i128 = $i;
+                    match self.as_f64() {
+                        Some(x) => x.unary(stringify!($name), f).retyped(),
+                        None => {
+                            let t = Tokenizer::new(stringify!($name)).param(&self.token()).finish();
+                            let float = T::DTYPE.is_float();
+                            self.blockwise(stringify!($name), t, move |a| {
+                                a.mapv(|v| if float {
+                                    T::from_f64(f(v.to_f64()))
+                                } else {
+                                    T::from_i128(i(v.to_i128()))
+                                })
+                            })
+                        }
+                    }
+                }
+            )*
+        }
+    };
+}
+
+number_unary_methods! {
+    abs => f64::abs, i128::abs, "Absolute value elementwise (integers stay integers, as numpy's).";
+    sign => |x: f64| if x.is_nan() { x } else if x == 0.0 { 0.0 } else { x.signum() }, i128::signum, "-1, 0 or 1 by the sign (NaN stays NaN), as `numpy.sign`.";
+    square => |x: f64| x * x, |x: i128| x.wrapping_mul(x), "`x * x` elementwise (integers wrap, as numpy's).";
+    reciprocal => |x: f64| 1.0 / x, |x: i128| if x == 0 { 0 } else { 1 / x }, "`1 / x` elementwise; for integers numpy's integer division (0 but for ±1), and 0 for 0.";
+}
+
 unary_methods! {
     exp => f64::exp, "`e^x` elementwise.";
     ln => f64::ln, "Natural logarithm elementwise (NaN below 0, -inf at 0).";
@@ -45,7 +83,6 @@ unary_methods! {
     expm1 => f64::exp_m1, "`e^x - 1` elementwise, accurate near 0.";
     sqrt => f64::sqrt, "Square root elementwise (NaN below 0).";
     cbrt => f64::cbrt, "Cube root elementwise.";
-    abs => f64::abs, "Absolute value elementwise.";
     sin => f64::sin, "Sine elementwise.";
     cos => f64::cos, "Cosine elementwise.";
     tan => f64::tan, "Tangent elementwise.";
@@ -59,11 +96,15 @@ unary_methods! {
     ceil => f64::ceil, "Ceiling elementwise.";
     trunc => f64::trunc, "Toward zero, elementwise.";
     round => f64::round_ties_even, "Round half to even, elementwise (as `numpy.round`).";
-    sign => |x: f64| if x.is_nan() { x } else if x == 0.0 { 0.0 } else { x.signum() }, "-1, 0 or 1 by the sign (NaN stays NaN), as `numpy.sign`.";
-    square => |x: f64| x * x, "`x * x` elementwise.";
-    reciprocal => |x: f64| 1.0 / x, "`1 / x` elementwise.";
     sinc => |x: f64| if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) }, "`sin(pi x) / (pi x)`, 1 at 0 (the normalised `numpy.sinc`).";
     i0 => bessel_i0, "The modified Bessel function of the first kind of order 0 (`numpy.i0`).";
+    arcsinh => f64::asinh, "Inverse hyperbolic sine elementwise.";
+    arccosh => f64::acosh, "Inverse hyperbolic cosine elementwise (NaN below 1).";
+    arctanh => f64::atanh, "Inverse hyperbolic tangent elementwise (infinite at ±1, NaN past).";
+    deg2rad => f64::to_radians, "Degrees to radians (`numpy.deg2rad`, `radians`).";
+    rad2deg => f64::to_degrees, "Radians to degrees (`numpy.rad2deg`, `degrees`).";
+    exp2 => f64::exp2, "`2^x` elementwise.";
+    rint => f64::round_ties_even, "The nearest integer, half to even (`numpy.rint`).";
 }
 
 /// `I0(x) = sum_k ((x/2)^2k / (k!)^2)`: every term positive, so the sum is accurate to
@@ -142,7 +183,11 @@ impl<T: Float> DArray<T> {
     pub fn frexp(&self) -> (DArray<T>, DArray<i32>) {
         let t = Tokenizer::new("frexp").param(&self.token()).finish();
         let m = self.blockwise("frexp", t, |a| a.mapv(|v| T::from_f64(frexp(v.to_f64()).0)));
-        let e = self.blockwise("frexp_exponent", t, |a| a.mapv(|v| frexp(v.to_f64()).1));
+        // Its own token: keys compare by token, so the two parts must differ in it.
+        let te = Tokenizer::new("frexp_exponent")
+            .param(&self.token())
+            .finish();
+        let e = self.blockwise("frexp_exponent", te, |a| a.mapv(|v| frexp(v.to_f64()).1));
         (m, e)
     }
 
@@ -153,6 +198,286 @@ impl<T: Float> DArray<T> {
             a.mapv(|v| T::from_f64(v.to_f64() - v.to_f64().trunc()))
         });
         (frac, self.trunc())
+    }
+}
+
+/// numpy's binary float ufuncs, computed through `f64` (`f32` rounded back).
+macro_rules! binary_float_methods {
+    ($($name:ident => $f:expr, $doc:literal;)*) => {
+        impl<T: Float> DArray<T> {
+            $(
+                #[doc = $doc]
+                pub fn $name(&self, other: &DArray<T>) -> DArray<T> {
+                    let f: fn(f64, f64) -> f64 = $f;
+                    self.zip_blocks(other, stringify!($name), stringify!($name), move |a, b| {
+                        ndarray::Zip::from(&a)
+                            .and(&b)
+                            .map_collect(|&x, &y| T::from_f64(f(x.to_f64(), y.to_f64())))
+                    })
+                }
+            )*
+        }
+    };
+}
+
+binary_float_methods! {
+    arctan2 => f64::atan2, "The angle of the point (y = self, x = other), elementwise (`numpy.arctan2`).";
+    copysign => f64::copysign, "The magnitude of this array with the sign of `other` (`numpy.copysign`).";
+    fmod => |x, y| x % y, "The remainder with the sign of the dividend (C's `fmod`, `numpy.fmod`).";
+    hypot => f64::hypot, "`sqrt(x^2 + y^2)` without overflow (`numpy.hypot`).";
+    logaddexp => logaddexp, "`ln(e^x + e^y)` without overflow (`numpy.logaddexp`).";
+    logaddexp2 => logaddexp2, "`log2(2^x + 2^y)` without overflow (`numpy.logaddexp2`).";
+    fmax => f64::max, "The larger, NaN ignored unless both are (`numpy.fmax`).";
+    fmin => f64::min, "The smaller, NaN ignored unless both are (`numpy.fmin`).";
+}
+
+/// `log2(2^x + 2^y)`, the larger factored out (exact where one side vanishes).
+fn logaddexp2(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == y {
+        return x + 1.0;
+    }
+    let m = x.max(y);
+    if m.is_infinite() {
+        return m;
+    }
+    m + (-(x - y).abs()).exp2().ln_1p() / std::f64::consts::LN_2
+}
+
+/// `x * 2^n` without overflow in `2^n` itself (musl's `scalbn`): the scale applied in
+/// steps the exponent field can hold.
+fn scalbn(mut x: f64, n: i64) -> f64 {
+    let mut n = n.clamp(-3000, 3000);
+    let big = f64::from_bits(0x7fe << 52); // 2^1023
+    let small = f64::from_bits(0x001 << 52) * f64::from_bits((0x3ff + 53) << 52); // 2^-1022 * 2^53
+    for _ in 0..2 {
+        if n > 1023 {
+            x *= big;
+            n -= 1023;
+        } else if n < -1022 {
+            x *= small;
+            n += 1022 - 53;
+        }
+    }
+    let n = n.clamp(-1022, 1023);
+    x * f64::from_bits(((0x3ff + n) as u64) << 52)
+}
+
+/// `ln(e^x + e^y)`, the larger factored out.
+fn logaddexp(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == y {
+        return x + std::f64::consts::LN_2;
+    }
+    let m = x.max(y);
+    if m.is_infinite() {
+        return m;
+    }
+    m + (-(x - y).abs()).exp().ln_1p()
+}
+
+impl<T: Element> DArray<T> {
+    /// `x^y` in `f64` whatever the element types (`numpy.float_power`).
+    pub fn float_power(&self, other: &DArray<T>) -> DArray<f64> {
+        self.zip_blocks(other, "float_power", "float_power", |a, b| {
+            ndarray::Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| x.to_f64().powf(y.to_f64()))
+        })
+    }
+}
+
+impl<T: Float> DArray<T> {
+    /// The next representable value after each element toward `other`, in this
+    /// array's own type (`numpy.nextafter`).
+    pub fn nextafter(&self, other: &DArray<T>) -> DArray<T> {
+        let single = T::DTYPE == super::DType::F32;
+        self.zip_blocks(other, "nextafter", "nextafter", move |a, b| {
+            ndarray::Zip::from(&a).and(&b).map_collect(|&x, &y| {
+                let (x, y) = (x.to_f64(), y.to_f64());
+                if x.is_nan() || y.is_nan() {
+                    return T::from_f64(f64::NAN);
+                }
+                T::from_f64(if single {
+                    let (x, y) = (x as f32, y as f32);
+                    f64::from(if x < y {
+                        x.next_up()
+                    } else if x > y {
+                        x.next_down()
+                    } else {
+                        y
+                    })
+                } else if x < y {
+                    x.next_up()
+                } else if x > y {
+                    x.next_down()
+                } else {
+                    y
+                })
+            })
+        })
+    }
+
+    /// The distance to the next representable value away from zero, with the sign of
+    /// the element, in this array's own type (`numpy.spacing`; NaN for infinities).
+    pub fn spacing(&self) -> DArray<T> {
+        let single = T::DTYPE == super::DType::F32;
+        let t = Tokenizer::new("spacing").param(&self.token()).finish();
+        self.blockwise("spacing", t, move |a| {
+            a.mapv(|v| {
+                let x = v.to_f64();
+                if !x.is_finite() {
+                    return T::from_f64(f64::NAN);
+                }
+                let s = if single {
+                    let a = (x as f32).abs();
+                    f64::from(a.next_up() - a)
+                } else {
+                    let a = x.abs();
+                    a.next_up() - a
+                };
+                T::from_f64(if x.is_sign_negative() { -s } else { s })
+            })
+        })
+    }
+
+    /// `x * 2^e` elementwise (`numpy.ldexp`).
+    pub fn ldexp(&self, e: &DArray<i64>) -> DArray<T> {
+        self.zip_blocks(e, "ldexp", "ldexp", |a, b| {
+            ndarray::Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &e| T::from_f64(scalbn(x.to_f64(), e)))
+        })
+    }
+
+    /// Whether each element is infinite (`numpy.isinf`).
+    pub fn isinf(&self) -> DArray<bool> {
+        let t = Tokenizer::new("isinf").param(&self.token()).finish();
+        self.blockwise("isinf", t, |a| a.mapv(|v| v.to_f64().is_infinite()))
+    }
+
+    /// Whether each element's sign bit is set, -0.0 and NaNs with it included
+    /// (`numpy.signbit`).
+    pub fn signbit(&self) -> DArray<bool> {
+        let t = Tokenizer::new("signbit").param(&self.token()).finish();
+        self.blockwise("signbit", t, |a| a.mapv(|v| v.to_f64().is_sign_negative()))
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Whether each element is zero (false), as `numpy.logical_not`.
+    pub fn logical_not(&self) -> DArray<bool> {
+        let t = Tokenizer::new("logical_not").param(&self.token()).finish();
+        let zero = T::default();
+        self.blockwise("logical_not", t, move |a| a.mapv(|v| v == zero))
+    }
+
+    /// `numpy.logical_and`, `logical_or`, `logical_xor`: each side true where nonzero.
+    pub fn logical(&self, other: &DArray<T>, op: Logical) -> DArray<bool> {
+        let zero = T::default();
+        self.zip_blocks(other, "logical", op.name(), move |a, b| {
+            ndarray::Zip::from(&a).and(&b).map_collect(|&x, &y| {
+                let (p, q) = (x != zero, y != zero);
+                match op {
+                    Logical::And => p && q,
+                    Logical::Or => p || q,
+                    Logical::Xor => p != q,
+                }
+            })
+        })
+    }
+}
+
+/// Which of numpy's logical ufuncs [`DArray::logical`] applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logical {
+    /// `logical_and`.
+    And,
+    /// `logical_or`.
+    Or,
+    /// `logical_xor`.
+    Xor,
+}
+
+impl Logical {
+    fn name(self) -> &'static str {
+        match self {
+            Logical::And => "logical_and",
+            Logical::Or => "logical_or",
+            Logical::Xor => "logical_xor",
+        }
+    }
+}
+
+/// numpy's bitwise ufuncs on integers, through `i128` and back (so `u8`'s `!5` is
+/// 250, as numpy's).
+macro_rules! bitwise_methods {
+    ($($name:ident => $f:expr, $doc:literal;)*) => {
+        impl<T: super::Integer> DArray<T> {
+            $(
+                #[doc = $doc]
+                pub fn $name(&self, other: &DArray<T>) -> DArray<T> {
+                    let f: fn(i128, i128, u32) -> i128 = $f;
+                    let bits = (T::DTYPE.size() * 8) as u32;
+                    self.zip_blocks(other, stringify!($name), stringify!($name), move |a, b| {
+                        ndarray::Zip::from(&a)
+                            .and(&b)
+                            .map_collect(|&x, &y| T::from_i128(f(x.to_i128(), y.to_i128(), bits)))
+                    })
+                }
+            )*
+        }
+    };
+}
+
+bitwise_methods! {
+    bitwise_and => |x, y, _| x & y, "Bitwise and (`numpy.bitwise_and`, `&`).";
+    bitwise_or => |x, y, _| x | y, "Bitwise or (`numpy.bitwise_or`, `|`).";
+    bitwise_xor => |x, y, _| x ^ y, "Bitwise exclusive or (`numpy.bitwise_xor`, `^`).";
+    left_shift => |x, y, bits| if (0..bits as i128).contains(&y) { x << y } else { 0 }, "`x << y`, 0 once every bit is shifted out (`numpy.left_shift`).";
+    right_shift => |x, y, bits| if (0..bits as i128).contains(&y) { x >> y } else if x < 0 { -1 } else { 0 }, "`x >> y`, arithmetic for signed types (`numpy.right_shift`).";
+}
+
+impl<T: super::Integer> DArray<T> {
+    /// Every bit flipped (`numpy.bitwise_not`, `invert`, `~`).
+    pub fn bitwise_not(&self) -> DArray<T> {
+        let t = Tokenizer::new("bitwise_not").param(&self.token()).finish();
+        self.blockwise("bitwise_not", t, |a| a.mapv(|v| T::from_i128(!v.to_i128())))
+    }
+
+    /// `x^y` in this integer type, wrapping on overflow as numpy's (a negative
+    /// exponent of a signed type fails the task, as numpy raises).
+    pub fn int_power(&self, other: &DArray<T>) -> DArray<T> {
+        // Each product cut back to T's width (`from_i128` wraps), so the square
+        // never leaves i128.
+        let wrap = |v: i128| T::from_i128(v).to_i128();
+        // Broadcast to one shape and grid first, so blocks pair element by element.
+        let (a, b) = self.aligned(other);
+        a.try_map_blocks_opts(&[&b], &super::BlockMap::new(), move |b, _| {
+            let mut out = b[0].to_owned();
+            for (o, &e) in out.iter_mut().zip(b[1].iter()) {
+                let mut e = e.to_i128();
+                if e < 0 {
+                    return Err(Error::invalid(format!(
+                        "int_power: integers to negative integer powers are not allowed (exponent {e})"
+                    )));
+                }
+                let (mut base, mut acc) = (o.to_i128(), 1i128);
+                while e > 0 {
+                    if e & 1 == 1 {
+                        acc = wrap(acc.wrapping_mul(base));
+                    }
+                    base = wrap(base.wrapping_mul(base));
+                    e >>= 1;
+                }
+                *o = T::from_i128(acc);
+            }
+            Ok(out)
+        })
     }
 }
 

@@ -43,7 +43,10 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(m.compute().unwrap().into_raw_vec_and_offset().0, vec![3, 3, 4, 4, 5]);
     /// ```
     pub fn cumreduce(&self, axis: usize, identity: T, f: fn(T, T) -> T) -> DArray<T> {
-        self.scan("cumreduce", axis, identity, f)
+        // A user's function has no name to key it by: each call is its own (keys never
+        // come from addresses, which differ between MPI ranks).
+        let salt = Tokenizer::new("cumreduce").sequenced().finish();
+        self.scan_salted("cumreduce", salt, axis, identity, f)
     }
 
     /// `f(x, axis)` for each of `axes` in turn (`numpy.apply_over_axes`): a result of
@@ -97,14 +100,24 @@ impl<T: Element> DArray<T> {
     /// lanes, then adds the fold of the chunks before it along the axis (their last
     /// slices, folded in order).
     fn scan(&self, name: &'static str, axis: usize, init: T, f: fn(T, T) -> T) -> DArray<T> {
+        self.scan_salted(name, 0, axis, init, f)
+    }
+
+    fn scan_salted(
+        &self,
+        name: &'static str,
+        salt: u64,
+        axis: usize,
+        init: T,
+        f: fn(T, T) -> T,
+    ) -> DArray<T> {
         if let Err(e) = self.grid.axis(axis) {
             return self.failed(e);
         }
         let t = Tokenizer::new(name)
             .param(&self.token())
             .param(&axis)
-            // Two folds of one name (`cumreduce`) differ by their functions.
-            .param(&(f as usize))
+            .param(&salt)
             .finish();
         // Chunk by chunk: the local running fold.
         let local = self.blockwise(name, Tokenizer::new("local").param(&t).finish(), move |a| {
@@ -1196,7 +1209,7 @@ fn triangle_indices(
     }
     let len = starts[n];
     let g = Arc::new(Grid::resolve(&[len], &chunks, 8, None)?);
-    let t = Tokenizer::new(name).param(&(n, m, k)).finish();
+    let t = Tokenizer::new(name).param(&(n, m, k)).param(&*g).finish();
     let starts = Arc::new(starts);
     let span = Arc::new(span);
     let part = |col: bool| {

@@ -137,6 +137,22 @@ impl Region {
             ));
         }
         let full = expand_entries(region, shape.len(), "store: a region")?;
+        // numpy moves the axis of a list and integers apart from it to the front;
+        // chunkwise keeps it in place, so such a region is refused, not misread.
+        let advanced: Vec<usize> = full
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, VIdx::Points(_) | VIdx::Basic(Idx::At(_))))
+            .map(|(d, _)| d)
+            .collect();
+        if lists == 1
+            && let (Some(&lo), Some(&hi)) = (advanced.first(), advanced.last())
+            && hi - lo + 1 != advanced.len()
+        {
+            return Err(Error::invalid(format!(
+                "store: region {region:?} has a list and integers with a slice between them (numpy would move their axis to the front); write it as two stores or with the slice first"
+            )));
+        }
         let mut positions = Vec::with_capacity(shape.len());
         let mut dropped = Vec::with_capacity(shape.len());
         for (d, (e, &n)) in full.iter().zip(shape).enumerate() {

@@ -269,18 +269,24 @@ impl<T: ZarrElement> DArray<T> {
             return Err(Error::Shared(Arc::clone(e)));
         }
         let dest: PathBuf = match &how.component {
-            Some(c) => {
-                make_groups(path.as_ref(), Path::new(c))?;
-                path.as_ref().join(c)
-            }
+            Some(c) => path.as_ref().join(c),
             None => path.as_ref().to_path_buf(),
         };
-        if !how.overwrite && (dest.join("zarr.json").exists() || dest.join(".zarray").exists()) {
+        if !how.overwrite
+            && ["zarr.json", ".zarray", ".zgroup"]
+                .iter()
+                .any(|m| dest.join(m).exists())
+        {
             return Err(zarr_error(
                 &dest,
                 "writing",
                 "a store is already there and overwrite is off",
             ));
+        }
+        // The groups above a member are made now (empty groups are valid stores);
+        // the member itself appears whole when the write is committed.
+        if let Some(c) = &how.component {
+            make_groups(path.as_ref(), Path::new(c))?;
         }
         // Zarr's chunks are all of one size (the last padded): a ragged grid is
         // rechunked to its first chunk's sizes; an axis of length 0 gets chunks of 1.
@@ -374,6 +380,10 @@ impl<T: ZarrElement> DArray<T> {
 pub struct ZarrArray<T> {
     path: PathBuf,
     array: Array<FilesystemStore>,
+    /// Held by a write that covers a stored chunk only in part (zarrs reads, changes
+    /// and writes that chunk back): two such writes from two stores into one array
+    /// would otherwise lose one's update (Dask's `lock=True`).
+    partial: std::sync::Mutex<()>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -385,6 +395,7 @@ impl<T: ZarrElement> ZarrArray<T> {
         Ok(ZarrArray {
             path,
             array,
+            partial: std::sync::Mutex::new(()),
             _t: std::marker::PhantomData,
         })
     }
@@ -418,6 +429,17 @@ impl<T: ZarrElement> Target<T> for ZarrArray<T> {
             return Ok(());
         }
         let subset = self.subset(at)?;
+        let whole_chunks = match self.grid() {
+            Some(g) => {
+                let shape = self.shape();
+                at.iter().zip(&g).zip(&shape).all(|((p, &c), &n)| {
+                    let (start, end) = (p[0], p[0] + p.len());
+                    start.is_multiple_of(c) && (end.is_multiple_of(c) || end == n)
+                })
+            }
+            None => false,
+        };
+        let _lock = (!whole_chunks).then(|| self.partial.lock().unwrap_or_else(|p| p.into_inner()));
         self.array
             .store_array_subset_opt(&subset, block.as_standard_layout().into_owned(), &options())
             .map_err(|e| zarr_error(&self.path, &format!("writing region {subset:?}"), e))

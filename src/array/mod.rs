@@ -66,6 +66,7 @@ pub use impl_histogram::{Bins, histogram2d, histogramdd_coords};
 pub use impl_index::Idx;
 pub use impl_linalg::{Cov, einsum};
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
+pub use impl_ops::Logical;
 pub use impl_overlap::Boundary;
 pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};

@@ -19,7 +19,7 @@ use super::context::{InTask, RunContext, TaskContext};
 use super::events::Event;
 use super::executor::Part;
 use super::spill::Spill;
-use crate::graph::{Plan, Value};
+use crate::graph::{Node, Plan, Value};
 use crate::{Error, Result};
 
 enum Slot {
@@ -369,6 +369,21 @@ impl<'p> Run<'p> {
                 }
             }
         }
+        let result = self.call(node, inputs);
+        inputs.clear();
+        let value = match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.fail(e);
+                return None;
+            }
+        };
+        self.finish(id, value, start.map(|s| (s, worker)))
+    }
+
+    /// Runs a node's work on its inputs: again after an error that may pass, up to
+    /// its retries; a panic caught and named. The error names the task.
+    fn call(&self, node: &Node, inputs: &[Value]) -> Result<Value> {
         let ctx = TaskContext {
             run: self.context,
             key: &node.key,
@@ -395,23 +410,14 @@ impl<'p> Run<'p> {
                 _ => break result,
             }
         };
-        inputs.clear();
-        let value = match result {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => {
-                self.fail(e.in_task(&node.key.to_string()));
-                return None;
-            }
-            Err(payload) => {
-                let message = crate::error::panic_message(payload.as_ref());
-                self.fail(Error::Panic {
-                    key: node.key.to_string(),
-                    message,
-                });
-                return None;
-            }
-        };
-        self.finish(id, value, start.map(|s| (s, worker)))
+        match result {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.in_task(&node.key.to_string())),
+            Err(payload) => Err(Error::Panic {
+                key: node.key.to_string(),
+                message: crate::error::panic_message(payload.as_ref()),
+            }),
+        }
     }
 
     fn load(&self, id: u32) -> Result<Value> {
@@ -433,17 +439,11 @@ impl<'p> Run<'p> {
             Slot::Dropped => {
                 drop(slot);
                 let node = &self.plan.nodes[id as usize];
-                let ctx = TaskContext {
-                    run: self.context,
-                    key: &node.key,
-                };
                 self.remade.fetch_add(1, Relaxed);
                 self.context
                     .observers
                     .emit(&Event::ReadBack { key: &node.key });
-                node.run
-                    .call(&ctx, &[])
-                    .map_err(|e| e.in_task(&node.key.to_string()))
+                self.call(node, &[])
             }
             Slot::Empty | Slot::Freed => Err(Error::Internal(format!(
                 "input {} is not available",

@@ -445,3 +445,37 @@ fn test_zarr_regions() {
         .unwrap_err();
     assert!(e.to_string().contains("contiguous"), "{e}");
 }
+
+/// Two stores into one Zarr array whose regions share a stored chunk, in one compute:
+/// every value lands (the partial writes take the array's lock); a region whose list
+/// and integer numpy would move to the front is refused.
+#[test]
+fn partial_chunk_writes_of_two_stores_and_refused_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..5 {
+        zeros(&[8], [4]).unwrap().to_zarr(dir.path()).unwrap();
+        let z = Arc::new(ZarrArray::<f64>::open(dir.path()).unwrap());
+        let r = |a: isize, b: isize| [VIdx::Basic(Idx::range(a, b, 1))];
+        store(vec![
+            ones(&[3], [3])
+                .unwrap()
+                .store_into(z.clone(), &r(0, 3))
+                .unwrap(),
+            (&ones(&[3], [3]).unwrap() * 2.0)
+                .store_into(z.clone(), &r(3, 6))
+                .unwrap(),
+        ])
+        .unwrap();
+        let got = from_zarr::<f64>(dir.path()).unwrap().compute().unwrap();
+        assert_eq!(
+            got.into_raw_vec_and_offset().0,
+            vec![1., 1., 1., 2., 2., 2., 0., 0.]
+        );
+    }
+    let t = target(&[3, 4, 5]);
+    let e = ones(&[4, 2], [2, 2])
+        .unwrap()
+        .store_into(t, &[VIdx::from(0), VIdx::ALL, VIdx::from(vec![0, 1])])
+        .unwrap_err();
+    assert!(e.to_string().contains("slice between them"), "{e}");
+}

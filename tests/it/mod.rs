@@ -18,6 +18,7 @@ mod array_dask_port;
 mod array_dask_port2;
 mod array_dask_port3;
 mod array_dask_port4;
+mod array_dask_port5;
 mod array_histogram;
 mod array_index;
 mod array_linalg;
