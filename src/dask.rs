@@ -47,7 +47,8 @@
 //! | `x.vindex[[1, 2], [3, 4]]`, `x.vindex[idx2d, :, 0]` | `x.vindex([vec![1, 2], vec![3, 4]])`, `x.vindex([VIdx::from(idx2d), VIdx::ALL, VIdx::from(0)])` (index arrays broadcast; points first, then the sliced axes) |
 //! | `x[:, dask_ints]`, `da.take(x, dask_ints, axis=0)` | `x.take_by(&ints, 1)`, `x.take_by(&ints, 0)` (`ints: DArray<i64>` or another integer type; chunked as `ints`; out of range an error at compute) |
 //! | `x[1:8:3, ..., 0] = -1` | `let x = x.set(&[Idx::range(1, 8, 3), Idx::Ellipsis, Idx::At(0)], -1.0);` (a new array; scalars; masks through `DArray::where_`) |
-//! | `da.pad(x, 2, mode="reflect")` | `x.pad_with(&[(2, 2)], PadMode::Reflect)` (constant, edge, reflect, symmetric, wrap, maximum, minimum) |
+//! | `da.pad(x, 2, mode="reflect")`, `constant_values=((1, 2), (3, 4))`, `mode="linear_ramp", end_values=...`, `mode="mean", stat_length=((3, 4), (2, 1))`, `mode="empty"`, `mode=func` | `x.pad_with(&[(2, 2)], PadMode::Reflect)` (constant, edge, reflect, symmetric, wrap, maximum, minimum, mean), `PadMode::ConstantSides(vec![(1, 2), (3, 4)])`, `PadMode::LinearRamp(..)`, `PadMode::Stat(PadStat::Mean, vec![(3, 4), (2, 1)])`, `PadMode::Empty` (zeros), `PadMode::Func(Arc::new(f))` |
+//! | `da.block([[[a, b], [c, d]], [[e, f], [g, h]]])` | `DArray::block_nested(&Blocks::List(..))` (`DArray::block` for two levels) |
 //! | `chunks="100 MiB"`, `chunks=(-1, "auto")`, `x.rechunk({1: 300})` | `"100 MiB".parse::<Chunks>()?`, `Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto])`, `x.rechunk(Chunks::Axes(vec![(1, AxisChunks::Size(300))]))` |
 //! | `da.moment(x, 3, axis=0)`, `da.average(x, axis=1, weights=w)`, `da.nanprod`, `da.nancumsum` | `x.moment(3, 0)`, `x.average(&w, Some(1))`, `x.nanprod(None)`, `x.nancumsum(0)` |
 //! | `da.rot90(x)`, `da.rollaxis(x, 2)`, `da.block([[a, b], [c]])`, `da.atleast_3d(x)` | `x.rot90(1, (0, 1))`, `x.rollaxis(2, 0)`, `DArray::block(&[vec![a, b], vec![c]])`, `x.atleast_3d()` |

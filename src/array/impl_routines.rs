@@ -917,6 +917,76 @@ impl<T: Element> DArray<T> {
         self.moveaxis(axis, to)
     }
 
+    /// numpy's `block` to any depth ([`Blocks`]): the innermost lists join along the
+    /// last axis, the lists of those along the one before, and so on; every array is
+    /// first given leading axes up to the depth (or the largest number of dimensions
+    /// among them). A bare array is itself; lists nested to different depths, or an
+    /// empty list, are an error.
+    ///
+    /// ```
+    /// use chunkwise::array::{Blocks, DArray, ones};
+    /// let a = ones(&[1, 1, 1], [1, 1, 1]).unwrap();
+    /// let cube = Blocks::List(vec![
+    ///     Blocks::List(vec![Blocks::List(vec![a.clone().into(), a.clone().into()])]),
+    ///     Blocks::List(vec![Blocks::List(vec![a.clone().into(), a.clone().into()])]),
+    /// ]);
+    /// assert_eq!(DArray::block_nested(&cube).shape(), &[2, 1, 2]);
+    /// ```
+    pub fn block_nested(blocks: &Blocks<T>) -> DArray<T> {
+        fn depth<T: Element>(b: &Blocks<T>) -> Result<usize> {
+            match b {
+                Blocks::Array(_) => Ok(0),
+                Blocks::List(v) if v.is_empty() => {
+                    Err(Error::invalid("block: an empty list has no arrays to join"))
+                }
+                Blocks::List(v) => {
+                    let ds = v.iter().map(depth).collect::<Result<Vec<_>>>()?;
+                    if ds.iter().any(|&d| d != ds[0]) {
+                        return Err(Error::invalid(format!(
+                            "block: lists nested to different depths ({ds:?})"
+                        )));
+                    }
+                    Ok(ds[0] + 1)
+                }
+            }
+        }
+        fn ndim<T: Element>(b: &Blocks<T>) -> usize {
+            match b {
+                Blocks::Array(a) => a.ndim(),
+                Blocks::List(v) => v.iter().map(ndim).max().unwrap_or(0),
+            }
+        }
+        fn join<T: Element>(b: &Blocks<T>, nd: usize) -> DArray<T> {
+            match b {
+                Blocks::Array(a) => {
+                    let mut a = a.clone();
+                    while a.ndim() < nd {
+                        a = a.expand_dims(0);
+                    }
+                    a
+                }
+                // A list whose arrays sit k lists below joins along axis nd - k.
+                Blocks::List(v) => {
+                    let parts: Vec<DArray<T>> = v.iter().map(|p| join(p, nd)).collect();
+                    let d = b.depth_below();
+                    DArray::concatenate(&parts, nd - d)
+                }
+            }
+        }
+        let d = match depth(blocks) {
+            Ok(d) => d,
+            Err(e) => {
+                let any = blocks.first_array();
+                return any.failed(e);
+            }
+        };
+        if d == 0 {
+            return blocks.first_array();
+        }
+        let nd = ndim(blocks).max(d);
+        join(blocks, nd)
+    }
+
     /// Arrays joined as a grid of blocks (numpy's and Dask's `block` with two levels of
     /// nesting): each row's arrays along the last axis, the rows along the one before.
     /// Arrays of fewer dimensions gain leading axes first, to at least two.
@@ -1233,4 +1303,45 @@ fn triangle_indices(
         })
     };
     Ok((part(false), part(true)))
+}
+
+/// Arrays nested in lists, for [`DArray::block_nested`] (numpy's `block` argument).
+#[derive(Clone, Debug)]
+pub enum Blocks<T: Element> {
+    /// One array.
+    Array(DArray<T>),
+    /// A list of blocks, each nested as deep as the others.
+    List(Vec<Blocks<T>>),
+}
+
+impl<T: Element> From<DArray<T>> for Blocks<T> {
+    fn from(a: DArray<T>) -> Self {
+        Blocks::Array(a)
+    }
+}
+
+impl<T: Element> Blocks<T> {
+    /// How many lists deep this block's arrays sit (0 for an array).
+    fn depth_below(&self) -> usize {
+        match self {
+            Blocks::Array(_) => 0,
+            Blocks::List(v) => 1 + v.first().map_or(0, Blocks::depth_below),
+        }
+    }
+
+    /// The first array in it (to carry an error), or an empty 0-d stand-in.
+    fn first_array(&self) -> DArray<T> {
+        match self {
+            Blocks::Array(a) => a.clone(),
+            Blocks::List(v) => v.first().map_or_else(
+                || {
+                    DArray::errored(
+                        Arc::new(Grid::from_parts(vec![0], vec![vec![0]])),
+                        Error::invalid("block: an empty list has no arrays to join"),
+                    )
+                },
+                Blocks::first_array,
+            ),
+        }
+    }
 }

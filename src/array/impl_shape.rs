@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::chunks::{Grid, ravel};
+use super::chunks::{Chunks, Grid, ravel};
 use super::impl_blockwise::common_chunks;
 use super::{DArray, Element, Idx};
 use crate::graph::{Node, Tokenizer};
@@ -425,33 +425,91 @@ impl<T: Element> DArray<T> {
                 self.ndim()
             )));
         }
+        if let PadMode::Func(f) = &mode {
+            return Ok(self.pad_func(widths, f));
+        }
         let mut out = self.clone();
         for (d, &(before, after)) in widths.iter().enumerate() {
             if before == 0 && after == 0 {
                 continue;
             }
             let n = out.shape()[d];
-            if n == 0 && !matches!(mode, PadMode::Constant(_)) {
+            let constant = matches!(
+                mode,
+                PadMode::Constant(_) | PadMode::ConstantSides(_) | PadMode::Empty
+            );
+            if n == 0 && !constant {
                 return Err(Error::invalid(format!(
                     "pad: cannot extend the empty axis {d} with {mode:?}; only a constant"
                 )));
             }
+            // `w` copies of `value` along the axis, chunked as the axis is (Dask's
+            // guard against one huge pad chunk).
+            let fill = |w: usize, value: T| -> Result<DArray<T>> {
+                let mut shape = out.shape().to_vec();
+                shape[d] = w;
+                let mut chunks = out.chunks().to_vec();
+                let widest = chunks[d].iter().copied().max().unwrap_or(w).max(1);
+                chunks[d] = super::chunks::split(w, widest);
+                super::full(&shape, value, chunks)
+            };
+            // The first `k` (or last `k`) elements along the axis.
+            let ends = |k: usize, first: bool| {
+                let k = k.clamp(1, n) as isize;
+                let mut index = vec![Idx::ALL; out.ndim()];
+                index[d] = if first {
+                    Idx::range(0, k, 1)
+                } else {
+                    Idx::range(n as isize - k, n as isize, 1)
+                };
+                out.index(&index)
+            };
+            let stat = |s: PadStat, x: &DArray<T>| -> DArray<T> {
+                match s {
+                    PadStat::Maximum => x.max(d),
+                    PadStat::Minimum => x.min(d),
+                    PadStat::Mean => {
+                        let m = x.mean(d);
+                        if T::DTYPE.is_float() {
+                            m.astype()
+                        } else {
+                            m.round().astype()
+                        }
+                    }
+                }
+            };
             // The added elements on one side: `w` of them, the first at position
             // `from` of the padded axis (negative before the array, n or more after).
             let side = |w: usize, from: isize| -> Result<DArray<T>> {
-                let positions = || (from..from + w as isize).map(|j| source(mode, j, n));
-                Ok(match mode {
-                    PadMode::Constant(value) => {
-                        // Chunked as the axis is (Dask's guard against one huge pad chunk).
-                        let mut shape = out.shape().to_vec();
-                        shape[d] = w;
-                        let mut chunks = out.chunks().to_vec();
-                        let widest = chunks[d].iter().copied().max().unwrap_or(w).max(1);
-                        chunks[d] = super::chunks::split(w, widest);
-                        super::full(&shape, value, chunks)?
+                let first = from < 0;
+                let positions = || (from..from + w as isize).map(|j| source(&mode, j, n));
+                let pick = |v: (T, T)| if first { v.0 } else { v.1 };
+                Ok(match &mode {
+                    PadMode::Constant(value) => fill(w, *value)?,
+                    PadMode::Empty => fill(w, T::default())?,
+                    PadMode::ConstantSides(v) => {
+                        let v = per_axis(v, d)
+                            .ok_or_else(|| Error::invalid("pad: no constant values"))?;
+                        fill(w, pick(v))?
                     }
                     PadMode::Maximum => out.max(d).expand_dims(d).repeat(w, d),
                     PadMode::Minimum => out.min(d).expand_dims(d).repeat(w, d),
+                    PadMode::Mean => stat(PadStat::Mean, &out).expand_dims(d).repeat(w, d),
+                    PadMode::Stat(s, lengths) => {
+                        let l = per_axis(lengths, d)
+                            .ok_or_else(|| Error::invalid("pad: no stat_length"))?;
+                        let k = if first { l.0 } else { l.1 };
+                        if k == 0 {
+                            return Err(Error::invalid(format!(
+                                "pad: a stat_length of 0 (axis {d}) gives no value to pad with"
+                            )));
+                        }
+                        stat(*s, &ends(k, first)).expand_dims(d).repeat(w, d)
+                    }
+                    PadMode::LinearRamp(v) => {
+                        let end = pick(per_axis(v, d).unwrap_or((T::default(), T::default())));
+                        self.ramp(&ends(1, first), d, w, end, first)
+                    }
                     _ => out.take(&positions().collect::<Vec<_>>(), d),
                 })
             };
@@ -466,6 +524,51 @@ impl<T: Element> DArray<T> {
             out = Self::concatenate(&parts, d);
         }
         Ok(out)
+    }
+
+    /// numpy's linear ramp of `w` elements along `d` from `end` toward the edge slice
+    /// `edge` (length 1 along `d`), stopping one step short of it; the ramp after the
+    /// array is the same reversed. Integers are rounded down, as numpy 2's `linspace`.
+    fn ramp(&self, edge: &DArray<T>, d: usize, w: usize, end: T, before: bool) -> DArray<T> {
+        let mut chunks = edge.chunks().to_vec();
+        chunks[d] = vec![w];
+        let float = T::DTYPE.is_float();
+        edge.map_blocks_opts(&[], &super::BlockMap::new().chunks(chunks), move |b, _| {
+            let e = &b[0];
+            let mut shape = e.shape().to_vec();
+            shape[d] = w;
+            ArrayD::from_shape_fn(IxDyn(&shape), |ix| {
+                let mut at = ix.clone();
+                at[d] = 0;
+                let (lo, hi) = (end.to_f64(), e[&at].to_f64());
+                let k = if before { ix[d] } else { w - 1 - ix[d] };
+                let v = lo + (hi - lo) * k as f64 / w as f64;
+                T::from_f64(if float { v } else { v.floor() })
+            })
+        })
+    }
+
+    /// numpy's callable `mode`: zeros added, then `f` over every lane along each
+    /// padded axis in turn (the axis whole in one chunk for it).
+    fn pad_func(&self, widths: &[(usize, usize)], f: &PadFn<T>) -> DArray<T> {
+        let mut out = self.pad_with(widths, PadMode::Constant(T::default()));
+        for (d, &w) in widths.iter().enumerate() {
+            let mut whole = out.chunks().to_vec();
+            whole[d] = vec![out.shape()[d]];
+            let f = std::sync::Arc::clone(f);
+            out = out.rechunk(Chunks::Explicit(whole)).map_blocks(move |b| {
+                let mut b = b.clone();
+                for mut lane in b.lanes_mut(Axis(d)) {
+                    let mut v: Vec<T> = lane.iter().copied().collect();
+                    f(&mut v, w, d);
+                    for (o, x) in lane.iter_mut().zip(v) {
+                        *o = x;
+                    }
+                }
+                b
+            });
+        }
+        out
     }
 
     /// The elements in row-major order as `shape` (`reshape`; one `usize::MAX` entry
@@ -580,11 +683,15 @@ fn lcm(a: usize, b: usize) -> usize {
     a / gcd(a, b) * b
 }
 
-/// How [`DArray::pad_with`] fills what it adds (numpy's `mode`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// How [`DArray::pad_with`] fills what it adds (numpy's `mode`). Where a variant
+/// holds one entry per axis, an axis past the last entry takes the last (numpy's
+/// `((1, 2),)` for every axis).
+#[derive(Clone)]
 pub enum PadMode<T> {
     /// One value (`"constant"`).
     Constant(T),
+    /// A value per axis and side, `(before, after)` (`constant_values=((1, 2), ...)`).
+    ConstantSides(Vec<(T, T)>),
     /// The first or last element repeated (`"edge"`).
     Edge,
     /// The mirror image without the edge element (`"reflect"`: `3 2 | 1 2 3 | 2 1`).
@@ -597,11 +704,65 @@ pub enum PadMode<T> {
     Maximum,
     /// The smallest element along the axis (`"minimum"`).
     Minimum,
+    /// The mean along the axis (`"mean"`; rounded half to even for integers).
+    Mean,
+    /// The largest, smallest or mean of the first `before` (last `after`) elements
+    /// along each axis, per side (`stat_length=`).
+    Stat(PadStat, Vec<(usize, usize)>),
+    /// A straight line from the end value at the outer edge to the array's edge
+    /// element, per axis and side (`"linear_ramp"`, `end_values=`; the ramp stops one
+    /// step short of the edge element, as numpy's).
+    LinearRamp(Vec<(T, T)>),
+    /// Left unspecified by numpy (`"empty"`); here zeros.
+    Empty,
+    /// A function of each lane along each axis in turn, the padded array so far
+    /// (zeros where not yet written): it gets the lane, the axis's `(before, after)`
+    /// widths and the axis, and fills the padded ends (numpy's callable `mode`).
+    Func(PadFn<T>),
+}
+
+/// A user's padding function, for [`PadMode::Func`].
+pub type PadFn<T> = std::sync::Arc<dyn Fn(&mut [T], (usize, usize), usize) + Send + Sync>;
+
+/// The statistic of [`PadMode::Stat`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PadStat {
+    /// `"maximum"`.
+    Maximum,
+    /// `"minimum"`.
+    Minimum,
+    /// `"mean"`.
+    Mean,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for PadMode<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PadMode::Constant(v) => f.debug_tuple("Constant").field(v).finish(),
+            PadMode::ConstantSides(v) => f.debug_tuple("ConstantSides").field(v).finish(),
+            PadMode::Edge => f.write_str("Edge"),
+            PadMode::Reflect => f.write_str("Reflect"),
+            PadMode::Symmetric => f.write_str("Symmetric"),
+            PadMode::Wrap => f.write_str("Wrap"),
+            PadMode::Maximum => f.write_str("Maximum"),
+            PadMode::Minimum => f.write_str("Minimum"),
+            PadMode::Mean => f.write_str("Mean"),
+            PadMode::Stat(s, l) => f.debug_tuple("Stat").field(s).field(l).finish(),
+            PadMode::LinearRamp(v) => f.debug_tuple("LinearRamp").field(v).finish(),
+            PadMode::Empty => f.write_str("Empty"),
+            PadMode::Func(_) => f.write_str("Func(..)"),
+        }
+    }
+}
+
+/// Entry `d` of a per-axis list, the last standing for the axes past it.
+fn per_axis<V: Copy>(v: &[V], d: usize) -> Option<V> {
+    v.get(d).or(v.last()).copied()
 }
 
 /// The position of an axis of length `n > 0` that `mode` copies into position `j`
 /// of the padded axis (`j < 0` before the array, `j >= n` after it).
-fn source<T>(mode: PadMode<T>, j: isize, n: usize) -> isize {
+fn source<T>(mode: &PadMode<T>, j: isize, n: usize) -> isize {
     let n = n as isize;
     match mode {
         PadMode::Reflect if n == 1 => 0,
@@ -624,7 +785,7 @@ mod tests {
 
     fn padded(mode: PadMode<f64>, before: isize, n: usize, after: isize) -> Vec<isize> {
         (-before..n as isize + after)
-            .map(|j| source(mode, j, n))
+            .map(|j| source(&mode, j, n))
             .collect()
     }
 

@@ -71,11 +71,11 @@ pub use impl_overlap::Boundary;
 pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{
-    RavelMode, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri, tril_indices,
+    Blocks, RavelMode, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri, tril_indices,
     triu_indices, unravel_index,
 };
 pub use impl_select::{Side, UniqueAll, searchsorted};
-pub use impl_shape::PadMode;
+pub use impl_shape::{PadFn, PadMode, PadStat};
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
 pub use impl_target::Target;
 pub use impl_vindex::{Integer, VIdx};

@@ -1446,3 +1446,424 @@ fn test_apply_over_axes() {
         }
     }
 }
+
+/// test_block_3d: eight arrays nested three deep, and the same with every piece but
+/// the first cut to zero length along some axes (the answer is the first piece).
+#[test]
+fn test_block_3d() {
+    use chunkwise::array::{Blocks, Idx};
+    let piece =
+        |s: [usize; 3], v: i64| from_array(ArrayD::from_elem(IxDyn(&s), v), [2, 2, 2]).unwrap();
+    let (d000, d001, d010, d011) = (
+        piece([2, 2, 2], 1),
+        piece([2, 2, 3], 4),
+        piece([2, 3, 2], 3),
+        piece([2, 3, 3], 5),
+    );
+    let (d100, d101, d110, d111) = (
+        piece([3, 2, 2], 2),
+        piece([3, 2, 3], 6),
+        piece([3, 3, 2], 7),
+        piece([3, 3, 3], 8),
+    );
+    let cube = |a: [&DArray<i64>; 8]| {
+        let l = |v: Vec<Blocks<i64>>| Blocks::List(v);
+        let b = |x: &DArray<i64>| Blocks::Array(x.clone());
+        l(vec![
+            l(vec![l(vec![b(a[0]), b(a[1])]), l(vec![b(a[2]), b(a[3])])]),
+            l(vec![l(vec![b(a[4]), b(a[5])]), l(vec![b(a[6]), b(a[7])])]),
+        ])
+    };
+    let got = DArray::block_nested(&cube([
+        &d000, &d001, &d010, &d011, &d100, &d101, &d110, &d111,
+    ]))
+    .compute()
+    .unwrap();
+    // numpy's answer: the value of the octant each position falls in.
+    let want = ArrayD::from_shape_fn(IxDyn(&[5, 5, 5]), |ix| {
+        let o = ((ix[0] >= 2) as usize) * 4 + ((ix[1] >= 2) as usize) * 2 + (ix[2] >= 2) as usize;
+        [1, 4, 3, 5, 2, 6, 7, 8][o]
+    });
+    assert_eq!(got, want);
+    // Zero-length pieces.
+    let cut = |x: &DArray<i64>, axes: [bool; 3]| {
+        let idx: Vec<Idx> = axes
+            .iter()
+            .map(|&z| if z { Idx::range(0, 0, 1) } else { Idx::ALL })
+            .collect();
+        x.index(&idx)
+    };
+    let parts = [
+        d000.clone(),
+        cut(&d001, [false, false, true]),
+        cut(&d010, [false, true, false]),
+        cut(&d011, [false, true, true]),
+        cut(&d100, [true, false, false]),
+        cut(&d101, [true, false, true]),
+        cut(&d110, [true, true, false]),
+        cut(&d111, [true, true, true]),
+    ];
+    let refs: [&DArray<i64>; 8] = std::array::from_fn(|i| &parts[i]);
+    let got = DArray::block_nested(&cube(refs)).compute().unwrap();
+    assert_eq!(got, ArrayD::from_elem(IxDyn(&[2, 2, 2]), 1));
+    // Nesting of different depths, and an empty list, are errors.
+    let bad = Blocks::List(vec![
+        Blocks::Array(d000.clone()),
+        Blocks::List(vec![Blocks::Array(d000.clone())]),
+    ]);
+    assert!(DArray::block_nested(&bad).compute().is_err());
+    assert!(
+        DArray::block_nested(&Blocks::<i64>::List(vec![]))
+            .compute()
+            .is_err()
+    );
+}
+
+/// test_block_no_lists: a bare array is itself (a 0-d one too).
+#[test]
+fn test_block_no_lists() {
+    use chunkwise::array::{Blocks, eye};
+    let one = from_array(ArrayD::from_elem(IxDyn(&[]), 1i64), Vec::<usize>::new()).unwrap();
+    let b = DArray::block_nested(&Blocks::Array(one));
+    assert_eq!(b.ndim(), 0);
+    assert_eq!(b.compute().unwrap()[IxDyn(&[])], 1);
+    let e = eye::<f64>(3, 3, 0, [2, 2]).unwrap();
+    assert_eq!(
+        DArray::block_nested(&Blocks::Array(e.clone()))
+            .compute()
+            .unwrap(),
+        e.compute().unwrap()
+    );
+}
+
+/// numpy's pad of one lane (`v` of length n) by its definition, for the modes of
+/// Dask's `test_pad`: `(b, a)` added before and after.
+fn np_pad_lane(v: &[f64], (b, a): (usize, usize), mode: &PadRef) -> Vec<f64> {
+    let n = v.len();
+    let at = |j: isize| -> f64 {
+        let n = n as isize;
+        let i = match mode {
+            PadRef::Reflect => {
+                let m = j.rem_euclid(2 * (n - 1));
+                if m >= n { 2 * (n - 1) - m } else { m }
+            }
+            PadRef::Symmetric => {
+                let m = j.rem_euclid(2 * n);
+                if m >= n { 2 * n - 1 - m } else { m }
+            }
+            PadRef::Wrap => j.rem_euclid(n),
+            _ => j.clamp(0, n - 1),
+        };
+        v[i as usize]
+    };
+    let stat = |s: &[f64], which: &str| match which {
+        "max" => s.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+        "min" => s.iter().cloned().fold(f64::INFINITY, f64::min),
+        _ => s.iter().sum::<f64>() / s.len() as f64,
+    };
+    let mut out = Vec::with_capacity(n + b + a);
+    for k in 0..b {
+        let j = k as isize - b as isize;
+        out.push(match mode {
+            PadRef::Constant(c, _) => *c,
+            PadRef::Ramp(e, _) => e + (v[0] - e) * k as f64 / b as f64,
+            PadRef::Stat(which, (sb, _)) => stat(&v[..(*sb).min(n)], which),
+            _ => at(j),
+        });
+    }
+    out.extend_from_slice(v);
+    for k in 0..a {
+        let j = (n + k) as isize;
+        out.push(match mode {
+            PadRef::Constant(_, c) => *c,
+            PadRef::Ramp(_, e) => e + (v[n - 1] - e) * (a - 1 - k) as f64 / a as f64,
+            PadRef::Stat(which, (_, sa)) => stat(&v[n - (*sa).min(n)..], which),
+            _ => at(j),
+        });
+    }
+    out
+}
+
+/// A mode of `np_pad_lane` for one axis.
+#[derive(Clone)]
+enum PadRef {
+    Constant(f64, f64),
+    Ramp(f64, f64),
+    Stat(&'static str, (usize, usize)),
+    Edge,
+    Reflect,
+    Symmetric,
+    Wrap,
+}
+
+/// numpy's pad of a 1-d or 2-d array, axis by axis over the array padded so far.
+fn np_pad(a: &ArrayD<f64>, widths: &[(usize, usize)], modes: &[PadRef]) -> ArrayD<f64> {
+    let mut cur = a.clone();
+    for (d, &w) in widths.iter().enumerate() {
+        let mut shape = cur.shape().to_vec();
+        shape[d] += w.0 + w.1;
+        let mut next = ArrayD::zeros(IxDyn(&shape));
+        for (lane, mut out) in cur
+            .lanes(ndarray::Axis(d))
+            .into_iter()
+            .zip(next.lanes_mut(ndarray::Axis(d)))
+        {
+            let v: Vec<f64> = lane.to_vec();
+            for (o, x) in out
+                .iter_mut()
+                .zip(np_pad_lane(&v, w, &modes[d.min(modes.len() - 1)]))
+            {
+                *o = x;
+            }
+        }
+        cur = next;
+    }
+    cur
+}
+
+/// test_pad: Dask's cases for constant values per side, edge, linear ramps with end
+/// values per side, reflect, symmetric, wrap, maximum/mean/minimum over stat_length,
+/// and empty (its padded values unspecified: the array's part compared).
+#[test]
+fn test_pad() {
+    use PadRef::*;
+    use chunkwise::array::{PadMode, PadStat};
+    type Case = (
+        Vec<usize>,
+        Vec<usize>,
+        Vec<(usize, usize)>,
+        PadMode<f64>,
+        Option<Vec<PadRef>>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            vec![10],
+            vec![3],
+            vec![(1, 1)],
+            PadMode::Constant(0.0),
+            Some(vec![Constant(0.0, 0.0)]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(2, 2)],
+            PadMode::Constant(-1.0),
+            Some(vec![Constant(-1.0, -1.0)]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(2, 3)],
+            PadMode::ConstantSides(vec![(-1.0, -2.0)]),
+            Some(vec![Constant(-1.0, -2.0)]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::ConstantSides(vec![(-1.0, -2.0), (2.0, 1.0)]),
+            Some(vec![Constant(-1.0, -2.0), Constant(2.0, 1.0)]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(3, 3)],
+            PadMode::Edge,
+            Some(vec![Edge]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(3, 3)],
+            PadMode::LinearRamp(vec![]),
+            Some(vec![Ramp(0.0, 0.0)]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(3, 3)],
+            PadMode::LinearRamp(vec![(0.0, 0.0)]),
+            Some(vec![Ramp(0.0, 0.0)]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::LinearRamp(vec![(-1.0, -2.0), (4.0, 3.0)]),
+            Some(vec![Ramp(-1.0, -2.0), Ramp(4.0, 3.0)]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::Reflect,
+            Some(vec![Reflect]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::Symmetric,
+            Some(vec![Symmetric]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::Wrap,
+            Some(vec![Wrap]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(2, 3)],
+            PadMode::Stat(PadStat::Maximum, vec![(1, 2)]),
+            Some(vec![Stat("max", (1, 2))]),
+        ),
+        (
+            vec![10, 11],
+            vec![4, 5],
+            vec![(1, 4), (2, 3)],
+            PadMode::Stat(PadStat::Mean, vec![(3, 4), (2, 1)]),
+            Some(vec![Stat("mean", (3, 4)), Stat("mean", (2, 1))]),
+        ),
+        (
+            vec![10],
+            vec![3],
+            vec![(2, 3)],
+            PadMode::Stat(PadStat::Minimum, vec![(2, 3)]),
+            Some(vec![Stat("min", (2, 3))]),
+        ),
+        (vec![10], vec![3], vec![(1, 1)], PadMode::Empty, None),
+    ];
+    for (k, (shape, chunks, widths, mode, reference)) in cases.into_iter().enumerate() {
+        let a = rand_f64(&shape, 90 + k as u64);
+        let d = from_array(a.clone(), chunks).unwrap();
+        let got = d.pad_with(&widths, mode.clone()).compute().unwrap();
+        match reference {
+            Some(modes) => {
+                let want = np_pad(&a, &widths, &modes);
+                assert_eq!(got.shape(), want.shape(), "case {k} {mode:?}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert!(
+                        (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                        "case {k} {mode:?}: {g} {w}"
+                    );
+                }
+            }
+            None => {
+                // Empty: the shape, and the array itself in the middle.
+                assert_eq!(got.shape(), &[12]);
+                assert_eq!(got.slice(ndarray::s![1..11]).to_owned().into_dyn(), a);
+            }
+        }
+    }
+    // numpy 2.x's own output for arange(12) as 3 x 4 (printed by np.pad, pasted).
+    let a = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |ix| (ix[0] * 4 + ix[1]) as f64);
+    let d = from_array(a, [2, 3]).unwrap();
+    let mean = d
+        .pad_with(
+            &[(1, 2), (2, 1)],
+            PadMode::Stat(PadStat::Mean, vec![(2, 1), (1, 2)]),
+        )
+        .compute()
+        .unwrap();
+    let numpy_mean = ndarray::arr2(&[
+        [2., 2., 2., 3., 4., 5., 4.5],
+        [0., 0., 0., 1., 2., 3., 2.5],
+        [4., 4., 4., 5., 6., 7., 6.5],
+        [8., 8., 8., 9., 10., 11., 10.5],
+        [8., 8., 8., 9., 10., 11., 10.5],
+        [8., 8., 8., 9., 10., 11., 10.5],
+    ]);
+    assert_eq!(mean, numpy_mean.into_dyn());
+    let ramp = d
+        .pad_with(
+            &[(1, 2), (2, 1)],
+            PadMode::LinearRamp(vec![(-1.0, -2.0), (4.0, 3.0)]),
+        )
+        .compute()
+        .unwrap();
+    let numpy_ramp = ndarray::arr2(&[
+        [4., 1.5, -1., -1., -1., -1., 3.],
+        [4., 2., 0., 1., 2., 3., 3.],
+        [4., 4., 4., 5., 6., 7., 3.],
+        [4., 6., 8., 9., 10., 11., 3.],
+        [4., 3.5, 3., 3.5, 4., 4.5, 3.],
+        [4., 1., -2., -2., -2., -2., 3.],
+    ]);
+    assert_eq!(ramp, numpy_ramp.into_dyn());
+    // Integer means round half to even, as numpy's `around`.
+    let x = from_array(ndarray::arr1(&[1i64, 2, 4, 4]).into_dyn(), [2]).unwrap();
+    let m = x
+        .pad_with(&[(1, 1)], PadMode::Stat(PadStat::Mean, vec![(2, 2)]))
+        .compute()
+        .unwrap();
+    assert_eq!(m.into_raw_vec_and_offset().0, vec![2, 1, 2, 4, 4, 4]);
+    assert!(
+        x.pad_with(&[(1, 1)], PadMode::Stat(PadStat::Mean, vec![(0, 2)]))
+            .compute()
+            .is_err()
+    );
+}
+
+/// test_pad_0_width: zero widths leave the array as it is, whatever the mode.
+#[test]
+fn test_pad_0_width() {
+    use chunkwise::array::PadMode;
+    let a = rand_f64(&[10, 11], 99);
+    let d = from_array(a.clone(), [4, 5]).unwrap();
+    for mode in [
+        PadMode::Constant(2.0),
+        PadMode::Edge,
+        PadMode::LinearRamp(vec![(2.0, 2.0)]),
+        PadMode::Reflect,
+        PadMode::Symmetric,
+        PadMode::Wrap,
+        PadMode::Empty,
+    ] {
+        let r = d.pad_with(&[(0, 0), (0, 0)], mode.clone());
+        assert_eq!(r.chunks(), d.chunks(), "{mode:?}");
+        assert_eq!(r.compute().unwrap(), a, "{mode:?}");
+    }
+}
+
+/// test_pad_udf: a user function writes `-scaler * before` into the lane's front and
+/// `scaler * after` into its back, with and without a scaler.
+#[test]
+fn test_pad_udf() {
+    use chunkwise::array::PadMode;
+    for scaler in [1.0, 2.0] {
+        let a = rand_f64(&[10, 11], 100);
+        let d = from_array(a.clone(), [4, 5]).unwrap();
+        let widths = [(1, 2), (2, 3)];
+        let f = move |v: &mut [f64], (b, af): (usize, usize), _axis: usize| {
+            let n = v.len();
+            for x in &mut v[..b] {
+                *x = -scaler * b as f64;
+            }
+            for x in &mut v[n - af..] {
+                *x = scaler * af as f64;
+            }
+        };
+        let got = d
+            .pad_with(&widths, PadMode::Func(std::sync::Arc::new(f)))
+            .compute()
+            .unwrap();
+        // numpy: zeros around, then the function along axis 0, then along axis 1.
+        let mut want = ArrayD::zeros(IxDyn(&[13, 16]));
+        want.slice_mut(ndarray::s![1..11, 2..13]).assign(&a);
+        for (axis, &(b, af)) in widths.iter().enumerate() {
+            for mut lane in want.lanes_mut(ndarray::Axis(axis)) {
+                let n = lane.len();
+                for i in 0..b {
+                    lane[i] = -scaler * b as f64;
+                }
+                for i in n - af..n {
+                    lane[i] = scaler * af as f64;
+                }
+            }
+        }
+        assert_eq!(got, want, "scaler {scaler}");
+    }
+}
