@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ndarray::{Array2, Array3, ArrayD, ArrayView2, Axis, CowArray, Ix3, IxDyn, LinalgScalar};
 
-use super::chunks::{Grid, ravel};
+use super::chunks::{Chunks, Grid, ravel};
 use super::expr::chunk_codec;
 use super::impl_blockwise::common_chunks;
 use super::impl_reduce::{Tree, tree};
@@ -419,38 +419,94 @@ impl<T: Element + LinalgScalar> DArray<T> {
     /// ```
     pub fn matmul(&self, other: &DArray<T>) -> DArray<T> {
         let (p, q) = (self.ndim(), other.ndim());
-        let spec = match (p, q) {
-            (1, 1) => "k,k->".to_string(),
-            (1, 2) => "k,kj->j".to_string(),
-            (2, 1) => "ik,k->i".to_string(),
-            (p, q) if p == q && p >= 2 => {
-                let batch: String = ('A'..='Z').take(p - 2).collect();
-                format!("{batch}ik,{batch}kj->{batch}ij")
-            }
-            (p, q) => {
-                return self.failed(Error::invalid(format!(
-                    "matmul takes arrays of 1 or 2 dimensions, or stacks of matrices with the same number of dimensions, not {p} and {q} (shapes {:?} and {:?})",
-                    self.shape(),
-                    other.shape()
-                )));
-            }
-        };
-        if p >= 2 && q >= 2 && self.shape()[..p - 2] != other.shape()[..q - 2] {
+        if p == 0 || q == 0 {
             return self.failed(Error::invalid(format!(
-                "matmul: the batch axes of shapes {:?} and {:?} differ (broadcasting them is not supported)",
+                "matmul: a 0-d operand (shapes {:?} and {:?}); numpy's matmul takes arrays of 1 or more dimensions",
                 self.shape(),
                 other.shape()
             )));
         }
-        if p >= 1 && q >= 1 && self.shape()[p - 1] != other.shape()[if q == 1 { 0 } else { q - 2 }]
-        {
+        let inner_b = if q == 1 { 0 } else { q - 2 };
+        if self.shape()[p - 1] != other.shape()[inner_b] {
             return self.failed(Error::invalid(format!(
                 "matmul: shapes {:?} and {:?} do not match (the inner lengths differ)",
                 self.shape(),
                 other.shape()
             )));
         }
-        einsum(&spec, &[self, other])
+        let spec = match (p, q) {
+            (1, 1) => "k,k->",
+            (1, 2) => "k,kj->j",
+            (2, 1) => "ik,k->i",
+            (2, 2) => "ik,kj->ij",
+            _ => return self.matmul_stacked(other),
+        };
+        einsum(spec, &[self, other])
+    }
+
+    /// numpy's matmul of stacks: a 1-d operand becomes a row (a column, on the right)
+    /// and loses that axis after; the batch axes broadcast (length 1, or missing in
+    /// front, against the other's), each broadcast axis chunked as the other's.
+    fn matmul_stacked(&self, other: &DArray<T>) -> DArray<T> {
+        let (p, q) = (self.ndim(), other.ndim());
+        let mut a = if p == 1 {
+            self.expand_dims(0)
+        } else {
+            self.clone()
+        };
+        let mut b = if q == 1 {
+            other.expand_dims(1)
+        } else {
+            other.clone()
+        };
+        let n = a.ndim().max(b.ndim());
+        while a.ndim() < n {
+            a = a.expand_dims(0);
+        }
+        while b.ndim() < n {
+            b = b.expand_dims(0);
+        }
+        let mut shape_a = a.shape().to_vec();
+        let mut shape_b = b.shape().to_vec();
+        let mut chunks_a = a.chunks().to_vec();
+        let mut chunks_b = b.chunks().to_vec();
+        for d in 0..n - 2 {
+            let (la, lb) = (shape_a[d], shape_b[d]);
+            if la == lb {
+                continue;
+            } else if la == 1 {
+                shape_a[d] = lb;
+                chunks_a[d] = chunks_b[d].clone();
+            } else if lb == 1 {
+                shape_b[d] = la;
+                chunks_b[d] = chunks_a[d].clone();
+            } else {
+                return self.failed(Error::invalid(format!(
+                    "matmul: the batch axes of shapes {:?} and {:?} do not broadcast",
+                    self.shape(),
+                    other.shape()
+                )));
+            }
+        }
+        let a = if a.shape() == shape_a.as_slice() {
+            a
+        } else {
+            a.broadcast_to(&shape_a, Chunks::Explicit(chunks_a))
+        };
+        let b = if b.shape() == shape_b.as_slice() {
+            b
+        } else {
+            b.broadcast_to(&shape_b, Chunks::Explicit(chunks_b))
+        };
+        let batch: String = ('A'..='Z').take(n - 2).collect();
+        let mut r = einsum(&format!("{batch}ik,{batch}kj->{batch}ij"), &[&a, &b]);
+        if q == 1 {
+            r = r.squeeze(vec![r.ndim() - 1]);
+        }
+        if p == 1 {
+            r = r.squeeze(vec![r.ndim() - if q == 1 { 1 } else { 2 }]);
+        }
+        r
     }
 
     /// As [`matmul`](Self::matmul) (numpy's `dot` for 1-d and 2-d arrays).

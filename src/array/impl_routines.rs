@@ -255,6 +255,127 @@ impl<T: Element> DArray<T> {
         (0..n).fold(self.clone(), |x, _| x.diff(axis))
     }
 
+    /// numpy's `gradient`: along each of `axes` (all of them for `None`), central
+    /// differences inside and one-sided ones of `edge_order` (1 or 2) at the ends, in
+    /// `f64`. `spacing` has no entry (unit steps), one for every axis, or one per axis:
+    /// a step ([`Spacing::Step`]) or the coordinates along the axis
+    /// ([`Spacing::Coords`], uneven steps as numpy's second-order formulas). Each axis
+    /// is made one chunk for it, so a block holds whole lanes.
+    ///
+    /// ```
+    /// use chunkwise::array::{Spacing, from_array};
+    /// let x = from_array(ndarray::arr1(&[1.0, 2.0, 4.0, 7.0, 11.0]).into_dyn(), [2]).unwrap();
+    /// let g = x.gradient(&[Spacing::Step(1.0)], None, 1);
+    /// assert_eq!(g[0].compute().unwrap().into_raw_vec_and_offset().0, vec![1.0, 1.5, 2.5, 3.5, 4.0]);
+    /// ```
+    pub fn gradient(
+        &self,
+        spacing: &[Spacing],
+        axes: Option<&[usize]>,
+        edge_order: usize,
+    ) -> Vec<DArray<f64>> {
+        let axes: Vec<usize> = axes.map_or_else(|| (0..self.ndim()).collect(), <[usize]>::to_vec);
+        let x = self.astype::<f64>();
+        let fail = |e: Error| -> Vec<DArray<f64>> {
+            let e = Arc::new(e);
+            axes.iter()
+                .map(|_| x.failed(Error::Shared(Arc::clone(&e))))
+                .collect()
+        };
+        if !(1..=2).contains(&edge_order) {
+            return fail(Error::invalid(format!(
+                "gradient: edge_order {edge_order} is not 1 or 2"
+            )));
+        }
+        if spacing.len() > 1 && spacing.len() != axes.len() {
+            return fail(Error::invalid(format!(
+                "gradient: {} spacings for {} axes (none, one, or one per axis)",
+                spacing.len(),
+                axes.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(axes.len());
+        for (i, &d) in axes.iter().enumerate() {
+            if let Err(e) = self.grid.axis(d) {
+                return fail(e);
+            }
+            let n = self.shape()[d];
+            if n < edge_order + 1 {
+                return fail(Error::invalid(format!(
+                    "gradient: axis {d} has {n} elements; edge_order {edge_order} needs at least {}",
+                    edge_order + 1
+                )));
+            }
+            let sp = spacing
+                .get(if spacing.len() == 1 { 0 } else { i })
+                .cloned()
+                .unwrap_or(Spacing::Step(1.0));
+            // The steps between neighbours along the axis.
+            let dx: Vec<f64> = match &sp {
+                Spacing::Step(h) => vec![*h; n - 1],
+                Spacing::Coords(c) if c.len() == n => c.windows(2).map(|w| w[1] - w[0]).collect(),
+                Spacing::Coords(c) => {
+                    return fail(Error::invalid(format!(
+                        "gradient: {} coordinates for axis {d} of length {n}",
+                        c.len()
+                    )));
+                }
+            };
+            let mut whole = x.chunks().to_vec();
+            whole[d] = vec![n];
+            let dx = Arc::new(dx);
+            // numpy's own formulas for even steps (the uneven ones agree only to
+            // rounding there).
+            let step = match sp {
+                Spacing::Step(h) => Some(h),
+                Spacing::Coords(_) => None,
+            };
+            out.push(x.rechunk(Chunks::Explicit(whole)).map_blocks(move |b| {
+                let mut g = b.clone();
+                for (lane, mut o) in b.lanes(Axis(d)).into_iter().zip(g.lanes_mut(Axis(d))) {
+                    let f = |i: usize| lane[i];
+                    if let Some(h) = step {
+                        for k in 1..n - 1 {
+                            o[k] = (f(k + 1) - f(k - 1)) / (2.0 * h);
+                        }
+                        if edge_order == 1 {
+                            o[0] = (f(1) - f(0)) / h;
+                            o[n - 1] = (f(n - 1) - f(n - 2)) / h;
+                        } else {
+                            o[0] = (-1.5 / h) * f(0) + (2.0 / h) * f(1) + (-0.5 / h) * f(2);
+                            o[n - 1] =
+                                (0.5 / h) * f(n - 3) + (-2.0 / h) * f(n - 2) + (1.5 / h) * f(n - 1);
+                        }
+                        continue;
+                    }
+                    for k in 1..n - 1 {
+                        let (hd, hs) = (dx[k - 1], dx[k]);
+                        o[k] = (hd * hd * f(k + 1) - hs * hs * f(k - 1)
+                            + (hs * hs - hd * hd) * f(k))
+                            / (hs * hd * (hd + hs));
+                    }
+                    if edge_order == 1 {
+                        o[0] = (f(1) - f(0)) / dx[0];
+                        o[n - 1] = (f(n - 1) - f(n - 2)) / dx[n - 2];
+                    } else {
+                        let (d1, d2) = (dx[0], dx[1]);
+                        let a = -(2.0 * d1 + d2) / (d1 * (d1 + d2));
+                        let bb = (d1 + d2) / (d1 * d2);
+                        let c = -d1 / (d2 * (d1 + d2));
+                        o[0] = a * f(0) + bb * f(1) + c * f(2);
+                        let (d1, d2) = (dx[n - 3], dx[n - 2]);
+                        let a = d2 / (d1 * (d1 + d2));
+                        let bb = -(d2 + d1) / (d1 * d2);
+                        let c = (2.0 * d2 + d1) / (d2 * (d1 + d2));
+                        o[n - 1] = a * f(n - 3) + bb * f(n - 2) + c * f(n - 1);
+                    }
+                }
+                g
+            }));
+        }
+        out
+    }
+
     /// The differences of the flattened array's neighbours, with `to_begin` before and
     /// `to_end` after (`numpy.ediff1d`).
     ///
@@ -1344,4 +1465,13 @@ impl<T: Element> Blocks<T> {
             ),
         }
     }
+}
+
+/// The spacing along an axis for [`DArray::gradient`] (numpy's `varargs`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spacing {
+    /// Even steps of this size.
+    Step(f64),
+    /// The coordinate of every position along the axis.
+    Coords(Vec<f64>),
 }

@@ -71,8 +71,8 @@ pub use impl_overlap::Boundary;
 pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{
-    Blocks, RavelMode, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri, tril_indices,
-    triu_indices, unravel_index,
+    Blocks, RavelMode, Spacing, eye, indices, meshgrid, meshgrid_with, ravel_multi_index, tri,
+    tril_indices, triu_indices, unravel_index,
 };
 pub use impl_select::{Side, UniqueAll, searchsorted};
 pub use impl_shape::{PadFn, PadMode, PadStat};

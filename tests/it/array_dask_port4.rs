@@ -1867,3 +1867,167 @@ fn test_pad_udf() {
         assert_eq!(got, want, "scaler {scaler}");
     }
 }
+
+/// The derivative at `at` of the quadratic through three points (Lagrange's form):
+/// numpy's second-order differences, computed another way.
+fn quad_deriv(xs: [f64; 3], fs: [f64; 3], at: f64) -> f64 {
+    let mut s = 0.0;
+    for j in 0..3 {
+        let others: Vec<usize> = (0..3).filter(|&l| l != j).collect();
+        let denom: f64 = others.iter().map(|&l| xs[j] - xs[l]).product();
+        let num: f64 = others
+            .iter()
+            .map(|&m| {
+                others
+                    .iter()
+                    .filter(|&&l| l != m)
+                    .map(|&l| at - xs[l])
+                    .product::<f64>()
+            })
+            .sum();
+        s += fs[j] * num / denom;
+    }
+    s
+}
+
+/// numpy's gradient of one lane with coordinates `x`, by `quad_deriv`.
+fn grad_lane(f: &[f64], x: &[f64], edge_order: usize) -> Vec<f64> {
+    let n = f.len();
+    let mut g = vec![0.0; n];
+    for k in 1..n - 1 {
+        g[k] = quad_deriv([x[k - 1], x[k], x[k + 1]], [f[k - 1], f[k], f[k + 1]], x[k]);
+    }
+    if edge_order == 1 {
+        g[0] = (f[1] - f[0]) / (x[1] - x[0]);
+        g[n - 1] = (f[n - 1] - f[n - 2]) / (x[n - 1] - x[n - 2]);
+    } else {
+        g[0] = quad_deriv([x[0], x[1], x[2]], [f[0], f[1], f[2]], x[0]);
+        g[n - 1] = quad_deriv(
+            [x[n - 3], x[n - 2], x[n - 1]],
+            [f[n - 3], f[n - 2], f[n - 1]],
+            x[n - 1],
+        );
+    }
+    g
+}
+
+/// test_gradient: integers on (10, 15, 20) in chunks of 5, unit steps, one step for
+/// all axes, one per axis, coordinates per axis (exp(arange)), over every axis, one
+/// axis, or (0, 2); edge orders 1 and 2; and numpy's own output on a small case.
+#[test]
+fn test_gradient() {
+    use chunkwise::array::Spacing;
+    let a = rand_f64(&[10, 15, 20], 120).mapv(|v| (v * 10.0).floor());
+    let d = from_array(a.clone().mapv(|v| v as i64), [5, 5, 5]).unwrap();
+    let exp = |n: usize| Spacing::Coords((0..n).map(|i| (i as f64).exp()).collect());
+    let coords = |s: &Spacing, n: usize| -> Vec<f64> {
+        match s {
+            Spacing::Step(h) => (0..n).map(|i| i as f64 * h).collect(),
+            Spacing::Coords(c) => c.clone(),
+        }
+    };
+    let cases: Vec<(Vec<Spacing>, Option<Vec<usize>>)> = vec![
+        (vec![], None),
+        (vec![Spacing::Step(2.0)], None),
+        (
+            vec![Spacing::Step(1.0), Spacing::Step(1.5), Spacing::Step(2.0)],
+            None,
+        ),
+        (vec![], Some(vec![0])),
+        (vec![], Some(vec![1])),
+        (vec![], Some(vec![2])),
+        (vec![], Some(vec![0, 2])),
+        (vec![exp(10), exp(20)], Some(vec![0, 2])),
+        (vec![Spacing::Step(0.5), exp(20)], Some(vec![0, 2])),
+        (vec![exp(20)], Some(vec![2])),
+    ];
+    for edge_order in [1, 2] {
+        for (spacing, axes) in &cases {
+            let got = d.gradient(spacing, axes.as_deref(), edge_order);
+            let axes_list = axes.clone().unwrap_or_else(|| vec![0, 1, 2]);
+            assert_eq!(got.len(), axes_list.len());
+            let mut sum_sq = ArrayD::<f64>::zeros(IxDyn(&[10, 15, 20]));
+            for (i, (&ax, g)) in axes_list.iter().zip(&got).enumerate() {
+                let n = a.shape()[ax];
+                let sp = match spacing.len() {
+                    0 => Spacing::Step(1.0),
+                    1 => spacing[0].clone(),
+                    _ => spacing[i].clone(),
+                };
+                let x = coords(&sp, n);
+                let mut want = a.clone();
+                for (lane, mut o) in a
+                    .lanes(ndarray::Axis(ax))
+                    .into_iter()
+                    .zip(want.lanes_mut(ndarray::Axis(ax)))
+                {
+                    for (w, v) in o.iter_mut().zip(grad_lane(&lane.to_vec(), &x, edge_order)) {
+                        *w = v;
+                    }
+                }
+                let g = g.compute().unwrap();
+                for (p, q) in g.iter().zip(&want) {
+                    assert!(
+                        (p - q).abs() <= 1e-9 * (1.0 + q.abs()),
+                        "axis {ax} order {edge_order} {spacing:?}: {p} {q}"
+                    );
+                }
+                sum_sq = sum_sq + g.mapv(|v| v * v);
+            }
+            // Dask also checks the magnitude sqrt(sum of squares).
+            let mag = got
+                .iter()
+                .map(|g| g.square())
+                .reduce(|p, q| &p + &q)
+                .unwrap()
+                .sqrt()
+                .compute()
+                .unwrap();
+            assert!(
+                mag.iter()
+                    .zip(&sum_sq)
+                    .all(|(p, q)| (p - q.sqrt()).abs() <= 1e-9 * (1.0 + q.sqrt()))
+            );
+        }
+    }
+    // numpy 2.x's own output (np.gradient printed, pasted).
+    let s = from_array(
+        ndarray::arr2(&[
+            [1., 2., 4., 7., 11.],
+            [2., 3., 5., 8., 3.],
+            [0., 1., 0., 1., 0.],
+        ])
+        .into_dyn(),
+        [2, 3],
+    )
+    .unwrap();
+    let g = s.gradient(&[Spacing::Step(2.0), exp(5)], None, 2);
+    let g0 = ndarray::arr2(&[
+        [1.25, 1.25, 2., 2.5, -5.25],
+        [-0.25, -0.25, -1., -1.5, -2.75],
+        [-1.75, -1.75, -4., -5.5, -0.25],
+    ]);
+    let g1 = ndarray::arr2(&[
+        [0.6233351, 0.54061831, 0.37658236, 0.20390909, 0.02789023],
+        [0.6233351, 0.54061831, 0.37658236, 0.1337761, -0.42352524],
+        [0.79607397, 0.36787944, -0.13533528, 0.04978707, -0.1077369],
+    ]);
+    assert_eq!(g[0].compute().unwrap(), g0.into_dyn());
+    assert!(
+        g[1].compute()
+            .unwrap()
+            .iter()
+            .zip(g1.iter())
+            .all(|(p, q)| (p - q).abs() < 1e-8)
+    );
+    let g = s.gradient(&[], Some(&[1]), 1);
+    let want = ndarray::arr2(&[
+        [1., 1.5, 2.5, 3.5, 4.],
+        [1., 1.5, 2.5, -1., -5.],
+        [1., 0., 0., 0., -1.],
+    ]);
+    assert_eq!(g[0].compute().unwrap(), want.into_dyn());
+    // Too short an axis for the edge order.
+    let short = from_array(ndarray::arr1(&[1.0, 2.0]).into_dyn(), [1]).unwrap();
+    assert!(short.gradient(&[], None, 2)[0].compute().is_err());
+}

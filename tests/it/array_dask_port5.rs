@@ -361,3 +361,147 @@ fn ufunc_and_constructor_keys_and_edges() {
     let tiny = sub.ldexp(&e).compute().unwrap().into_raw_vec_and_offset().0[0];
     assert_eq!(tiny, f64::from_bits(1 << 14));
 }
+
+/// numpy's matmul by its definition: 1-d operands as a row (left) or a column
+/// (right), batch axes broadcast, then the added axes removed.
+fn np_matmul(x: &ArrayD<f64>, y: &ArrayD<f64>) -> ArrayD<f64> {
+    let (p, q) = (x.ndim(), y.ndim());
+    let mut a = x.clone();
+    let mut b = y.clone();
+    if p == 1 {
+        a = a.insert_axis(ndarray::Axis(0));
+    }
+    if q == 1 {
+        b = b.insert_axis(ndarray::Axis(1));
+    }
+    let n = a.ndim().max(b.ndim());
+    while a.ndim() < n {
+        a = a.insert_axis(ndarray::Axis(0));
+    }
+    while b.ndim() < n {
+        b = b.insert_axis(ndarray::Axis(0));
+    }
+    let batch: Vec<usize> = (0..n - 2).map(|d| a.shape()[d].max(b.shape()[d])).collect();
+    let (rows, inner, cols) = (a.shape()[n - 2], a.shape()[n - 1], b.shape()[n - 1]);
+    let mut shape = batch.clone();
+    shape.extend([rows, cols]);
+    let mut out = ArrayD::zeros(ndarray::IxDyn(&shape));
+    for (ix, o) in out.indexed_iter_mut() {
+        let ix = ndarray::Dimension::slice(&ix);
+        let pick = |m: &ArrayD<f64>, r: usize, c: usize| {
+            let mut at: Vec<usize> = (0..n - 2)
+                .map(|d| if m.shape()[d] == 1 { 0 } else { ix[d] })
+                .collect();
+            at.extend([r, c]);
+            m[ndarray::IxDyn(&at)]
+        };
+        *o = (0..inner)
+            .map(|k| pick(&a, ix[n - 2], k) * pick(&b, k, ix[n - 1]))
+            .sum();
+    }
+    if q == 1 {
+        let last = out.ndim() - 1;
+        out = out.index_axis_move(ndarray::Axis(last), 0);
+    }
+    if p == 1 {
+        let ax = out.ndim() - if q == 1 { 1 } else { 2 };
+        out = out.index_axis_move(ndarray::Axis(ax), 0);
+    }
+    out
+}
+
+/// test_matmul (test_routines): every pairing of 0-d to 4-d operands Dask lists,
+/// chunks of half the axes (or its explicit ones), the batch axes broadcast; a 0-d
+/// operand is an error.
+#[test]
+fn test_matmul_routines() {
+    /// Shapes of x and y, and their chunks (empty: half of each axis).
+    type Case = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>);
+    let cases: Vec<Case> = vec![
+        (vec![], vec![7], vec![], vec![]),
+        (vec![7], vec![], vec![], vec![]),
+        (vec![7], vec![7], vec![], vec![]),
+        (vec![11], vec![11, 7], vec![], vec![]),
+        (vec![15], vec![7, 15, 11], vec![], vec![]),
+        (vec![19], vec![7, 11, 19, 15], vec![], vec![]),
+        (vec![7, 11], vec![11], vec![], vec![]),
+        (vec![7, 11], vec![11, 7], vec![], vec![]),
+        (vec![11, 15], vec![7, 15, 11], vec![], vec![]),
+        (vec![15, 19], vec![7, 11, 19, 15], vec![], vec![]),
+        (vec![7, 11, 15], vec![15], vec![], vec![]),
+        (vec![7, 11, 15], vec![15, 7], vec![], vec![]),
+        (vec![7, 11, 15], vec![7, 15, 11], vec![], vec![]),
+        (vec![11, 15, 19], vec![7, 11, 19, 15], vec![], vec![]),
+        (vec![7, 11, 15, 19], vec![19], vec![], vec![]),
+        (vec![7, 11, 15, 19], vec![19, 7], vec![], vec![]),
+        (vec![7, 11, 15, 19], vec![11, 19, 13], vec![], vec![]),
+        (vec![7, 11, 15, 19], vec![7, 11, 19, 15], vec![], vec![]),
+        (vec![7, 11], vec![11, 7], vec![1, 1], vec![1, 1]),
+        (vec![7, 11], vec![11, 7], vec![3, 5], vec![4, 2]),
+        (
+            vec![11, 15, 19],
+            vec![7, 11, 19, 15],
+            vec![7, 7, 7],
+            vec![3, 9, 9, 9],
+        ),
+        (
+            vec![3, 3, 20, 30],
+            vec![3, 3, 30, 20],
+            vec![1, 3, 2, 6],
+            vec![1, 3, 5, 10],
+        ),
+    ];
+    for (k, (xs, ys, xc, yc)) in cases.into_iter().enumerate() {
+        let x = rand_f64(&xs, 200 + k as u64);
+        let y = rand_f64(&ys, 300 + k as u64);
+        let half = |s: &[usize]| s.iter().map(|&i| (i / 2).max(1)).collect::<Vec<_>>();
+        let a = from_array(x.clone(), if xc.is_empty() { half(&xs) } else { xc }).unwrap();
+        let b = from_array(y.clone(), if yc.is_empty() { half(&ys) } else { yc }).unwrap();
+        let got = a.matmul(&b).compute();
+        if xs.is_empty() || ys.is_empty() {
+            assert!(got.is_err(), "{xs:?} @ {ys:?}");
+            continue;
+        }
+        let got = got.unwrap();
+        let want = np_matmul(&x, &y);
+        assert_eq!(got.shape(), want.shape(), "{xs:?} @ {ys:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                "{xs:?} @ {ys:?}: {g} {w}"
+            );
+        }
+    }
+    // Batch axes that do not broadcast.
+    let a = from_array(rand_f64(&[2, 3, 4], 1), [1, 3, 4]).unwrap();
+    let b = from_array(rand_f64(&[3, 4, 5], 2), [1, 4, 5]).unwrap();
+    assert!(a.matmul(&b).compute().is_err());
+}
+
+/// test_matmul (test_array_core): 5 x 5 against 5 x 2, a vector on either side, and a
+/// 5 x 5 matrix against a 5 x 5 x 5 stack on either side (broadcast).
+#[test]
+fn test_matmul_core() {
+    let x = rand_f64(&[5, 5], 11);
+    let y = rand_f64(&[5, 2], 12);
+    let z = rand_f64(&[5, 5, 5], 13);
+    let a = from_array(x.clone(), [1, 5]).unwrap();
+    let b = from_array(y.clone(), [5, 1]).unwrap();
+    let c = from_array(z.clone(), [1, 5, 1]).unwrap();
+    let v: ArrayD<f64> = ndarray::arr1(&[1.0, 2.0, 3.0, 4.0, 5.0]).into_dyn();
+    let dv = from_array(v.clone(), [5]).unwrap();
+    let close = |g: ArrayD<f64>, w: ArrayD<f64>| {
+        assert_eq!(g.shape(), w.shape());
+        assert!(
+            g.iter()
+                .zip(&w)
+                .all(|(p, q)| (p - q).abs() <= 1e-12 * (1.0 + q.abs()))
+        );
+    };
+    close(a.matmul(&b).compute().unwrap(), np_matmul(&x, &y));
+    close(a.dot(&b).compute().unwrap(), np_matmul(&x, &y));
+    close(dv.matmul(&b).compute().unwrap(), np_matmul(&v, &y));
+    close(a.matmul(&dv).compute().unwrap(), np_matmul(&x, &v));
+    close(a.matmul(&c).compute().unwrap(), np_matmul(&x, &z));
+    close(c.matmul(&a).compute().unwrap(), np_matmul(&z, &x));
+}
