@@ -304,12 +304,23 @@ impl<T: Element> DArray<T> {
         target: Arc<G>,
         region: &[VIdx],
     ) -> Result<PendingWrite> {
+        Ok(self.store_parts(target, region)?.2)
+    }
+
+    /// The array as cut for `target`, the region resolved once, and the write.
+    fn store_parts<G: Target<T> + 'static>(
+        &self,
+        target: Arc<G>,
+        region: &[VIdx],
+    ) -> Result<(DArray<T>, Arc<Region>, PendingWrite)> {
         let (x, region) = self.for_target(target.as_ref(), region)?;
         let region = Arc::new(region);
-        PendingWrite::in_place(&x, "store", move |offset, shape, chunk| {
-            let at = region.block(offset, shape);
-            target.write(&at, region.expand(chunk.view()))
-        })
+        let r = Arc::clone(&region);
+        let write = PendingWrite::in_place(&x, "store", move |offset, shape, chunk| {
+            let at = r.block(offset, shape);
+            target.write(&at, r.expand(chunk.view()))
+        })?;
+        Ok((x, region, write))
     }
 
     /// As [`store_into`](Self::store_into), as the array stored: computing it (or any
@@ -331,10 +342,8 @@ impl<T: Element> DArray<T> {
         target: Arc<G>,
         region: &[VIdx],
     ) -> Result<DArray<T>> {
-        let write = self.store_into(Arc::clone(&target), region)?;
-        let (x, region) = self.for_target(target.as_ref(), region)?;
+        let (x, region, write) = self.store_parts(Arc::clone(&target), region)?;
         let writes = write.chunk_writes();
-        let region = Arc::new(region);
         let token = crate::graph::Tokenizer::new("stored")
             .param(&write.token())
             .finish();
