@@ -366,8 +366,8 @@ impl<T: Element> DArray<T> {
 
     /// This array with `value` written where `index` selects (numpy's and Dask's
     /// `x[index] = value` with a basic index and a scalar), as a new array: chunks the
-    /// index does not touch are shared, the others copied and written. For a mask,
-    /// use [`DArray::where_`](DArray::where_).
+    /// index does not touch are shared, the others copied and written. For lists,
+    /// masks, lazy indices and array values, [`DArray::setitem`](DArray::setitem).
     ///
     /// ```
     /// use chunkwise::array::{Idx, arange};

@@ -58,6 +58,38 @@ fn progression(p: &[usize]) -> Option<(usize, usize)> {
     }
 }
 
+/// Writes `block` into `a` at `at` (per axis, the positions of the block's indices,
+/// as many as its length there), in the block's order: where positions repeat, the
+/// last write wins, as numpy's `a[idx] = v`.
+pub(super) fn write_at<T: Element>(a: &mut ArrayD<T>, at: &[&[usize]], block: ArrayViewD<'_, T>) {
+    if block.is_empty() {
+        return;
+    }
+    let steps: Option<Vec<(usize, usize)>> = at.iter().map(|p| progression(p)).collect();
+    match steps {
+        Some(steps) => {
+            let mut view = a.view_mut();
+            for (d, (&(start, step), p)) in steps.iter().zip(at).enumerate() {
+                let end = start + step * (p.len() - 1) + 1;
+                view.slice_axis_inplace(
+                    Axis(d),
+                    Slice::new(start as isize, Some(end as isize), step as isize),
+                );
+            }
+            view.assign(&block);
+        }
+        None => {
+            let mut idx = vec![0; at.len()];
+            for (i, v) in block.indexed_iter() {
+                for (d, p) in at.iter().enumerate() {
+                    idx[d] = p[i[d]];
+                }
+                a[IxDyn(&idx)] = *v;
+            }
+        }
+    }
+}
+
 /// An array in memory as a target (numpy's `at` in `da.store(x, at)`): the caller keeps
 /// the `Arc` and reads the array once the store is computed. Each write holds the lock
 /// for its block only.
@@ -73,32 +105,7 @@ impl<T: Element> Target<T> for Mutex<ArrayD<T>> {
         // A write that panicked left its block half written; the others are whole, and
         // this one writes positions of its own, so the lock is taken back.
         let mut a = self.lock().unwrap_or_else(|p| p.into_inner());
-        if block.is_empty() {
-            return Ok(());
-        }
-        let steps: Option<Vec<(usize, usize)>> = at.iter().map(|p| progression(p)).collect();
-        match steps {
-            Some(steps) => {
-                let mut view = a.view_mut();
-                for (d, (&(start, step), p)) in steps.iter().zip(at).enumerate() {
-                    let end = start + step * (p.len() - 1) + 1;
-                    view.slice_axis_inplace(
-                        Axis(d),
-                        Slice::new(start as isize, Some(end as isize), step as isize),
-                    );
-                }
-                view.assign(&block);
-            }
-            None => {
-                let mut idx = vec![0; at.len()];
-                for (i, v) in block.indexed_iter() {
-                    for (d, p) in at.iter().enumerate() {
-                        idx[d] = p[i[d]];
-                    }
-                    a[IxDyn(&idx)] = *v;
-                }
-            }
-        }
+        write_at(&mut a, at, block);
         Ok(())
     }
 
@@ -127,16 +134,21 @@ impl Region {
     /// Resolves numpy's `target[region]` for a target of `shape`: slices (steps,
     /// negative and clamped bounds), integers, an ellipsis, one list of positions.
     pub(crate) fn resolve(region: &[VIdx], shape: &[usize]) -> Result<Region> {
+        Region::resolve_as(region, shape, "store")
+    }
+
+    /// As [`resolve`](Self::resolve), errors naming the operation `what`.
+    pub(crate) fn resolve_as(region: &[VIdx], shape: &[usize], what: &str) -> Result<Region> {
         let lists = region
             .iter()
             .filter(|e| matches!(e, VIdx::Points(_)))
             .count();
         if lists > 1 {
-            return Err(Error::invalid(
-                "store: a region takes one list of positions at most (several broadcast together as points)",
-            ));
+            return Err(Error::invalid(format!(
+                "{what}: a region takes one list of positions at most (several broadcast together as points)"
+            )));
         }
-        let full = expand_entries(region, shape.len(), "store: a region")?;
+        let full = expand_entries(region, shape.len(), &format!("{what}: a region"))?;
         // numpy moves the axis of a list and integers apart from it to the front;
         // chunkwise keeps it in place, so such a region is refused, not misread.
         let advanced: Vec<usize> = full
@@ -150,7 +162,7 @@ impl Region {
             && hi - lo + 1 != advanced.len()
         {
             return Err(Error::invalid(format!(
-                "store: region {region:?} has a list and integers with a slice between them (numpy would move their axis to the front); write it as two stores or with the slice first"
+                "{what}: region {region:?} has a list and integers with a slice between them (numpy would move their axis to the front); write it in two steps or with the slice first"
             )));
         }
         let mut positions = Vec::with_capacity(shape.len());
@@ -160,7 +172,7 @@ impl Region {
                 VIdx::Points(p) => {
                     if p.ndim() != 1 {
                         return Err(Error::invalid(format!(
-                            "store: the list of positions for axis {d} has {} dimensions, not 1",
+                            "{what}: the list of positions for axis {d} has {} dimensions, not 1",
                             p.ndim()
                         )));
                     }
@@ -169,7 +181,7 @@ impl Region {
                         let at = if i < 0 { i + n as i64 } else { i };
                         if at < 0 || at >= n as i64 {
                             return Err(Error::invalid(format!(
-                                "store: position {i} is out of bounds for axis {d} of the target, of length {n}"
+                                "{what}: position {i} is out of bounds for axis {d} of the target, of length {n}"
                             )));
                         }
                         out.push(at as usize);

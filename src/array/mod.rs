@@ -39,6 +39,7 @@ mod impl_reductions;
 mod impl_reshape;
 mod impl_routines;
 mod impl_select;
+mod impl_setitem;
 mod impl_shape;
 mod impl_store;
 mod impl_target;
@@ -75,6 +76,7 @@ pub use impl_routines::{
     tril_indices, triu_indices, unravel_index,
 };
 pub use impl_select::{Side, UniqueAll, searchsorted};
+pub use impl_setitem::{SetIdx, SetValue};
 pub use impl_shape::{PadFn, PadMode, PadStat};
 pub use impl_store::{PendingWrite, from_npy, from_npy_stack, store, store_with};
 pub use impl_target::Target;

@@ -27,6 +27,7 @@ mod array_npy;
 mod array_quantile_port;
 mod array_routines;
 mod array_select;
+mod array_setitem_port;
 #[cfg(feature = "zarr")]
 mod array_store_port;
 mod array_types;
