@@ -7,17 +7,20 @@
 //! edge in the last bin; equal bins find it by arithmetic first (as numpy's
 //! `histogram`), explicit edges by binary search. Values outside the edges and NaN
 //! are not counted. The edges, known when the histogram is built, are returned at
-//! once; the counts are a lazy array of one chunk.
+//! once; the counts are a lazy array of one chunk. Bins given lazily ([`LazyBins`]:
+//! a range from the data's own lazy min and max, or edges as a lazy array) are
+//! computed first, and every chunk's partial depends on them.
 
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
 use super::chunks::Grid;
+use super::expr::chunk_codec;
 use super::impl_reduce::Tree;
 use super::impl_select::merged;
-use super::{DArray, Element};
-use crate::graph::Tokenizer;
+use super::{DArray, Element, chunk_of};
+use crate::graph::{Key, Node, Tokenizer, Value};
 use crate::{Error, Result};
 
 /// The bins of one dimension of a histogram (numpy's `bins` with its `range`).
@@ -36,6 +39,25 @@ pub enum Bins {
     /// Explicit edges, never decreasing (bins may differ in width; equal edges make an
     /// empty bin), the last included in the last bin (`bins` as an array).
     Edges(Vec<f64>),
+}
+
+/// A histogram's bins given lazily (Dask's `bins` or `range` as dask arrays): known
+/// when the histogram is computed, not when it is built. The number of bins is known
+/// at once (the shape of the result depends on it).
+#[derive(Clone, Debug)]
+pub enum LazyBins {
+    /// `n` equal bins over `[lo, hi]`, each a single value (a 0-d array such as
+    /// `x.min(Axes::All)`), as [`Bins::Range`].
+    Range {
+        /// How many bins.
+        n: usize,
+        /// The first edge.
+        lo: DArray<f64>,
+        /// The last edge.
+        hi: DArray<f64>,
+    },
+    /// The edges, a 1-d array at least two long, as [`Bins::Edges`].
+    Edges(DArray<f64>),
 }
 
 /// Checked edges and how to find a value's bin among them.
@@ -193,21 +215,8 @@ fn binned<T: Element, A: Element>(
         if !density {
             return Ok(p.clone());
         }
-        // numpy's order: each count divided by its bin's width along every dimension
-        // in turn, then by the total.
-        let total: f64 = p.iter().map(|v| v.to_f64()).sum();
-        let widths: Vec<Vec<f64>> = binners
-            .iter()
-            .map(|b| b.edges.windows(2).map(|e| e[1] - e[0]).collect())
-            .collect();
-        let mut out = p.mapv(|v| v.to_f64());
-        for (i, v) in out.indexed_iter_mut() {
-            for (d, w) in widths.iter().enumerate() {
-                *v /= w[i[d]];
-            }
-            *v /= total;
-        }
-        Ok(out.mapv(A::from_f64))
+        let edges: Vec<&[f64]> = binners.iter().map(|b| b.edges.as_slice()).collect();
+        Ok(density_of(&p.mapv(|v| v.to_f64()), &edges).mapv(A::from_f64))
     };
     let how = Tree {
         name,
@@ -223,6 +232,24 @@ fn binned<T: Element, A: Element>(
         Ok(node) => DArray::from_chunks(out, token, name, vec![node]),
         Err(e) => DArray::errored(out, e),
     }
+}
+
+/// numpy's density: each count divided by its bin's width along every dimension in
+/// turn, then by the total (numpy's order of operations).
+fn density_of(counts: &ArrayD<f64>, edges: &[&[f64]]) -> ArrayD<f64> {
+    let total: f64 = counts.sum();
+    let widths: Vec<Vec<f64>> = edges
+        .iter()
+        .map(|e| e.windows(2).map(|e| e[1] - e[0]).collect())
+        .collect();
+    let mut out = counts.clone();
+    for (i, v) in out.indexed_iter_mut() {
+        for (d, w) in widths.iter().enumerate() {
+            *v /= w[i[d]];
+        }
+        *v /= total;
+    }
+    out
 }
 
 /// Every bin's edges, checked: one `Bins` for every dimension or one per dimension.
@@ -330,6 +357,182 @@ impl<T: Element> DArray<T> {
         let edges = b.edges.clone();
         let h = binned("histogram", &[self], false, vec![b], weights, density);
         Ok((h, edges))
+    }
+
+    /// As [`histogram_with`](Self::histogram_with) with bins known only when computed
+    /// (Dask's `histogram(x, bins=dask_array, range=[x.min(), x.max()])`): the sums
+    /// (or density) and the edges, both lazy. Each chunk counts into a partial
+    /// histogram once the edges are computed, and the partials are summed as any
+    /// reduction. Invalid bins (a range not finite or with `lo > hi`, edges that
+    /// decrease) fail the computation, naming the bins; no bins, a range that is not
+    /// two single values, or edges not 1-d, fail at once.
+    ///
+    /// ```
+    /// use chunkwise::array::{Axes, LazyBins, arange};
+    /// let x = arange(0.0, 10.0, 1.0, [3]).unwrap();
+    /// let bins = LazyBins::Range { n: 3, lo: x.min(Axes::All), hi: x.max(Axes::All) };
+    /// let (counts, edges) = x.histogram_lazy(&bins, None, false).unwrap();
+    /// assert_eq!(edges.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 3.0, 6.0, 9.0]);
+    /// assert_eq!(counts.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 3.0, 4.0]);
+    /// ```
+    pub fn histogram_lazy(
+        &self,
+        bins: &LazyBins,
+        weights: Option<&DArray<f64>>,
+        density: bool,
+    ) -> Result<(DArray<f64>, DArray<f64>)> {
+        let name = "histogram";
+        check_weights(name, weights, self.shape(), self.chunks())?;
+        let shared = |x: &DArray<f64>| x.error.as_ref().map(|e| Error::Shared(Arc::clone(e)));
+        let (n, deps, given_edges, tb) = match bins {
+            LazyBins::Range { n, lo, hi } => {
+                if let Some(e) = shared(lo).or_else(|| shared(hi)) {
+                    return Err(e);
+                }
+                if *n == 0 || lo.len() != 1 || hi.len() != 1 {
+                    return Err(Error::invalid(format!(
+                        "{name}: lazy bins need at least one bin ({n}) and a range of two single values (shapes {:?} and {:?})",
+                        lo.shape(),
+                        hi.shape()
+                    )));
+                }
+                let deps = vec![
+                    Arc::clone(&lo.chunk_nodes()[0]),
+                    Arc::clone(&hi.chunk_nodes()[0]),
+                ];
+                (*n, deps, None, (lo.token(), hi.token()))
+            }
+            LazyBins::Edges(e) => {
+                if let Some(err) = shared(e) {
+                    return Err(err);
+                }
+                if e.ndim() != 1 || e.len() < 2 {
+                    return Err(Error::invalid(format!(
+                        "{name}: lazy bin edges are a 1-d array at least two long, not of shape {:?}",
+                        e.shape()
+                    )));
+                }
+                let deps = e.chunk_nodes().iter().cloned().collect();
+                (e.len() - 1, deps, Some(e.clone()), (e.token(), 0))
+            }
+        };
+        let token = Tokenizer::new("histogram-lazy")
+            .param(&self.token())
+            .param(&tb)
+            .param(&n)
+            .param(&weights.map(DArray::token))
+            .param(&density)
+            .finish();
+        let uniform = given_edges.is_none();
+        // Keys are equal when token and index are: each layer its own token.
+        let layer = |l: &str| Tokenizer::new(l).param(&token).finish();
+        let (t_edges, t_chunk) = (layer("histogram-edges"), layer("histogram-chunk"));
+        let mut edges_node = Node::new(
+            Key::new("histogram-edges", t_edges, 0),
+            deps,
+            Box::new(move |v| {
+                let bins = if uniform {
+                    let one = |k: usize| {
+                        chunk_of::<f64>(&v[k])
+                            .iter()
+                            .copied()
+                            .next()
+                            .unwrap_or(f64::NAN)
+                    };
+                    Bins::Range {
+                        n,
+                        lo: one(0),
+                        hi: one(1),
+                    }
+                } else {
+                    Bins::Edges(
+                        v.iter()
+                            .flat_map(|c| chunk_of::<f64>(c).iter().copied())
+                            .collect(),
+                    )
+                };
+                let e = bins.binner("histogram: the lazy bins")?.edges;
+                Ok(
+                    Arc::new(ArrayD::from_shape_vec(IxDyn(&[n + 1]), e).expect("n + 1 edges"))
+                        as Value,
+                )
+            }),
+        );
+        edges_node.codec = Some(chunk_codec::<f64>());
+        let edges_node = Arc::new(edges_node);
+        let edges_grid = Arc::new(Grid::from_parts(vec![n + 1], vec![vec![n + 1]]));
+        let edges = given_edges.unwrap_or_else(|| {
+            DArray::from_chunks(
+                Arc::clone(&edges_grid),
+                t_edges,
+                "histogram-edges",
+                vec![Arc::clone(&edges_node)],
+            )
+        });
+        // One partial histogram per chunk, a row each, summed over the rows.
+        let x = self.ravel();
+        let w = weights.map(DArray::ravel);
+        let nc = x.n_chunks();
+        let (xn, wn) = (x.chunk_nodes(), w.as_ref().map(DArray::chunk_nodes));
+        let partials = (0..nc)
+            .map(|c| {
+                let mut deps = vec![Arc::clone(&xn[c]), Arc::clone(&edges_node)];
+                deps.extend(wn.as_ref().map(|w| Arc::clone(&w[c])));
+                let mut node = Node::new(
+                    Key::new("histogram-chunk", t_chunk, c as u64),
+                    deps,
+                    Box::new(move |v| {
+                        let b = Binner {
+                            edges: chunk_of::<f64>(&v[1]).iter().copied().collect(),
+                            uniform,
+                        };
+                        let mut hist = vec![0.0; n];
+                        let xs = chunk_of::<T>(&v[0]);
+                        let mut add = |x: &T, w: f64| {
+                            if let Some(i) = b.find(x.to_f64()) {
+                                hist[i] += w;
+                            }
+                        };
+                        match v.get(2).map(chunk_of::<f64>) {
+                            Some(w) => xs.iter().zip(w).for_each(|(x, &w)| add(x, w)),
+                            None => xs.iter().for_each(|x| add(x, 1.0)),
+                        }
+                        Ok(
+                            Arc::new(ArrayD::from_shape_vec(IxDyn(&[1, n]), hist).expect("one row"))
+                                as Value,
+                        )
+                    }),
+                );
+                node.codec = Some(chunk_codec::<f64>());
+                node.bytes = (n * 8) as u64;
+                Arc::new(node)
+            })
+            .collect();
+        let grid = Arc::new(Grid::from_parts(vec![nc, n], vec![vec![1; nc], vec![n]]));
+        let rows = DArray::<f64>::from_chunks(grid, t_chunk, "histogram-chunk", partials);
+        let counts = rows.sum(0);
+        let counts = w.map_or(counts.clone(), |w| w.carry(counts));
+        if !density {
+            return Ok((self.carry(counts), edges));
+        }
+        let t = Tokenizer::new("histogram-density").param(&token).finish();
+        let mut node = Node::new(
+            Key::new("histogram-density", t, 0),
+            vec![Arc::clone(&counts.chunk_nodes()[0]), edges_node],
+            Box::new(|v| {
+                let e: Vec<f64> = chunk_of::<f64>(&v[1]).iter().copied().collect();
+                Ok(Arc::new(density_of(chunk_of::<f64>(&v[0]), &[&e])) as Value)
+            }),
+        );
+        node.codec = Some(chunk_codec::<f64>());
+        let grid = Arc::new(Grid::from_parts(vec![n], vec![vec![n]]));
+        let out = counts.carry(DArray::from_chunks(
+            grid,
+            t,
+            "histogram-density",
+            vec![Arc::new(node)],
+        ));
+        Ok((self.carry(out), edges))
     }
 
     /// numpy's `histogramdd` of an `(N, D)` sample, one point a row: a `D`-dimensional

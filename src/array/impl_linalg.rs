@@ -24,7 +24,9 @@ use crate::{Error, Result};
 /// block products, a tree over their blocks), labels in one operand only and not in
 /// the output are summed, labels in every listed operand and in the output are batch
 /// axes. Several operands are contracted left to right. A label repeated within one
-/// operand (a diagonal) and `...` are not supported (an error).
+/// operand takes its diagonal (`"ii->i"`, `"ii"` the trace); `...` stands for the
+/// axes no letter names, broadcast across operands from the right (`"...ij,...jk"`);
+/// a label of length 1 in one operand broadcasts against the others', as numpy's.
 ///
 /// ```
 /// use chunkwise::array::{einsum, from_array};
@@ -58,44 +60,141 @@ fn try_einsum<T: Element + LinalgScalar>(spec: &str, operands: &[&DArray<T>]) ->
         Some((i, o)) => (i, Some(o)),
         None => (spec, None),
     };
-    let labels = |s: &str| -> Result<Vec<char>> {
-        let s: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-        if let Some(c) = s.iter().find(|c| !c.is_ascii_alphabetic()) {
-            return Err(bad(format!(
-                "{c:?} is not a label (labels are ASCII letters; `...` is not supported)"
-            )));
-        }
-        Ok(s)
-    };
-    let ins: Vec<Vec<char>> = ins.split(',').map(labels).collect::<Result<_>>()?;
-    if ins.len() != operands.len() {
+    // Each operand's labels, `...` standing for its axes no letter names.
+    let parsed: Vec<(Vec<char>, Option<usize>)> = ins
+        .split(',')
+        .map(|s| split_ellipsis(s).map_err(bad))
+        .collect::<Result<_>>()?;
+    if parsed.len() != operands.len() {
         return Err(bad(format!(
             "{} operands named but {} given",
-            ins.len(),
+            parsed.len(),
             operands.len()
         )));
     }
-    for (k, (l, x)) in ins.iter().zip(operands).enumerate() {
-        if l.len() != x.ndim() {
-            return Err(bad(format!(
-                "operand {k} has {} labels but {} dimensions (shape {:?})",
-                l.len(),
-                x.ndim(),
-                x.shape()
-            )));
+    // The axes under `...`, right-aligned across operands (numpy broadcasts them),
+    // take labels no spec can write: characters past ASCII.
+    let mut ell_len = 0;
+    for (k, ((l, at), x)) in parsed.iter().zip(operands).enumerate() {
+        let under = x
+            .ndim()
+            .checked_sub(l.len())
+            .filter(|&e| at.is_some() || e == 0);
+        match under {
+            Some(e) => ell_len = ell_len.max(e),
+            None => {
+                return Err(bad(format!(
+                    "operand {k} has {} labels{} but {} dimensions (shape {:?})",
+                    l.len(),
+                    if at.is_some() { " and `...`" } else { "" },
+                    x.ndim(),
+                    x.shape()
+                )));
+            }
         }
     }
+    let ell: Vec<char> = (0..ell_len)
+        .map(|i| char::from_u32(0x100 + i as u32).expect("a character past ASCII"))
+        .collect();
+    let ins: Vec<Vec<char>> = parsed
+        .iter()
+        .zip(operands)
+        .map(|((l, at), x)| match at {
+            Some(at) => {
+                let e = x.ndim() - l.len();
+                let mut out = l[..*at].to_vec();
+                out.extend(&ell[ell_len - e..]);
+                out.extend(&l[*at..]);
+                out
+            }
+            None => l.clone(),
+        })
+        .collect();
     let out = match out {
-        Some(o) => labels(o)?,
+        Some(o) => {
+            let (l, at) = split_ellipsis(o).map_err(bad)?;
+            match at {
+                Some(at) => [&l[..at], &ell[..], &l[at..]].concat(),
+                None if ell_len > 0 => {
+                    return Err(bad(
+                        "the operands have axes under `...` but the output names none".into(),
+                    ));
+                }
+                None => l,
+            }
+        }
         None => {
+            // numpy's implicit output: the `...` axes, then the letters seen once.
             let mut once: Vec<char> = ins.concat();
+            once.retain(|c| c.is_ascii_alphabetic());
             once.sort_unstable();
             let all = once.clone();
             once.dedup();
             once.retain(|c| all.iter().filter(|d| *d == c).count() == 1);
-            once
+            [ell.clone(), once].concat()
         }
     };
+    labelled(ins, out, operands).map_err(|e| match e {
+        Error::InvalidArgument(m) => bad(m.strip_prefix("einsum: ").unwrap_or(&m).to_string()),
+        e => e,
+    })
+}
+
+/// einsum over operands whose axes carry `ins` (any characters), giving `out`.
+fn labelled<T: Element + LinalgScalar>(
+    ins: Vec<Vec<char>>,
+    out: Vec<char>,
+    operands: &[&DArray<T>],
+) -> Result<DArray<T>> {
+    let bad = Error::invalid;
+    // A label repeated within an operand takes its diagonal; a label of length 1
+    // where another operand has it longer broadcasts (the axis is dropped).
+    let mut ops: Vec<DArray<T>> = operands.iter().map(|x| (*x).clone()).collect();
+    let mut ins = ins;
+    for (x, l) in ops.iter_mut().zip(ins.iter_mut()) {
+        while let Some((i, j)) = (0..l.len())
+            .flat_map(|j| (0..j).map(move |i| (i, j)))
+            .find(|&(i, j)| l[i] == l[j])
+        {
+            if x.shape()[i] != x.shape()[j] {
+                return Err(bad(format!(
+                    "label {:?} repeats over axes of lengths {} and {} (shape {:?})",
+                    l[i],
+                    x.shape()[i],
+                    x.shape()[j],
+                    x.shape()
+                )));
+            }
+            *x = x.diagonal(0, i, j);
+            let c = l[i];
+            l.remove(j);
+            l.remove(i);
+            l.push(c);
+        }
+    }
+    let longest = |c: char| {
+        ops.iter()
+            .zip(&ins)
+            .filter_map(|(x, l)| l.iter().position(|&d| d == c).map(|p| x.shape()[p]))
+            .max()
+            .unwrap_or(0)
+    };
+    let lengths: Vec<Vec<usize>> = ins
+        .iter()
+        .map(|l| l.iter().map(|&c| longest(c)).collect())
+        .collect();
+    for ((x, l), max) in ops.iter_mut().zip(ins.iter_mut()).zip(lengths) {
+        let ones: Vec<usize> = (0..l.len())
+            .filter(|&p| x.shape()[p] == 1 && max[p] > 1)
+            .collect();
+        if !ones.is_empty() {
+            *x = x.squeeze(ones.clone());
+            for &p in ones.iter().rev() {
+                l.remove(p);
+            }
+        }
+    }
+    let operands: Vec<&DArray<T>> = ops.iter().collect();
     let mut x = operands[0].clone();
     let mut lx = ins[0].clone();
     if operands.len() == 1 {
@@ -126,6 +225,28 @@ fn try_einsum<T: Element + LinalgScalar>(spec: &str, operands: &[&DArray<T>]) ->
     Ok(x)
 }
 
+/// A spec's labels (ASCII letters; whitespace ignored) and where its `...` stands
+/// among them, if it has one.
+fn split_ellipsis(s: &str) -> std::result::Result<(Vec<char>, Option<usize>), String> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (before, after) = match s.split_once("...") {
+        Some((b, a)) => (b, Some(a)),
+        None => (s.as_str(), None),
+    };
+    let mut l: Vec<char> = before.chars().collect();
+    let at = after.map(|a| {
+        let at = l.len();
+        l.extend(a.chars());
+        at
+    });
+    if let Some(c) = l.iter().find(|c| !c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "{c:?} is not a label (labels are ASCII letters, with one `...` at most)"
+        ));
+    }
+    Ok((l, at))
+}
+
 /// The labels of a two-operand contraction by the part each plays, in the order of
 /// the cube of block products: batch, free in `a`, free in `b`, then the summed ones.
 struct Roles {
@@ -152,7 +273,7 @@ fn contract<T: Element + LinalgScalar>(
         for (i, c) in l.iter().enumerate() {
             if l[..i].contains(c) {
                 return Err(Error::invalid(format!(
-                    "einsum: label {c:?} repeats in {what} {:?} (diagonals are not supported)",
+                    "einsum: label {c:?} repeats in {what} {:?}",
                     l.iter().collect::<String>()
                 )));
             }
@@ -543,7 +664,6 @@ impl<T: Element + LinalgScalar> DArray<T> {
         if axes_self.len() != axes_other.len()
             || axes_self.iter().any(|&d| d >= p)
             || axes_other.iter().any(|&d| d >= q)
-            || p + q > 52
         {
             return self.failed(Error::invalid(format!(
                 "tensordot: axes {axes_self:?} and {axes_other:?} do not pair up axes of shapes {:?} and {:?}",
@@ -551,13 +671,16 @@ impl<T: Element + LinalgScalar> DArray<T> {
                 other.shape()
             )));
         }
-        let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+        // One label per axis, as many as the axes (einsum's spec would stop at 52).
+        let letters: Vec<char> = (0..p + q)
+            .map(|i| char::from_u32(0x100 + i as u32).expect("a character"))
+            .collect();
         let la: Vec<char> = letters[..p].to_vec();
         let mut lb: Vec<char> = letters[p..p + q].to_vec();
         for (&i, &j) in axes_self.iter().zip(axes_other) {
             lb[j] = la[i];
         }
-        let out: String = la
+        let out: Vec<char> = la
             .iter()
             .enumerate()
             .filter(|(d, _)| !axes_self.contains(d))
@@ -569,12 +692,7 @@ impl<T: Element + LinalgScalar> DArray<T> {
                     .map(|(_, c)| *c),
             )
             .collect();
-        let spec = format!(
-            "{},{}->{out}",
-            la.iter().collect::<String>(),
-            lb.iter().collect::<String>()
-        );
-        einsum(&spec, &[self, other])
+        labelled(vec![la, lb], out, &[self, other]).unwrap_or_else(|e| self.failed(e))
     }
 
     /// numpy's `outer`: both arrays flattened, `out[i, j] = self[i] * other[j]`.

@@ -63,7 +63,7 @@ pub use impl_constructors::{
 };
 #[cfg(feature = "linalg")]
 pub use impl_decomp::Real;
-pub use impl_histogram::{Bins, histogram2d, histogramdd_coords};
+pub use impl_histogram::{Bins, LazyBins, histogram2d, histogramdd_coords};
 pub use impl_index::Idx;
 pub use impl_linalg::{Cov, einsum};
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};

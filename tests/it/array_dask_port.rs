@@ -54,7 +54,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
 }
 
-fn assert_close(got: &ArrayD<f64>, want: &ArrayD<f64>, tol: f64, ctx: &str) {
+pub(crate) fn assert_close(got: &ArrayD<f64>, want: &ArrayD<f64>, tol: f64, ctx: &str) {
     assert_eq!(got.shape(), want.shape(), "{ctx}");
     for (g, w) in got.iter().zip(want.iter()) {
         assert!(close(*g, *w, tol), "{ctx}: {g} vs {w}\n{got}\n{want}");

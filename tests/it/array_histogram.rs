@@ -709,3 +709,127 @@ fn test_bincount_with_weights() {
             .is_empty()
     );
 }
+
+/// `test_histogram_delayed_range`: the range from the array's own lazy min and max
+/// (either one computed first), with and without weights and density. (Its
+/// `bins=da.array(n)` cases, a lazy number of bins, need unknown shapes: not ported.)
+#[test]
+fn histogram_with_a_lazy_range() {
+    use chunkwise::array::{Axes, LazyBins, full};
+    let n = 100;
+    let v = random_uniform(0.0, 1.0, &[n], [2], 71).unwrap();
+    let w = random_uniform(0.0, 1.0, &[n], [2], 72).unwrap();
+    let (vv, wv) = (values(&v), values(&w));
+    let (lo, hi) = (
+        vv.iter().copied().fold(f64::INFINITY, f64::min),
+        vv.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let scalar = |x: f64| full(&[], x, Vec::<usize>::new()).unwrap();
+    let points: Vec<Vec<f64>> = vv.iter().map(|&x| vec![x]).collect();
+    let want_edges = np_edges(n, lo, hi);
+    for density in [true, false] {
+        for weighted in [true, false] {
+            for computed in [None, Some(0), Some(1)] {
+                let mut range = [v.min(Axes::All), v.max(Axes::All)];
+                if let Some(i) = computed {
+                    range[i] = scalar(range[i].compute_scalar().unwrap());
+                }
+                let [lo_d, hi_d] = range;
+                let bins = LazyBins::Range {
+                    n,
+                    lo: lo_d,
+                    hi: hi_d,
+                };
+                let (h, e) = v
+                    .histogram_lazy(&bins, weighted.then_some(&w), density)
+                    .unwrap();
+                let ctx = format!("density {density} weighted {weighted} computed {computed:?}");
+                assert_eq!(values(&e), want_edges, "{ctx}");
+                let want = np_histogramdd(
+                    &points,
+                    std::slice::from_ref(&want_edges),
+                    weighted.then_some(&wv[..]),
+                    density,
+                );
+                assert_close(&h.compute().unwrap(), &want, &ctx);
+            }
+        }
+    }
+}
+
+/// `test_histogram_delayed_bins`: edges given as a lazy array (returned as given),
+/// the range its first and last elements; and lazy bins that are invalid fail when
+/// computed, naming them.
+#[test]
+fn histogram_with_lazy_edges() {
+    use chunkwise::array::LazyBins;
+    let n = 100;
+    let v = random_uniform(0.0, 1.0, &[n], [10], 73).unwrap();
+    let w = random_uniform(0.0, 1.0, &[n], [10], 74).unwrap();
+    let (vv, wv) = (values(&v), values(&w));
+    let edges = vec![0.0, 0.2, 0.5, 0.8, 1.0];
+    let bins_d = from_array(
+        ArrayD::from_shape_vec(IxDyn(&[5]), edges.clone()).unwrap(),
+        [2],
+    )
+    .unwrap();
+    let points: Vec<Vec<f64>> = vv.iter().map(|&x| vec![x]).collect();
+    for density in [true, false] {
+        for weighted in [true, false] {
+            let (h, e) = v
+                .histogram_lazy(
+                    &LazyBins::Edges(bins_d.clone()),
+                    weighted.then_some(&w),
+                    density,
+                )
+                .unwrap();
+            assert_eq!(e.token(), bins_d.token());
+            let want = np_histogramdd(
+                &points,
+                std::slice::from_ref(&edges),
+                weighted.then_some(&wv[..]),
+                density,
+            );
+            assert_close(
+                &h.compute().unwrap(),
+                &want,
+                &format!("{density} {weighted}"),
+            );
+        }
+    }
+    let decreasing = from_array(
+        ArrayD::from_shape_vec(IxDyn(&[3]), vec![0.0, 2.0, 1.0]).unwrap(),
+        [2],
+    )
+    .unwrap();
+    let (h, _) = v
+        .histogram_lazy(&LazyBins::Edges(decreasing), None, false)
+        .unwrap();
+    assert_err(h.compute(), &["lazy bins", "monotonically"]);
+    let scalar = |x: f64| chunkwise::array::full(&[], x, Vec::<usize>::new()).unwrap();
+    let bins = LazyBins::Range {
+        n: 3,
+        lo: scalar(1.0),
+        hi: scalar(0.0),
+    };
+    let (h, e) = v.histogram_lazy(&bins, None, true).unwrap();
+    assert_err(h.compute(), &["lazy bins", "lo > hi"]);
+    assert_err(e.compute(), &["lo > hi"]);
+    let bins = LazyBins::Range {
+        n: 0,
+        lo: scalar(0.0),
+        hi: scalar(1.0),
+    };
+    assert_err(v.histogram_lazy(&bins, None, false), &["at least one bin"]);
+    let two = from_array(
+        ArrayD::from_shape_vec(IxDyn(&[2]), vec![0.0, 1.0]).unwrap(),
+        [2],
+    )
+    .unwrap();
+    let bins = LazyBins::Range {
+        n: 3,
+        lo: two,
+        hi: scalar(1.0),
+    };
+    assert_err(v.histogram_lazy(&bins, None, false), &["single values"]);
+}

@@ -560,7 +560,12 @@ fn setitem_errs() {
         vec![1.0, 2.0, 3.0],
     );
     assert_eq!(
-        ok.compute().unwrap().index_axis(ndarray::Axis(1), 0).iter().copied().collect::<Vec<_>>(),
+        ok.compute()
+            .unwrap()
+            .index_axis(ndarray::Axis(1), 0)
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
         vec![1.0, 2.0, 3.0, 1.0]
     );
 
@@ -678,7 +683,11 @@ fn setitem_no_dtype_broadcast() {
         ];
         for v in values {
             let got = x.setitem(std::slice::from_ref(&idx), v).compute().unwrap();
-            assert_eq!(got.iter().copied().collect::<Vec<_>>(), vec![3, 2], "{idx:?}");
+            assert_eq!(
+                got.iter().copied().collect::<Vec<_>>(),
+                vec![3, 2],
+                "{idx:?}"
+            );
         }
     }
 }

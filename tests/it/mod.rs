@@ -19,6 +19,7 @@ mod array_dask_port2;
 mod array_dask_port3;
 mod array_dask_port4;
 mod array_dask_port5;
+mod array_einsum_port;
 mod array_histogram;
 mod array_index;
 mod array_linalg;
