@@ -12,7 +12,11 @@
 //!
 //! The integer generator is written lane-wise so the compiler vectorises it; with
 //! runtime CPU feature detection, AVX2 or AVX-512 code runs where the CPU has it, with
-//! exactly the same results as the scalar code (integer arithmetic is exact).
+//! exactly the same results as the scalar code (integer arithmetic is exact, and the
+//! ziggurat's few float operations are the same ones in the same order). On AVX2 the
+//! generator's rounds and the ziggurat's fast path are written with intrinsics (module
+//! `avx2`): the compiler's own code there spent a third of S1's time on scalar rotates,
+//! gathers and flag bytes; the kernels are tested against the generic code bit for bit.
 
 mod tables;
 
@@ -134,6 +138,7 @@ pub struct ChunkStream {
     buf: Box<[u64; BUF]>,
     pos: usize,
     flags: Box<[u8; BUF]>,
+    reject: [u64; BUF / 64],
 }
 
 const BUF: usize = 512;
@@ -169,8 +174,175 @@ fn zig_fast_generic(bits: &[u64], out: &mut [f64], flags: &mut [u8]) {
     }
 }
 
-crate::simd::multiversion!(rounds, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]));
-crate::simd::multiversion!(zig_fast, zig_fast_generic, (bits: &[u64], out: &mut [f64], flags: &mut [u8]));
+crate::simd::multiversion!(rounds_auto, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]));
+
+/// The generator's rounds on the best code for this CPU. LLVM turns the generic
+/// kernel's `rotate_left(45)` on AVX2 into scalar rotates (AVX2 has no 64-bit vector
+/// rotate; AVX-512 does), so AVX2 runs the same rounds written with vector shifts.
+/// Integer arithmetic: the same bits on every path.
+fn rounds(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF], force_scalar: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if !force_scalar
+        && !std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx2")
+    {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { avx2::rounds(s, out) };
+        return;
+    }
+    rounds_auto(s, out, force_scalar)
+}
+crate::simd::multiversion!(zig_fast_auto, zig_fast_generic, (bits: &[u64], out: &mut [f64], flags: &mut [u8]));
+
+/// The ziggurat's fast path on the best code for this CPU. AVX-512 (and the scalar
+/// fallback) run the generic kernel, whose table lookups compile to gathers; on AVX2
+/// CPUs gathers are slow (microcoded on AMD's Zen 2 and 3), so the AVX2 kernel loads
+/// each element's pair of table entries with one 16-byte load instead. The arithmetic
+/// is the same operations on the same values: the same bits.
+fn zig_fast(
+    bits: &[u64],
+    out: &mut [f64],
+    flags: &mut [u8],
+    reject: &mut [u64],
+    force_scalar: bool,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if !force_scalar
+        && !std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx2")
+    {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { avx2::zig_fast(bits, out, flags, reject) };
+        return;
+    }
+    zig_fast_auto(bits, out, flags, force_scalar);
+    pack_flags(&flags[..bits.len()], reject);
+}
+
+/// Flag bytes (0 or 1) as bits: bit `j` of `reject[w]` is flag `64 w + j`.
+fn pack_flags(flags: &[u8], reject: &mut [u64]) {
+    for (w, block) in reject.iter_mut().zip(flags.chunks(64)) {
+        *w = 0;
+        for (g, group) in block.chunks(8).enumerate() {
+            let word = match <[u8; 8]>::try_from(group) {
+                Ok(bytes) => u64::from_le_bytes(bytes),
+                Err(_) => group
+                    .iter()
+                    .rev()
+                    .fold(0u64, |w, &f| (w << 8) | u64::from(f)),
+            };
+            // The low bit of each byte, gathered into the top byte by one multiply.
+            let bits = ((word & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+            *w |= bits << (8 * g);
+        }
+    }
+}
+
+/// `ZIG_NORM_X[i]` and `ZIG_NORM_X[i + 1]` side by side, one 16-byte load apart.
+static ZIG_NORM_X_PAIRS: [[f64; 2]; 256] = {
+    let mut p = [[0.0; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        p[i] = [ZIG_NORM_X[i], ZIG_NORM_X[i + 1]];
+        i += 1;
+    }
+    p
+};
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{BUF, LANES, ZIG_NORM_X_PAIRS, zig_fast_generic};
+
+    /// [`rounds_generic`](super::rounds_generic): xoshiro256++ on eight lanes, as two
+    /// vectors of four per state word.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn rounds(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]) {
+        const { assert!(LANES == 8) };
+        // SAFETY (loads and stores below): each pointer is to four u64, 32 bytes.
+        let load =
+            |w: &[u64; LANES], h: usize| unsafe { _mm256_loadu_si256(w[4 * h..].as_ptr().cast()) };
+        let mut st = [[_mm256_setzero_si256(); 2]; 4];
+        for (v, w) in st.iter_mut().zip(s.iter()) {
+            *v = [load(w, 0), load(w, 1)];
+        }
+        for chunk in out.chunks_exact_mut(LANES) {
+            for h in 0..2 {
+                let [s0, s1, s2, s3] = [st[0][h], st[1][h], st[2][h], st[3][h]];
+                let sum = _mm256_add_epi64(s0, s3);
+                let rot =
+                    _mm256_or_si256(_mm256_slli_epi64::<23>(sum), _mm256_srli_epi64::<41>(sum));
+                let r = _mm256_add_epi64(rot, s0);
+                // SAFETY: `chunk` is eight u64; from `4 * h`, four: 32 bytes.
+                unsafe { _mm256_storeu_si256(chunk[4 * h..].as_mut_ptr().cast(), r) };
+                let t = _mm256_slli_epi64::<17>(s1);
+                let s2 = _mm256_xor_si256(s2, s0);
+                let s3 = _mm256_xor_si256(s3, s1);
+                let s1 = _mm256_xor_si256(s1, s2);
+                let s0 = _mm256_xor_si256(s0, s3);
+                let s2 = _mm256_xor_si256(s2, t);
+                let s3 = _mm256_or_si256(_mm256_slli_epi64::<45>(s3), _mm256_srli_epi64::<19>(s3));
+                [st[0][h], st[1][h], st[2][h], st[3][h]] = [s0, s1, s2, s3];
+            }
+        }
+        for (v, w) in st.iter().zip(s.iter_mut()) {
+            for (h, half) in v.iter().enumerate() {
+                // SAFETY: `w` is eight u64; from `4 * h`, four: 32 bytes.
+                unsafe { _mm256_storeu_si256(w[4 * h..].as_mut_ptr().cast(), *half) };
+            }
+        }
+    }
+
+    /// [`zig_fast_generic`](super::zig_fast_generic), four elements at a time.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn zig_fast(bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut [u64]) {
+        let n = bits.len().min(out.len()).min(flags.len());
+        let whole = n / 4 * 4;
+        let exp = _mm256_set1_epi64x(0x4000_0000_0000_0000);
+        let three = _mm256_set1_pd(3.0);
+        let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fff_ffff_ffff_ffff));
+        let pair = |b: u64| -> __m128d {
+            let p = &ZIG_NORM_X_PAIRS[(b & 0xff) as usize];
+            // SAFETY: `p` is two f64, 16 readable bytes.
+            unsafe { _mm_loadu_pd(p.as_ptr()) }
+        };
+        let mut word = 0u64;
+        for k in (0..whole).step_by(4) {
+            let b4: &[u64; 4] = bits[k..k + 4].try_into().expect("four");
+            // SAFETY: `b4` is 32 readable bytes.
+            let b = unsafe { _mm256_loadu_si256(b4.as_ptr().cast()) };
+            // u = f64 from the top 52 bits with exponent 2^1, minus 3: in [-1, 1).
+            let u = _mm256_sub_pd(
+                _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(b), exp)),
+                three,
+            );
+            let (p0, p1, p2, p3) = (pair(b4[0]), pair(b4[1]), pair(b4[2]), pair(b4[3]));
+            let xi = _mm256_set_m128d(_mm_unpacklo_pd(p2, p3), _mm_unpacklo_pd(p0, p1));
+            let xn = _mm256_set_m128d(_mm_unpackhi_pd(p2, p3), _mm_unpackhi_pd(p0, p1));
+            let x = _mm256_mul_pd(u, xi);
+            let dst: &mut [f64; 4] = (&mut out[k..k + 4]).try_into().expect("four");
+            // SAFETY: `dst` is 32 writable bytes.
+            unsafe { _mm256_storeu_pd(dst.as_mut_ptr(), x) };
+            let reject4 = _mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_and_pd(x, abs), xn);
+            word |= (_mm256_movemask_pd(reject4) as u64) << (k % 64);
+            if k % 64 == 60 {
+                reject[k / 64] = word;
+                word = 0;
+            }
+        }
+        if !whole.is_multiple_of(64) || whole < n {
+            reject[whole / 64] = word;
+        }
+        // The last elements, fewer than four, by the generic kernel.
+        if whole < n {
+            zig_fast_generic(&bits[whole..n], &mut out[whole..n], &mut flags[whole..n]);
+            for (j, &f) in flags[whole..n].iter().enumerate() {
+                reject[(whole + j) / 64] |= u64::from(f) << ((whole + j) % 64);
+            }
+        }
+    }
+}
 
 /// Which generator code this CPU runs (the results are the same for all).
 pub fn simd_level() -> &'static str {
@@ -240,6 +412,7 @@ impl ChunkStream {
             buf: Box::new([0; BUF]),
             pos: BUF,
             flags: Box::new([0; BUF]),
+            reject: [0; BUF / 64],
         }
     }
 
@@ -285,17 +458,14 @@ impl ChunkStream {
             let bits = &self.buf[self.pos..self.pos + n];
             let dst = &mut out[done..done + n];
             let flags = &mut self.flags[..n];
-            zig_fast(bits, dst, flags, force_scalar);
-            // Rejections are rare (about 1%): test eight flags as one word, then walk the
-            // set bytes of a non-zero word in order.
-            for (g, group) in flags.chunks(8).enumerate() {
-                let mut word = group
-                    .iter()
-                    .rev()
-                    .fold(0u64, |w, &f| (w << 8) | u64::from(f));
+            let reject = &mut self.reject[..n.div_ceil(64)];
+            zig_fast(bits, dst, flags, reject, force_scalar);
+            // Rejections are rare (about 1%): walk the set bits, in element order.
+            for (w, &word) in reject.iter().enumerate() {
+                let mut word = word;
                 while word != 0 {
-                    let k = g * 8 + (word.trailing_zeros() / 8) as usize;
-                    word &= !(0xffu64 << ((k - g * 8) * 8));
+                    let k = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
                     let (i, u, x) = zig_candidate(bits[k]);
                     dst[k] = zig_slow(i, u, x, &mut self.fallback);
                 }
@@ -395,5 +565,51 @@ impl rand_core::TryRng for ChunkRng {
             part.copy_from_slice(&v[..part.len()]);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kernel this CPU can run against the generic one, bit for bit, over lengths
+    /// that end anywhere in a vector or a 64-element mask word.
+    #[test]
+    fn kernels_agree_with_the_generic_code() {
+        let mut g = Xoshiro256pp::seed_from_u64(3);
+        let mut lanes = [[0u64; LANES]; 4];
+        for w in lanes.iter_mut() {
+            for v in w.iter_mut() {
+                *v = g.next_u64();
+            }
+        }
+        let (mut a, mut b) = (lanes, lanes);
+        let (mut out_a, mut out_b) = ([0u64; BUF], [0u64; BUF]);
+        for _ in 0..3 {
+            rounds(&mut a, &mut out_a, false);
+            rounds_generic(&mut b, &mut out_b);
+            assert_eq!((a, out_a), (b, out_b));
+        }
+        // Bits whose low byte picks every layer, some rejected (the tail layer 0 too).
+        let bits: Vec<u64> = out_a.iter().map(|&v| v ^ (v >> 7)).collect();
+        for n in (0..=BUF).filter(|n| n % 61 == 0 || n % 64 < 5 || n % 64 > 60) {
+            let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
+            let (mut fa, mut fb) = (vec![7u8; n], vec![0u8; n]);
+            let (mut ra, mut rb) = (vec![u64::MAX; n.div_ceil(64)], vec![0; n.div_ceil(64)]);
+            zig_fast(&bits[..n], &mut x, &mut fa, &mut ra, false);
+            zig_fast_generic(&bits[..n], &mut y, &mut fb);
+            pack_flags(&fb, &mut rb);
+            assert!(
+                x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()),
+                "{n}"
+            );
+            assert_eq!(ra, rb, "{n}");
+            let rejected = (0..n).filter(|&k| fb[k] == 1).count();
+            assert_eq!(
+                rb.iter().map(|w| w.count_ones() as usize).sum::<usize>(),
+                rejected
+            );
+            assert!(n < BUF || rejected > 0, "some of {n} rejected");
+        }
     }
 }
