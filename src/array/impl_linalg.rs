@@ -374,9 +374,23 @@ fn contract<T: Element + LinalgScalar>(
         .param(&lb.iter().collect::<String>())
         .param(&out.iter().collect::<String>())
         .finish();
-    let t_product = Tokenizer::new("einsum-product").param(&token).finish();
-    let partials: Vec<Arc<Node>> = (0..cube.n_chunks())
-        .map(|c| {
+    // Blocks along the summed axes per output block (row-major: they are the cube's
+    // last axes, so each output block's products are consecutive), and output blocks.
+    let cube_grid = cube.grid_shape();
+    let n_k: usize = cube_grid[n_kept..].iter().product();
+    let n_out: usize = cube_grid[..n_kept].iter().product();
+    // Many output blocks: each one's products are summed as a chain, every product
+    // adding the one before it (one partial per output block held, as the budget
+    // wants); few: a tree, for parallelism. The sums are in the same order either way
+    // up to eight blocks. The choice depends on the chunks only, never the machine.
+    let chain = n_k > 1 && n_out >= CHAIN_FROM;
+    let t_product = Tokenizer::new("einsum-product")
+        .param(&token)
+        .param(&chain)
+        .finish();
+    let mut partials: Vec<Arc<Node>> = Vec::with_capacity(cube.n_chunks());
+    for c in 0..cube.n_chunks() {
+        let node = {
             let p = cube.position(c);
             let (_, shape) = cube.chunk(c);
             let at = |c: &char| p[pos(&cube_labels, *c).expect("a cube label")];
@@ -391,10 +405,13 @@ fn contract<T: Element + LinalgScalar>(
                 k: prod(n_kept..n_kept + nc),
                 out: shape[..n_kept].to_vec(),
             };
-            let deps = vec![
+            let mut deps = vec![
                 Arc::clone(&na[ravel(&ia, &ga)]),
                 Arc::clone(&nb[ravel(&ib, &gb)]),
             ];
+            if chain && c % n_k > 0 {
+                deps.push(Arc::clone(&partials[c - 1]));
+            }
             let (sa, pa, sb, pb) = (
                 Arc::clone(&sum_in_a),
                 Arc::clone(&perm_a),
@@ -408,14 +425,32 @@ fn contract<T: Element + LinalgScalar>(
                 Box::new(move |v| {
                     let x = operand(chunk_of::<T>(&v[0]), &sa, &pa, (dims.batch, dims.m, dims.k))?;
                     let y = operand(chunk_of::<T>(&v[1]), &sb, &pb, (dims.batch, dims.k, dims.n))?;
-                    Ok(Arc::new(batched_product(&x, &y, &dims)?) as Value)
+                    let mut p = batched_product(&x, &y, &dims)?;
+                    if let Some(before) = v.get(2) {
+                        // IEEE addition commutes: the same bits as before + p.
+                        p.zip_mut_with(chunk_of::<T>(before), |q, &b| *q = Element::add(b, *q));
+                    }
+                    Ok(Arc::new(p) as Value)
                 }),
             );
             node.bytes = bytes;
             node.codec = Some(chunk_codec::<T>());
             Arc::new(node)
-        })
-        .collect();
+        };
+        partials.push(node);
+    }
+    if chain {
+        let kept = Arc::new(Grid::from_parts(
+            cube.shape()[..n_kept].to_vec(),
+            cube.chunks()[..n_kept].to_vec(),
+        ));
+        let last: Vec<Arc<Node>> = (0..n_out)
+            .map(|o| Arc::clone(&partials[o * n_k + n_k - 1]))
+            .collect();
+        let t = Tokenizer::new("einsum-chain").param(&token).finish();
+        let result = DArray::from_chunks(kept, t, "einsum", last);
+        return Ok(in_order(result, &cube_labels[..n_kept], out));
+    }
     let n_summed = cube_labels.len() - n_kept;
     let reduced: Vec<bool> = (0..cube_labels.len()).map(|d| d >= n_kept).collect();
     let result = tree(
@@ -439,17 +474,24 @@ fn contract<T: Element + LinalgScalar>(
             }),
         },
     );
-    // The result's axes are batch, free in a, free in b: put them in the output's order.
-    let have: Vec<char> = cube_labels[..n_kept].to_vec();
+    Ok(in_order(result, &cube_labels[..n_kept], out))
+}
+
+/// Output blocks from which a contraction sums each block's products as a chain.
+const CHAIN_FROM: usize = 16;
+
+/// `result`, whose axes are `have` (batch, free in a, free in b), with its axes in the
+/// output's order.
+fn in_order<T: Element>(result: DArray<T>, have: &[char], out: &[char]) -> DArray<T> {
     let perm: Vec<usize> = out
         .iter()
-        .map(|&c| pos(&have, c).expect("an output label"))
+        .map(|&c| have.iter().position(|&d| d == c).expect("an output label"))
         .collect();
-    Ok(if perm.iter().enumerate().all(|(i, &p)| i == p) {
+    if perm.iter().enumerate().all(|(i, &p)| i == p) {
         result
     } else {
         result.permute_axes(&perm)
-    })
+    }
 }
 
 /// The sizes of one block product: `batch` products of `m x k` by `k x n`, shaped

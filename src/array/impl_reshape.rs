@@ -312,6 +312,9 @@ impl<T: Element> DArray<T> {
                 );
                 node.bytes = input[i].bytes;
                 node.codec = Some(chunk_codec::<T>());
+                // The transpose of a chunk read from a store is made again from it
+                // under a budget, as the chunk is, rather than spilled.
+                node.remake = input[i].remake && input[i].deps.is_empty();
                 Arc::new(node)
             })
             .collect();

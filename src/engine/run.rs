@@ -443,7 +443,27 @@ impl<'p> Run<'p> {
                 self.context
                     .observers
                     .emit(&Event::ReadBack { key: &node.key });
-                self.call(node, &[])
+                // A remade task's inputs are remade sources: held, or made again.
+                let inputs = self
+                    .plan
+                    .deps
+                    .row(id)
+                    .iter()
+                    .map(|&d| {
+                        let held = match &*lock(&self.slots[d as usize]) {
+                            Slot::Ready(v) => Some(v.clone()),
+                            _ => None,
+                        };
+                        match held {
+                            Some(v) => Ok(v),
+                            None => {
+                                self.remade.fetch_add(1, Relaxed);
+                                self.call(&self.plan.nodes[d as usize], &[])
+                            }
+                        }
+                    })
+                    .collect::<Result<Vec<Value>>>()?;
+                self.call(node, &inputs)
             }
             Slot::Empty | Slot::Freed => Err(Error::Internal(format!(
                 "input {} is not available",
@@ -531,8 +551,20 @@ impl<'p> Run<'p> {
         next
     }
 
-    /// Whether `id` is a source to drop and make again rather than spill.
+    /// Whether `id` is to be dropped and made again rather than spilled: a source
+    /// marked [`Node::remake`], or a task so marked whose inputs are all such sources
+    /// (made again from them: one level, so a remake never cascades).
     fn remakes(&self, id: u32) -> bool {
+        self.plan.nodes[id as usize].remake
+            && self
+                .plan
+                .deps
+                .row(id)
+                .iter()
+                .all(|&d| self.is_remade_source(d))
+    }
+
+    fn is_remade_source(&self, id: u32) -> bool {
         self.plan.nodes[id as usize].remake && self.plan.deps.row(id).is_empty()
     }
 
