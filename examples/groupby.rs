@@ -3,7 +3,7 @@
 //! each of its numeric columns (keys first, 6 decimals, nulls skipped), named as
 //! db-benchmark's polars solution names them, then one summary line.
 //!
-//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [auto|tree|shuffle[=BUCKETS]] [gather]
+//! cargo run --release --features dataframe --example groupby -- 'DIR/*.csv' [q1,q2,...] [auto|tree|shuffle[=BUCKETS]] [gather] [block=MB]
 //!
 //! Each answer is a frame (`agg_frame`) summed where each of its partitions is made
 //! (row count and column sums), so no task holds a whole answer: with 1e7 groups (q10)
@@ -13,7 +13,8 @@
 //! estimates in the files' samples (its plan is printed on standard error, as
 //! `GroupBy::explain` gives it); `tree` asks for the tree with one bucket per
 //! partition, `shuffle` shuffles the rows by key and groups each partition once;
-//! `=BUCKETS` sets the buckets or partitions. The summary line gives the most bytes
+//! `=BUCKETS` sets the buckets or partitions; `block=MB` the CSV partition size
+//! (`ReadCsv::block_size`, 64 MB by default). The summary line gives the most bytes
 //! the engine held (`held_mb`) and spilled (`spilled_mb`).
 //!
 //! The questions are written as db-benchmark's polars solution writes them, with polars
@@ -186,7 +187,15 @@ fn main() -> Result<()> {
         buckets: None,
         gather: false,
     };
+    let mut block = None;
     for a in args.iter().skip(3) {
+        if let Some(mb) = a.strip_prefix("block=") {
+            let mb: u64 = mb.parse().map_err(|_| {
+                chunkwise::Error::invalid(format!("{a:?}: block=MB takes a number of megabytes"))
+            })?;
+            block = Some(mb << 20);
+            continue;
+        }
         let (name, n) = match a.split_once('=') {
             Some((m, n)) => (m, Some(n.parse::<usize>())),
             None => (a.as_str(), None),
@@ -205,6 +214,7 @@ fn main() -> Result<()> {
             "tree" => mode.strategy = Strategy::Tree,
             "shuffle" => mode.strategy = Strategy::Shuffle,
             "gather" => mode.gather = true,
+
             _ => {
                 return Err(chunkwise::Error::invalid(format!(
                     "{a:?}: after the questions come auto|tree|shuffle[=BUCKETS] and gather"
@@ -213,7 +223,11 @@ fn main() -> Result<()> {
         }
     }
     let t0 = Instant::now();
-    let f = DFrame::read_csv(glob).open()?;
+    let mut read = DFrame::read_csv(glob);
+    if let Some(b) = block {
+        read = read.block_size(b);
+    }
+    let f = read.open()?;
     let mut names = Vec::new();
     let mut answers = Vec::new();
     for q in &asked {

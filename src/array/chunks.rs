@@ -747,6 +747,59 @@ pub(crate) fn ravel(idx: &[usize], shape: &[usize]) -> usize {
     idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
 }
 
+/// The chunk positions of a box of chunks, `span[j] = (first, past last)` along each
+/// axis, in row-major order.
+pub(crate) fn box_positions(span: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    for &(lo, hi) in span {
+        out = out
+            .into_iter()
+            .flat_map(|p| {
+                (lo..hi).map(move |k| {
+                    let mut q = p.clone();
+                    q.push(k);
+                    q
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// A box of chunks pasted into one array: `pieces` are the chunks of `span` in
+/// [`box_positions`] order, of an array of `shape` whose chunks start at `starts`.
+/// Also gives the box's offset in the array.
+pub(crate) fn paste_box<T: super::Element>(
+    starts: &[Vec<usize>],
+    shape: &[usize],
+    span: &[(usize, usize)],
+    pieces: &[&ndarray::ArrayD<T>],
+) -> (ndarray::ArrayD<T>, Vec<usize>) {
+    let off: Vec<usize> = span
+        .iter()
+        .enumerate()
+        .map(|(j, s)| starts[j][s.0])
+        .collect();
+    let dims: Vec<usize> = span
+        .iter()
+        .enumerate()
+        .map(|(j, s)| starts[j].get(s.1).copied().unwrap_or(shape[j]) - off[j])
+        .collect();
+    let mut out = ndarray::ArrayD::<T>::default(ndarray::IxDyn(&dims));
+    for (piece, local) in pieces.iter().zip(box_positions(span)) {
+        let info: Vec<ndarray::SliceInfoElem> = local
+            .iter()
+            .enumerate()
+            .map(|(j, &b)| {
+                let o = starts[j][b] - off[j];
+                ndarray::Slice::from(o..o + piece.shape()[j]).into()
+            })
+            .collect();
+        out.slice_mut(info.as_slice()).assign(*piece);
+    }
+    (out, off)
+}
+
 #[cfg(test)]
 mod auto_tests {
     use super::*;

@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array, ArrayD, Axis, Dimension, IxDyn, SliceInfoElem};
+use ndarray::{Array, ArrayD, Axis, Dimension, IxDyn};
 
-use super::chunks::{chunk_holding, ravel};
+use super::chunks::{box_positions, chunk_holding, paste_box, ravel};
 use super::expr::chunk_codec;
 use super::impl_target::{Region, write_at};
 use super::{Chunks, DArray, Element, Idx, VIdx, chunk_of, from_array};
@@ -516,7 +516,7 @@ impl<T: Element> DArray<T> {
                     deps.extend(n.iter().cloned());
                 }
                 let n_lazy = lazy_nodes.as_ref().map_or(0, |n| n.len());
-                for local in &box_chunks_positions(&span) {
+                for local in &box_positions(&span) {
                     deps.push(Arc::clone(&vnodes[ravel(local, &vgrid)]));
                 }
                 let lazy = lazy.clone();
@@ -548,28 +548,9 @@ impl<T: Element> DArray<T> {
                             pairs[*d] = Arc::new(p);
                         }
                         // The value's box, pasted from its chunks.
-                        let box_off: Vec<usize> =
-                            span.iter().enumerate().map(|(j, s)| vstarts[j][s.0]).collect();
-                        let box_end: Vec<usize> = span
-                            .iter()
-                            .enumerate()
-                            .map(|(j, s)| vstarts[j].get(s.1).copied().unwrap_or(vshape[j]))
-                            .collect();
-                        let box_shape: Vec<usize> =
-                            box_end.iter().zip(&box_off).map(|(e, o)| e - o).collect();
-                        let mut vbox = ArrayD::<T>::default(IxDyn(&box_shape));
-                        for (k, local) in box_chunks_positions(&span).iter().enumerate() {
-                            let chunk = chunk_of::<T>(&v[1 + n_lazy + k]);
-                            let info: Vec<SliceInfoElem> = local
-                                .iter()
-                                .enumerate()
-                                .map(|(j, &b)| {
-                                    let o = vstarts[j][b] - box_off[j];
-                                    ndarray::Slice::from(o..o + chunk.shape()[j]).into()
-                                })
-                                .collect();
-                            vbox.slice_mut(info.as_slice()).assign(chunk);
-                        }
+                        let pieces: Vec<&ArrayD<T>> =
+                            v[1 + n_lazy..].iter().map(chunk_of::<T>).collect();
+                        let (vbox, box_off) = paste_box(&vstarts, &vshape, &span, &pieces);
                         // The value's elements for this chunk's source indices.
                         let mut g = vbox;
                         for (j, &vn) in vshape.iter().enumerate() {
@@ -620,23 +601,4 @@ impl<T: Element> DArray<T> {
         }
         Ok(value.carry(self.carry(out)))
     }
-}
-
-/// The chunk positions of a box of chunks, `span[j] = (first, past last)` per axis, in
-/// row-major order.
-fn box_chunks_positions(span: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let mut out = vec![vec![]];
-    for &(lo, hi) in span {
-        out = out
-            .into_iter()
-            .flat_map(|p| {
-                (lo..hi).map(move |k| {
-                    let mut q = p.clone();
-                    q.push(k);
-                    q
-                })
-            })
-            .collect();
-    }
-    out
 }

@@ -29,6 +29,7 @@ mod impl_constructors;
 mod impl_decomp;
 mod impl_histogram;
 mod impl_index;
+mod impl_labelled;
 mod impl_linalg;
 mod impl_map_blocks;
 mod impl_ops;
@@ -65,6 +66,7 @@ pub use impl_constructors::{
 pub use impl_decomp::Real;
 pub use impl_histogram::{Bins, LazyBins, histogram2d, histogramdd_coords};
 pub use impl_index::Idx;
+pub use impl_labelled::blockwise;
 pub use impl_linalg::{Cov, einsum};
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
 pub use impl_ops::Logical;

@@ -13,6 +13,7 @@ macro_rules! each_element_type {
 }
 
 mod array;
+mod array_blockwise_port;
 mod array_dask;
 mod array_dask_port;
 mod array_dask_port2;
