@@ -230,3 +230,41 @@ where
     }
     Ok(result)
 }
+
+impl<T: Element> DArray<T> {
+    /// numpy's `ufunc.outer` with any function: `out[i..., j...] = f(self[i...],
+    /// other[j...])`, of shape `self.shape() ++ other.shape()` (Dask's
+    /// `da.add.outer(a, b)` is `a.outer_with(&b, |x, y| x + y)`). Each output block is
+    /// one block of each, through [`blockwise`].
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let a = from_array(ArrayD::from_shape_vec(IxDyn(&[3]), vec![1, 2, 3]).unwrap(), [2]).unwrap();
+    /// let b = from_array(ArrayD::from_shape_vec(IxDyn(&[2]), vec![10, 20]).unwrap(), [1]).unwrap();
+    /// let got = a.outer_with(&b, |x, y| x + y).compute().unwrap();
+    /// assert_eq!(got.shape(), &[3, 2]);
+    /// assert_eq!(got.into_raw_vec_and_offset().0, vec![11, 21, 12, 22, 13, 23]);
+    /// ```
+    pub fn outer_with<U, F>(&self, other: &DArray<T>, f: F) -> DArray<U>
+    where
+        U: Element,
+        F: Fn(T, T) -> U + Send + Sync + 'static,
+    {
+        let (n, m) = (self.ndim() as u32, other.ndim() as u32);
+        let label = |i: u32| char::from_u32(0x100 + i).expect("a character");
+        let la: String = (0..n).map(label).collect();
+        let lb: String = (n..n + m).map(label).collect();
+        let out = format!("{la}{lb}");
+        blockwise(&out, &[(self, &la), (other, &lb)], &[], move |v| {
+            let (a, b) = (&v[0], &v[1]);
+            let shape: Vec<usize> = a.shape().iter().chain(b.shape()).copied().collect();
+            let mut out = Vec::with_capacity(a.len() * b.len());
+            for &x in a.iter() {
+                out.extend(b.iter().map(|&y| f(x, y)));
+            }
+            ArrayD::from_shape_vec(ndarray::IxDyn(&shape), out)
+                .map_err(|e| Error::external("ndarray, an outer block", e))
+        })
+    }
+}

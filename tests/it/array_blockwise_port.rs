@@ -172,3 +172,48 @@ fn blockwise_errors() {
     let wrong = blockwise("ij", &[(&x, "ij")], &[], |v| Ok(v[0].t().to_owned()));
     assert!(msg(wrong).contains("shape [3, 2]"));
 }
+
+/// `test_ufunc_outer` (test_ufunc.py): `add.outer` of arrays of one and two
+/// dimensions both ways, with arrays in memory, scalars (0-d), a lazy sum and a
+/// list, against loops; a float operand cast first (numpy's promotion). Its `out=`
+/// and `sin.outer` errors cannot be written: the types forbid them.
+#[test]
+fn ufunc_outer() {
+    let ints = |shape: &[usize], seed: u64| rand_f64(shape, seed).mapv(|v| 1 + (v * 99.0) as i64);
+    let (arr1, arr2) = (ints(&[20], 81), ints(&[10, 3], 82));
+    let darr1 = from_array(arr1.clone(), [3]).unwrap();
+    let darr2 = from_array(arr2.clone(), [3, 3]).unwrap();
+    let outer = |a: &ArrayD<i64>, b: &ArrayD<i64>| {
+        let shape: Vec<usize> = a.shape().iter().chain(b.shape()).copied().collect();
+        let v: Vec<i64> = a
+            .iter()
+            .flat_map(|&x| b.iter().map(move |&y| x + y))
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap()
+    };
+    let add = |a: &DArray<i64>, b: &DArray<i64>| a.outer_with(b, |x, y| x + y).compute().unwrap();
+    let scalar = |v: i64| ArrayD::from_elem(IxDyn(&[]), v);
+    let lazy = |a: &ArrayD<i64>| from_array(a.clone(), vec![2; a.ndim()]).unwrap();
+    assert_eq!(add(&darr1, &darr2), outer(&arr1, &arr2));
+    assert_eq!(add(&darr2, &darr1), outer(&arr2, &arr1));
+    assert_eq!(add(&darr1, &lazy(&arr2)), outer(&arr1, &arr2));
+    assert_eq!(add(&darr1, &lazy(&scalar(1))), outer(&arr1, &scalar(1)));
+    assert_eq!(add(&lazy(&scalar(1)), &darr2), outer(&scalar(1), &arr2));
+    let list = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1, 2, 3]).unwrap();
+    assert_eq!(add(&lazy(&list), &darr2), outer(&list, &arr2));
+    let sum = darr1.sum(chunkwise::array::Axes::All);
+    assert_eq!(add(&sum, &darr2), outer(&scalar(arr1.sum()), &arr2));
+    // A float operand: both as f64 (numpy promotes), 1.5 + ints.
+    let got = darr2
+        .astype::<f64>()
+        .outer_with(&darr1.astype::<f64>(), |x, y| x + y)
+        .compute()
+        .unwrap();
+    assert_eq!(got, outer(&arr2, &arr1).mapv(|v| v as f64));
+    let half = from_array(ArrayD::from_elem(IxDyn(&[]), 1.5), Vec::<usize>::new()).unwrap();
+    let got = half
+        .outer_with(&darr2.astype::<f64>(), |x, y| x + y)
+        .compute()
+        .unwrap();
+    assert_eq!(got, arr2.mapv(|v| v as f64 + 1.5));
+}
