@@ -53,7 +53,7 @@
 //! | `chunks="100 MiB"`, `chunks=(-1, "auto")`, `x.rechunk({1: 300})` | `"100 MiB".parse::<Chunks>()?`, `Chunks::PerAxis(vec![AxisChunks::Whole, AxisChunks::Auto])`, `x.rechunk(Chunks::Axes(vec![(1, AxisChunks::Size(300))]))` |
 //! | `da.moment(x, 3, axis=0)`, `da.average(x, axis=1, weights=w)`, `da.nanprod`, `da.nancumsum` | `x.moment(3, 0)`, `x.average(&w, Some(1))`, `x.nanprod(None)`, `x.nancumsum(0)` |
 //! | `da.rot90(x)`, `da.rollaxis(x, 2)`, `da.block([[a, b], [c]])`, `da.atleast_3d(x)` | `x.rot90(1, (0, 1))`, `x.rollaxis(2, 0)`, `DArray::block(&[vec![a, b], vec![c]])`, `x.atleast_3d()` |
-//! | `rng.choice([1, 3, 5], size, p=p, chunks=c)`, `rng.permutation(n)` | `array::choice(&[1, 3, 5], Some(&p), &size, c, seed)?`, `array::permutation(n, c, seed)?` (with replacement only) |
+//! | `rng.choice([1, 3, 5], size, p=p, chunks=c)`, `rng.permutation(n)` | `array::choice(&[1, 3, 5], Some(&p), &size, c, seed)?`, `array::permutation(n, c, seed)?`; `rng.choice(a, k, replace=False)`: `array::choice_distinct(&a, k, c, seed)?` |
 //! | `x.rechunk(100, balance=True)` | `x.rechunk_balanced([100])` |
 //! | `da.diagonal(x, 1)`, `da.trace(x)` | `x.diagonal(1, 0, 1)`, `x.trace(0)` |
 //! | `da.insert(x, 1, v, axis=0)`, `da.delete(x, [0, -1], axis=0)`, `da.append(x, v, axis=0)` | `x.insert(1, &v, 0)`, `x.delete(&[0, -1], 0)`, `x.append(&v, 0)` |

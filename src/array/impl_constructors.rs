@@ -233,6 +233,42 @@ pub fn choice<T: Element>(
     }))
 }
 
+/// `k` distinct elements of `values` (distinct positions; numpy's
+/// `choice(a, k, replace=False)`), in a random order drawn from the stream of `seed`:
+/// the first `k` of a Fisher-Yates shuffle of the positions, made in memory (`values`
+/// is in memory already), then chunked. Dask takes this only for an output of one
+/// chunk; here any chunks. More than `values.len()` is an error.
+///
+/// ```
+/// use chunkwise::array::choice_distinct;
+/// let x = choice_distinct(&[1.0, 3.0, 5.0, 7.0, 9.0], 4, [3], 11).unwrap();
+/// let mut v = x.compute().unwrap().into_raw_vec_and_offset().0;
+/// v.sort_by(f64::total_cmp);
+/// v.dedup();
+/// assert_eq!(v.len(), 4);
+/// assert!(choice_distinct(&[1, 2], 3, [3], 11).is_err());
+/// ```
+pub fn choice_distinct<T: Element>(
+    values: &[T],
+    k: usize,
+    chunks: impl Into<Chunks>,
+    seed: u64,
+) -> Result<DArray<T>> {
+    if k > values.len() {
+        return Err(Error::invalid(format!(
+            "choice without replacement: {k} draws from {} values (a sample larger than the population)",
+            values.len()
+        )));
+    }
+    let order = shuffled(values.len(), seed);
+    let picked: Vec<T> = order[..k].iter().map(|&i| values[i]).collect();
+    from_array(
+        ArrayD::from_shape_vec(IxDyn(&[k]), picked)
+            .map_err(|e| Error::external("ndarray, assembling a choice", e))?,
+        chunks,
+    )
+}
+
 /// `0..n` in a random order (numpy's and Dask's `random.permutation(n)`), drawn from
 /// the stream of `seed` (a Fisher-Yates shuffle in memory: `n` indices), chunked.
 ///

@@ -413,6 +413,21 @@ fn choice_as_dasks_test_choice() {
     let e = choice(&vals[..4], Some(&[0.2, 0.2, 0.3, 0.2]), &[3], [2], 0).unwrap_err();
     assert!(e.to_string().contains("sum to"), "{e}");
     assert!(choice(&vals[..2], Some(&[-0.5, 1.5]), &[3], [2], 0).is_err());
+    // Without replacement (`replace=False`): every value once in one chunk, as Dask
+    // takes it, and in several chunks too; more draws than values is an error.
+    for chunks in [5, 2] {
+        let x = chunkwise::array::choice_distinct(&vals, 5, [chunks], 4).unwrap();
+        let mut got = x.compute().unwrap().into_raw_vec_and_offset().0;
+        got.sort_by(f64::total_cmp);
+        assert_eq!(got, vals.to_vec());
+    }
+    let three = chunkwise::array::choice_distinct(&vals, 3, [2], 9).unwrap();
+    let mut got = three.compute().unwrap().into_raw_vec_and_offset().0;
+    got.sort_by(f64::total_cmp);
+    got.dedup();
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|v| vals.contains(v)));
+    assert!(chunkwise::array::choice_distinct(&vals, 6, [6], 0).is_err());
 }
 
 #[test]
