@@ -367,6 +367,30 @@ fn zig_candidate(bits: u64) -> (usize, f64, f64) {
     (i, u, u * ZIG_NORM_X[i])
 }
 
+/// Whether `l < exp(-x^2 / 2)` (the wedge test of layer `i`, `|x|` between
+/// `ZIG_NORM_X[i + 1]` and `ZIG_NORM_X[i]`), deciding as the comparison with `exp`
+/// does but mostly without it: `exp` is convex, so over the layer it lies under the
+/// chord between its ends and over the tangent at the upper end. Only an `l` within
+/// a relative 1e-9 of those bounds (far beyond `exp`'s rounding) is compared with
+/// `exp` itself: the same decisions, so the same samples.
+#[inline]
+fn wedge_accepts(i: usize, x: f64, l: f64) -> bool {
+    const MARGIN: f64 = 1e-9;
+    let y = -0.5 * x * x;
+    let (xa, xb) = (ZIG_NORM_X[i], ZIG_NORM_X[i + 1]);
+    let (ya, yb) = (-0.5 * xa * xa, -0.5 * xb * xb);
+    let (fa, fb) = (ZIG_NORM_F[i], ZIG_NORM_F[i + 1]);
+    let chord = fa + (fb - fa) * (y - ya) / (yb - ya);
+    if l > chord * (1.0 + MARGIN) {
+        return false;
+    }
+    let tangent = fb * (1.0 + (y - yb));
+    if l < tangent * (1.0 - MARGIN) {
+        return true;
+    }
+    l < y.exp()
+}
+
 /// Finishes a sample the fast path rejected, drawing only from `fb`.
 fn zig_slow(mut i: usize, mut u: f64, mut x: f64, fb: &mut Xoshiro256pp) -> f64 {
     loop {
@@ -383,9 +407,8 @@ fn zig_slow(mut i: usize, mut u: f64, mut x: f64, fb: &mut Xoshiro256pp) -> f64 
                 ZIG_NORM_R - tx
             };
         }
-        if ZIG_NORM_F[i + 1] + (ZIG_NORM_F[i] - ZIG_NORM_F[i + 1]) * fb.next_f64()
-            < (-0.5 * x * x).exp()
-        {
+        let l = ZIG_NORM_F[i + 1] + (ZIG_NORM_F[i] - ZIG_NORM_F[i + 1]) * fb.next_f64();
+        if wedge_accepts(i, x, l) {
             return x;
         }
         (i, u, x) = zig_candidate(fb.next_u64());
@@ -571,6 +594,28 @@ impl rand_core::TryRng for ChunkRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wedge test's bounds decide as `exp` does: every layer, points across it,
+    /// thresholds spread over the wedge and within a few ulps of `exp` itself.
+    #[test]
+    fn wedge_bounds_decide_as_exp_does() {
+        let mut g = Xoshiro256pp::seed_from_u64(5);
+        for i in 1..256 {
+            let (xa, xb) = (ZIG_NORM_X[i], ZIG_NORM_X[i + 1]);
+            for _ in 0..200 {
+                let x = xb + (xa - xb) * g.next_f64();
+                let e = (-0.5 * x * x).exp();
+                let (fa, fb) = (ZIG_NORM_F[i], ZIG_NORM_F[i + 1]);
+                let mut ls = vec![fb + (fa - fb) * g.next_f64()];
+                for k in -3i64..=3 {
+                    ls.push(f64::from_bits((e.to_bits() as i64 + k) as u64));
+                }
+                for l in ls {
+                    assert_eq!(wedge_accepts(i, x, l), l < e, "layer {i}, x {x}, l {l}");
+                }
+            }
+        }
+    }
 
     /// Each kernel this CPU can run against the generic one, bit for bit, over lengths
     /// that end anywhere in a vector or a 64-element mask word.
