@@ -38,6 +38,7 @@
 //! | `da.nanmean(x, axis=0)` | `x.nanmean(0)` |
 //! | `x.sum(axis=0, keepdims=True, split_every=4)` | `x.reduce(&Reduction::sum().axes(0).keepdims(true).split_every(4))` |
 //! | `x + y`, `np.exp(x)`, `x > 0` | `&x + &y`, `x.exp()`, `x.gt(0.0)` (1.0/0.0) |
+//! | `x.astype("i8")`, `x.astype("i8", casting="safe")`, `np.can_cast(a, b, "safe")` | `x.astype::<i64>()`, `x.astype_safe::<i64>()?`, `DType::F32.can_cast_safely(DType::F64)` |
 //! | `x - x.mean(axis=0, keepdims=True)`, `da.broadcast_to(x, shape, chunks)` | `&x - &x.reduce(&Reduction::mean().axes(0).keepdims(true))`, `x.broadcast_to(&shape, chunks)` (numpy's rules) |
 //! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
 //! | `da.map_blocks(f, x, y, chunks=(2,), drop_axis=1, new_axis=0)` with `block_info` | `x.map_blocks_opts(&[&y], &BlockMap::new().chunks(vec![vec![2]]).drop_axis(&[1]).new_axis(&[0]), \|blocks, info\| ..)` (`info: &BlockInfo`: `output`, `inputs`, `chunk_shape`) |

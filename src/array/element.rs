@@ -29,6 +29,29 @@ pub enum DType {
 }
 
 impl DType {
+    /// Whether every value of this type is a value of `to` (numpy's
+    /// `can_cast(self, to, casting="safe")`).
+    ///
+    /// ```
+    /// use chunkwise::array::DType;
+    /// assert!(DType::U8.can_cast_safely(DType::F32));
+    /// assert!(DType::I64.can_cast_safely(DType::F64)); // as numpy says
+    /// assert!(!DType::I32.can_cast_safely(DType::F32));
+    /// assert!(!DType::F64.can_cast_safely(DType::I64));
+    /// ```
+    pub fn can_cast_safely(self, to: DType) -> bool {
+        use DType::*;
+        self == to
+            || match self {
+                Bool => true,
+                U8 => matches!(to, U32 | U64 | I32 | I64 | F32 | F64),
+                U32 => matches!(to, U64 | I64 | F64),
+                U64 | I32 | I64 => to == F64 || (self == I32 && to == I64),
+                F32 => to == F64,
+                F64 => false,
+            }
+    }
+
     /// Whether a floating-point type.
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)

@@ -12,8 +12,8 @@ use super::chunks::Grid;
 use super::expr::{BinOp, chunk_codec};
 use super::impl_broadcast::broadcast_shape;
 use super::{DArray, Element, Promote, chunk_of, same_type};
-use crate::Error;
 use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::{Error, Result};
 
 /// The other side of an elementwise operation: a scalar or an array.
 #[derive(Clone, Debug)]
@@ -292,6 +292,28 @@ impl<T: Element> DArray<T> {
             .param(&U::DTYPE)
             .finish();
         self.blockwise("astype", t, |a| a.mapv(Element::cast::<U>))
+    }
+
+    /// As [`astype`](Self::astype) with numpy's `casting="safe"`: an error naming both
+    /// types unless every value of this type is one of `U`
+    /// ([`DType::can_cast_safely`](super::DType::can_cast_safely)).
+    ///
+    /// ```
+    /// use chunkwise::array::ones;
+    /// let x = ones(&[3], [2]).unwrap();
+    /// assert!(x.astype_safe::<i64>().is_err());
+    /// assert!(x.astype::<f32>().astype_safe::<f64>().is_ok());
+    /// ```
+    pub fn astype_safe<U: Element>(&self) -> Result<DArray<U>> {
+        if T::DTYPE.can_cast_safely(U::DTYPE) {
+            Ok(self.astype())
+        } else {
+            Err(Error::invalid(format!(
+                "astype: cannot cast {} to {} safely (casting=\"safe\"); astype casts anyway",
+                T::DTYPE,
+                U::DTYPE
+            )))
+        }
     }
 
     /// An array of this one's shape and chunks filled with `value` (`full_like`).

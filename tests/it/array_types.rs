@@ -408,3 +408,43 @@ fn ufuncs_of_every_type() {
         ai.mapv(|v| v.clamp(-1, 2))
     );
 }
+
+/// `test_astype` (test_array_core.py): the values and the same keys for the same
+/// cast, no new array for the same type, and `casting="safe"` refusing float to int;
+/// with numpy's whole `can_cast(a, b, "safe")` table for the eight types (printed by
+/// numpy 2: rows from, columns to, in the order below).
+#[test]
+fn astype_as_dasks_and_safe_casting_as_numpys() {
+    use chunkwise::array::{DType, ones};
+    let d = ones(&[5, 5], [2, 2]).unwrap();
+    let i = d.astype::<i64>();
+    assert_eq!(i.dtype(), DType::I64);
+    assert_eq!(
+        i.compute().unwrap(),
+        ndarray::ArrayD::from_elem(ndarray::IxDyn(&[5, 5]), 1i64)
+    );
+    assert_eq!(d.astype::<i64>().token(), i.token());
+    let e = d.astype_safe::<i64>().unwrap_err().to_string();
+    assert!(e.contains("float64") && e.contains("int64"), "{e}");
+    assert_eq!(d.astype::<f64>().token(), d.token());
+    assert_eq!(d.astype_safe::<f64>().unwrap().token(), d.token());
+    let order = [
+        DType::Bool,
+        DType::U8,
+        DType::I32,
+        DType::U32,
+        DType::I64,
+        DType::U64,
+        DType::F32,
+        DType::F64,
+    ];
+    let numpy = [
+        "11111111", "01111111", "00101001", "00011101", "00001001", "00000101", "00000011",
+        "00000001",
+    ];
+    for (a, row) in order.iter().zip(numpy) {
+        for (b, c) in order.iter().zip(row.chars()) {
+            assert_eq!(a.can_cast_safely(*b), c == '1', "{a} to {b}");
+        }
+    }
+}
