@@ -4,9 +4,22 @@
 //! the width of the instructions changes.
 
 /// Compiles `$generic` again for each instruction set: the same operations, so the same
-/// bits, only wider.
+/// bits, only wider. With `avx2 = path`, CPUs with AVX2 but not AVX-512 run that
+/// hand-written `#[target_feature(enable = "avx2")]` kernel instead, which must give the
+/// same bits as `$generic`.
 macro_rules! multiversion {
     ($name:ident, $generic:ident, ($($arg:ident: $ty:ty),*)) => {
+        crate::simd::multiversion!(@emit $name, $generic, ($($arg: $ty),*), avx2, {
+            #[target_feature(enable = "avx2")]
+            fn avx2($($arg: $ty),*) {
+                $generic($($arg),*)
+            }
+        });
+    };
+    ($name:ident, $generic:ident, ($($arg:ident: $ty:ty),*), avx2 = $avx2:path) => {
+        crate::simd::multiversion!(@emit $name, $generic, ($($arg: $ty),*), $avx2, {});
+    };
+    (@emit $name:ident, $generic:ident, ($($arg:ident: $ty:ty),*), $avx2:path, { $($avx2_def:tt)* }) => {
         fn $name($($arg: $ty),*, force_scalar: bool) {
             #[cfg(target_arch = "x86_64")]
             {
@@ -14,10 +27,7 @@ macro_rules! multiversion {
                 fn avx512($($arg: $ty),*) {
                     $generic($($arg),*)
                 }
-                #[target_feature(enable = "avx2")]
-                fn avx2($($arg: $ty),*) {
-                    $generic($($arg),*)
-                }
+                $($avx2_def)*
                 if !force_scalar {
                     if std::arch::is_x86_feature_detected!("avx512f") {
                         // SAFETY: the CPU has AVX-512F, checked just above.
@@ -25,7 +35,7 @@ macro_rules! multiversion {
                     }
                     if std::arch::is_x86_feature_detected!("avx2") {
                         // SAFETY: the CPU has AVX2, checked just above.
-                        return unsafe { avx2($($arg),*) };
+                        return unsafe { $avx2($($arg),*) };
                     }
                 }
             }

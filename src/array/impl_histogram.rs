@@ -511,7 +511,10 @@ impl<T: Element> DArray<T> {
         let grid = Arc::new(Grid::from_parts(vec![nc, n], vec![vec![1; nc], vec![n]]));
         let rows = DArray::<f64>::from_chunks(grid, t_chunk, "histogram-chunk", partials);
         let counts = rows.sum(0);
-        let counts = w.map_or(counts.clone(), |w| w.carry(counts));
+        let counts = match w {
+            Some(w) => w.carry(counts),
+            None => counts,
+        };
         if !density {
             return Ok((self.carry(counts), edges));
         }

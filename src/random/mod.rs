@@ -174,50 +174,26 @@ fn zig_fast_generic(bits: &[u64], out: &mut [f64], flags: &mut [u8]) {
     }
 }
 
-crate::simd::multiversion!(rounds_auto, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]));
-
-/// The generator's rounds on the best code for this CPU. LLVM turns the generic
-/// kernel's `rotate_left(45)` on AVX2 into scalar rotates (AVX2 has no 64-bit vector
-/// rotate; AVX-512 does), so AVX2 runs the same rounds written with vector shifts.
-/// Integer arithmetic: the same bits on every path.
-fn rounds(s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF], force_scalar: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if !force_scalar
-        && !std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
-        // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { avx2::rounds(s, out) };
-        return;
-    }
-    rounds_auto(s, out, force_scalar)
-}
-crate::simd::multiversion!(zig_fast_auto, zig_fast_generic, (bits: &[u64], out: &mut [f64], flags: &mut [u8]));
-
-/// The ziggurat's fast path on the best code for this CPU. AVX-512 (and the scalar
-/// fallback) run the generic kernel, whose table lookups compile to gathers; on AVX2
-/// CPUs gathers are slow (microcoded on AMD's Zen 2 and 3), so the AVX2 kernel loads
-/// each element's pair of table entries with one 16-byte load instead. The arithmetic
-/// is the same operations on the same values: the same bits.
-fn zig_fast(
-    bits: &[u64],
-    out: &mut [f64],
-    flags: &mut [u8],
-    reject: &mut [u64],
-    force_scalar: bool,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if !force_scalar
-        && !std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
-        // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { avx2::zig_fast(bits, out, flags, reject) };
-        return;
-    }
-    zig_fast_auto(bits, out, flags, force_scalar);
+/// The ziggurat's fast path over a block with the rejections packed as bits: bit `j`
+/// of `reject[w]` is set where sample `64 w + j` is rejected.
+#[inline(always)]
+fn zig_fast_packed(bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut [u64]) {
+    zig_fast_generic(bits, out, flags);
     pack_flags(&flags[..bits.len()], reject);
 }
+
+// The generator's rounds on the best code for this CPU. LLVM turns the generic
+// kernel's `rotate_left(45)` on AVX2 into scalar rotates (AVX2 has no 64-bit vector
+// rotate; AVX-512 does), so AVX2 runs the same rounds written with vector shifts.
+// Integer arithmetic: the same bits on every path.
+crate::simd::multiversion!(rounds, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]), avx2 = avx2::rounds);
+
+// The ziggurat's fast path on the best code for this CPU. AVX-512 (and the scalar
+// fallback) run the generic kernel, whose table lookups compile to gathers; on AVX2
+// CPUs gathers are slow (microcoded on AMD's Zen 2 and 3), so the AVX2 kernel loads
+// each element's pair of table entries with one 16-byte load instead. The arithmetic
+// is the same operations on the same values: the same bits.
+crate::simd::multiversion!(zig_fast, zig_fast_packed, (bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut [u64]), avx2 = avx2::zig_fast);
 
 /// Flag bytes (0 or 1) as bits: bit `j` of `reject[w]` is flag `64 w + j`.
 fn pack_flags(flags: &[u8], reject: &mut [u64]) {
@@ -253,7 +229,7 @@ static ZIG_NORM_X_PAIRS: [[f64; 2]; 256] = {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{BUF, LANES, ZIG_NORM_X_PAIRS, zig_fast_generic};
+    use super::{BUF, LANES, ZIG_NORM_X_PAIRS, pack_flags, zig_fast_generic};
 
     /// [`rounds_generic`](super::rounds_generic): xoshiro256++ on eight lanes, as two
     /// vectors of four per state word.
@@ -294,52 +270,58 @@ mod avx2 {
         }
     }
 
-    /// [`zig_fast_generic`](super::zig_fast_generic), four elements at a time.
+    /// [`zig_fast_generic`](super::zig_fast_generic), four elements at a time, 64 (one
+    /// word of rejection bits) per block so every shift and bound is a constant.
     #[target_feature(enable = "avx2")]
     pub(super) fn zig_fast(bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut [u64]) {
         let n = bits.len().min(out.len()).min(flags.len());
-        let whole = n / 4 * 4;
+        let whole = n / 64 * 64;
         let exp = _mm256_set1_epi64x(0x4000_0000_0000_0000);
         let three = _mm256_set1_pd(3.0);
         let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fff_ffff_ffff_ffff));
-        let pair = |b: u64| -> __m128d {
-            let p = &ZIG_NORM_X_PAIRS[(b & 0xff) as usize];
-            // SAFETY: `p` is two f64, 16 readable bytes.
-            unsafe { _mm_loadu_pd(p.as_ptr()) }
-        };
-        let mut word = 0u64;
-        for k in (0..whole).step_by(4) {
-            let b4: &[u64; 4] = bits[k..k + 4].try_into().expect("four");
-            // SAFETY: `b4` is 32 readable bytes.
-            let b = unsafe { _mm256_loadu_si256(b4.as_ptr().cast()) };
-            // u = f64 from the top 52 bits with exponent 2^1, minus 3: in [-1, 1).
-            let u = _mm256_sub_pd(
-                _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(b), exp)),
-                three,
-            );
-            let (p0, p1, p2, p3) = (pair(b4[0]), pair(b4[1]), pair(b4[2]), pair(b4[3]));
-            let xi = _mm256_set_m128d(_mm_unpacklo_pd(p2, p3), _mm_unpacklo_pd(p0, p1));
-            let xn = _mm256_set_m128d(_mm_unpackhi_pd(p2, p3), _mm_unpackhi_pd(p0, p1));
-            let x = _mm256_mul_pd(u, xi);
-            let dst: &mut [f64; 4] = (&mut out[k..k + 4]).try_into().expect("four");
-            // SAFETY: `dst` is 32 writable bytes.
-            unsafe { _mm256_storeu_pd(dst.as_mut_ptr(), x) };
-            let reject4 = _mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_and_pd(x, abs), xn);
-            word |= (_mm256_movemask_pd(reject4) as u64) << (k % 64);
-            if k % 64 == 60 {
-                reject[k / 64] = word;
-                word = 0;
+        // A layer's byte offset in ZIG_NORM_X_PAIRS: (bits & 0xff) * 16.
+        let offset = _mm256_set1_epi64x(0xff0);
+        let table = ZIG_NORM_X_PAIRS.as_ptr().cast::<u8>();
+        // SAFETY: `at` is below 0xff0 + 1, so `at .. at + 16` lies within the table's
+        // 256 * 16 bytes.
+        let pair = |at: i32| unsafe { _mm_loadu_pd(table.add(at as usize).cast()) };
+        let blocks = bits[..whole].chunks_exact(64);
+        for ((b64, o64), r) in blocks
+            .zip(out[..whole].chunks_exact_mut(64))
+            .zip(reject.iter_mut())
+        {
+            let mut word = 0u64;
+            for q in 0..16 {
+                // SAFETY: `b64` is 64 u64; from `4 q`, four: 32 readable bytes.
+                let b = unsafe { _mm256_loadu_si256(b64[4 * q..].as_ptr().cast()) };
+                // u = f64 from the top 52 bits with exponent 2^1, minus 3: in [-1, 1).
+                let u = _mm256_sub_pd(
+                    _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(b), exp)),
+                    three,
+                );
+                let at = _mm256_and_si256(_mm256_slli_epi64::<4>(b), offset);
+                let (lo, hi) = (
+                    _mm256_castsi256_si128(at),
+                    _mm256_extracti128_si256::<1>(at),
+                );
+                let p0 = pair(_mm_cvtsi128_si32(lo));
+                let p1 = pair(_mm_extract_epi32::<2>(lo));
+                let p2 = pair(_mm_cvtsi128_si32(hi));
+                let p3 = pair(_mm_extract_epi32::<2>(hi));
+                let xi = _mm256_set_m128d(_mm_unpacklo_pd(p2, p3), _mm_unpacklo_pd(p0, p1));
+                let xn = _mm256_set_m128d(_mm_unpackhi_pd(p2, p3), _mm_unpackhi_pd(p0, p1));
+                let x = _mm256_mul_pd(u, xi);
+                // SAFETY: `o64` is 64 f64; from `4 q`, four: 32 writable bytes.
+                unsafe { _mm256_storeu_pd(o64[4 * q..].as_mut_ptr(), x) };
+                let reject4 = _mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_and_pd(x, abs), xn);
+                word |= (_mm256_movemask_pd(reject4) as u64) << (4 * q);
             }
+            *r = word;
         }
-        if !whole.is_multiple_of(64) || whole < n {
-            reject[whole / 64] = word;
-        }
-        // The last elements, fewer than four, by the generic kernel.
+        // The last elements, fewer than 64, by the generic kernel.
         if whole < n {
             zig_fast_generic(&bits[whole..n], &mut out[whole..n], &mut flags[whole..n]);
-            for (j, &f) in flags[whole..n].iter().enumerate() {
-                reject[(whole + j) / 64] |= u64::from(f) << ((whole + j) % 64);
-            }
+            pack_flags(&flags[whole..n], &mut reject[whole / 64..]);
         }
     }
 }
@@ -369,23 +351,24 @@ fn zig_candidate(bits: u64) -> (usize, f64, f64) {
 
 /// Whether `l < exp(-x^2 / 2)` (the wedge test of layer `i`, `|x|` between
 /// `ZIG_NORM_X[i + 1]` and `ZIG_NORM_X[i]`), deciding as the comparison with `exp`
-/// does but mostly without it: `exp` is convex, so over the layer it lies under the
-/// chord between its ends and over the tangent at the upper end. Only an `l` within
-/// a relative 1e-9 of those bounds (far beyond `exp`'s rounding) is compared with
-/// `exp` itself: the same decisions, so the same samples.
+/// does but mostly without it. With `y = -x^2 / 2` and `d = y - yb <= 0` below the
+/// layer's upper end `yb`, `exp(y) = f[i + 1] exp(d)`, and for `d <= 0` Taylor's
+/// remainder puts `exp(d)` between `1 + d + d^2/2 + d^3/6` and `1 + d + d^2/2`, a band
+/// of `d^4/24`. Only an `l` within a relative 1e-9 of the band (far beyond `exp`'s
+/// rounding) is compared with `exp` itself: the same decisions, so the same samples.
 #[inline]
 fn wedge_accepts(i: usize, x: f64, l: f64) -> bool {
     const MARGIN: f64 = 1e-9;
     let y = -0.5 * x * x;
-    let (xa, xb) = (ZIG_NORM_X[i], ZIG_NORM_X[i + 1]);
-    let (ya, yb) = (-0.5 * xa * xa, -0.5 * xb * xb);
-    let (fa, fb) = (ZIG_NORM_F[i], ZIG_NORM_F[i + 1]);
-    let chord = fa + (fb - fa) * (y - ya) / (yb - ya);
-    if l > chord * (1.0 + MARGIN) {
+    let xb = ZIG_NORM_X[i + 1];
+    let d = y - (-0.5 * xb * xb);
+    let fb = ZIG_NORM_F[i + 1];
+    let upper = 1.0 + d + 0.5 * d * d;
+    if l > fb * upper * (1.0 + MARGIN) {
         return false;
     }
-    let tangent = fb * (1.0 + (y - yb));
-    if l < tangent * (1.0 - MARGIN) {
+    let lower = upper + d * d * d * (1.0 / 6.0);
+    if l < fb * lower * (1.0 - MARGIN) {
         return true;
     }
     l < y.exp()
