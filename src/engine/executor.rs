@@ -241,4 +241,45 @@ mod tests {
         let out = run_local(&plan, None, 2, &RunOptions::default(), 0);
         assert_eq!(*out.values.unwrap()[0].downcast_ref::<u64>().unwrap(), 6);
     }
+
+    /// Sources, each holding `working` bytes while it runs for a few milliseconds, and
+    /// a sum of them: the most that ran at once on two workers under `budget`.
+    fn most_at_once(working: u64, budget: u64) -> usize {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let leaves: Vec<Arc<Node>> = (0..6u64)
+            .map(|i| {
+                let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+                let mut node = Node::new(
+                    Key::new("scan", 3, i),
+                    vec![],
+                    Box::new(move |_: &[Value]| {
+                        let now = running.fetch_add(1, SeqCst) + 1;
+                        most.fetch_max(now, SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, SeqCst);
+                        Ok(Arc::new(i) as Value)
+                    }),
+                );
+                node.working = working;
+                Arc::new(node)
+            })
+            .collect();
+        let plan = Plan::build(&[add(9, leaves)]).unwrap();
+        let options = RunOptions {
+            memory_limit: Some(budget),
+            ..RunOptions::default()
+        };
+        let out = run_local(&plan, None, 2, &options, 0);
+        assert_eq!(*out.values.unwrap()[0].downcast_ref::<u64>().unwrap(), 15);
+        most.load(SeqCst)
+    }
+
+    #[test]
+    fn a_sources_working_memory_holds_the_next_source_back() {
+        // Two fit the budget: both workers scan. Two do not: one at a time.
+        assert_eq!(most_at_once(40, 100), 2);
+        assert_eq!(most_at_once(60, 100), 1);
+    }
 }

@@ -74,6 +74,12 @@ pub(crate) struct Run<'p> {
     /// Outputs may be spilled, and are handed back spilled ([`SpilledOutput`]).
     keep_spilled: bool,
     budget: Option<u64>,
+    /// Under a budget, each task's operation (its key's token) as a small index...
+    layer: &'p [u32],
+    /// ...the largest result of each operation measured so far...
+    layer_max: Vec<AtomicU64>,
+    /// ...and what each running task reserved: see [`Run::estimate`].
+    reservation: Vec<AtomicU64>,
     spill: Spill,
 }
 
@@ -159,6 +165,13 @@ impl<'p> Run<'p> {
             pinned[o as usize] = true;
         }
         let remaining = part.map_or(n, |p| p.ids.len());
+        let (mut layer, mut layer_max, mut reservation) = (&[][..], Vec::new(), Vec::new());
+        if budget.is_some() {
+            let (l, count) = plan.layers();
+            layer = l;
+            layer_max = (0..count).map(|_| AtomicU64::new(0)).collect();
+            reservation = (0..n).map(|_| AtomicU64::new(0)).collect();
+        }
         Ok(Run {
             plan,
             workers: workers.max(1),
@@ -184,6 +197,9 @@ impl<'p> Run<'p> {
             pinned,
             keep_spilled: false,
             budget,
+            layer,
+            layer_max,
+            reservation,
             spill,
         })
     }
@@ -266,7 +282,7 @@ impl<'p> Run<'p> {
             {
                 // Blocked by the budget with nothing running to free memory: make room
                 // by spilling, then start the source anyway so the run progresses.
-                let need = self.plan.nodes[id as usize].bytes;
+                let need = self.estimate(id);
                 let target = self.budget.unwrap_or(u64::MAX).saturating_sub(need);
                 if let Err(e) = self.spill_until(&mut sh, target) {
                     self.fail_locked(&mut sh, e);
@@ -299,19 +315,51 @@ impl<'p> Run<'p> {
 
     fn claim(&self, id: u32, batch: &mut Vec<u32>) {
         self.running.fetch_add(1, AcqRel);
-        self.reserved
-            .fetch_add(self.plan.nodes[id as usize].bytes, Relaxed);
+        self.reserve(id);
         batch.push(id);
     }
 
+    /// The bytes a task is expected to add while it runs: its node's estimates (of its
+    /// output, of its working memory) or, under a budget, the largest result its
+    /// operation has made so far if that is more (a partition's parse or partial
+    /// aggregate is much like its siblings'; the node's own estimate is often a guess,
+    /// or nothing).
+    fn estimate(&self, id: u32) -> u64 {
+        let node = &self.plan.nodes[id as usize];
+        let bytes = node.bytes.max(node.working);
+        match self.layer.get(id as usize) {
+            Some(&l) => bytes.max(self.layer_max[l as usize].load(Relaxed)),
+            None => bytes,
+        }
+    }
+
+    /// Counts a task about to run as `reserved` until it finishes.
+    fn reserve(&self, id: u32) {
+        let bytes = self.estimate(id);
+        if let Some(r) = self.reservation.get(id as usize) {
+            r.store(bytes, Relaxed);
+        }
+        self.reserved.fetch_add(bytes, Relaxed);
+    }
+
+    /// What [`Run::reserve`] counted for a finished task.
+    fn unreserve(&self, id: u32) {
+        let bytes = match self.reservation.get(id as usize) {
+            Some(r) => r.load(Relaxed),
+            // Without a budget the estimate is the node's own, the same at both ends.
+            None => self.estimate(id),
+        };
+        self.reserved.fetch_sub(bytes, Relaxed);
+    }
+
+    /// Whether a source may start: what the run holds, what its running tasks are
+    /// expected to add and the source's own estimate, within the budget.
     fn fits(&self, id: u32) -> bool {
         match self.budget {
             None => true,
             Some(b) => {
-                self.held.load(Relaxed)
-                    + self.reserved.load(Relaxed)
-                    + self.plan.nodes[id as usize].bytes
-                    <= b
+                let need = self.estimate(id);
+                self.held.load(Relaxed) + self.reserved.load(Relaxed) + need <= b
             }
         }
     }
@@ -483,7 +531,10 @@ impl<'p> Run<'p> {
         *lock(&self.slots[id as usize]) = Slot::Ready(value);
         let held = self.held.fetch_add(size, AcqRel) + size;
         self.peak.fetch_max(held, Relaxed);
-        self.reserved.fetch_sub(node.bytes, Relaxed);
+        self.unreserve(id);
+        if let Some(&l) = self.layer.get(id as usize) {
+            self.layer_max[l as usize].fetch_max(size, Relaxed);
+        }
         self.tasks_run.fetch_add(1, Relaxed);
         if let Some((start, worker)) = observed {
             self.context.observers.emit_task(&Event::TaskFinished {
@@ -512,8 +563,7 @@ impl<'p> Run<'p> {
                     next = Some(t);
                     // Claimed here as `claim` does for queued tasks: `finish` releases both.
                     self.running.fetch_add(1, AcqRel);
-                    self.reserved
-                        .fetch_add(self.plan.nodes[t as usize].bytes, Relaxed);
+                    self.reserve(t);
                 } else {
                     more.push(t);
                 }

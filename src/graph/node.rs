@@ -58,6 +58,10 @@ pub struct Node {
     pub(crate) run: Work,
     /// Projected output size in bytes (0 when unknown and small).
     pub(crate) bytes: u64,
+    /// Memory the task itself uses while it runs, past its inputs, where more than
+    /// `bytes` (0 when unknown): a scan's raw block and the columns parsed from it.
+    /// Under a budget the engine reserves it while the task runs, so other sources wait.
+    pub(crate) working: u64,
     /// How to spill the output, if it can be spilled.
     pub(crate) codec: Option<Codec>,
     /// The output's size in memory, for an output that cannot spill (without one and
@@ -122,6 +126,7 @@ impl Node {
             deps,
             run,
             bytes: 0,
+            working: 0,
             codec: None,
             measure: None,
             retries: 0,

@@ -59,6 +59,8 @@ pub(crate) struct Plan {
     pub(crate) outputs: Vec<u32>,
     /// The structure's hash, computed once (for events, metrics and the MPI check).
     hash: std::sync::OnceLock<u64>,
+    /// Each task's operation as a small index, computed once when first asked.
+    layers: std::sync::OnceLock<(Vec<u32>, usize)>,
 }
 
 impl Plan {
@@ -127,11 +129,30 @@ impl Plan {
             dependents,
             outputs,
             hash: std::sync::OnceLock::new(),
+            layers: std::sync::OnceLock::new(),
         })
     }
 
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Each task's operation (the token its keys share, as a chunk's or partition's
+    /// siblings do) numbered from 0, and how many operations there are.
+    pub(crate) fn layers(&self) -> (&[u32], usize) {
+        let (layer, n) = self.layers.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            let layer = self
+                .nodes
+                .iter()
+                .map(|node| {
+                    let next = index.len() as u32;
+                    *index.entry(node.key.token()).or_insert(next)
+                })
+                .collect();
+            (layer, index.len())
+        });
+        (layer, *n)
     }
 
     /// A hash of the whole structure: keys and edges in plan order.

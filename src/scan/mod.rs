@@ -286,6 +286,14 @@ impl Root {
         self.source.bytes()
     }
 
+    /// What scanning partition `p` holds at once, roughly: its share of the bytes read
+    /// and the columns parsed from them (text parses to about twice its size), so three
+    /// times its bytes; 0 where the source's size is unknown.
+    fn partition_working(&self, _p: usize) -> u64 {
+        let parts = self.source.npartitions().max(1) as u64;
+        self.source.bytes().map_or(0, |b| 3 * b.div_ceil(parts))
+    }
+
     /// Registers a consumer; it takes part in scans while it is alive.
     pub(crate) fn register(
         &self,
@@ -321,6 +329,7 @@ impl Root {
                     Arc::new(move |in_graph| root.bound_scan(p, in_graph)),
                 );
                 node.bytes = 1 << 20;
+                node.working = self.partition_working(p);
                 Arc::new(node)
             })
             .collect()
@@ -347,6 +356,7 @@ impl Root {
             }),
         );
         node.bytes = 1 << 20;
+        node.working = self.partition_working(p);
         node.measure = Some(|v| v.downcast_ref::<ScanOutput>().map_or(0, |o| o.1));
         node
     }
