@@ -40,12 +40,13 @@ fn main() -> Result<()> {
         dropped += s.bytes_dropped;
         eprintln!(
             "{name}: {:.2} s, {:.0} MB spilled, {:.0} MB of chunks read from a store dropped \
-             and {} read again, peak held {:.0} MB",
+             and {} read again, peak held {:.0} MB, process peak so far {:.0} MB",
             t.elapsed().as_secs_f64(),
             s.bytes_spilled as f64 / 1e6,
             s.bytes_dropped as f64 / 1e6,
             s.sources_remade,
-            s.peak_held_bytes as f64 / 1e6
+            s.peak_held_bytes as f64 / 1e6,
+            chunkwise::diagnostics::peak_rss_mb()
         );
     };
     let t0 = Instant::now();

@@ -29,8 +29,14 @@ use crate::{Delayed, Error, Result};
 
 /// Rows a partition gathers before grouping them into a partial: enough that a
 /// partial is much smaller than its rows when groups repeat (a 64 MiB CSV partition
-/// is grouped once).
+/// is grouped once)...
 const GROUP_ROWS: usize = 1 << 21;
+
+/// ...once a first grouping of this many has shown that they do. Where groups hardly
+/// repeat, partials are grouped this many rows at a time: polars' grouping of rows
+/// that are nearly all distinct holds several times their size (db-benchmark's q10:
+/// 300 MB to group 1.25M rows of 67 MB), and the partial is as large as the rows.
+const FIRST_GROUP_ROWS: usize = 1 << 18;
 
 /// Partials a partition keeps before merging them into one.
 const MAX_PARTIALS: usize = 4;
@@ -537,6 +543,13 @@ struct Pending {
     batches: Vec<DataFrame>,
     partials: Vec<DataFrame>,
     buckets: Vec<Vec<DataFrame>>,
+    /// Whether grouping still shrinks this partition's rows: false once a grouping
+    /// kept more than half of them (the groups hardly repeat, as db-benchmark's q10),
+    /// after which partials are no longer merged here, only where buckets meet.
+    shrinks: bool,
+    /// Rows to gather before grouping: [`FIRST_GROUP_ROWS`], then [`GROUP_ROWS`] once
+    /// grouping shrinks them.
+    group_rows: usize,
 }
 
 impl Pending {
@@ -545,6 +558,8 @@ impl Pending {
             batches: Vec::new(),
             partials: Vec::new(),
             buckets: vec![Vec::new(); buckets],
+            shrinks: true,
+            group_rows: FIRST_GROUP_ROWS,
         }
     }
 }
@@ -622,7 +637,7 @@ impl Lowered {
             return Ok(());
         };
         acc.batches.push(batch);
-        if acc.batches.iter().map(DataFrame::height).sum::<usize>() >= GROUP_ROWS {
+        if acc.batches.iter().map(DataFrame::height).sum::<usize>() >= acc.group_rows {
             self.group_pending(acc, s)?;
         }
         Ok(())
@@ -641,11 +656,20 @@ impl Lowered {
                     .collect()
                     .map_err(|e| Error::external("polars, a group-by's row-wise columns", e))?
             };
-            acc.partials.push(self.group(rows, &s.first)?);
+            let n = rows.height();
+            let partial = self.group(rows, &s.first)?;
+            acc.shrinks &= partial.height() * 2 <= n;
+            if acc.shrinks {
+                acc.group_rows = GROUP_ROWS;
+            }
+            acc.partials.push(partial);
         }
-        if acc.partials.len() > MAX_PARTIALS {
+        if acc.partials.len() > MAX_PARTIALS && acc.shrinks {
             let all = stack(std::mem::take(&mut acc.partials))?;
-            acc.partials.push(self.group(all, &s.merge)?);
+            let n = all.height();
+            let merged = self.group(all, &s.merge)?;
+            acc.shrinks &= merged.height() * 2 <= n;
+            acc.partials.push(merged);
         }
         Ok(())
     }
@@ -656,16 +680,20 @@ impl Lowered {
             return Ok(acc.buckets);
         };
         self.group_pending(&mut acc, s)?;
+        // Partials are merged where the buckets meet: no grouping here, and no
+        // stacking either (each partial is cut on its own and let go, so the partition
+        // never holds its partials twice).
         let n = acc.buckets.len();
-        if acc.partials.is_empty() {
-            return Ok(acc.buckets);
+        for partial in std::mem::take(&mut acc.partials) {
+            let pieces = hash_split(&partial, &self.key_names, n)?;
+            drop(partial);
+            for (bucket, piece) in acc.buckets.iter_mut().zip(pieces) {
+                if piece.height() > 0 {
+                    bucket.push(piece);
+                }
+            }
         }
-        // Partials are merged where the buckets meet: no grouping here.
-        let whole = stack(acc.partials)?;
-        Ok(hash_split(&whole, &self.key_names, n)?
-            .into_iter()
-            .map(|b| vec![b])
-            .collect())
+        Ok(acc.buckets)
     }
 
     /// A bucket's partials from every partition: its groups' answers.

@@ -1066,3 +1066,47 @@ fn writes_replace_their_output_whole() {
     let e = frame(10, 2).to_parquet(&out).unwrap_err().to_string();
     assert!(e.contains("refusing") && e.contains("README"), "{e}");
 }
+
+/// A partition of 400,000 rows is grouped 2^18 rows at a time while its groups hardly
+/// repeat (each grouping's partial kept apart, cut into buckets on its own), and in
+/// larger steps once they do: both against eager polars, with a key that is unique
+/// per row, one that starts unique and then repeats, and one of seven values.
+#[test]
+fn partitions_larger_than_a_grouping_match_eager_whether_groups_repeat_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let n = 400_000usize;
+    let mut text = String::with_capacity(n * 24);
+    text.push_str("u,m,s,v\n");
+    for i in 0..n {
+        // m: unique for the first 200,000 rows, then one of 1000 values.
+        let m = if i < 200_000 { i } else { i % 1000 };
+        text.push_str(&format!("{i},{m},{},{}\n", i % 7, (i % 97) as f64 * 0.5));
+    }
+    std::fs::write(&path, text).unwrap();
+    let reference = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(path.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let f = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
+    assert_eq!(f.npartitions(), 1);
+    for key in ["u", "m", "s"] {
+        let got = f
+            .groupby(&[key])
+            .unwrap()
+            .agg([col("v").sum(), col("v").count().alias("c")])
+            .unwrap()
+            .compute()
+            .unwrap();
+        let want = reference
+            .clone()
+            .lazy()
+            .group_by([col(key)])
+            .agg([col("v").sum(), col("v").count().alias("c")])
+            .collect()
+            .unwrap();
+        assert_eq!(got.height(), want.height(), "{key}");
+        assert_eq!(rows(&got), rows(&want), "{key}");
+    }
+}
