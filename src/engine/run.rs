@@ -333,23 +333,22 @@ impl<'p> Run<'p> {
         }
     }
 
-    /// Counts a task about to run as `reserved` until it finishes.
+    /// Counts a task about to run as `reserved` until it finishes (under a budget: only
+    /// the budget reads it).
     fn reserve(&self, id: u32) {
+        let Some(r) = self.reservation.get(id as usize) else {
+            return;
+        };
         let bytes = self.estimate(id);
-        if let Some(r) = self.reservation.get(id as usize) {
-            r.store(bytes, Relaxed);
-        }
+        r.store(bytes, Relaxed);
         self.reserved.fetch_add(bytes, Relaxed);
     }
 
     /// What [`Run::reserve`] counted for a finished task.
     fn unreserve(&self, id: u32) {
-        let bytes = match self.reservation.get(id as usize) {
-            Some(r) => r.load(Relaxed),
-            // Without a budget the estimate is the node's own, the same at both ends.
-            None => self.estimate(id),
-        };
-        self.reserved.fetch_sub(bytes, Relaxed);
+        if let Some(r) = self.reservation.get(id as usize) {
+            self.reserved.fetch_sub(r.load(Relaxed), Relaxed);
+        }
     }
 
     /// Whether a source may start: what the run holds, what its running tasks are
