@@ -547,9 +547,6 @@ struct Pending {
     /// kept more than half of them (the groups hardly repeat, as db-benchmark's q10),
     /// after which partials are no longer merged here, only where buckets meet.
     shrinks: bool,
-    /// Rows to gather before grouping: [`FIRST_GROUP_ROWS`], then [`GROUP_ROWS`] once
-    /// grouping shrinks them.
-    group_rows: usize,
 }
 
 impl Pending {
@@ -559,7 +556,16 @@ impl Pending {
             partials: Vec::new(),
             buckets: vec![Vec::new(); buckets],
             shrinks: true,
-            group_rows: FIRST_GROUP_ROWS,
+        }
+    }
+
+    /// Rows to gather before grouping: [`FIRST_GROUP_ROWS`] until a grouping has
+    /// shrunk them, [`GROUP_ROWS`] after.
+    fn group_rows(&self) -> usize {
+        if self.shrinks && !self.partials.is_empty() {
+            GROUP_ROWS
+        } else {
+            FIRST_GROUP_ROWS
         }
     }
 }
@@ -637,7 +643,7 @@ impl Lowered {
             return Ok(());
         };
         acc.batches.push(batch);
-        if acc.batches.iter().map(DataFrame::height).sum::<usize>() >= acc.group_rows {
+        if acc.batches.iter().map(DataFrame::height).sum::<usize>() >= acc.group_rows() {
             self.group_pending(acc, s)?;
         }
         Ok(())
@@ -659,9 +665,6 @@ impl Lowered {
             let n = rows.height();
             let partial = self.group(rows, &s.first)?;
             acc.shrinks &= partial.height() * 2 <= n;
-            if acc.shrinks {
-                acc.group_rows = GROUP_ROWS;
-            }
             acc.partials.push(partial);
         }
         if acc.partials.len() > MAX_PARTIALS && acc.shrinks {
@@ -686,7 +689,6 @@ impl Lowered {
         let n = acc.buckets.len();
         for partial in std::mem::take(&mut acc.partials) {
             let pieces = hash_split(&partial, &self.key_names, n)?;
-            drop(partial);
             for (bucket, piece) in acc.buckets.iter_mut().zip(pieces) {
                 if piece.height() > 0 {
                     bucket.push(piece);

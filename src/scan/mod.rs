@@ -165,6 +165,8 @@ pub(crate) struct Root {
     token: u64,
     next_id: AtomicU64,
     consumers: Mutex<Vec<Weak<Consumer>>>,
+    /// [`Root::partition_working`], the files' sizes read once.
+    working: std::sync::OnceLock<u64>,
 }
 
 /// Which tasks tie a consumer to a graph.
@@ -271,6 +273,7 @@ impl Root {
             token,
             next_id: AtomicU64::new(0),
             consumers: Mutex::new(Vec::new()),
+            working: std::sync::OnceLock::new(),
         }
     }
 
@@ -286,12 +289,14 @@ impl Root {
         self.source.bytes()
     }
 
-    /// What scanning partition `p` holds at once, roughly: its share of the bytes read
+    /// What scanning a partition holds at once, roughly: its share of the bytes read
     /// and the columns parsed from them (text parses to about twice its size), so three
     /// times its bytes; 0 where the source's size is unknown.
-    fn partition_working(&self, _p: usize) -> u64 {
-        let parts = self.source.npartitions().max(1) as u64;
-        self.source.bytes().map_or(0, |b| 3 * b.div_ceil(parts))
+    fn partition_working(&self) -> u64 {
+        *self.working.get_or_init(|| {
+            let parts = self.source.npartitions().max(1) as u64;
+            self.source.bytes().map_or(0, |b| 3 * b.div_ceil(parts))
+        })
     }
 
     /// Registers a consumer; it takes part in scans while it is alive.
@@ -329,7 +334,6 @@ impl Root {
                     Arc::new(move |in_graph| root.bound_scan(p, in_graph)),
                 );
                 node.bytes = 1 << 20;
-                node.working = self.partition_working(p);
                 Arc::new(node)
             })
             .collect()
@@ -356,7 +360,7 @@ impl Root {
             }),
         );
         node.bytes = 1 << 20;
-        node.working = self.partition_working(p);
+        node.working = self.partition_working();
         node.measure = Some(|v| v.downcast_ref::<ScanOutput>().map_or(0, |o| o.1));
         node
     }
