@@ -371,6 +371,14 @@ fn wedge_accepts(i: usize, x: f64, l: f64) -> bool {
     if l < fb * lower * (1.0 - MARGIN) {
         return true;
     }
+    exp_above(l, y)
+}
+
+/// `l < exp(y)`, kept out of line: LLVM treats `exp` as free of side effects and
+/// would otherwise compute it on every wedge test to spare a branch.
+#[cold]
+#[inline(never)]
+fn exp_above(l: f64, y: f64) -> bool {
     l < y.exp()
 }
 
