@@ -28,6 +28,10 @@ pub trait Encode: Sized + Send + Sync + 'static {
     fn encode(&self, w: &mut dyn Write) -> io::Result<()>;
     /// Reads a value written by [`Encode::encode`].
     fn decode(r: &mut dyn Read) -> io::Result<Self>;
+    /// Whether a spilled copy is worth zstd's entropy coding. Floating-point data
+    /// hardly compresses (a 4% gain on normal samples, at a ninth of the speed), so
+    /// float arrays say no and spill at zstd's fastest level.
+    const COMPRESSIBLE: bool = true;
 }
 
 /// Type-erased encode/decode functions of one value type.
@@ -36,7 +40,14 @@ pub(crate) struct Codec {
     pub(crate) held_bytes: fn(&Value) -> u64,
     pub(crate) encode: fn(&Value, &mut dyn Write) -> io::Result<()>,
     pub(crate) decode: fn(&mut dyn Read) -> io::Result<Value>,
+    /// zstd's level for a spilled copy (see [`Encode::COMPRESSIBLE`]).
+    pub(crate) spill_level: i32,
 }
+
+/// zstd levels for spilled values that compress, and for those that do not (a negative
+/// level skips the entropy stage: gigabytes a second).
+const SPILL_LEVEL: i32 = 1;
+const SPILL_LEVEL_FAST: i32 = -1;
 
 /// The codec of `T` when `T` is one of the value types chunkwise knows to encode
 /// (numbers, strings, their vectors and options, pairs, dataframes). Lets generic code
@@ -218,6 +229,11 @@ impl Codec {
             held_bytes: |v| downcast::<T>(v).map_or(0, Encode::held_bytes),
             encode: |v, w| downcast::<T>(v)?.encode(w),
             decode: |r| Ok(Arc::new(T::decode(r)?) as Value),
+            spill_level: if T::COMPRESSIBLE {
+                SPILL_LEVEL
+            } else {
+                SPILL_LEVEL_FAST
+            },
         }
     }
 }
@@ -247,6 +263,7 @@ impl Codec {
                 let t: T = postcard::from_bytes(&bytes).map_err(invalid)?;
                 Ok(Arc::new(t) as Value)
             },
+            spill_level: SPILL_LEVEL,
         }
     }
 }
@@ -363,6 +380,7 @@ impl Encode for String {
 }
 
 impl<T: crate::array::Element> Encode for ndarray::ArrayD<T> {
+    const COMPRESSIBLE: bool = !T::DTYPE.is_float();
     fn held_bytes(&self) -> u64 {
         (self.len() * T::DTYPE.size()) as u64
     }

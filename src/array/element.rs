@@ -53,7 +53,7 @@ impl DType {
     }
 
     /// Whether a floating-point type.
-    pub fn is_float(self) -> bool {
+    pub const fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)
     }
 

@@ -191,6 +191,11 @@ impl<T: Element> DArray<T> {
 
     /// A task assembling the region `[lo, lo + shape)` of this array (inside it) from
     /// the chunks (`input`, this array's chunk tasks) that overlap it.
+    ///
+    /// Where the region draws on several chunks that together hold more than twice
+    /// its size (a rechunk across the grain, an overlap's neighbours), each chunk's
+    /// part is first cut out by a task of its own, as Dask's `rechunk-split` does, so
+    /// the assembling task loads its region's worth of pieces, not every chunk whole.
     pub(crate) fn region_node(
         &self,
         input: &[Arc<Node>],
@@ -198,7 +203,7 @@ impl<T: Element> DArray<T> {
         lo: Vec<usize>,
         shape: Vec<usize>,
     ) -> Arc<Node> {
-        let src = Arc::clone(&self.grid);
+        let src = &self.grid;
         let src_starts: Vec<Vec<usize>> = src.chunks().iter().map(|s| starts_of(s)).collect();
         // Source chunks overlapping [lo, lo + shape) along each axis.
         let per_axis: Vec<Vec<usize>> = (0..shape.len())
@@ -231,37 +236,39 @@ impl<T: Element> DArray<T> {
             .iter()
             .map(|p| super::chunks::ravel(p, &gshape))
             .collect();
-        let deps = ids.iter().map(|&i| Arc::clone(&input[i])).collect();
-        let bytes = (T::DTYPE.size() * shape.iter().product::<usize>()) as u64;
-        let mut node = Node::new(
-            key,
-            deps,
-            Box::new(move |vals| {
-                let mut chunk = ArrayD::<T>::default(IxDyn(&shape));
-                for (&i, v) in ids.iter().zip(vals) {
-                    let a = chunk_of::<T>(v);
-                    let (s_off, s_shape) = src.chunk(i);
-                    // The intersection, in this array's coordinates.
-                    let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
-                    let to: Vec<usize> = (0..shape.len())
-                        .map(|d| (s_off[d] + s_shape[d]).min(lo[d] + shape[d]))
-                        .collect();
-                    if from.iter().zip(&to).any(|(l, h)| l >= h) {
-                        continue;
-                    }
-                    let n: Vec<usize> = from.iter().zip(&to).map(|(l, h)| h - l).collect();
-                    let in_src: Vec<usize> = from.iter().zip(&s_off).map(|(l, s)| l - s).collect();
-                    let in_out: Vec<usize> = from.iter().zip(&lo).map(|(l, o)| l - o).collect();
-                    chunk
-                        .slice_mut(region(&in_out, &n).as_slice())
-                        .assign(&a.slice(region(&in_src, &n).as_slice()));
+        let volume = |s: &[usize]| s.iter().product::<usize>();
+        let loaded: usize = ids.iter().map(|&i| volume(&src.chunk(i).1)).sum();
+        let split = ids.len() > 1 && volume(&shape) > 0 && loaded > 2 * volume(&shape);
+        let split_token = Tokenizer::new("region-split").input(&key).finish();
+        let parts = ids
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| {
+                let (s_off, s_shape) = src.chunk(i);
+                // The intersection, in this array's coordinates.
+                let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
+                let n: Vec<usize> = (0..shape.len())
+                    .map(|d| {
+                        (s_off[d] + s_shape[d])
+                            .min(lo[d] + shape[d])
+                            .saturating_sub(from[d])
+                    })
+                    .collect();
+                if split && n != s_shape && volume(&s_shape) > 0 {
+                    let part_key = Key::new("region-split", split_token, j as u64);
+                    let part = paste_node::<T>(
+                        part_key,
+                        vec![(Arc::clone(&input[i]), s_off)],
+                        from.clone(),
+                        n,
+                    );
+                    (part, from)
+                } else {
+                    (Arc::clone(&input[i]), s_off)
                 }
-                Ok(Arc::new(chunk) as Value)
-            }),
-        );
-        node.bytes = bytes;
-        node.codec = Some(chunk_codec::<T>());
-        Arc::new(node)
+            })
+            .collect();
+        paste_node::<T>(key, parts, lo, shape)
     }
 
     /// Reverses the axes (as `x.T`).
@@ -320,4 +327,43 @@ impl<T: Element> DArray<T> {
             .collect();
         self.carry(DArray::from_chunks(Arc::new(out), t, "transpose", nodes))
     }
+}
+
+/// A task pasting its inputs, each an array whose element 0 sits at the given offset,
+/// into the region `[lo, lo + shape)`; parts of the inputs outside it are left out.
+fn paste_node<T: Element>(
+    key: Key,
+    parts: Vec<(Arc<Node>, Vec<usize>)>,
+    lo: Vec<usize>,
+    shape: Vec<usize>,
+) -> Arc<Node> {
+    let (deps, offsets): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let bytes = (T::DTYPE.size() * shape.iter().product::<usize>()) as u64;
+    let mut node = Node::new(
+        key,
+        deps,
+        Box::new(move |vals| {
+            let mut chunk = ArrayD::<T>::default(IxDyn(&shape));
+            for (s_off, v) in offsets.iter().zip(vals) {
+                let a = chunk_of::<T>(v);
+                let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
+                let to: Vec<usize> = (0..shape.len())
+                    .map(|d| (s_off[d] + a.shape()[d]).min(lo[d] + shape[d]))
+                    .collect();
+                if from.iter().zip(&to).any(|(l, h)| l >= h) {
+                    continue;
+                }
+                let n: Vec<usize> = from.iter().zip(&to).map(|(l, h)| h - l).collect();
+                let in_src: Vec<usize> = from.iter().zip(s_off).map(|(l, s)| l - s).collect();
+                let in_out: Vec<usize> = from.iter().zip(&lo).map(|(l, o)| l - o).collect();
+                chunk
+                    .slice_mut(region(&in_out, &n).as_slice())
+                    .assign(&a.slice(region(&in_src, &n).as_slice()));
+            }
+            Ok(Arc::new(chunk) as Value)
+        }),
+    );
+    node.bytes = bytes;
+    node.codec = Some(chunk_codec::<T>());
+    Arc::new(node)
 }

@@ -342,18 +342,18 @@ impl<T: ZarrElement> DArray<T> {
         PendingWrite::new(&x, "to_zarr", staged, move |pos, chunk, _| {
             let pos: Vec<u64> = pos.iter().map(|&p| p as u64).collect();
             // An edge chunk is padded to the full chunk with the fill value.
-            let full = if chunk.shape() == sizes.as_slice() {
-                chunk.as_standard_layout().into_owned()
+            // A whole chunk in standard layout is encoded from where it lies: a copy of
+            // it is one more chunk's worth of memory per writing worker.
+            let stored = if chunk.shape() == sizes.as_slice() {
+                array.store_chunk_opt(&pos, chunk, &options())
             } else {
                 let mut full = ArrayD::<T>::default(IxDyn(&sizes));
                 let origin = vec![0; sizes.len()];
                 full.slice_mut(region(&origin, chunk.shape()).as_slice())
                     .assign(chunk);
-                full
+                array.store_chunk_opt(&pos, full, &options())
             };
-            array
-                .store_chunk_opt(&pos, full, &options())
-                .map_err(|e| zarr_error(&dest, &format!("writing chunk {pos:?}"), e))
+            stored.map_err(|e| zarr_error(&dest, &format!("writing chunk {pos:?}"), e))
         })
     }
 }

@@ -92,7 +92,7 @@ impl Spill {
         let path = self.path(id)?;
         let io = |e| Error::io(&path, e);
         let file = File::create(&path).map_err(io)?;
-        let mut enc = zstd::Encoder::new(BufWriter::new(file), 1).map_err(io)?;
+        let mut enc = zstd::Encoder::new(BufWriter::new(file), codec.spill_level).map_err(io)?;
         (codec.encode)(value, &mut enc).map_err(io)?;
         enc.finish().map_err(io)?.flush().map_err(io)?;
         Ok(path)

@@ -364,6 +364,43 @@ fn rechunk_slice_transpose_match_ndarray() {
     );
 }
 
+/// A rechunk across the grain (row panels to column panels) cuts each source chunk's
+/// part out in a task of its own, so a region task loads its own size rather than
+/// every chunk it draws on; values as ndarray's, with ragged and zero-size chunks and
+/// a slice that does the same.
+#[test]
+fn rechunks_across_the_grain_cut_pieces_and_match_ndarray() {
+    let a = data(&[7, 9]);
+    let x = from_array(a.clone(), vec![vec![3, 0, 4], vec![9]]).unwrap();
+    let y = x.rechunk(vec![vec![7], vec![2, 0, 3, 4]]);
+    close(&y.compute().unwrap(), &a, "rows to columns");
+    let pieces = |x: &chunkwise::array::DArray<f64>| {
+        let g = chunkwise::Graph::of(x).unwrap();
+        g.keys().filter(|k| k.label() == "region-split").count()
+    };
+    // Columns 2, 3 and 4 wide from two row panels of 3 and 4 (the empty one is whole).
+    assert_eq!(pieces(&y), 6);
+    // Merging small chunks into one loads no more than it makes: no pieces.
+    let z = from_array(a.clone(), [2, 3]).unwrap().rechunk([7, 9]);
+    close(&z.compute().unwrap(), &a, "merge");
+    assert_eq!(pieces(&z), 0);
+    let b = data(&[6, 5, 4]);
+    let w = from_array(b.clone(), [6, 1, 4]).unwrap();
+    close(
+        &w.rechunk([1, 5, 2]).compute().unwrap(),
+        &b,
+        "3-d across the grain",
+    );
+    close(
+        &w.slice(&[1..5, 1..4, 1..3])
+            .rechunk([4, 3, 1])
+            .compute()
+            .unwrap(),
+        &b.slice(ndarray::s![1..5, 1..4, 1..3]).to_owned().into_dyn(),
+        "slice then rechunk",
+    );
+}
+
 #[test]
 fn constructors_match_ndarray() {
     close(
