@@ -4,7 +4,8 @@
 //! element `i` (row-major) a fixed function of `i`, and a sharded store of it
 //! (`DIR/float64.sharded.zarr`, shards of 6 x 4 x 3); `read DIR` reads stores and files
 //! of that shape (written by Python: any chunking, Zarr v3 or v2, sharded where there is
-//! a `.sharded.zarr`) and checks every value.
+//! a `.sharded.zarr`, Blosc-compressed where there is a `.blosc.zarr`) and checks every
+//! value.
 //!
 //! cargo run --example zarr_interop -- write /tmp/rs && python scripts/zarr_interop.py check /tmp/rs
 use chunkwise::array::{DArray, ZarrElement, ZarrWrite, from_array, from_npy, from_zarr};
@@ -29,6 +30,7 @@ fn each<T: ZarrElement>(
     let path = dir.join(format!("{}.zarr", T::DTYPE));
     let npy = dir.join(format!("{}.npy", T::DTYPE));
     let sharded = dir.join(format!("{}.sharded.zarr", T::DTYPE));
+    let blosc = dir.join(format!("{}.blosc.zarr", T::DTYPE));
     let want = expected(f);
     if mode == "write" {
         let x: DArray<T> = from_array(want, [3, 2, 3])?;
@@ -45,6 +47,9 @@ fn each<T: ZarrElement>(
         ];
         if sharded.exists() {
             read.push((&sharded, from_zarr::<T>(&sharded)?.compute()?));
+        }
+        if blosc.exists() {
+            read.push((&blosc, from_zarr::<T>(&blosc)?.compute()?));
         }
         for (p, got) in read {
             if got != want {

@@ -1,10 +1,11 @@
 """Zarr and .npy interop with chunkwise (run by scripts/zarr-test.sh).
 
     python zarr_interop.py check DIR         # stores and .npy files chunkwise wrote
-    python zarr_interop.py write DIR FORMAT  # one store (Zarr FORMAT, 2 or 3) and one .npy per type
+    python zarr_interop.py write DIR FORMAT  # stores (Zarr FORMAT, 2 or 3: default codecs, Blosc) and one .npy per type
 """
 import sys
 
+import numcodecs
 import numpy as np
 import zarr
 
@@ -47,6 +48,11 @@ def main():
         else:
             fmt = int(sys.argv[3])
             z = zarr.create_array(path, shape=SHAPE, chunks=(4, 3, 2), dtype=want.dtype, zarr_format=fmt, overwrite=True)
+            z[...] = want
+            # Blosc: zarr-python 2's default compressor (lz4, byte shuffle), so what
+            # most existing v2 stores hold; in v3, zarr's BloscCodec (zstd, shuffle).
+            blosc = numcodecs.Blosc() if fmt == 2 else zarr.codecs.BloscCodec()
+            z = zarr.create_array(f"{d}/{name}.blosc.zarr", shape=SHAPE, chunks=(3, 5, 2), dtype=want.dtype, zarr_format=fmt, compressors=blosc, overwrite=True)
             z[...] = want
             if fmt == 3:
                 z = zarr.create_array(f"{d}/{name}.sharded.zarr", shape=SHAPE, chunks=(2, 1, 3), shards=(4, 3, 3), dtype=want.dtype, overwrite=True)

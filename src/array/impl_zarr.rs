@@ -2,7 +2,8 @@
 //! `to_zarr` writes one task per chunk, in parallel, each chunk freed once written;
 //! `from_zarr` reads one task per chunk, so a slice of the array reads only the chunks
 //! it touches. Zarr v3 is written (zstd, as Python's zarr writes by default); v3 and
-//! v2 are read with the codecs compiled in (zstd, gzip, crc32c, transpose, sharding).
+//! v2 are read with the codecs compiled in (zstd, gzip, blosc: zarr-python 2's default, crc32c,
+//! transpose, sharding); another codec is an error naming the store and the codec.
 //!
 //! A store appears whole or not at all: it is written under a hidden temporary name
 //! beside the destination and moved into place when every chunk is written, replacing

@@ -158,6 +158,26 @@ fn errors_name_the_store_and_the_chunk() {
     let _ = <i32 as Element>::DTYPE;
 }
 
+/// Zarr v2 stores as zarr-python writes them by default (Blosc, lz4, byte shuffle: what
+/// most existing v2 stores hold), from files Python wrote (`tests/golden/zarr`); a
+/// compressor zarrs cannot decode is an error naming the store and the codec.
+#[test]
+fn zarr_python_v2_blosc_stores_read_and_unknown_codecs_are_named() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/zarr");
+    let want = ArrayD::from_shape_fn(IxDyn(&[7, 5, 3]), |i| {
+        let v = ((i[0] * 15 + i[1] * 3 + i[2]) * 37 % 251) as f64;
+        v * 0.25 - 10.0
+    });
+    let x = from_zarr::<f64>(golden.join("v2_blosc_lz4.zarr")).unwrap();
+    assert_eq!(x.chunks(), &[vec![4, 3], vec![3, 2], vec![2, 1]]);
+    assert_eq!(x.compute().unwrap(), want);
+    let e = from_zarr::<f64>(golden.join("v2_lzma.zarr"))
+        .and_then(|x| x.compute())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("v2_lzma.zarr") && e.contains("lzma"), "{e}");
+}
+
 /// The out-of-core pipeline of `examples/out_of_core.rs` at small size, under a budget
 /// of a tenth of the array: the answers equal ndarray's on the same data.
 #[test]
