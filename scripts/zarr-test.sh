@@ -4,7 +4,8 @@
 # codecs; np.save) open in chunkwise, for every element type. Python's zarr and numpy come from pip into a virtual environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --example zarr_interop
+# Blosc stores (zarr-python 2's default compressor) need the `zarr-blosc` feature.
+cargo build --example zarr_interop --features zarr-blosc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 venv=${ZARR_VENV:-target/zarr-venv}

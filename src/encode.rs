@@ -28,9 +28,9 @@ pub trait Encode: Sized + Send + Sync + 'static {
     fn encode(&self, w: &mut dyn Write) -> io::Result<()>;
     /// Reads a value written by [`Encode::encode`].
     fn decode(r: &mut dyn Read) -> io::Result<Self>;
-    /// Whether a spilled copy is worth zstd's entropy coding. Floating-point data
-    /// hardly compresses (a 4% gain on normal samples, at a ninth of the speed), so
-    /// float arrays say no and spill at zstd's fastest level.
+    /// Whether a spilled copy is worth zstd's Huffman coding of literals. Floating-point
+    /// data hardly compresses (a 4% gain on normal samples, at a ninth of the speed),
+    /// so float `ArrayD`s say no and spill at zstd's level -1.
     const COMPRESSIBLE: bool = true;
 }
 
@@ -45,7 +45,7 @@ pub(crate) struct Codec {
 }
 
 /// zstd levels for spilled values that compress, and for those that do not (a negative
-/// level skips the entropy stage: gigabytes a second).
+/// level leaves literals without Huffman coding: gigabytes a second).
 const SPILL_LEVEL: i32 = 1;
 const SPILL_LEVEL_FAST: i32 = -1;
 

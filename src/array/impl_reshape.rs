@@ -239,11 +239,13 @@ impl<T: Element> DArray<T> {
         let volume = |s: &[usize]| s.iter().product::<usize>();
         let loaded: usize = ids.iter().map(|&i| volume(&src.chunk(i).1)).sum();
         let split = ids.len() > 1 && volume(&shape) > 0 && loaded > 2 * volume(&shape);
-        let split_token = Tokenizer::new("region-split").input(&key).finish();
+        // One token for the operation's pieces (one task group, as Dask's
+        // `rechunk-split`), numbered by output and source chunk.
+        let split_token = Tokenizer::new("region-split").param(&key.token()).finish();
+        let n_src = src.n_chunks() as u64;
         let parts = ids
             .iter()
-            .enumerate()
-            .map(|(j, &i)| {
+            .map(|&i| {
                 let (s_off, s_shape) = src.chunk(i);
                 // The intersection, in this array's coordinates.
                 let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
@@ -255,16 +257,13 @@ impl<T: Element> DArray<T> {
                     })
                     .collect();
                 if split && n != s_shape && volume(&s_shape) > 0 {
-                    let part_key = Key::new("region-split", split_token, j as u64);
-                    let part = paste_node::<T>(
-                        part_key,
-                        vec![(Arc::clone(&input[i]), s_off)],
-                        from.clone(),
-                        n,
-                    );
-                    (part, from)
+                    let index = key.index() * n_src + i as u64;
+                    let part_key = Key::new("region-split", split_token, index);
+                    let whole = vec![(Arc::clone(&input[i]), s_off, s_shape)];
+                    let part = paste_node::<T>(part_key, whole, from.clone(), n.clone());
+                    (part, from, n)
                 } else {
-                    (Arc::clone(&input[i]), s_off)
+                    (Arc::clone(&input[i]), s_off, s_shape)
                 }
             })
             .collect();
@@ -329,26 +328,34 @@ impl<T: Element> DArray<T> {
     }
 }
 
-/// A task pasting its inputs, each an array whose element 0 sits at the given offset,
-/// into the region `[lo, lo + shape)`; parts of the inputs outside it are left out.
+/// A task pasting its inputs, each an array of the given shape whose element 0 sits at
+/// the given offset, into the region `[lo, lo + shape)`; parts of the inputs outside it
+/// are left out. An input of another shape than its grid says is an error, not a
+/// silently clipped paste.
 fn paste_node<T: Element>(
     key: Key,
-    parts: Vec<(Arc<Node>, Vec<usize>)>,
+    parts: Vec<(Arc<Node>, Vec<usize>, Vec<usize>)>,
     lo: Vec<usize>,
     shape: Vec<usize>,
 ) -> Arc<Node> {
-    let (deps, offsets): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let (deps, boxes): (Vec<_>, Vec<_>) = parts.into_iter().map(|(n, o, s)| (n, (o, s))).unzip();
     let bytes = (T::DTYPE.size() * shape.iter().product::<usize>()) as u64;
     let mut node = Node::new(
         key,
         deps,
         Box::new(move |vals| {
-            let mut chunk = ArrayD::<T>::default(IxDyn(&shape));
-            for (s_off, v) in offsets.iter().zip(vals) {
+            let mut pieces = Vec::with_capacity(vals.len());
+            for ((s_off, s_shape), v) in boxes.iter().zip(vals) {
                 let a = chunk_of::<T>(v);
+                if a.shape() != s_shape.as_slice() {
+                    return Err(Error::invalid(format!(
+                        "a chunk of shape {:?} where its array's chunks say {s_shape:?}",
+                        a.shape()
+                    )));
+                }
                 let from: Vec<usize> = (0..shape.len()).map(|d| s_off[d].max(lo[d])).collect();
                 let to: Vec<usize> = (0..shape.len())
-                    .map(|d| (s_off[d] + a.shape()[d]).min(lo[d] + shape[d]))
+                    .map(|d| (s_off[d] + s_shape[d]).min(lo[d] + shape[d]))
                     .collect();
                 if from.iter().zip(&to).any(|(l, h)| l >= h) {
                     continue;
@@ -356,6 +363,17 @@ fn paste_node<T: Element>(
                 let n: Vec<usize> = from.iter().zip(&to).map(|(l, h)| h - l).collect();
                 let in_src: Vec<usize> = from.iter().zip(s_off).map(|(l, s)| l - s).collect();
                 let in_out: Vec<usize> = from.iter().zip(&lo).map(|(l, o)| l - o).collect();
+                pieces.push((a, in_src, in_out, n));
+            }
+            // One input covering the region (a slice, a piece): copied in one pass.
+            if let [(a, in_src, _, n)] = pieces.as_slice()
+                && *n == shape
+            {
+                let view = a.slice(region(in_src, n).as_slice());
+                return Ok(Arc::new(view.as_standard_layout().into_owned()) as Value);
+            }
+            let mut chunk = ArrayD::<T>::default(IxDyn(&shape));
+            for (a, in_src, in_out, n) in pieces {
                 chunk
                     .slice_mut(region(&in_out, &n).as_slice())
                     .assign(&a.slice(region(&in_src, &n).as_slice()));

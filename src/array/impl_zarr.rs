@@ -2,8 +2,9 @@
 //! `to_zarr` writes one task per chunk, in parallel, each chunk freed once written;
 //! `from_zarr` reads one task per chunk, so a slice of the array reads only the chunks
 //! it touches. Zarr v3 is written (zstd, as Python's zarr writes by default); v3 and
-//! v2 are read with the codecs compiled in (zstd, gzip, blosc: zarr-python 2's default, crc32c,
-//! transpose, sharding); another codec is an error naming the store and the codec.
+//! v2 are read with the codecs compiled in (zstd, gzip, crc32c, transpose, sharding, and
+//! with the feature `zarr-blosc` Blosc, zarr-python 2's default); another codec is an
+//! error naming the store and the codec.
 //!
 //! A store appears whole or not at all: it is written under a hidden temporary name
 //! beside the destination and moved into place when every chunk is written, replacing
@@ -71,8 +72,13 @@ fn open<T: ZarrElement>(path: &Path) -> Result<Array<FilesystemStore>> {
         ));
     }
     let store = FilesystemStore::new(path).map_err(|e| zarr_error(path, "opening", e))?;
-    let array = Array::open(Arc::new(store), "/")
-        .map_err(|e| zarr_error(path, "reading its metadata", e))?;
+    let array = Array::open(Arc::new(store), "/").map_err(|e| {
+        let mut why = e.to_string();
+        if cfg!(not(feature = "zarr-blosc")) && why.contains("blosc") {
+            why.push_str(" (Blosc needs chunkwise's cargo feature `zarr-blosc`)");
+        }
+        zarr_error(path, "reading its metadata", why)
+    })?;
     if *array.data_type() != zarr_type(T::DTYPE) {
         return Err(zarr_error(
             path,
@@ -343,8 +349,8 @@ impl<T: ZarrElement> DArray<T> {
         PendingWrite::new(&x, "to_zarr", staged, move |pos, chunk, _| {
             let pos: Vec<u64> = pos.iter().map(|&p| p as u64).collect();
             // An edge chunk is padded to the full chunk with the fill value.
-            // A whole chunk in standard layout is encoded from where it lies: a copy of
-            // it is one more chunk's worth of memory per writing worker.
+            // A whole chunk is encoded from where it lies (zarrs copies one that is not
+            // in standard layout): a copy is one more chunk's memory per writing worker.
             let stored = if chunk.shape() == sizes.as_slice() {
                 array.store_chunk_opt(&pos, chunk, &options())
             } else {

@@ -391,11 +391,12 @@ fn rechunks_across_the_grain_cut_pieces_and_match_ndarray() {
         &b,
         "3-d across the grain",
     );
+    // Pieces cut from a slice's chunks (offsets inside the source chunks): each of the
+    // four 1 x 3 x 2 outputs takes a 1 x 1 x 2 piece of three 4 x 1 x 2 chunks.
+    let r = w.slice(&[1..5, 1..4, 1..3]).rechunk([1, 3, 2]);
+    assert_eq!(pieces(&r), 12);
     close(
-        &w.slice(&[1..5, 1..4, 1..3])
-            .rechunk([4, 3, 1])
-            .compute()
-            .unwrap(),
+        &r.compute().unwrap(),
         &b.slice(ndarray::s![1..5, 1..4, 1..3]).to_owned().into_dyn(),
         "slice then rechunk",
     );
