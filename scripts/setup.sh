@@ -22,6 +22,7 @@ packages=(
   chromium        # headless browser: scripts/dashboard-test.sh opens the dashboard and a report
   python3         # scripts/cdp.py drives it (the DevTools protocol, standard library only)
   python3-venv    # scripts/zarr-test.sh: Python's zarr and numpy from pip in a venv
+  g++             # scripts/zarr-test.sh builds the `zarr-blosc` feature (c-blosc's snappy is C++)
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 need=()
