@@ -1,11 +1,13 @@
 //! Out of core: an N x N standard-normal array ten times the memory budget, generated
 //! into a Zarr store, read back for column means, rechunked from square chunks to
 //! whole columns (the transposed chunking) into a second store, and multiplied by its
-//! transpose into a third, then written to one `.npy` file and summed back, every
+//! transpose into a third, then written to one `.npy` file and summed back (by slabs
+//! of rows, then by the store's square chunks, which read only their own bytes), every
 //! step under `CHUNKWISE_MEMORY_LIMIT` (set here to a tenth of the array unless
 //! given). Prints each step's time and spill, the peak memory, and a checksum of the
 //! column means and of the product's trace.
-//! (`python benches/compare/npy.py N` times numpy's `np.save` and `np.load` + sum.)
+//! (`python benches/compare/npy.py N` times numpy's `np.save` and `np.load` + sum, and
+//! Dask summing a memory-mapped `np.load` by square chunks.)
 //!
 //! cargo run --release --example out_of_core -- /tmp/ooc [N] [CHUNK]     (default 8000 1000)
 use std::time::Instant;
@@ -87,6 +89,18 @@ fn main() -> Result<()> {
         .compute_scalar()?;
     let npy_read = t.elapsed().as_secs_f64();
     step(".npy sum", t);
+    // Read again in the store's square chunks: each is read run by run, not by rows.
+    let t = Instant::now();
+    let npy_tiles = from_npy::<f64>(&npy, [chunk, chunk])?
+        .sum(None)
+        .compute_scalar()?;
+    let npy_tile_read = t.elapsed().as_secs_f64();
+    step(".npy sum by square chunks", t);
+    if (npy_tiles - npy_sum).abs() > 1e-9 * (n as f64 + npy_sum.abs()) {
+        return Err(Error::invalid(format!(
+            "the .npy sum by square chunks {npy_tiles} disagrees with the sum by rows {npy_sum}"
+        )));
+    }
     let mean_sum: f64 = means.iter().sum();
     if (npy_sum / n as f64 - mean_sum).abs() > 1e-6 * (1.0 + mean_sum.abs()) {
         return Err(Error::invalid(format!(
@@ -97,6 +111,7 @@ fn main() -> Result<()> {
     println!(
         "store={} n={n} chunk={chunk} array_mb={:.0} budget_mb={:.0} secs={:.2} peak_rss_mb={:.1} \
          spilled_mb={:.0} dropped_mb={:.0} npy_write_secs={npy_write:.2} npy_read_secs={npy_read:.2} \
+         npy_tile_read_secs={npy_tile_read:.2} \
          trace_per_element={:.6} checksum={:.9e}",
         dir.display(),
         bytes as f64 / 1e6,

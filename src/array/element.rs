@@ -146,6 +146,9 @@ pub trait Element:
 
     /// Appends the values' little-endian bytes.
     fn write_le(xs: &[Self], out: &mut Vec<u8>);
+    /// The values' memory as their little-endian bytes, to be filled in place, where
+    /// every bit pattern is a value and the host is little-endian (`None` for `bool`).
+    fn le_bytes_mut(xs: &mut [Self]) -> Option<&mut [u8]>;
     /// The values from their little-endian bytes (`bytes.len()` a multiple of the size).
     fn read_le(bytes: &[u8]) -> Vec<Self>;
 }
@@ -191,6 +194,9 @@ macro_rules! number_bytes {
             out.reserve(xs.len() * size_of::<$t>());
             xs.iter()
                 .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+        }
+        fn le_bytes_mut(xs: &mut [Self]) -> Option<&mut [u8]> {
+            cfg!(target_endian = "little").then(|| bytemuck::cast_slice_mut(xs))
         }
         fn read_le(bytes: &[u8]) -> Vec<Self> {
             bytes
@@ -325,6 +331,9 @@ impl Element for bool {
     fn read_le(bytes: &[u8]) -> Vec<Self> {
         bytes.iter().map(|&b| b != 0).collect()
     }
+    fn le_bytes_mut(_: &mut [Self]) -> Option<&mut [u8]> {
+        None
+    }
 }
 
 /// The type numpy gives an operation on arrays of two element types
@@ -426,6 +435,12 @@ mod tests {
             T::write_le(xs, &mut b);
             assert_eq!(b.len(), xs.len() * T::DTYPE.size());
             assert_eq!(T::read_le(&b), xs);
+            // Filled in place from the same bytes, where the type allows it.
+            let mut ys = vec![T::default(); xs.len()];
+            if let Some(mem) = T::le_bytes_mut(&mut ys) {
+                mem.copy_from_slice(&b);
+                assert_eq!(ys, xs);
+            }
         }
         trip(&[true, false, true]);
         trip(&[0u8, 255]);

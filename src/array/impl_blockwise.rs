@@ -200,7 +200,7 @@ impl<T: Element> DArray<T> {
                                 shape
                             )));
                         }
-                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
+                        Ok(super::chunk_value(out))
                     }),
                 );
                 node.bytes = (elements * U::DTYPE.size()) as u64;

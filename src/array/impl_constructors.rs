@@ -8,7 +8,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::chunks::{Chunks, Grid};
 use super::expr::{Expr, Kind, chunk_codec};
 use super::{DArray, Element, chunk_of};
-use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::graph::{Key, Node, Tokenizer};
 use crate::random::chunk_states;
 use crate::{Error, Result};
 
@@ -451,7 +451,7 @@ fn sources<T: Element>(
                             a.shape()
                         )));
                     }
-                    Ok(Arc::new(a.as_standard_layout().into_owned()) as Value)
+                    Ok(super::chunk_value(a))
                 }),
             );
             node.bytes = bytes;

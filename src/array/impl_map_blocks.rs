@@ -9,7 +9,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use super::chunks::{Grid, ravel};
 use super::expr::chunk_codec;
 use super::{DArray, Element, chunk_of};
-use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::graph::{Key, Node, Tokenizer};
 use crate::{Error, Result};
 
 /// Dask's `map_blocks` keywords, for [`DArray::map_blocks_opts`].
@@ -249,7 +249,7 @@ impl<T: Element> DArray<T> {
                                 info.output.chunk_location
                             )));
                         }
-                        Ok(Arc::new(out.as_standard_layout().into_owned()) as Value)
+                        Ok(super::chunk_value(out))
                     }),
                 );
                 node.bytes = bytes;

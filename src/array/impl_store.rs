@@ -17,7 +17,6 @@ use ndarray::{ArrayD, IxDyn};
 use super::chunks::Grid;
 use super::chunks::starts_of;
 use super::impl_constructors::file_chunk_tasks;
-use super::impl_reshape::region;
 use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
@@ -211,8 +210,8 @@ fn header_of<T: Element>(path: &Path) -> Result<npy::Header> {
     Ok(h)
 }
 
-/// Reads the region `[offset, offset + shape)` of the `.npy` array at `path`: the
-/// rows it spans, one read, then the columns it wants.
+/// Reads the region `[offset, offset + shape)` of the `.npy` array at `path`: its
+/// runs of contiguous bytes, straight into the chunk's memory (see [`npy::read_box`]).
 fn read_region<T: Element>(
     path: &Path,
     h: &npy::Header,
@@ -220,32 +219,19 @@ fn read_region<T: Element>(
     shape: &[usize],
 ) -> Result<ArrayD<T>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let row: usize = h.shape.iter().skip(1).product();
-    let (r0, rows) = match (offset.first(), shape.first()) {
-        (Some(&o), Some(&n)) => (o, n),
-        _ => (0, 1),
-    };
-    let size = T::DTYPE.size();
-    let mut bytes = vec![0u8; rows * row * size];
-    npy::read_at(
-        &file,
-        path,
-        &mut bytes,
-        h.data_offset + (r0 * row * size) as u64,
-    )?;
-    let mut slab_shape = h.shape.clone();
-    if let Some(first) = slab_shape.first_mut() {
-        *first = rows;
+    let geom = (&h.shape[..], T::DTYPE.size(), h.data_offset);
+    let n = shape.iter().product();
+    let mut values = vec![T::default(); n];
+    match T::le_bytes_mut(&mut values) {
+        Some(bytes) => npy::read_box(&file, path, geom, offset, shape, bytes)?,
+        None => {
+            let mut bytes = vec![0u8; n * T::DTYPE.size()];
+            npy::read_box(&file, path, geom, offset, shape, &mut bytes)?;
+            values = T::read_le(&bytes);
+        }
     }
-    let slab = ArrayD::from_shape_vec(IxDyn(&slab_shape), T::read_le(&bytes))
-        .map_err(|e| Error::external("ndarray, a block of a .npy file", e))?;
-    if slab.shape() == shape {
-        return Ok(slab);
-    }
-    // The slab starts at the region's first row.
-    let mut within = offset.to_vec();
-    within[0] = 0;
-    Ok(slab.slice(region(&within, shape).as_slice()).to_owned())
+    ArrayD::from_shape_vec(IxDyn(shape), values)
+        .map_err(|e| Error::external("ndarray, a block of a .npy file", e))
 }
 
 /// A token for a file's contents as of now: its path and modification time.

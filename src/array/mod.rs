@@ -441,3 +441,14 @@ pub(crate) fn chunk_of<T: Element>(v: &Value) -> &ArrayD<T> {
     v.downcast_ref::<ArrayD<T>>()
         .unwrap_or_else(|| panic!("chunk values are ArrayD<{}>", T::DTYPE))
 }
+
+/// An owned block as a chunk task's value: chunks are kept in standard layout, and
+/// one already in it is moved, not copied.
+pub(crate) fn chunk_value<T: Element>(a: ArrayD<T>) -> Value {
+    let a = if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    };
+    Arc::new(a)
+}

@@ -152,6 +152,92 @@ pub(crate) fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> 
     })
 }
 
+/// Reads the box `[offset, offset + shape)` of a C-order array of `dims` (elements of
+/// `elem` bytes from byte `data` of `file`) into `out`, its bytes in row-major order
+/// (`out.len()` is the box's size in bytes). Nothing outside the box is held: each
+/// contiguous run is read straight into `out`, and runs close together (a gap no
+/// longer than the run, or a page) through one read of at most [`WINDOW`] bytes, so
+/// a chunk of a few columns of a wide file costs neither the whole rows nor a call
+/// per element.
+pub(crate) fn read_box(
+    file: &File,
+    path: &Path,
+    (dims, elem, data): (&[usize], usize, u64),
+    offset: &[usize],
+    shape: &[usize],
+    out: &mut [u8],
+) -> Result<()> {
+    read_box_in(file, path, (dims, elem, data), offset, shape, WINDOW, out)
+}
+
+/// [`read_box`] with small runs joined up to `window` bytes.
+fn read_box_in(
+    file: &File,
+    path: &Path,
+    (dims, elem, data): (&[usize], usize, u64),
+    offset: &[usize],
+    shape: &[usize],
+    window: usize,
+    out: &mut [u8],
+) -> Result<()> {
+    debug_assert_eq!(out.len(), shape.iter().product::<usize>() * elem);
+    if shape.contains(&0) {
+        return Ok(());
+    }
+    let nd = dims.len();
+    // Axes after `k` are whole, so one run spans `shape[k]` of axis `k` and all after.
+    let k = (0..nd).rev().find(|&j| shape[j] != dims[j]).unwrap_or(0);
+    let mut strides = vec![1usize; nd];
+    for j in (0..nd.saturating_sub(1)).rev() {
+        strides[j] = strides[j + 1] * dims[j + 1];
+    }
+    let run = if nd == 0 { 1 } else { shape[k] * strides[k] } * elem;
+    // The runs' starts, in file order: an odometer over the axes before `k`.
+    let mut starts = Vec::with_capacity(shape[..k].iter().product());
+    let mut at = vec![0usize; k];
+    loop {
+        let e: usize = (0..nd)
+            .map(|j| (offset[j] + at.get(j).copied().unwrap_or(0)) * strides[j])
+            .sum();
+        starts.push(data + (e * elem) as u64);
+        let Some(j) = (0..k).rev().find(|&j| at[j] + 1 < shape[j]) else {
+            break;
+        };
+        at[j] += 1;
+        at[j + 1..].iter_mut().for_each(|a| *a = 0);
+    }
+    let near = |a: u64, b: u64| b - (a + run as u64) <= run.max(4096) as u64;
+    let mut scratch = Vec::new();
+    let (mut i, mut dest) = (0, 0);
+    while i < starts.len() {
+        // The runs i..j share one read.
+        let mut j = i + 1;
+        while j < starts.len()
+            && near(starts[j - 1], starts[j])
+            && (starts[j] - starts[i]) as usize + run <= window
+        {
+            j += 1;
+        }
+        if j == i + 1 {
+            read_at(file, path, &mut out[dest..dest + run], starts[i])?;
+            dest += run;
+        } else {
+            scratch.resize((starts[j - 1] - starts[i]) as usize + run, 0);
+            read_at(file, path, &mut scratch, starts[i])?;
+            for &s in &starts[i..j] {
+                let o = (s - starts[i]) as usize;
+                out[dest..dest + run].copy_from_slice(&scratch[o..o + run]);
+                dest += run;
+            }
+        }
+        i = j;
+    }
+    Ok(())
+}
+
+/// The most bytes [`read_box`] reads in one call when it joins runs.
+const WINDOW: usize = 1 << 20;
+
 /// Writes `buf` at `offset` of `file`.
 pub(crate) fn write_at(file: &File, path: &Path, buf: &[u8], offset: u64) -> Result<()> {
     use std::os::unix::fs::FileExt;
@@ -189,5 +275,71 @@ mod tests {
             ),
             Some("(2, 3)")
         );
+    }
+
+    #[test]
+    fn every_box_reads_as_ndarray_slices_it() {
+        use ndarray::{ArrayD, Dimension, IxDyn, SliceInfoElem};
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.bin");
+        for dims in [vec![], vec![7], vec![5, 4, 3], vec![3, 1, 6]] {
+            let n: usize = dims.iter().product();
+            let a = ArrayD::from_shape_fn(IxDyn(&dims), |i| {
+                i.as_array_view()
+                    .iter()
+                    .fold(0u32, |s, &x| s * 10 + x as u32)
+            });
+            let mut bytes = vec![0xAB; 3]; // the data start at byte 3
+            a.iter()
+                .for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()));
+            std::fs::write(&p, &bytes).unwrap();
+            let file = File::open(&p).unwrap();
+            // Every box: each axis's (start, len), empty ones included.
+            let per_axis: Vec<Vec<(usize, usize)>> = dims
+                .iter()
+                .map(|&d| {
+                    (0..=d)
+                        .flat_map(|s| (0..=d - s).map(move |l| (s, l)))
+                        .collect()
+                })
+                .collect();
+            let mut boxes = vec![(vec![], vec![])];
+            for opts in &per_axis {
+                boxes = boxes
+                    .into_iter()
+                    .flat_map(|(o, s): (Vec<usize>, Vec<usize>)| {
+                        opts.iter().map(move |&(a, l)| {
+                            let (mut o, mut s) = (o.clone(), s.clone());
+                            o.push(a);
+                            s.push(l);
+                            (o, s)
+                        })
+                    })
+                    .collect();
+            }
+            for (off, shape) in boxes {
+                let want: Vec<u32> = a
+                    .slice(
+                        off.iter()
+                            .zip(&shape)
+                            .map(|(&o, &l)| SliceInfoElem::from(o..o + l))
+                            .collect::<Vec<_>>()
+                            .as_slice(),
+                    )
+                    .iter()
+                    .copied()
+                    .collect();
+                // A window of one element, of a few and of everything.
+                for window in [4, 12, 4 * n.max(1)] {
+                    let mut out = vec![0u8; 4 * shape.iter().product::<usize>()];
+                    read_box_in(&file, &p, (&dims, 4, 3), &off, &shape, window, &mut out).unwrap();
+                    let got: Vec<u32> = out
+                        .chunks(4)
+                        .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                        .collect();
+                    assert_eq!(got, want, "{dims:?} {off:?} {shape:?} window {window}");
+                }
+            }
+        }
     }
 }
