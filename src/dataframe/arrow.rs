@@ -126,33 +126,11 @@ impl DFrame {
     /// assert_eq!(back.iter().map(|b| b.num_rows()).sum::<usize>(), 4);
     /// ```
     pub fn from_record_batches(batches: impl IntoIterator<Item = RecordBatch>) -> Result<DFrame> {
-        let mut parts = Vec::new();
-        let mut schema: Option<Schema> = None;
-        for (i, batch) in batches.into_iter().enumerate() {
-            let df = from_record_batch(&batch)?;
-            match &schema {
-                None => schema = Some(df.schema().as_ref().clone()),
-                Some(s) => {
-                    if let Some((name, want, got)) = schema_difference(s, df.schema()) {
-                        return Err(Error::invalid(format!(
-                            "record batch {i}: column {name:?} is {got} where batch 0 has {want}"
-                        )));
-                    }
-                }
-            }
-            parts.push(df);
-        }
-        let schema = schema.ok_or_else(|| Error::invalid("from_record_batches: no batch"))?;
-        let nodes = parts
+        let parts = batches
             .into_iter()
-            .map(|df| Delayed::value(vec![df]).node)
-            .collect();
-        let source = crate::scan::Partitions::<DataFrame> {
-            nodes,
-            token: Tokenizer::new("from_record_batches").sequenced().finish(),
-            _type: std::marker::PhantomData,
-        };
-        Ok(DFrame::from_source(Box::new(source), Arc::new(schema)))
+            .map(|b| from_record_batch(&b))
+            .collect::<Result<Vec<_>>>()?;
+        DFrame::from_frames(parts, "record batch")
     }
 
     /// A frame over the batches of a record batch reader (a DataFusion or Lance
@@ -253,32 +231,6 @@ impl DFrame {
             })
             .collect()
     }
-}
-
-/// The first column whose name or type differs: (name, want, got).
-fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, String, String)> {
-    if want.len() != got.len() {
-        let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
-        return Some((
-            "(columns)".into(),
-            format!("{:?}", names(want)),
-            format!("{:?}", names(got)),
-        ));
-    }
-    want.iter()
-        .zip(got.iter())
-        .find(|((na, ta), (nb, tb))| na != nb || ta != tb)
-        .map(|((na, ta), (nb, tb))| {
-            if na != nb {
-                (
-                    na.to_string(),
-                    format!("column {na:?}"),
-                    format!("column {nb:?}"),
-                )
-            } else {
-                (na.to_string(), ta.to_string(), tb.to_string())
-            }
-        })
 }
 
 /// Whether some task is needed by more than one of these partitions' tasks (a

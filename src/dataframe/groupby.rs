@@ -388,7 +388,7 @@ impl GroupBy {
         }
         .after_change(&|c| schema.get(c).is_none());
         Ok(
-            DFrame::from_partitions(nodes, token, schema, partitioning, Vec::new())
+            DFrame::from_partition_nodes(nodes, token, schema, partitioning, Vec::new())
                 .described(line, &[&self.frame]),
         )
     }
@@ -501,7 +501,7 @@ impl GroupBy {
             self.keys,
             super::show(&exprs)
         );
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             nodes,
             token,
             empty.schema().clone(),

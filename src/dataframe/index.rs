@@ -173,7 +173,7 @@ impl DFrame {
             },
             show(&want.0)
         );
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             sorted,
             token,
             Arc::clone(&self.schema),
@@ -296,7 +296,7 @@ impl DFrame {
             "Loc {by:?} in partitions {a}..={b} of {n}{}",
             if empty { " (none can match)" } else { "" }
         );
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             nodes,
             token,
             Arc::clone(&self.schema),

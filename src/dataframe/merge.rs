@@ -397,7 +397,7 @@ impl DFrame {
                 if left_small { "left" } else { "right" }
             );
             return Ok(
-                DFrame::from_partitions(nodes, token, schema, partitioning, links)
+                DFrame::from_partition_nodes(nodes, token, schema, partitioning, links)
                     .described(line, &[self, right]),
             );
         }
@@ -464,7 +464,7 @@ impl DFrame {
             }
         );
         Ok(
-            DFrame::from_partitions(nodes, token, schema, partitioning, links)
+            DFrame::from_partition_nodes(nodes, token, schema, partitioning, links)
                 .described(line, &[&l, &r]),
         )
     }

@@ -242,6 +242,86 @@ impl DFrame {
         files::open(pattern, files::Format::Ipc)
     }
 
+    /// A frame over polars frames in memory, one partition each (Dask's
+    /// `dd.from_delayed` of frames, or `from_pandas` with the partitions chosen).
+    /// Every partition must have the first one's columns and types: one that differs
+    /// is an error naming its index and the column. Empty partitions are kept.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let a = df!("k" => ["a", "b"], "v" => [1.0, 2.0]).unwrap();
+    /// let b = df!("k" => ["c"], "v" => [3.0]).unwrap();
+    /// let frame = DFrame::from_partitions([a, b.clone()]).unwrap();
+    /// assert_eq!(frame.npartitions(), 2);
+    /// assert_eq!(frame.column("v").unwrap().sum().compute().unwrap(), 6.0);
+    /// let wrong = df!("k" => ["c"], "v" => [3i64]).unwrap();
+    /// let e = DFrame::from_partitions([b, wrong]).unwrap_err().to_string();
+    /// assert!(e.contains("partition 1") && e.contains("\"v\""), "{e}");
+    /// ```
+    pub fn from_partitions(parts: impl IntoIterator<Item = DataFrame>) -> Result<DFrame> {
+        DFrame::from_frames(parts.into_iter().collect(), "partition")
+    }
+
+    /// [`from_partitions`](Self::from_partitions), each frame called a `what` in errors.
+    pub(crate) fn from_frames(parts: Vec<DataFrame>, what: &str) -> Result<DFrame> {
+        let schema = parts
+            .first()
+            .ok_or_else(|| Error::invalid(format!("a frame over no {what}")))?
+            .schema()
+            .as_ref()
+            .clone();
+        for (i, df) in parts.iter().enumerate().skip(1) {
+            if let Some((name, want, got)) = schema_difference(&schema, df.schema()) {
+                return Err(Error::invalid(format!(
+                    "{what} {i}: column {name:?} is {got} where {what} 0 has {want}"
+                )));
+            }
+        }
+        let nodes = parts
+            .into_iter()
+            .map(|df| Delayed::value(vec![df]).node)
+            .collect();
+        let source = crate::scan::Partitions::<DataFrame> {
+            nodes,
+            token: crate::graph::Tokenizer::new("from_partitions")
+                .sequenced()
+                .finish(),
+            _type: std::marker::PhantomData,
+        };
+        Ok(DFrame::from_source(Box::new(source), Arc::new(schema)))
+    }
+
+    /// A polars frame cut into `npartitions` partitions of consecutive rows, as even
+    /// as the rows allow (Dask's `dd.from_pandas(df, npartitions=N)`); fewer when the
+    /// frame has fewer rows (one, empty, for an empty frame). Zero partitions is an
+    /// error.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let df = df!("x" => (0..10i64).collect::<Vec<_>>()).unwrap();
+    /// let frame = DFrame::from_polars(df.clone(), 3).unwrap();
+    /// assert_eq!(frame.npartitions(), 3);
+    /// assert_eq!(frame.compute().unwrap(), df);
+    /// assert_eq!(DFrame::from_polars(df.head(Some(2)), 5).unwrap().npartitions(), 2);
+    /// assert!(DFrame::from_polars(df, 0).is_err());
+    /// ```
+    pub fn from_polars(df: DataFrame, npartitions: usize) -> Result<DFrame> {
+        if npartitions == 0 {
+            return Err(Error::invalid(
+                "from_polars: npartitions must be at least 1",
+            ));
+        }
+        let rows = df.height();
+        let n = npartitions.min(rows.max(1));
+        let parts = (0..n).map(|i| {
+            let (lo, hi) = (i * rows / n, (i + 1) * rows / n);
+            df.slice(lo as i64, hi - lo)
+        });
+        DFrame::from_partitions(parts)
+    }
+
     pub(crate) fn from_source(source: Box<dyn Source>, schema: SchemaRef) -> DFrame {
         let line = format!(
             "Scan {} ({} partitions)",
@@ -768,4 +848,30 @@ impl crate::Compute for DFrame {
             .expect("collect returns a DataFrame")
             .clone())
     }
+}
+
+/// The first column whose name or type differs: (name, want, got).
+pub(crate) fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, String, String)> {
+    if want.len() != got.len() {
+        let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
+        return Some((
+            "(columns)".into(),
+            format!("{:?}", names(want)),
+            format!("{:?}", names(got)),
+        ));
+    }
+    want.iter()
+        .zip(got.iter())
+        .find(|((na, ta), (nb, tb))| na != nb || ta != tb)
+        .map(|((na, ta), (nb, tb))| {
+            if na != nb {
+                (
+                    na.to_string(),
+                    format!("column {na:?}"),
+                    format!("column {nb:?}"),
+                )
+            } else {
+                (na.to_string(), ta.to_string(), tb.to_string())
+            }
+        })
 }

@@ -487,7 +487,7 @@ impl DFrame {
 
     /// A frame whose partitions are the values of `nodes` (each a `Vec<DataFrame>`),
     /// computed from inputs read through `links`.
-    pub(crate) fn from_partitions(
+    pub(crate) fn from_partition_nodes(
         nodes: Vec<Arc<Node>>,
         token: u64,
         schema: SchemaRef,
@@ -565,10 +565,11 @@ impl DFrame {
             Arc::new(move |df, _| hash_split(df, &keys2, n)),
         );
         let link = link.needing(keys);
-        DFrame::from_partitions(nodes, token, Arc::clone(&self.schema), want, vec![link]).described(
-            format!("Shuffle on {keys:?} into {n} partitions (hash)"),
-            &[self],
-        )
+        DFrame::from_partition_nodes(nodes, token, Arc::clone(&self.schema), want, vec![link])
+            .described(
+                format!("Shuffle on {keys:?} into {n} partitions (hash)"),
+                &[self],
+            )
     }
 
     /// Rows sorted by `by` across partitions (as Dask's `sort_values`), with polars'
@@ -654,7 +655,7 @@ impl DFrame {
             "Sort by {by:?} (descending {:?}, nulls last {:?}) into {n} range partitions of {first:?} sampled",
             descending, nulls_last
         );
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             sorted,
             token,
             Arc::clone(&self.schema),
@@ -704,7 +705,7 @@ impl DFrame {
                 Ok(vec![out])
             }),
         );
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             nodes,
             token,
             Arc::clone(&self.schema),
@@ -758,7 +759,7 @@ impl DFrame {
             }),
         );
         Ok(
-            DFrame::from_partitions(nodes, token, schema, Partitioning::Unknown, Vec::new())
+            DFrame::from_partition_nodes(nodes, token, schema, Partitioning::Unknown, Vec::new())
                 .described("MapPartitions".into(), &[self]),
         )
     }
@@ -806,7 +807,7 @@ impl DFrame {
         } else {
             self.split_ranges(&parts, npartitions, token)
         };
-        Ok(DFrame::from_partitions(
+        Ok(DFrame::from_partition_nodes(
             nodes,
             token,
             Arc::clone(&self.schema),
@@ -888,7 +889,7 @@ pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
         nodes.extend(n);
         links.push(link);
     }
-    Ok(DFrame::from_partitions(
+    Ok(DFrame::from_partition_nodes(
         nodes,
         token,
         Arc::clone(&first.schema),
