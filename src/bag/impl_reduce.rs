@@ -456,6 +456,7 @@ where
             self.collect_partitions("map_partitions", token, None, move |items| Ok(f(items)));
         Bag::from_source(Box::new(crate::scan::Partitions::<U> {
             nodes,
+            label: "map_partitions",
             // Not `token`: the scan tasks of the new root need keys of their own.
             token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
             _type: std::marker::PhantomData,

@@ -143,6 +143,7 @@ where
         );
         Bag::from_source(Box::new(Partitions::<U> {
             nodes,
+            label: "map_partitions",
             token: Tokenizer::new("shuffled-scan").param(&token).finish(),
             _type: std::marker::PhantomData,
         }))

@@ -130,7 +130,7 @@ impl DFrame {
             .into_iter()
             .map(|b| from_record_batch(&b))
             .collect::<Result<Vec<_>>>()?;
-        DFrame::from_frames(parts, "record batch")
+        DFrame::from_frames(parts, "record batch", "from_record_batches")
     }
 
     /// A frame over the batches of a record batch reader (a DataFusion or Lance

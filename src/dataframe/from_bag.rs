@@ -91,6 +91,7 @@ impl<T: ?Sized + 'static> Bag<T> {
         );
         let source = crate::scan::Partitions::<DataFrame> {
             nodes,
+            label: "map_partitions",
             token: Tokenizer::new("to_dataframe-scan").param(&token).finish(),
             _type: std::marker::PhantomData,
         };

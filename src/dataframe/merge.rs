@@ -222,7 +222,18 @@ fn join_frames(
         },
         ..JoinArgs::new(how)
     };
-    l.join(&r, &left_on, &right_on, args, None)
+    let out = l.join(&r, &left_on, &right_on, args, None)?;
+    if m.how != How::Right {
+        return Ok(out);
+    }
+    // polars puts a right join's right columns first; pandas and Dask keep the left's
+    // order, then the right's other columns, as for every other join.
+    let order = l.get_column_names_owned().into_iter().chain(
+        r.get_column_names_owned()
+            .into_iter()
+            .filter(|c| !(same && right_on.iter().any(|k| k == c.as_str()))),
+    );
+    out.select(order)
 }
 
 impl DFrame {
@@ -272,6 +283,15 @@ impl DFrame {
             }
         }
         let clash = Arc::new(clashes(&self.schema, &right.schema, &m));
+        if let Some(c) = clash.iter().next()
+            && m.suffixes.0 == m.suffixes.1
+        {
+            return Err(Error::invalid(format!(
+                "merge: {c:?} is on both sides and the suffixes are the same ({:?}); \
+                 choose two different ones",
+                m.suffixes.0
+            )));
+        }
         for c in clash.iter() {
             for (name, suffix) in [(c, &m.suffixes.0), (c, &m.suffixes.1)] {
                 let renamed = format!("{name}{suffix}");

@@ -260,11 +260,16 @@ impl DFrame {
     /// assert!(e.contains("partition 1") && e.contains("\"v\""), "{e}");
     /// ```
     pub fn from_partitions(parts: impl IntoIterator<Item = DataFrame>) -> Result<DFrame> {
-        DFrame::from_frames(parts.into_iter().collect(), "partition")
+        DFrame::from_frames(parts.into_iter().collect(), "partition", "from_partitions")
     }
 
-    /// [`from_partitions`](Self::from_partitions), each frame called a `what` in errors.
-    pub(crate) fn from_frames(parts: Vec<DataFrame>, what: &str) -> Result<DFrame> {
+    /// [`from_partitions`](Self::from_partitions), each frame called a `what` in
+    /// errors, the source `label`led in keys and plans.
+    pub(crate) fn from_frames(
+        parts: Vec<DataFrame>,
+        what: &str,
+        label: &'static str,
+    ) -> Result<DFrame> {
         let schema = parts
             .first()
             .ok_or_else(|| Error::invalid(format!("a frame over no {what}")))?
@@ -284,9 +289,8 @@ impl DFrame {
             .collect();
         let source = crate::scan::Partitions::<DataFrame> {
             nodes,
-            token: crate::graph::Tokenizer::new("from_partitions")
-                .sequenced()
-                .finish(),
+            label,
+            token: crate::graph::Tokenizer::new(label).sequenced().finish(),
             _type: std::marker::PhantomData,
         };
         Ok(DFrame::from_source(Box::new(source), Arc::new(schema)))
@@ -387,16 +391,21 @@ impl DFrame {
     }
 
     fn check_columns(&self, cols: &BTreeSet<String>, what: &str) -> Result<()> {
-        for c in cols {
-            if self.schema.get(c.as_str()).is_none() {
-                return Err(Error::invalid(format!(
-                    "{what}: no column {c:?} in {} (columns: {:?})",
-                    self.origin(),
-                    self.schema.iter_names().collect::<Vec<_>>()
-                )));
-            }
+        let missing: Vec<&String> = cols
+            .iter()
+            .filter(|c| self.schema.get(c.as_str()).is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let names: Vec<String> = missing.iter().map(|c| format!("{c:?}")).collect();
+        Err(Error::invalid(format!(
+            "{what}: no column{} {} in {} (columns: {:?})",
+            if names.len() > 1 { "s" } else { "" },
+            names.join(", "),
+            self.origin(),
+            self.schema.iter_names().collect::<Vec<_>>()
+        )))
     }
 
     /// The schema after a per-batch operation, found on an empty frame.

@@ -496,6 +496,7 @@ impl DFrame {
     ) -> DFrame {
         let source = crate::scan::Partitions::<DataFrame> {
             nodes,
+            label: "map_partitions",
             token: Tokenizer::new("frame-partitions").param(&token).finish(),
             _type: std::marker::PhantomData,
         };

@@ -32,6 +32,8 @@ pub(crate) fn items_in_batches<T: Send + Sync + 'static>(
 /// Partitions computed by tasks (each a `Vec<T>`), as `map_partitions` makes them.
 pub(crate) struct Partitions<T> {
     pub(crate) nodes: Vec<Arc<Node>>,
+    /// What made them, for keys, plans and errors (`map_partitions`, `from_partitions`).
+    pub(crate) label: &'static str,
     pub(crate) token: u64,
     pub(crate) _type: std::marker::PhantomData<fn() -> T>,
 }
@@ -41,7 +43,7 @@ impl<T: Send + Sync + 'static> Source for Partitions<T> {
         self.nodes.len()
     }
     fn label(&self) -> &'static str {
-        "map_partitions"
+        self.label
     }
     fn token(&self) -> u64 {
         self.token

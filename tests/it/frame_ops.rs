@@ -9,9 +9,9 @@ use chunkwise::dataframe::{DFrame, How, Merge, concat_frames};
 use polars::prelude::*;
 
 /// A row as column name → value as text (`None`: null), for order-free comparison.
-type Row = BTreeMap<String, Option<String>>;
+pub(crate) type Row = BTreeMap<String, Option<String>>;
 
-fn rows(df: &DataFrame) -> Vec<Row> {
+pub(crate) fn rows(df: &DataFrame) -> Vec<Row> {
     let text: Vec<(String, Series)> = df
         .columns()
         .iter()
@@ -120,7 +120,13 @@ fn open(dir: &Path, prefix: &str) -> DFrame {
 }
 
 /// The join as a plain loop over rows (nulls match nulls, as pandas).
-fn loop_join(l: &DataFrame, r: &DataFrame, lk: &[&str], rk: &[&str], how: How) -> Vec<Row> {
+pub(crate) fn loop_join(
+    l: &DataFrame,
+    r: &DataFrame,
+    lk: &[&str],
+    rk: &[&str],
+    how: How,
+) -> Vec<Row> {
     let (lrows, rrows) = (rows(l), rows(r));
     let same = lk == rk;
     let key = |row: &Row, ks: &[&str]| -> Vec<Option<String>> {

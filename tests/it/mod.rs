@@ -50,6 +50,8 @@ mod delayed;
 mod diagnostics;
 mod engine;
 #[cfg(feature = "dataframe")]
+mod frame_dask_port;
+#[cfg(feature = "dataframe")]
 mod frame_ops;
 mod keys;
 mod reliability;
