@@ -84,6 +84,7 @@
 //! | `b.take(5)` | `b.take(5)?` (computes now, as Dask does) |
 //! | `b.to_textfiles('out/*.gz')` | `b.to_textfiles("out/*.gz")?` |
 //! | `b.to_dataframe(meta)` | `b.to_dataframe(schema, \|rec\| vec![AnyValue::..])?` (feature `dataframe`) |
+//! | `dd.from_pandas(df, npartitions=4)`, `dd.from_delayed([...])` of frames | `DFrame::from_polars(df, 4)?`, `DFrame::from_partitions(frames)?` (feature `dataframe`) |
 //! | `dd.read_csv(..., dtype=...)` | `DFrame::read_csv(..).dtype("col", DataType::Float64).open()?` (feature `dataframe`) |
 //! | `dd.read_csv(..., on_bad_lines='skip')` | `DFrame::read_csv(..).on_bad_lines(OnBadLines::Skip)` (default: an error naming file and line; `last_stats()` counts skipped rows) |
 //! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
