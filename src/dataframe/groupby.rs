@@ -286,6 +286,32 @@ impl GroupBy {
         self
     }
 
+    /// Whether rows with a null in any key are left out (`true`, pandas' and Dask's
+    /// default `dropna=True`) or make groups of their own (`false`, the default here,
+    /// as polars' `group_by`). The rows are filtered before anything is grouped.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let df = df!("k" => [Some("a"), None, Some("a")], "v" => [1i64, 2, 3]).unwrap();
+    /// let g = DFrame::from_polars(df, 2).unwrap().groupby(&["k"]).unwrap();
+    /// assert_eq!(g.agg([col("v").sum()]).unwrap().compute().unwrap().height(), 2);
+    /// let pandas = g.dropna(true).unwrap().agg([col("v").sum()]).unwrap().compute().unwrap();
+    /// assert_eq!(pandas.column("v").unwrap().i64().unwrap().get(0), Some(4));
+    /// ```
+    pub fn dropna(mut self, drop: bool) -> Result<Self> {
+        if drop {
+            let present = self
+                .keys
+                .iter()
+                .map(|k| col(k.as_str()).is_not_null())
+                .reduce(|a, b| a.and(b))
+                .unwrap_or(lit(true));
+            self.frame = self.frame.filter(present)?;
+        }
+        Ok(self)
+    }
+
     /// Mean of one column per group, the output column named after it.
     pub fn mean(&self, column: &str) -> Result<Delayed<DataFrame>> {
         self.agg([Agg::mean(column).alias(column).into()])
@@ -407,12 +433,13 @@ impl GroupBy {
         let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.as_str())).collect();
         // What eager polars answers on no rows: the output's names and types, and the
         // query's errors (a type that does not fit) before anything runs.
-        let empty = DataFrame::empty_with_schema(self.frame.schema())
-            .lazy()
-            .group_by(keys)
-            .agg(exprs)
-            .collect()
-            .map_err(plan_error)?;
+        let empty = super::on_no_rows("groupby(...).agg", || {
+            DataFrame::empty_with_schema(self.frame.schema())
+                .lazy()
+                .group_by(keys)
+                .agg(exprs)
+                .collect()
+        })?;
         // Text columns read as numbers: their text must parse, never become a silent null.
         let strict: Vec<String> = numeric_roots(exprs)
             .into_iter()

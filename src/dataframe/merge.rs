@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::DFrame;
 use super::shuffle::{Link, PartitionFn, Partitioning, batches, only, per_partition, whole};
-use super::{DFrame, plan_error};
 use crate::graph::Tokenizer;
 use crate::scan::Needs;
 use crate::{Error, Result};
@@ -305,13 +305,14 @@ impl DFrame {
                 }
             }
         }
-        let schema = join_frames(
-            &DataFrame::empty_with_schema(&self.schema),
-            &DataFrame::empty_with_schema(&right.schema),
-            &m,
-            &clash,
-        )
-        .map_err(plan_error)?
+        let schema = super::on_no_rows("merge", || {
+            join_frames(
+                &DataFrame::empty_with_schema(&self.schema),
+                &DataFrame::empty_with_schema(&right.schema),
+                &m,
+                &clash,
+            )
+        })?
         .schema()
         .clone();
         let token = Tokenizer::new("merge")

@@ -198,6 +198,22 @@ fn plan_error(e: PolarsError) -> Error {
     Error::invalid(e.to_string())
 }
 
+/// Runs polars on no rows while a query is built (to learn its answer's schema and
+/// its errors before anything runs), a panic in polars (a kernel behind a polars
+/// feature chunkwise does not build, such as `product`) made an error saying what.
+pub(crate) fn on_no_rows(
+    what: &str,
+    f: impl FnOnce() -> PolarsResult<DataFrame>,
+) -> Result<DataFrame> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(out) => out.map_err(plan_error),
+        Err(p) => Err(Error::invalid(format!(
+            "{what}: panicked on an empty frame: {}",
+            crate::error::panic_message(&*p)
+        ))),
+    }
+}
+
 /// Expressions as `[a, b]`, for plans.
 pub(crate) fn show(exprs: &[Expr]) -> String {
     let v: Vec<String> = exprs.iter().map(|e| format!("{e}")).collect();
@@ -411,7 +427,7 @@ impl DFrame {
     /// The schema after a per-batch operation, found on an empty frame.
     fn schema_after(&self, op: &dyn Fn(LazyFrame) -> LazyFrame) -> Result<SchemaRef> {
         let empty = DataFrame::empty_with_schema(&self.schema);
-        let out = op(empty.lazy()).collect().map_err(plan_error)?;
+        let out = on_no_rows("a frame's query", || op(empty.lazy()).collect())?;
         Ok(out.schema().clone())
     }
 
@@ -527,6 +543,11 @@ impl DFrame {
 
     /// Groups by key columns, for aggregations.
     pub fn groupby(&self, keys: &[&str]) -> Result<GroupBy> {
+        if keys.is_empty() {
+            return Err(Error::invalid(
+                "groupby: no keys (for one answer over every row, reduce the columns)",
+            ));
+        }
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         self.check_columns(&keys.iter().cloned().collect(), "groupby")?;
         Ok(GroupBy::new(self.clone(), keys))

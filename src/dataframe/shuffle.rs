@@ -732,11 +732,10 @@ impl DFrame {
     where
         F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
     {
-        let out = f(DataFrame::empty_with_schema(&self.schema)).map_err(|e| {
-            Error::invalid(format!(
-                "map_partitions: the function fails on an empty frame of the schema: {e}"
-            ))
-        })?;
+        let out = super::on_no_rows(
+            "map_partitions: the function on an empty frame of the schema",
+            || f(DataFrame::empty_with_schema(&self.schema)),
+        )?;
         let schema = out.schema().clone();
         let token = Tokenizer::new("map_partitions-frame").sequenced().finish();
         let (parts, _) = self.partition_nodes("map_partitions-input", token, None);

@@ -1283,3 +1283,22 @@ fn test_repartition_npartitions() {
     let h = df!("x" => (0..100i64).collect::<Vec<_>>()).unwrap();
     assert_eq!(frame(&h, 15).repartition(11).unwrap().compute().unwrap(), h);
 }
+
+#[test]
+fn map_partitions_panicking_on_no_rows_is_an_error() {
+    // The function runs on an empty frame first, for the schema: a panic there (here
+    // the first row taken unchecked) is an error naming map_partitions and saying why,
+    // not a crash.
+    let d = df!("x" => [1i64, 2]).unwrap();
+    let e = frame(&d, 2)
+        .map_partitions(|df| {
+            let first = df.column("x")?.i64()?.get(0);
+            df!("y" => [first])
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("map_partitions") && e.contains("out of bounds"),
+        "{e}"
+    );
+}

@@ -52,6 +52,8 @@ mod engine;
 #[cfg(feature = "dataframe")]
 mod frame_dask_port;
 #[cfg(feature = "dataframe")]
+mod frame_groupby_dask_port;
+#[cfg(feature = "dataframe")]
 mod frame_ops;
 mod keys;
 mod reliability;
