@@ -443,12 +443,56 @@ pub(crate) fn chunk_of<T: Element>(v: &Value) -> &ArrayD<T> {
 }
 
 /// An owned block as a chunk task's value: chunks are kept in standard layout, and
-/// one already in it is moved, not copied.
+/// one already in it that owns its whole buffer is moved, not copied (a slice of a
+/// larger array is copied, so the chunk never holds more memory than it counts).
 pub(crate) fn chunk_value<T: Element>(a: ArrayD<T>) -> Value {
-    let a = if a.is_standard_layout() {
-        a
-    } else {
-        a.as_standard_layout().into_owned()
-    };
-    Arc::new(a)
+    if !a.is_standard_layout() {
+        return Arc::new(a.as_standard_layout().into_owned());
+    }
+    let (shape, n) = (a.raw_dim(), a.len());
+    let (v, off) = a.into_raw_vec_and_offset();
+    let off = off.unwrap_or(0);
+    let whole = off == 0 && v.len() == n;
+    match (whole, v) {
+        (true, v) => Arc::new(
+            ArrayD::from_shape_vec(shape, v)
+                .unwrap_or_else(|e| unreachable!("a standard-layout array's own buffer: {e}")),
+        ),
+        (false, v) => Arc::new(
+            ndarray::ArrayViewD::from_shape(shape, &v[off..off + n])
+                .map(|x| x.to_owned())
+                .unwrap_or_else(|e| unreachable!("a standard-layout slice: {e}")),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{IxDyn, s};
+
+    #[test]
+    fn chunk_values_own_no_more_than_their_elements() {
+        let big = ArrayD::from_shape_fn(IxDyn(&[4, 3]), |i| (i[0] * 3 + i[1]) as i64);
+        // A standard-layout slice of a larger buffer (rows 1..3): copied.
+        let rows = big.clone().slice_move(s![1..3, ..]).into_dyn();
+        assert!(rows.is_standard_layout());
+        let v = chunk_value(rows.clone());
+        assert_eq!(chunk_of::<i64>(&v), &rows);
+        let (buffer, _) = chunk_of::<i64>(&v).clone().into_raw_vec_and_offset();
+        assert_eq!(
+            buffer.len(),
+            6,
+            "the slice's 6 elements, not the 12 beneath"
+        );
+        // A whole buffer: moved; a transposed view: made standard.
+        assert_eq!(chunk_of::<i64>(&chunk_value(big.clone())), &big);
+        let t = big.clone().reversed_axes();
+        let v = chunk_value(t.clone());
+        assert!(chunk_of::<i64>(&v).is_standard_layout());
+        assert_eq!(chunk_of::<i64>(&v), &t);
+        // Empty.
+        let e = big.slice_move(s![2..2, ..]).into_dyn();
+        assert_eq!(chunk_of::<i64>(&chunk_value(e.clone())), &e);
+    }
 }

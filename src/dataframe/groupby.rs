@@ -286,9 +286,10 @@ impl GroupBy {
         self
     }
 
-    /// Whether rows with a null in any key are left out (`true`, pandas' and Dask's
-    /// default `dropna=True`) or make groups of their own (`false`, the default here,
-    /// as polars' `group_by`). The rows are filtered before anything is grouped.
+    /// Leaves out rows with a null (or a NaN, in a float key) in any key when `drop`
+    /// (pandas' and Dask's default `dropna=True`); otherwise, the default here as in
+    /// polars' `group_by`, they make groups of their own. The rows are filtered
+    /// before anything is grouped; a later `dropna(false)` does not bring them back.
     ///
     /// ```
     /// use chunkwise::dataframe::DFrame;
@@ -301,10 +302,18 @@ impl GroupBy {
     /// ```
     pub fn dropna(mut self, drop: bool) -> Result<Self> {
         if drop {
+            // pandas' missing values: nulls, and NaN in float keys.
+            let schema = self.frame.schema().clone();
             let present = self
                 .keys
                 .iter()
-                .map(|k| col(k.as_str()).is_not_null())
+                .map(|k| {
+                    let c = col(k.as_str());
+                    match schema.get(k.as_str()) {
+                        Some(t) if t.is_float() => c.clone().is_not_null().and(c.is_not_nan()),
+                        _ => c.is_not_null(),
+                    }
+                })
                 .reduce(|a, b| a.and(b))
                 .unwrap_or(lit(true));
             self.frame = self.frame.filter(present)?;

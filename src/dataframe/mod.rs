@@ -201,12 +201,12 @@ fn plan_error(e: PolarsError) -> Error {
 /// Runs polars on no rows while a query is built (to learn its answer's schema and
 /// its errors before anything runs), a panic in polars (a kernel behind a polars
 /// feature chunkwise does not build, such as `product`) made an error saying what.
-pub(crate) fn on_no_rows(
+pub(crate) fn on_no_rows<E: std::fmt::Display>(
     what: &str,
-    f: impl FnOnce() -> PolarsResult<DataFrame>,
+    f: impl FnOnce() -> std::result::Result<DataFrame, E>,
 ) -> Result<DataFrame> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(out) => out.map_err(plan_error),
+        Ok(out) => out.map_err(|e| Error::invalid(format!("{what}: {e}"))),
         Err(p) => Err(Error::invalid(format!(
             "{what}: panicked on an empty frame: {}",
             crate::error::panic_message(&*p)
@@ -288,7 +288,7 @@ impl DFrame {
     ) -> Result<DFrame> {
         let schema = parts
             .first()
-            .ok_or_else(|| Error::invalid(format!("a frame over no {what}")))?
+            .ok_or_else(|| Error::invalid(format!("{label}: no {what}")))?
             .schema()
             .as_ref()
             .clone();
@@ -725,8 +725,7 @@ impl DFrame {
                 .map_err(|e| Error::external(label, e))?;
             Ok(sorted.head(Some(n)))
         });
-        keep(DataFrame::empty_with_schema(&self.schema))
-            .map_err(|e| Error::invalid(e.to_string()))?;
+        on_no_rows(label, || keep(DataFrame::empty_with_schema(&self.schema)))?;
         Ok(self.keep_rows(label, keep))
     }
 

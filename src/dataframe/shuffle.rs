@@ -615,9 +615,9 @@ impl DFrame {
         let descending = options.descending[0];
         let nulls_last = options.nulls_last[0];
         // The sort itself fails on the empty frame when a column cannot be sorted.
-        DataFrame::empty_with_schema(&self.schema)
-            .sort(by.clone(), options.clone())
-            .map_err(plan_error)?;
+        super::on_no_rows("sort_values", || {
+            DataFrame::empty_with_schema(&self.schema).sort(by.clone(), options.clone())
+        })?;
         let n = self.npartitions().max(1);
         let token = Tokenizer::new("sort_values")
             .param(&by)
@@ -733,7 +733,7 @@ impl DFrame {
         F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
     {
         let out = super::on_no_rows(
-            "map_partitions: the function on an empty frame of the schema",
+            "map_partitions (the function, run on no rows for the schema)",
             || f(DataFrame::empty_with_schema(&self.schema)),
         )?;
         let schema = out.schema().clone();

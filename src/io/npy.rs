@@ -123,7 +123,11 @@ pub(crate) fn read_header(path: &Path, size: impl Fn(&str) -> Option<usize>) -> 
         .collect::<Result<Vec<_>>>()?;
     let elem = size(&descr).ok_or_else(|| bad(path, format!("element type {descr:?}")))?;
     let data_offset = (start + len) as u64;
-    let want = data_offset + (shape.iter().product::<usize>() * elem) as u64;
+    let want = shape
+        .iter()
+        .try_fold(elem, |n, &d| n.checked_mul(d))
+        .and_then(|n| data_offset.checked_add(n as u64))
+        .ok_or_else(|| bad(path, format!("the shape {dims} is too large to address")))?;
     let have = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if have < want {
         return Err(bad(
@@ -192,47 +196,51 @@ fn read_box_in(
         strides[j] = strides[j + 1] * dims[j + 1];
     }
     let run = if nd == 0 { 1 } else { shape[k] * strides[k] } * elem;
+    let near = |a: u64, b: u64| b - (a + run as u64) <= run.max(4096) as u64;
+    // Runs waiting to be read together (their starts, at most `window` bytes apart).
+    let mut group: Vec<u64> = Vec::new();
+    let mut scratch = Vec::new();
+    let mut dest = 0;
+    let mut flush = |group: &mut Vec<u64>| -> Result<()> {
+        match group.as_slice() {
+            [] => {}
+            [one] => {
+                read_at(file, path, &mut out[dest..dest + run], *one)?;
+                dest += run;
+            }
+            [first, .., last] => {
+                scratch.resize((last - first) as usize + run, 0);
+                read_at(file, path, &mut scratch, *first)?;
+                for &s in group.iter() {
+                    let o = (s - first) as usize;
+                    out[dest..dest + run].copy_from_slice(&scratch[o..o + run]);
+                    dest += run;
+                }
+            }
+        }
+        group.clear();
+        Ok(())
+    };
     // The runs' starts, in file order: an odometer over the axes before `k`.
-    let mut starts = Vec::with_capacity(shape[..k].iter().product());
     let mut at = vec![0usize; k];
     loop {
         let e: usize = (0..nd)
             .map(|j| (offset[j] + at.get(j).copied().unwrap_or(0)) * strides[j])
             .sum();
-        starts.push(data + (e * elem) as u64);
+        let start = data + (e * elem) as u64;
+        if let (Some(&first), Some(&last)) = (group.first(), group.last())
+            && !(near(last, start) && (start - first) as usize + run <= window)
+        {
+            flush(&mut group)?;
+        }
+        group.push(start);
         let Some(j) = (0..k).rev().find(|&j| at[j] + 1 < shape[j]) else {
             break;
         };
         at[j] += 1;
         at[j + 1..].iter_mut().for_each(|a| *a = 0);
     }
-    let near = |a: u64, b: u64| b - (a + run as u64) <= run.max(4096) as u64;
-    let mut scratch = Vec::new();
-    let (mut i, mut dest) = (0, 0);
-    while i < starts.len() {
-        // The runs i..j share one read.
-        let mut j = i + 1;
-        while j < starts.len()
-            && near(starts[j - 1], starts[j])
-            && (starts[j] - starts[i]) as usize + run <= window
-        {
-            j += 1;
-        }
-        if j == i + 1 {
-            read_at(file, path, &mut out[dest..dest + run], starts[i])?;
-            dest += run;
-        } else {
-            scratch.resize((starts[j - 1] - starts[i]) as usize + run, 0);
-            read_at(file, path, &mut scratch, starts[i])?;
-            for &s in &starts[i..j] {
-                let o = (s - starts[i]) as usize;
-                out[dest..dest + run].copy_from_slice(&scratch[o..o + run]);
-                dest += run;
-            }
-        }
-        i = j;
-    }
-    Ok(())
+    flush(&mut group)
 }
 
 /// The most bytes [`read_box`] reads in one call when it joins runs.
@@ -268,6 +276,11 @@ mod tests {
                 assert!(e.contains("a.npy") && e.contains("cut short"), "{e}");
             }
         }
+        // A shape whose size overflows: an error, not a wrapped size that passes.
+        let p = dir.path().join("huge.npy");
+        std::fs::write(&p, header("<f8", &[1 << 33, 1 << 33])).unwrap();
+        let e = read_header(&p, |_| Some(8)).unwrap_err().to_string();
+        assert!(e.contains("huge.npy") && e.contains("too large"), "{e}");
         assert_eq!(
             field(
                 "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }",

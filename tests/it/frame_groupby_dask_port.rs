@@ -745,20 +745,20 @@ fn test_groupby_cov_and_corr_across_partitions() {
 
 #[test]
 fn test_groupby_keeps_the_frame_a_dropna_filter_sees() {
-    // `dropna` on a key that has no nulls changes nothing; on a frame of nulls only
-    // it leaves no groups.
+    // Sums of v per group, with null keys kept and dropped.
+    let sums = |df: &DataFrame, drop: bool| {
+        let g = frame(df, 2).groupby(&["k"]).unwrap();
+        let g: GroupBy = g.dropna(drop).unwrap();
+        floats(&g.agg([col("v").sum()]).unwrap().compute().unwrap(), "v")
+    };
+    // Keys that are all null: one group, or none.
     let df = df!("k" => [None::<i64>, None], "v" => [1i64, 2]).unwrap();
-    let g: GroupBy = frame(&df, 2).groupby(&["k"]).unwrap();
-    let kept = g.agg([col("v").sum()]).unwrap().compute().unwrap();
-    assert_eq!(kept.height(), 1);
-    let dropped = g
-        .dropna(true)
-        .unwrap()
-        .agg([col("v").sum()])
-        .unwrap()
-        .compute()
-        .unwrap();
-    assert_eq!(dropped.height(), 0);
+    assert_eq!(sums(&df, false), [Some(3.0)]);
+    assert_eq!(sums(&df, true), []);
+    // NaN in a float key is missing to pandas too.
+    let nan = df!("k" => [Some(1.0), Some(f64::NAN), None], "v" => [1i64, 2, 3]).unwrap();
+    assert_eq!(sums(&nan, false).len(), 3);
+    assert_eq!(sums(&nan, true), [Some(1.0)]);
 }
 
 #[test]
