@@ -203,8 +203,22 @@ impl DSeries {
     }
 
     /// How often each value occurs, most frequent first (columns: the value, `count`).
+    /// Nulls (and NaN) are not counted, as Dask's `value_counts()` and as
+    /// [`n_unique`](Self::n_unique); `frame.groupby(&[name])?.value_counts()` counts them.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let df = df!("x" => [Some("a"), None, Some("b"), Some("a"), None]).unwrap();
+    /// let vc = DFrame::from_polars(df, 2).unwrap().column("x").unwrap().value_counts().unwrap();
+    /// let vc = vc.compute().unwrap();
+    /// assert_eq!(vc.column("x").unwrap().str().unwrap().get(0), Some("a"));
+    /// assert_eq!(vc.column("count").unwrap().i64().unwrap().to_vec(), [Some(2), Some(1)]);
+    /// ```
     pub fn value_counts(&self) -> Result<Delayed<DataFrame>> {
-        GroupBy::new(self.frame.clone(), vec![self.name.clone()]).value_counts()
+        GroupBy::new(self.frame.clone(), vec![self.name.clone()])
+            .dropna(true)?
+            .value_counts()
     }
 }
 
