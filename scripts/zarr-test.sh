@@ -20,4 +20,4 @@ for fmt in 3 2; do
   "$venv/bin/python" scripts/zarr_interop.py write "$work/py$fmt" "$fmt"
   target/debug/examples/zarr_interop read "$work/py$fmt"
 done
-echo "zarr-test: chunkwise -> python and python (zarr v3, v3 sharded, v2, v2 and v3 blosc, npy) -> chunkwise agree for 8 element types"
+echo "zarr-test: chunkwise -> python and python (zarr v3, v3 sharded, v2, v2 and v3 blosc; npy in C and Fortran order, little- and big-endian; Dask npy stacks) -> chunkwise agree for 8 element types"

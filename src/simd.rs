@@ -29,13 +29,12 @@ macro_rules! multiversion {
                 }
                 $($avx2_def)*
                 if !force_scalar {
-                    if std::arch::is_x86_feature_detected!("avx512f") {
-                        // SAFETY: the CPU has AVX-512F, checked just above.
-                        return unsafe { avx512($($arg),*) };
-                    }
-                    if std::arch::is_x86_feature_detected!("avx2") {
-                        // SAFETY: the CPU has AVX2, checked just above.
-                        return unsafe { $avx2($($arg),*) };
+                    match crate::simd::level() {
+                        // SAFETY: `level` reports AVX-512F only where the CPU has it.
+                        crate::simd::Level::Avx512 => return unsafe { avx512($($arg),*) },
+                        // SAFETY: `level` reports AVX2 only where the CPU has it.
+                        crate::simd::Level::Avx2 => return unsafe { $avx2($($arg),*) },
+                        crate::simd::Level::Scalar => {}
                     }
                 }
             }
@@ -46,3 +45,54 @@ macro_rules! multiversion {
 }
 
 pub(crate) use multiversion;
+
+/// The instruction set the multiversioned kernels run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Portable code.
+    Scalar,
+    /// AVX2 (and FMA where a kernel asks for it).
+    Avx2,
+    /// AVX-512F.
+    Avx512,
+}
+
+impl Level {
+    /// The name `CHUNKWISE_SIMD` takes and examples print.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Scalar => "scalar",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+        }
+    }
+}
+
+/// The best instruction set this CPU has, capped by the environment variable
+/// `CHUNKWISE_SIMD` (`scalar`, `avx2` or `avx512`) so that every code path can be run
+/// and timed on one machine; results are the same bits on every path. Read once.
+pub fn level() -> Level {
+    static LEVEL: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        let cap = std::env::var("CHUNKWISE_SIMD").ok();
+        let cap = match cap.as_deref() {
+            Some("scalar") => Level::Scalar,
+            Some("avx2") => Level::Avx2,
+            _ => Level::Avx512,
+        };
+        detected().min(cap)
+    })
+}
+
+fn detected() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Level::Avx512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Level::Avx2;
+        }
+    }
+    Level::Scalar
+}

@@ -329,6 +329,12 @@ impl<T: Element> DArray<T> {
         self.full_like(T::default())
     }
 
+    /// An array of this one's shape, chunks and type whose values are not to be relied
+    /// on (`empty_like`; see [`empty`](super::empty): zeros).
+    pub fn empty_like(&self) -> DArray<T> {
+        self.zeros_like()
+    }
+
     /// Ones of this array's shape, chunks and type (`ones_like`).
     pub fn ones_like(&self) -> DArray<T> {
         self.full_like(T::from_i128(1))

@@ -330,6 +330,19 @@ pub fn zeros(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray> {
     full(shape, 0.0, chunks)
 }
 
+/// An array whose values are not to be relied on, as `numpy.empty` (`da.empty`): for
+/// the shape and chunks of something to be filled, e.g. by `set` or `map_blocks`. Safe
+/// Rust has no uninitialised memory to give, so the values are zeros; the chunks are
+/// made only when computed.
+///
+/// ```
+/// let e = chunkwise::array::empty(&[4, 5], [3, 2]).unwrap();
+/// assert_eq!((e.shape(), e.chunks()[1].clone()), (&[4, 5][..], vec![2, 2, 1]));
+/// ```
+pub fn empty(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray> {
+    zeros(shape, chunks)
+}
+
 /// An array of ones.
 pub fn ones(shape: &[usize], chunks: impl Into<Chunks>) -> Result<DArray> {
     full(shape, 1.0, chunks)

@@ -5,8 +5,9 @@
 //! `.npy`: `to_npy`/`from_npy` for one file (chunks of rows read and written at
 //! their byte offsets by separate tasks: parallel, memory bounded), and
 //! `to_npy_stack`/`from_npy_stack` for a directory of one `.npy` file per chunk
-//! along an axis (Dask's `to_npy_stack` layout, `0.npy`, `1.npy`, ..., with an
-//! `info.json` in place of Dask's pickled `info`; a Dask stack is read by its files).
+//! along an axis (Dask's `to_npy_stack` layout, `0.npy`, `1.npy`, ... and the pickled
+//! `info` that says the axis and chunks, so Dask reads chunkwise's stacks and the
+//! other way round; see `io::pickle`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use super::impl_constructors::file_chunk_tasks;
 use super::{Chunks, DArray, DType, Element, WHOLE, chunk_of};
 use crate::delayed::Delayed;
 use crate::graph::{Key, Node, Tokenizer, Value};
+use crate::io::pickle::{self, Py};
 use crate::io::{Replaces, StagedDir, npy};
 use crate::{Config, Error, Result};
 
@@ -170,10 +172,10 @@ fn descr(d: DType) -> &'static str {
     }
 }
 
-/// The element type of a `descr` (`<`, `=` and `|` byte orders; big-endian is not read).
+/// The element type of a `descr`, in either byte order (`<`, `=`, `|` or `>`).
 fn dtype_of(d: &str) -> Option<DType> {
     let (order, code) = d.split_at(1.min(d.len()));
-    if !matches!(order, "<" | "=" | "|") {
+    if !matches!(order, "<" | "=" | "|" | ">") {
         return None;
     }
     [
@@ -212,6 +214,9 @@ fn header_of<T: Element>(path: &Path) -> Result<npy::Header> {
 
 /// Reads the region `[offset, offset + shape)` of the `.npy` array at `path`: its
 /// runs of contiguous bytes, straight into the chunk's memory (see [`npy::read_box`]).
+/// A Fortran-order file is the C-order array of the reversed shape, transposed: its
+/// region is read as that array's and copied to row-major order. Big-endian elements
+/// are swapped once read.
 fn read_region<T: Element>(
     path: &Path,
     h: &npy::Header,
@@ -219,19 +224,41 @@ fn read_region<T: Element>(
     shape: &[usize],
 ) -> Result<ArrayD<T>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let geom = (&h.shape[..], T::DTYPE.size(), h.data_offset);
+    let rev = |v: &[usize]| v.iter().rev().copied().collect::<Vec<_>>();
+    let (dims, offset, stored) = if h.fortran {
+        (rev(&h.shape), rev(offset), rev(shape))
+    } else {
+        (h.shape.clone(), offset.to_vec(), shape.to_vec())
+    };
+    let geom = (&dims[..], T::DTYPE.size(), h.data_offset);
     let n = shape.iter().product();
     let mut values = vec![T::default(); n];
+    let swap = |bytes: &mut [u8]| {
+        if h.descr.starts_with('>') {
+            bytes
+                .chunks_exact_mut(T::DTYPE.size())
+                .for_each(<[u8]>::reverse);
+        }
+    };
     match T::le_bytes_mut(&mut values) {
-        Some(bytes) => npy::read_box(&file, path, geom, offset, shape, bytes)?,
+        Some(bytes) => {
+            npy::read_box(&file, path, geom, &offset, &stored, bytes)?;
+            swap(bytes);
+        }
         None => {
             let mut bytes = vec![0u8; n * T::DTYPE.size()];
-            npy::read_box(&file, path, geom, offset, shape, &mut bytes)?;
+            npy::read_box(&file, path, geom, &offset, &stored, &mut bytes)?;
+            swap(&mut bytes);
             values = T::read_le(&bytes);
         }
     }
-    ArrayD::from_shape_vec(IxDyn(shape), values)
-        .map_err(|e| Error::external("ndarray, a block of a .npy file", e))
+    let block = ArrayD::from_shape_vec(IxDyn(&stored), values)
+        .map_err(|e| Error::external("ndarray, a block of a .npy file", e))?;
+    Ok(if h.fortran {
+        block.reversed_axes().as_standard_layout().into_owned()
+    } else {
+        block
+    })
 }
 
 /// A token for a file's contents as of now: its path and modification time.
@@ -248,9 +275,10 @@ pub(crate) fn file_token(label: &str, path: &Path) -> u64 {
 }
 
 /// Reads the `.npy` file at `path` as a `DArray<T>` cut into `chunks` (`np.load`,
-/// chunked). The header is read now: a missing file, a file cut short, another element
-/// type or Fortran order is an error naming the file; each chunk's task reads the
-/// rows it spans at their byte offset.
+/// chunked). The header is read now: a missing file, a file cut short or another
+/// element type is an error naming the file; each chunk's task reads the runs of
+/// bytes it spans. Files in Fortran order (`np.save` of a transposed array) and
+/// big-endian files are read too.
 ///
 /// ```
 /// use chunkwise::array::{from_array, from_npy};
@@ -282,9 +310,11 @@ pub fn from_npy<T: Element>(
 }
 
 /// Reads a directory of `.npy` files, one per chunk along an axis (`0.npy`, `1.npy`,
-/// ...), as written by [`DArray::to_npy_stack`] or Dask's `to_npy_stack`: the axis is
-/// `info.json`'s, or 0. Every file's header is read now: element types and the other
-/// axes' lengths must agree (an error names the file that differs).
+/// ...), as written by [`DArray::to_npy_stack`] or Dask's `to_npy_stack`: the axis
+/// and the chunks are those of the pickled `info` file (or of `info.json`, which
+/// chunkwise wrote before). Every file's header is read now: element types, the other
+/// axes' lengths and the chunks `info` announces must agree (an error names the file
+/// that differs); a directory without `info` is an error, as in Dask.
 pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
     let dir = dir.as_ref().to_path_buf();
     let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -304,20 +334,7 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
             files.len()
         )));
     }
-    let axis = match std::fs::read_to_string(dir.join("info.json")) {
-        Ok(s) => s
-            .split("\"axis\":")
-            .nth(1)
-            .and_then(|r| {
-                r.trim_start()
-                    .split(|c: char| !c.is_ascii_digit())
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .ok_or_else(|| Error::invalid(format!("{}: no axis in info.json", dir.display())))?,
-        Err(_) => 0usize,
-    };
+    let (axis, announced) = stack_info(&dir)?;
     let headers: Vec<npy::Header> = files
         .iter()
         .map(|(_, p)| header_of::<T>(p))
@@ -330,7 +347,27 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
             first.len()
         )));
     }
-    for ((_, p), h) in files.iter().zip(&headers) {
+    if let Some(lengths) = &announced
+        && lengths.len() != files.len()
+    {
+        return Err(Error::invalid(format!(
+            "{}: info announces {} chunks along axis {axis}, the directory holds {} files",
+            dir.display(),
+            lengths.len(),
+            files.len()
+        )));
+    }
+    for (k, ((_, p), h)) in files.iter().zip(&headers).enumerate() {
+        if let Some(lengths) = &announced
+            && h.shape.get(axis) != Some(&lengths[k])
+        {
+            return Err(Error::invalid(format!(
+                "{}: shape {:?}, where info announces {} along axis {axis}",
+                p.display(),
+                h.shape,
+                lengths[k]
+            )));
+        }
         let same = h.shape.len() == first.len()
             && h.shape
                 .iter()
@@ -375,6 +412,59 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
             read_region::<T>(&files[c].1, h, &zero, &h.shape)
         },
     ))
+}
+
+/// The axis of the stack in `dir`, and the chunk lengths along it where the metadata
+/// give them: from Dask's pickled `info` (`{"chunks": ..., "dtype": ..., "axis": ...}`),
+/// or from the `info.json` earlier versions of chunkwise wrote.
+fn stack_info(dir: &Path) -> Result<(usize, Option<Vec<usize>>)> {
+    let bad =
+        |file: &str, why: &str| Error::invalid(format!("{}: {why}", dir.join(file).display()));
+    let as_usize = |v: &Py| match v {
+        Py::Int(i) => usize::try_from(*i).ok(),
+        _ => None,
+    };
+    match std::fs::read(dir.join("info")) {
+        Ok(bytes) => {
+            let info = pickle::read(&bytes)
+                .map_err(|e| bad("info", &format!("not a pickle chunkwise can read: {e}")))?;
+            let axis = info
+                .get("axis")
+                .and_then(as_usize)
+                .ok_or_else(|| bad("info", "no integer 'axis'"))?;
+            let lengths = match info.get("chunks") {
+                Some(Py::Tuple(axes) | Py::List(axes)) => match axes.get(axis) {
+                    Some(Py::Tuple(c) | Py::List(c)) => c.iter().map(as_usize).collect(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let lengths = lengths.ok_or_else(|| bad("info", "no chunks along its axis"))?;
+            Ok((axis, Some(lengths)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let json = std::fs::read_to_string(dir.join("info.json")).map_err(|_| {
+                Error::invalid(format!(
+                    "{}: no `info` file saying the stack's axis (Dask's to_npy_stack and \
+                     chunkwise's write one)",
+                    dir.display()
+                ))
+            })?;
+            let axis = json
+                .split("\"axis\":")
+                .nth(1)
+                .and_then(|r| {
+                    r.trim_start()
+                        .split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+                .ok_or_else(|| bad("info.json", "no axis"))?;
+            Ok((axis, None))
+        }
+        Err(e) => Err(Error::io(dir.join("info"), e)),
+    }
 }
 
 impl<T: Element> DArray<T> {
@@ -445,8 +535,8 @@ impl<T: Element> DArray<T> {
 
     /// Computes this array into a directory of `.npy` files, one per slab along
     /// `axis` (every other axis whole, each slab about the size of the largest chunk),
-    /// as Dask's `to_npy_stack`, with an
-    /// `info.json` (axis, chunks, dtype, shape). The directory appears whole or not at all.
+    /// as Dask's `to_npy_stack`, with its pickled `info` (chunks, dtype, axis), so
+    /// `dask.array.from_npy_stack` reads it. The directory appears whole or not at all.
     pub fn to_npy_stack(&self, dir: impl AsRef<Path>, axis: usize) -> Result<()> {
         self.to_npy_stack_lazy(dir, axis)?.commit()
     }
@@ -459,6 +549,7 @@ impl<T: Element> DArray<T> {
         let staged = StagedDir::new(
             &dest,
             Replaces::DirOf(&[
+                "info",
                 "info.json",
                 "0",
                 "1",
@@ -472,13 +563,19 @@ impl<T: Element> DArray<T> {
                 "9",
             ]),
         )?;
-        let info = format!(
-            "{{\"axis\": {axis}, \"chunks\": {:?}, \"dtype\": \"{}\", \"shape\": {:?}}}\n",
-            x.chunks()[axis],
-            descr(T::DTYPE),
-            x.shape()
-        );
-        std::fs::write(staged.path().join("info.json"), info).map_err(|e| Error::io(&dest, e))?;
+        // Dask's metadata: the dtype as numpy's string for it, which `np.dtype` takes
+        // as it takes the dtype object Dask pickles.
+        let ints = |c: &[usize]| Py::Tuple(c.iter().map(|&n| Py::Int(n as i64)).collect());
+        let info = Py::Dict(vec![
+            (
+                Py::Str("chunks".into()),
+                Py::Tuple(x.chunks().iter().map(|c| ints(c)).collect()),
+            ),
+            (Py::Str("dtype".into()), Py::Str(descr(T::DTYPE).into())),
+            (Py::Str("axis".into()), Py::Int(axis as i64)),
+        ]);
+        let path = staged.path().join("info");
+        std::fs::write(&path, pickle::write(&info)).map_err(|e| Error::io(&path, e))?;
         PendingWrite::new(&x, "to_npy_stack", staged, move |pos, chunk, at| {
             let file = at.join(format!("{}.npy", pos[axis]));
             let mut bytes = npy::header(descr(T::DTYPE), chunk.shape());

@@ -59,8 +59,8 @@ pub use element::{DType, Element, Float, Number, Promote};
 pub use impl_arrow::ArrowElement;
 pub use impl_blockwise::{BlockFn, IntoOperand, Operand, Piece};
 pub use impl_constructors::{
-    arange, choice, choice_distinct, from_array, from_delayed, from_fn, full, linspace, ones,
-    permutation, random, random_integers, random_normal, random_uniform, zeros,
+    arange, choice, choice_distinct, empty, from_array, from_delayed, from_fn, full, linspace,
+    ones, permutation, random, random_integers, random_normal, random_uniform, zeros,
 };
 #[cfg(feature = "linalg")]
 pub use impl_decomp::Real;

@@ -153,26 +153,47 @@ fn no_codec(plan: &Plan, id: u32, from: usize, to: &str) -> Error {
     ))
 }
 
+/// A task's value as sent: the task id (four bytes, little-endian), then the value's
+/// encoding. The id lets the receiver check that the message is the one it expects.
 fn encode(plan: &Plan, id: u32, v: &Value) -> Result<Vec<u8>> {
     let codec = plan.nodes[id as usize]
         .codec
         .expect("checked before the run");
-    let mut buf = Vec::new();
+    let mut buf = id.to_le_bytes().to_vec();
     (codec.encode)(v, &mut buf).map_err(|e| Error::io("MPI send buffer", e))?;
     Ok(buf)
 }
 
-fn decode(plan: &Plan, id: u32, bytes: &[u8]) -> Result<Value> {
+/// The value of task `id` from a message [`encode`] made on rank `from`.
+fn decode(plan: &Plan, id: u32, from: usize, bytes: &[u8]) -> Result<Value> {
+    let sent = bytes.first_chunk::<4>().map(|b| u32::from_le_bytes(*b));
+    if sent != Some(id) {
+        return Err(Error::invalid(format!(
+            "MPI: rank {from} was expected to send the value of task {}, but its message              carries {} (messages out of order)",
+            plan.nodes[id as usize].key,
+            match sent {
+                Some(t) if (t as usize) < plan.nodes.len() =>
+                    plan.nodes[t as usize].key.to_string(),
+                Some(t) => format!("task id {t}, not in this graph"),
+                None => "no task id".to_string(),
+            }
+        )));
+    }
     let codec = plan.nodes[id as usize]
         .codec
         .expect("checked before the run");
-    (codec.decode)(&mut &bytes[..]).map_err(|e| Error::io("MPI receive buffer", e))
+    (codec.decode)(&mut &bytes[4..]).map_err(|e| Error::io("MPI receive buffer", e))
 }
 
-/// Tags of the hand-out protocol (task values use their task id as tag).
-const REQUEST: i32 = 1 << 29;
-const REPLY: i32 = REQUEST + 1;
-const EVENTS: i32 = REQUEST + 2;
+/// Message tags, all below the 32767 that the MPI standard guarantees (`MPI_TAG_UB`
+/// is no higher under UCX's transport, for one): task values go under one tag, each
+/// rank sending in task order and each receiver receiving in that order (MPI keeps
+/// the order of messages between two ranks under one tag); the hand-out protocol and
+/// the watchers' events have their own.
+const VALUE: i32 = 1;
+const REQUEST: i32 = 2;
+const REPLY: i32 = 3;
+const EVENTS: i32 = 4;
 
 /// Records this rank's finished tasks for rank 0's watchers (the dashboard, a
 /// profiler): id, worker, start and end in microseconds from the run's start, bytes.
@@ -554,32 +575,34 @@ fn execute(
         }
         // Send this level's values to the ranks that read them.
         let level_tasks: Vec<u32> = (0..n as u32).filter(|&t| level[t as usize] == l).collect();
-        let mut outgoing: Vec<(usize, u32, Vec<u8>)> = Vec::new();
+        // In task order: each reader receives from this rank in that order.
+        let mut outgoing: Vec<(usize, Vec<u8>)> = Vec::new();
         for &t in &level_tasks {
             if owner[t as usize] == me && !readers[t as usize].is_empty() {
                 let bytes = encode(plan, t, &values[&t])?;
                 for &r in &readers[t as usize] {
-                    outgoing.push((r, t, bytes.clone()));
+                    outgoing.push((r, bytes.clone()));
                 }
             }
         }
         mpi::request::scope(|scope| {
             let _guards: Vec<WaitGuard<'_, [u8], _>> = outgoing
                 .iter()
-                .map(|(r, t, bytes)| {
+                .map(|(r, bytes)| {
                     WaitGuard::from(world.process_at_rank(*r as i32).immediate_send_with_tag(
                         scope,
                         &bytes[..],
-                        *t as i32,
+                        VALUE,
                     ))
                 })
                 .collect();
             for &t in &level_tasks {
                 if owner[t as usize] != me && readers[t as usize].contains(&me) {
+                    let from = owner[t as usize];
                     let (bytes, _) = world
-                        .process_at_rank(owner[t as usize] as i32)
-                        .receive_vec_with_tag::<u8>(t as i32);
-                    match decode(plan, t, &bytes) {
+                        .process_at_rank(from as i32)
+                        .receive_vec_with_tag::<u8>(VALUE);
+                    match decode(plan, t, from, &bytes) {
                         Ok(v) => {
                             values.insert(t, v);
                         }
@@ -624,7 +647,7 @@ fn execute(
         outputs.push(if owner[o as usize] == me {
             values[&o].clone()
         } else {
-            decode(plan, o, &bytes)?
+            decode(plan, o, owner[o as usize], &bytes)?
         });
     }
     Ok(outputs)
@@ -703,5 +726,28 @@ mod tests {
         }
         let owner = place(&plan, 3, Some(&ran));
         assert!(owner.iter().all(|&r| r == 2));
+    }
+
+    /// Values travel under one tag, in order; a message carrying another task's id
+    /// (or none) is an error naming both tasks, never a value taken for another.
+    #[test]
+    fn a_value_message_out_of_order_is_an_error_naming_both_tasks() {
+        let plan = tree();
+        let (want, got) = (plan.nodes[0].key.to_string(), plan.nodes[1].key.to_string());
+        let e = decode(&plan, 0, 2, &1u32.to_le_bytes())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("rank 2") && e.contains(&want) && e.contains(&got),
+            "{e}"
+        );
+        let e = decode(&plan, 0, 1, &[7]).err().unwrap().to_string();
+        assert!(e.contains("no task id"), "{e}");
+        let e = decode(&plan, 0, 1, &99u32.to_le_bytes())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("task id 99"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 mod bz2;
 mod lines;
 pub(crate) mod npy;
+pub(crate) mod pickle;
 mod staged;
 
 use std::fs::File;

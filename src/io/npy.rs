@@ -10,12 +10,13 @@ use crate::{Error, Result};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
-/// A parsed header: the element type (`descr`, e.g. `<f8`), the shape, and where the
-/// data start.
+/// A parsed header: the element type (`descr`, e.g. `<f8`), the shape, whether the
+/// data are in Fortran (column-major) order, and where they start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) descr: String,
     pub(crate) shape: Vec<usize>,
+    pub(crate) fortran: bool,
     pub(crate) data_offset: u64,
 }
 
@@ -107,9 +108,11 @@ pub(crate) fn read_header(path: &Path, size: impl Fn(&str) -> Option<usize>) -> 
     let descr = field(&dict, "descr")
         .map(|d| d.trim_matches(|c| c == '\'' || c == '"').to_string())
         .ok_or_else(|| bad(path, format!("no 'descr' in the header {dict:?}")))?;
-    if field(&dict, "fortran_order") != Some("False") {
-        return Err(bad(path, "Fortran order (only C order is read)"));
-    }
+    let fortran = match field(&dict, "fortran_order") {
+        Some("False") => false,
+        Some("True") => true,
+        _ => return Err(bad(path, format!("no 'fortran_order' in {dict:?}"))),
+    };
     let dims = field(&dict, "shape").ok_or_else(|| bad(path, format!("no 'shape' in {dict:?}")))?;
     let shape = dims
         .trim_matches(|c| c == '(' || c == ')')
@@ -138,6 +141,7 @@ pub(crate) fn read_header(path: &Path, size: impl Fn(&str) -> Option<usize>) -> 
     Ok(Header {
         descr,
         shape,
+        fortran,
         data_offset,
     })
 }

@@ -20,7 +20,7 @@
 
 mod tables;
 
-use tables::{ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
+use tables::{ZIG_LAYERS, ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 
 /// Lanes per chunk stream.
 pub const LANES: usize = 8;
@@ -188,12 +188,27 @@ fn zig_fast_packed(bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut
 // Integer arithmetic: the same bits on every path.
 crate::simd::multiversion!(rounds, rounds_generic, (s: &mut [[u64; LANES]; 4], out: &mut [u64; BUF]), avx2 = avx2::rounds);
 
-// The ziggurat's fast path on the best code for this CPU. AVX-512 (and the scalar
-// fallback) run the generic kernel, whose table lookups compile to gathers; on AVX2
-// CPUs gathers are slow (microcoded on AMD's Zen 2 and 3), so the AVX2 kernel loads
-// each element's pair of table entries with one 16-byte load instead. The arithmetic
-// is the same operations on the same values: the same bits.
-crate::simd::multiversion!(zig_fast, zig_fast_packed, (bits: &[u64], out: &mut [f64], flags: &mut [u8], reject: &mut [u64]), avx2 = avx2::zig_fast);
+/// The ziggurat's fast path on the best code for this CPU. Its table lookups compile
+/// to gathers in the generic kernel, and gathers are slow on AMD's cores (microcoded on
+/// Zen 2 and 3, and on Zen 4 with AVX-512 the whole S1 run took 1.34 s with them
+/// against 0.97 s without), so every CPU with AVX2, AVX-512 ones included, runs the
+/// AVX2 kernel, which loads each element's pair of table entries with one 16-byte load.
+/// The arithmetic is the same operations on the same values: the same bits.
+fn zig_fast(
+    bits: &[u64],
+    out: &mut [f64],
+    flags: &mut [u8],
+    reject: &mut [u64],
+    force_scalar: bool,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if !force_scalar && crate::simd::level() >= crate::simd::Level::Avx2 {
+        // SAFETY: `level` reports AVX2 or better only where the CPU has AVX2.
+        return unsafe { avx2::zig_fast(bits, out, flags, reject) };
+    }
+    let _ = force_scalar;
+    zig_fast_packed(bits, out, flags, reject)
+}
 
 /// Flag bytes (0 or 1) as bits: bit `j` of `reject[w]` is flag `64 w + j`.
 fn pack_flags(flags: &[u8], reject: &mut [u64]) {
@@ -215,10 +230,10 @@ fn pack_flags(flags: &[u8], reject: &mut [u64]) {
 }
 
 /// `ZIG_NORM_X[i]` and `ZIG_NORM_X[i + 1]` side by side, one 16-byte load apart.
-static ZIG_NORM_X_PAIRS: [[f64; 2]; 256] = {
-    let mut p = [[0.0; 2]; 256];
+static ZIG_NORM_X_PAIRS: [[f64; 2]; ZIG_LAYERS] = {
+    let mut p = [[0.0; 2]; ZIG_LAYERS];
     let mut i = 0;
-    while i < 256 {
+    while i < ZIG_LAYERS {
         p[i] = [ZIG_NORM_X[i], ZIG_NORM_X[i + 1]];
         i += 1;
     }
@@ -229,7 +244,7 @@ static ZIG_NORM_X_PAIRS: [[f64; 2]; 256] = {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{BUF, LANES, ZIG_NORM_X_PAIRS, pack_flags, zig_fast_generic};
+    use super::{BUF, LANES, ZIG_LAYERS, ZIG_NORM_X_PAIRS, pack_flags, zig_fast_generic};
 
     /// [`rounds_generic`](super::rounds_generic): xoshiro256++ on eight lanes, as two
     /// vectors of four per state word.
@@ -279,11 +294,12 @@ mod avx2 {
         let exp = _mm256_set1_epi64x(0x4000_0000_0000_0000);
         let three = _mm256_set1_pd(3.0);
         let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fff_ffff_ffff_ffff));
-        // A layer's byte offset in ZIG_NORM_X_PAIRS: (bits & 0xff) * 16.
-        let offset = _mm256_set1_epi64x(0xff0);
+        // A layer's byte offset in ZIG_NORM_X_PAIRS: (bits & (layers - 1)) * 16.
+        const OFFSET: i64 = ((ZIG_LAYERS - 1) << 4) as i64;
+        let offset = _mm256_set1_epi64x(OFFSET);
         let table = ZIG_NORM_X_PAIRS.as_ptr().cast::<u8>();
-        // SAFETY: `at` is below 0xff0 + 1, so `at .. at + 16` lies within the table's
-        // 256 * 16 bytes.
+        // SAFETY: `at` is at most OFFSET, so `at .. at + 16` lies within the table's
+        // ZIG_LAYERS * 16 bytes.
         let pair = |at: i32| unsafe { _mm_loadu_pd(table.add(at as usize).cast()) };
         let blocks = bits[..whole].chunks_exact(64);
         for ((b64, o64), r) in blocks
@@ -326,25 +342,19 @@ mod avx2 {
     }
 }
 
-/// Which generator code this CPU runs (the results are the same for all).
+/// Which generator code this CPU runs (the results are the same for all); the
+/// environment variable `CHUNKWISE_SIMD` (`scalar`, `avx2`, `avx512`) caps it, so
+/// every path can be run on one machine.
 pub fn simd_level() -> &'static str {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return "avx512";
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return "avx2";
-        }
-    }
-    "scalar"
+    crate::simd::level().name()
 }
 
-/// The ziggurat's fast path, exactly as rand_distr computes it: one `u64` gives the
-/// layer (low 8 bits) and a uniform in [-1, 1) (top 52 bits).
+/// The ziggurat's fast path, as rand_distr computes it but over 512 layers where it has
+/// 256 (half the rejections, the slow path's share of S1 from a quarter to an eighth):
+/// one `u64` gives the layer (low 9 bits) and a uniform in [-1, 1) (top 52 bits).
 #[inline(always)]
 fn zig_candidate(bits: u64) -> (usize, f64, f64) {
-    let i = (bits & 0xff) as usize;
+    let i = (bits & (ZIG_LAYERS as u64 - 1)) as usize;
     let u = f64::from_bits((bits >> 12) | 0x4000_0000_0000_0000) - 3.0;
     (i, u, u * ZIG_NORM_X[i])
 }
@@ -591,7 +601,7 @@ mod tests {
     #[test]
     fn wedge_bounds_decide_as_exp_does() {
         let mut g = Xoshiro256pp::seed_from_u64(5);
-        for i in 1..256 {
+        for i in 1..ZIG_LAYERS {
             let (xa, xb) = (ZIG_NORM_X[i], ZIG_NORM_X[i + 1]);
             for _ in 0..200 {
                 let x = xb + (xa - xb) * g.next_f64();
@@ -621,12 +631,20 @@ mod tests {
         }
         let (mut a, mut b) = (lanes, lanes);
         let (mut out_a, mut out_b) = ([0u64; BUF], [0u64; BUF]);
+        let (mut c, mut out_c) = (lanes, [0u64; BUF]);
         for _ in 0..3 {
             rounds(&mut a, &mut out_a, false);
             rounds_generic(&mut b, &mut out_b);
             assert_eq!((a, out_a), (b, out_b));
+            // The AVX2 rounds, which an AVX-512 CPU would not otherwise run.
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                unsafe { avx2::rounds(&mut c, &mut out_c) };
+                assert_eq!((c, out_c), (b, out_b));
+            }
         }
-        // Bits whose low byte picks every layer, some rejected (the tail layer 0 too).
+        // Bits whose low bits pick every layer, some rejected (the tail layer 0 too).
         let bits: Vec<u64> = out_a.iter().map(|&v| v ^ (v >> 7)).collect();
         for n in (0..=BUF).filter(|n| n % 61 == 0 || n % 64 < 5 || n % 64 > 60) {
             let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);

@@ -8,8 +8,8 @@
 //! left out, as each doc comment says.
 
 use chunkwise::array::{
-    Axes, AxisChunks, Chunks, DArray, DType, Element, Idx, arange, einsum, from_array, from_fn,
-    from_npy, full, indices, linspace, ones, random_normal, random_uniform, zeros,
+    Axes, AxisChunks, Chunks, DArray, DType, Element, Idx, arange, einsum, empty, from_array,
+    from_fn, from_npy, full, indices, linspace, ones, random_normal, random_uniform, zeros,
 };
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, SliceInfoElem, Zip, s};
 
@@ -1554,6 +1554,16 @@ fn like_constructors_as_numpys() {
     check(src.ones_like(), 1);
     check(src.zeros_like(), 0);
     check(src.full_like(5i32), 5);
+    // `empty` gives the shape, chunks and type; its values (zeros here) are not to be
+    // relied on, as numpy's, so only the shape is compared.
+    let e = src.empty_like();
+    assert_eq!(
+        (e.dtype(), e.shape(), e.chunks()),
+        (DType::I32, src.shape(), src.chunks())
+    );
+    assert_eq!(e.compute().unwrap().shape(), &[10, 10]);
+    let e = empty(&[10, 10], [4, 4]).unwrap();
+    assert_eq!((e.dtype(), e.chunks()), (DType::F64, src.chunks()));
 
     let cases: Vec<(Vec<usize>, Option<Vec<usize>>, Chunks)> = vec![
         (vec![10, 10], None, Chunks::Shape(vec![4, 4])),
