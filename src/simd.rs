@@ -78,7 +78,13 @@ pub fn level() -> Level {
         let cap = match cap.as_deref() {
             Some("scalar") => Level::Scalar,
             Some("avx2") => Level::Avx2,
-            _ => Level::Avx512,
+            None | Some("avx512") => Level::Avx512,
+            Some(other) => {
+                eprintln!(
+                    "chunkwise: CHUNKWISE_SIMD={other:?} is not scalar, avx2 or avx512; ignored"
+                );
+                Level::Avx512
+            }
         };
         detected().min(cap)
     })
@@ -87,7 +93,10 @@ pub fn level() -> Level {
 fn detected() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        // AVX-512 kernels sit beside AVX2 ones (the ziggurat's), so both are asked for.
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
             return Level::Avx512;
         }
         if std::arch::is_x86_feature_detected!("avx2") {

@@ -347,18 +347,23 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
             first.len()
         )));
     }
-    if let Some(lengths) = &announced
-        && lengths.len() != files.len()
-    {
-        return Err(Error::invalid(format!(
-            "{}: info announces {} chunks along axis {axis}, the directory holds {} files",
-            dir.display(),
-            lengths.len(),
-            files.len()
-        )));
+    if let Some(chunks) = &announced {
+        let whole = |d: usize| chunks.get(d).map(|c| c.iter().sum::<usize>());
+        if chunks.len() != first.len()
+            || chunks[axis].len() != files.len()
+            || (0..first.len()).any(|d| d != axis && whole(d) != Some(first[d]))
+        {
+            return Err(Error::invalid(format!(
+                "{}: info announces chunks {chunks:?} along axis {axis}, the directory holds \
+                 {} files of shape {first:?} and more",
+                dir.display(),
+                files.len()
+            )));
+        }
     }
+    let lengths = announced.as_ref().map(|c| &c[axis]);
     for (k, ((_, p), h)) in files.iter().zip(&headers).enumerate() {
-        if let Some(lengths) = &announced
+        if let Some(lengths) = lengths
             && h.shape.get(axis) != Some(&lengths[k])
         {
             return Err(Error::invalid(format!(
@@ -414,10 +419,10 @@ pub fn from_npy_stack<T: Element>(dir: impl AsRef<Path>) -> Result<DArray<T>> {
     ))
 }
 
-/// The axis of the stack in `dir`, and the chunk lengths along it where the metadata
-/// give them: from Dask's pickled `info` (`{"chunks": ..., "dtype": ..., "axis": ...}`),
-/// or from the `info.json` earlier versions of chunkwise wrote.
-fn stack_info(dir: &Path) -> Result<(usize, Option<Vec<usize>>)> {
+/// The axis of the stack in `dir`, and the chunk lengths of every axis where the
+/// metadata give them: from Dask's pickled `info` (`{"chunks": ..., "dtype": ...,
+/// "axis": ...}`), or from the `info.json` earlier versions of chunkwise wrote.
+fn stack_info(dir: &Path) -> Result<(usize, Option<Vec<Vec<usize>>>)> {
     let bad =
         |file: &str, why: &str| Error::invalid(format!("{}: {why}", dir.join(file).display()));
     let as_usize = |v: &Py| match v {
@@ -432,15 +437,20 @@ fn stack_info(dir: &Path) -> Result<(usize, Option<Vec<usize>>)> {
                 .get("axis")
                 .and_then(as_usize)
                 .ok_or_else(|| bad("info", "no integer 'axis'"))?;
-            let lengths = match info.get("chunks") {
-                Some(Py::Tuple(axes) | Py::List(axes)) => match axes.get(axis) {
-                    Some(Py::Tuple(c) | Py::List(c)) => c.iter().map(as_usize).collect(),
-                    _ => None,
-                },
+            let chunks = match info.get("chunks") {
+                Some(Py::Tuple(axes) | Py::List(axes)) => axes
+                    .iter()
+                    .map(|a| match a {
+                        Py::Tuple(c) | Py::List(c) => c.iter().map(as_usize).collect(),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<Vec<usize>>>>(),
                 _ => None,
             };
-            let lengths = lengths.ok_or_else(|| bad("info", "no chunks along its axis"))?;
-            Ok((axis, Some(lengths)))
+            let chunks = chunks
+                .filter(|c| axis < c.len())
+                .ok_or_else(|| bad("info", "no chunks of integers for its axis"))?;
+            Ok((axis, Some(chunks)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let json = std::fs::read_to_string(dir.join("info.json")).map_err(|_| {

@@ -169,7 +169,8 @@ fn decode(plan: &Plan, id: u32, from: usize, bytes: &[u8]) -> Result<Value> {
     let sent = bytes.first_chunk::<4>().map(|b| u32::from_le_bytes(*b));
     if sent != Some(id) {
         return Err(Error::invalid(format!(
-            "MPI: rank {from} was expected to send the value of task {}, but its message              carries {} (messages out of order)",
+            "MPI: rank {from} was expected to send the value of task {}, but its message \
+             carries {} (messages out of order)",
             plan.nodes[id as usize].key,
             match sent {
                 Some(t) if (t as usize) < plan.nodes.len() =>
@@ -558,7 +559,29 @@ fn execute(
     }
 
     let max_level = level.iter().copied().max().unwrap_or(0);
-    for l in 0..=max_level {
+    // The level after which this rank no longer needs each value it holds: the last
+    // level of a task here that reads it, or its own level (when it is sent). Results
+    // stay to the end. Dropped then, a rank holds what the threads engine would.
+    let mut free_at: Vec<Vec<u32>> = vec![Vec::new(); max_level + 1];
+    {
+        let mut last = level.clone();
+        for t in 0..n as u32 {
+            if owner[t as usize] == me {
+                for &d in plan.deps.row(t) {
+                    last[d as usize] = last[d as usize].max(level[t as usize]);
+                }
+            }
+        }
+        for &o in &plan.outputs {
+            last[o as usize] = usize::MAX;
+        }
+        for (t, &l) in last.iter().enumerate() {
+            if l <= max_level {
+                free_at[l].push(t as u32);
+            }
+        }
+    }
+    for (l, free) in free_at.iter().enumerate() {
         let mine: Vec<u32> = (0..n as u32)
             .filter(|&t| level[t as usize] == l && owner[t as usize] == me)
             .collect();
@@ -579,7 +602,8 @@ fn execute(
         let mut outgoing: Vec<(usize, Vec<u8>)> = Vec::new();
         for &t in &level_tasks {
             if owner[t as usize] == me && !readers[t as usize].is_empty() {
-                let bytes = encode(plan, t, &values[&t])?;
+                // An error on this rank alone ends the job: the others wait for it.
+                let bytes = encode(plan, t, &values[&t]).unwrap_or_else(|e| abort_with(&world, e));
                 for &r in &readers[t as usize] {
                     outgoing.push((r, bytes.clone()));
                 }
@@ -611,6 +635,9 @@ fn execute(
                 }
             }
         });
+        for t in free {
+            values.remove(t);
+        }
         match &watch {
             Watch::Off => {}
             Watch::Send(f) => world
@@ -636,7 +663,7 @@ fn execute(
             continue;
         }
         let mut bytes = if owner[o as usize] == me {
-            encode(plan, o, &values[&o])?
+            encode(plan, o, &values[&o]).unwrap_or_else(|e| abort_with(&world, e))
         } else {
             Vec::new()
         };

@@ -1,7 +1,13 @@
 //! Parquet and Arrow IPC: convert a slow bz2 CSV dataset once, query it fast afterwards.
+//!
+//! A partition is a file, or for a Parquet file larger than the partition size a run
+//! of its row groups (Dask's `split_row_groups`): the file's metadata, read once when
+//! the frame is built, trimmed to the run and handed to polars' reader, which then
+//! reads only those row groups. A row group is never split.
 
 use std::collections::BTreeSet;
 use std::fs::File;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,15 +40,96 @@ impl Format {
     }
 }
 
+/// The uncompressed bytes of row groups a Parquet partition holds at most (unless one
+/// row group is larger), as the CSV reader's default block.
+pub(crate) const PARQUET_PARTITION_BYTES: u64 = 64 << 20;
+
+/// One partition of a file scan: a file, whole or a run of its row groups.
+#[derive(Clone, Debug)]
+struct Piece {
+    file: usize,
+    /// The run of row groups and the file's metadata trimmed to them; `None`: the file.
+    row_groups: Option<(Range<usize>, FileMetadataRef)>,
+}
+
+/// The partitions of `paths`: one per file, but Parquet files whose row groups hold
+/// more than `bytes` (uncompressed) cut into runs of row groups of about `bytes`.
+fn pieces(paths: &[PathBuf], format: Format, bytes: u64) -> Result<Vec<Piece>> {
+    let mut out = Vec::new();
+    for (file, path) in paths.iter().enumerate() {
+        let whole = Piece {
+            file,
+            row_groups: None,
+        };
+        if format != Format::Parquet {
+            out.push(whole);
+            continue;
+        }
+        let f = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = ParquetReader::new(f)
+            .get_metadata()
+            .map_err(|e| polars_error(path, None, None, e))?
+            .clone();
+        let sizes: Vec<u64> = meta
+            .row_groups
+            .iter()
+            .map(|g| g.total_byte_size() as u64)
+            .collect();
+        let runs = runs_of(&sizes, bytes);
+        if runs.len() <= 1 {
+            out.push(whole);
+            continue;
+        }
+        for run in runs {
+            let mut m = (*meta).clone();
+            m.row_groups = meta.row_groups[run.clone()].to_vec();
+            m.num_rows = m.row_groups.iter().map(|g| g.num_rows()).sum();
+            m.max_row_group_height = m.row_groups.iter().map(|g| g.num_rows()).max().unwrap_or(0);
+            out.push(Piece {
+                file,
+                row_groups: Some((run, Arc::new(m))),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Consecutive runs of `sizes` adding up to at most `limit` each (a size above it alone).
+fn runs_of(sizes: &[u64], limit: u64) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut sum) = (0, 0u64);
+    for (i, &s) in sizes.iter().enumerate() {
+        if i > start && sum + s > limit {
+            runs.push(start..i);
+            (start, sum) = (i, 0);
+        }
+        sum += s;
+    }
+    if start < sizes.len() {
+        runs.push(start..sizes.len());
+    }
+    runs
+}
+
 fn read(
     path: &Path,
     format: Format,
+    row_groups: Option<&FileMetadataRef>,
     columns: Option<Vec<String>>,
     predicate: Option<&Expr>,
     metrics: &dyn ReadMetrics,
 ) -> Result<DataFrame> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     metrics.file_opened();
+    if let Some(meta) = row_groups {
+        metrics.bytes_read(
+            meta.row_groups
+                .iter()
+                .map(|g| g.compressed_size() as u64)
+                .sum(),
+        );
+        return read_row_groups(path, file, meta, columns, predicate);
+    }
     if let Ok(m) = file.metadata() {
         metrics.bytes_read(m.len());
     }
@@ -73,8 +160,46 @@ fn read(
     r.map_err(|e| polars_error(path, None, None, e))
 }
 
+/// The row groups `meta` holds of the Parquet file at `path`, filtered by `predicate`
+/// (in memory: the statistics of row groups are not consulted here), its columns read
+/// for the filter and then dropped unless asked for.
+fn read_row_groups(
+    path: &Path,
+    file: File,
+    meta: &FileMetadataRef,
+    columns: Option<Vec<String>>,
+    predicate: Option<&Expr>,
+) -> Result<DataFrame> {
+    let failed = |e| polars_error(path, None, None, e);
+    let read_columns = match (&columns, predicate) {
+        (Some(c), Some(p)) => {
+            let mut all = c.clone();
+            for n in p.clone().meta().root_names() {
+                if !all.iter().any(|a| a == n.as_str()) {
+                    all.push(n.to_string());
+                }
+            }
+            Some(all)
+        }
+        _ => columns.clone(),
+    };
+    let mut reader = ParquetReader::new(file);
+    reader.set_metadata(Arc::clone(meta));
+    let df = reader.with_columns(read_columns).finish().map_err(failed)?;
+    let Some(pred) = predicate else {
+        return Ok(df);
+    };
+    let lf = df.lazy().filter(pred.clone());
+    let lf = match columns {
+        Some(c) => lf.select(c.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()),
+        None => lf,
+    };
+    lf.collect().map_err(failed)
+}
+
 struct FileSource {
     paths: Vec<PathBuf>,
+    pieces: Vec<Piece>,
     format: Format,
     schema: SchemaRef,
     token: u64,
@@ -87,12 +212,13 @@ struct FileSource {
 #[derive(Clone, Debug)]
 pub(crate) struct Pushdown {
     paths: Vec<PathBuf>,
+    pieces: Vec<Piece>,
     predicate: Option<Expr>,
 }
 
 impl Source for FileSource {
     fn npartitions(&self) -> usize {
-        self.paths.len()
+        self.pieces.len()
     }
     fn label(&self) -> &'static str {
         match self.format {
@@ -119,14 +245,17 @@ impl Source for FileSource {
     ) -> Result<()> {
         let columns = super::projection(&self.schema, needs);
         let all = columns.is_none();
+        let piece = &self.pieces[p];
+        let path = &self.paths[piece.file];
         let df = read(
-            &self.paths[p],
+            path,
             self.format,
+            piece.row_groups.as_ref().map(|(_, m)| m),
             columns,
             self.predicate.as_ref(),
             ctx,
         )?;
-        same_schema(&self.paths[p], &df, &self.schema, &self.paths[0], all)?;
+        same_schema(path, &df, &self.schema, &self.paths[0], all)?;
         sink(&[RootItem::Item(&df)]).map(|_| ())
     }
 }
@@ -181,27 +310,50 @@ fn same_schema(
     Ok(())
 }
 
-pub(crate) fn open(pattern: &str, format: Format) -> Result<DFrame> {
+/// A scan of the files `pattern` matches, Parquet files cut into partitions of
+/// about `partition_bytes` of row groups.
+pub(crate) fn open(pattern: &str, format: Format, partition_bytes: u64) -> Result<DFrame> {
     let paths = expand(pattern)?;
-    // The schema of the first file; every file must have the same.
-    let first = read(&paths[0], format, None, None, &())?.head(Some(0));
+    // The schema of the first file (no rows read); every file must have the same.
+    let path = &paths[0];
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let first = match format {
+        Format::Parquet => ParquetReader::new(file).with_slice(Some((0, 0))).finish(),
+        Format::Ipc => IpcReader::new(file).with_n_rows(Some(0)).finish(),
+        Format::Csv => unreachable!("CSV has its own source"),
+    }
+    .map_err(|e| polars_error(path, None, None, e))?;
     let schema = first.schema().clone();
-    Ok(scan(paths, format, schema, None))
+    let pieces = pieces(&paths, format, partition_bytes.max(1))?;
+    Ok(scan(paths, pieces, format, schema, None))
 }
 
-fn scan(paths: Vec<PathBuf>, format: Format, schema: SchemaRef, predicate: Option<Expr>) -> DFrame {
+fn scan(
+    paths: Vec<PathBuf>,
+    pieces: Vec<Piece>,
+    format: Format,
+    schema: SchemaRef,
+    predicate: Option<Expr>,
+) -> DFrame {
+    let runs: Vec<(usize, Option<Range<usize>>)> = pieces
+        .iter()
+        .map(|p| (p.file, p.row_groups.as_ref().map(|(r, _)| r.clone())))
+        .collect();
     let token = Tokenizer::new("read_files")
         .param(&paths)
+        .param(&format!("{runs:?}"))
         .param(&format)
         .param(&predicate.as_ref().map(|p| format!("{p:?}")))
         .finish();
     let pushdown = (format == Format::Parquet).then(|| Pushdown {
         paths: paths.clone(),
+        pieces: pieces.clone(),
         predicate: predicate.clone(),
     });
     let mut frame = DFrame::from_source(
         Box::new(FileSource {
             paths,
+            pieces,
             format,
             schema: Arc::clone(&schema),
             token,
@@ -232,6 +384,7 @@ pub(crate) fn pushed(scan_of: &Pushdown, schema: &SchemaRef, predicate: Expr) ->
     };
     scan(
         scan_of.paths.clone(),
+        scan_of.pieces.clone(),
         Format::Parquet,
         Arc::clone(schema),
         Some(predicate),

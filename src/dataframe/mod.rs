@@ -248,14 +248,38 @@ impl DFrame {
         ReadCsv::new(Input::paths(paths))
     }
 
-    /// Parquet files, one partition each, reading only the needed columns.
+    /// Parquet files, reading only the needed columns: a partition per file, or per
+    /// run of row groups of about 64 MiB (uncompressed) in a larger file, so one large
+    /// file is read by several tasks with memory bounded (Dask's `split_row_groups`).
+    /// A filter right after the read is pushed into it: whole files skip the row groups
+    /// whose statistics rule it out.
     pub fn read_parquet(pattern: &str) -> Result<DFrame> {
-        files::open(pattern, files::Format::Parquet)
+        Self::read_parquet_split(pattern, files::PARQUET_PARTITION_BYTES)
+    }
+
+    /// [`read_parquet`](Self::read_parquet) with partitions of about `bytes` of row
+    /// groups each (uncompressed; a row group is never split, so a row group larger
+    /// than `bytes` is a partition of its own).
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("x.parquet");
+    /// let mut df = df!("a" => (0..1000i64).collect::<Vec<_>>()).unwrap();
+    /// let file = std::fs::File::create(&path).unwrap();
+    /// ParquetWriter::new(file).with_row_group_size(Some(100)).finish(&mut df).unwrap();
+    /// let x = DFrame::read_parquet_split(path.to_str().unwrap(), 1).unwrap();
+    /// assert_eq!(x.npartitions(), 10); // a row group each
+    /// assert_eq!(x.column("a").unwrap().sum().compute().unwrap(), 499500.0);
+    /// ```
+    pub fn read_parquet_split(pattern: &str, bytes: u64) -> Result<DFrame> {
+        files::open(pattern, files::Format::Parquet, bytes)
     }
 
     /// Arrow IPC files, one partition each.
     pub fn read_ipc(pattern: &str) -> Result<DFrame> {
-        files::open(pattern, files::Format::Ipc)
+        files::open(pattern, files::Format::Ipc, u64::MAX)
     }
 
     /// A frame over polars frames in memory, one partition each (Dask's

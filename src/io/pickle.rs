@@ -23,30 +23,87 @@ pub(crate) enum Py {
 }
 
 impl Py {
-    /// The value of `key` in a dict with string keys.
+    /// The value of `key` in a dict with string keys (the last one set, as Python's).
     pub(crate) fn get(&self, key: &str) -> Option<&Py> {
         match self {
             Py::Dict(items) => items
                 .iter()
+                .rev()
                 .find(|(k, _)| matches!(k, Py::Str(s) if s == key))
                 .map(|(_, v)| v),
             _ => None,
         }
     }
+
+    /// How deeply values nest in this one (0 for a scalar).
+    fn depth(&self) -> usize {
+        match self {
+            Py::Tuple(v) | Py::List(v) => 1 + v.iter().map(Py::depth).max().unwrap_or(0),
+            Py::Dict(v) => {
+                1 + v
+                    .iter()
+                    .map(|(k, x)| k.depth().max(x.depth()))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
+    /// How many values this one holds, itself included.
+    fn nodes(&self) -> usize {
+        match self {
+            Py::Tuple(v) | Py::List(v) => 1 + v.iter().map(Py::nodes).sum::<usize>(),
+            Py::Dict(v) => 1 + v.iter().map(|(k, x)| k.nodes() + x.nodes()).sum::<usize>(),
+            _ => 1,
+        }
+    }
 }
+
+/// The largest pickle read, the most values it may make (memo copies included) and
+/// how deeply they may nest: a few bytes of pickle can otherwise ask for gigabytes (a
+/// memo index of 2^32, a value copied and paired with itself over and over) or nest
+/// deeper than dropping the value can recurse.
+const MAX_BYTES: usize = 1 << 20;
+const MAX_NODES: usize = 1 << 20;
+const MAX_DEPTH: usize = 64;
 
 /// Parses a pickle (protocols 2 to 5, the subset above); `Err` says what stopped it.
 pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
+    if bytes.len() > MAX_BYTES {
+        return Err(format!(
+            "{} bytes, more than a pickle of metadata",
+            bytes.len()
+        ));
+    }
     let mut stack: Vec<Py> = Vec::new();
     let mut marks: Vec<usize> = Vec::new();
     let mut memo: Vec<Py> = Vec::new();
+    let mut made = 0usize;
     let mut at = 0usize;
     let take = |at: &mut usize, n: usize| -> Result<&[u8], String> {
-        let s = bytes
-            .get(*at..*at + n)
+        let s = at
+            .checked_add(n)
+            .and_then(|end| bytes.get(*at..end))
             .ok_or_else(|| format!("cut short at byte {at}"))?;
         *at += n;
         Ok(s)
+    };
+    // Counts values made (a copy from the memo counts all it holds) against the limit.
+    let count = |made: &mut usize, n: usize| {
+        *made += n;
+        if *made > MAX_NODES {
+            return Err(format!("more than {MAX_NODES} values"));
+        }
+        Ok(())
+    };
+    let nest = |items: &[Py], at: usize| {
+        if items.iter().any(|v| v.depth() >= MAX_DEPTH) {
+            return Err(format!(
+                "values nested more than {MAX_DEPTH} deep at byte {at}"
+            ));
+        }
+        Ok(())
     };
     let le = |b: &[u8]| b.iter().rev().fold(0u64, |v, &x| (v << 8) | u64::from(x));
     let pop =
@@ -61,6 +118,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
     };
     loop {
         let op = take(&mut at, 1)?[0];
+        count(&mut made, 1)?;
         match op {
             0x80 => {
                 take(&mut at, 1)?; // PROTO
@@ -118,6 +176,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
             }
             b't' => {
                 let items = since_mark(&mut stack, &mut marks, at)?;
+                nest(&items, at)?;
                 stack.push(Py::Tuple(items));
             }
             0x85..=0x87 => {
@@ -126,6 +185,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
                     return Err(format!("empty stack at byte {at}"));
                 }
                 let items = stack.split_off(stack.len() - n);
+                nest(&items, at)?;
                 stack.push(Py::Tuple(items));
             }
             b'a' | b'e' => {
@@ -134,6 +194,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
                 } else {
                     since_mark(&mut stack, &mut marks, at)?
                 };
+                nest(&items, at)?;
                 match stack.last_mut() {
                     Some(Py::List(l)) => l.extend(items),
                     _ => return Err(format!("append to a non-list at byte {at}")),
@@ -149,6 +210,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
                 if items.len() % 2 != 0 {
                     return Err(format!("an odd number of dict items at byte {at}"));
                 }
+                nest(&items, at)?;
                 match stack.last_mut() {
                     Some(Py::Dict(d)) => {
                         let mut it = items.into_iter();
@@ -159,24 +221,33 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Py, String> {
                     _ => return Err(format!("set an item of a non-dict at byte {at}")),
                 }
             }
-            0x94 => memo.push(stack.last().cloned().ok_or("MEMOIZE on an empty stack")?),
-            b'q' | b'r' => {
-                let n = if op == b'q' { 1 } else { 4 };
-                let i = le(take(&mut at, n)?) as usize;
-                let v = stack.last().cloned().ok_or("BINPUT on an empty stack")?;
-                if memo.len() <= i {
-                    memo.resize(i + 1, Py::None);
+            // The memo keeps copies (a list or dict memoized before it is filled reads
+            // back empty; Python's pickler refers back only to what repeats, which
+            // metadata does not).
+            0x94 | b'q' | b'r' => {
+                let i = match op {
+                    0x94 => memo.len(),
+                    b'q' => le(take(&mut at, 1)?) as usize,
+                    _ => le(take(&mut at, 4)?) as usize,
+                };
+                let v = stack
+                    .last()
+                    .ok_or(format!("a memo of nothing at byte {at}"))?;
+                count(&mut made, v.nodes())?;
+                match i.cmp(&memo.len()) {
+                    std::cmp::Ordering::Less => memo[i] = v.clone(),
+                    std::cmp::Ordering::Equal => memo.push(v.clone()),
+                    std::cmp::Ordering::Greater => {
+                        return Err(format!("memo {i} past the {} set at byte {at}", memo.len()));
+                    }
                 }
-                memo[i] = v;
             }
             b'h' | b'j' => {
                 let n = if op == b'h' { 1 } else { 4 };
                 let i = le(take(&mut at, n)?) as usize;
-                let v = memo
-                    .get(i)
-                    .cloned()
-                    .ok_or(format!("memo {i} unset at byte {at}"))?;
-                stack.push(v);
+                let v = memo.get(i).ok_or(format!("memo {i} unset at byte {at}"))?;
+                count(&mut made, v.nodes())?;
+                stack.push(v.clone());
             }
             b'c' => {
                 // GLOBAL: "module\nname\n".
@@ -327,5 +398,30 @@ mod tests {
                 .is_ok_and(|v| v == Py::Object("os.system".into()))
         );
         assert!(read(b"\x80\x02\xff.").unwrap_err().contains("0xff"));
+    }
+
+    /// Small pickles that would ask for more than metadata needs: errors, quickly.
+    #[test]
+    fn hostile_pickles_are_errors() {
+        // A memo index of 2^32 - 1.
+        let e = read(b"\x80\x02Nr\xff\xff\xff\xff.").unwrap_err();
+        assert!(e.contains("memo"), "{e}");
+        // A value paired with itself again and again: 2^n values from 6n bytes.
+        let mut b = b"\x80\x02N\x94".to_vec();
+        for i in 0..40u8 {
+            b.extend_from_slice(&[b'h', i, b'h', i, 0x86, 0x94]);
+        }
+        b.push(b'.');
+        let e = read(&b).unwrap_err();
+        assert!(e.contains("values"), "{e}");
+        // A tuple in a tuple in a tuple, 200,000 deep.
+        let mut b = b"\x80\x02)".to_vec();
+        b.extend(std::iter::repeat_n(0x85, 200_000));
+        b.push(b'.');
+        let e = read(&b).unwrap_err();
+        assert!(e.contains("nested"), "{e}");
+        // Duplicate keys: the last one counts, as in Python.
+        let v = read(b"\x80\x02}(X\x01\x00\x00\x00aK\x01X\x01\x00\x00\x00aK\x02u.").unwrap();
+        assert_eq!(v.get("a"), Some(&Py::Int(2)));
     }
 }

@@ -22,6 +22,9 @@ mod tables;
 
 use tables::{ZIG_LAYERS, ZIG_NORM_F, ZIG_NORM_R, ZIG_NORM_X};
 
+// A sample's low bits pick its layer, by a mask.
+const _: () = assert!(ZIG_LAYERS.is_power_of_two());
+
 /// Lanes per chunk stream.
 pub const LANES: usize = 8;
 

@@ -1120,3 +1120,76 @@ fn partitions_larger_than_a_grouping_match_eager_whether_groups_repeat_or_not() 
         assert_eq!(rows(&got), rows(&want), "{key}");
     }
 }
+
+/// Parquet files cut by row groups (Dask's `split_row_groups`): a file of 10 row
+/// groups, one of 1 and one with no rows, read whole and in runs of row groups, with
+/// columns projected and filters pushed into the read, against eager polars.
+#[test]
+fn parquet_row_groups_split_a_file_into_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, n: i64, group: usize| {
+        let mut df = df!(
+            "i" => (0..n).collect::<Vec<_>>(),
+            "g" => (0..n).map(|i| ["a", "b", "c"][(i % 3) as usize]).collect::<Vec<_>>(),
+            "v" => (0..n).map(|i| if i % 7 == 0 { None } else { Some(i as f64 * 0.5) }).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let file = std::fs::File::create(dir.path().join(name)).unwrap();
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(group))
+            .finish(&mut df)
+            .unwrap();
+        df
+    };
+    let mut eager = write("a.parquet", 1000, 100);
+    eager.vstack_mut(&write("b.parquet", 50, 100)).unwrap();
+    eager.vstack_mut(&write("c.parquet", 0, 100)).unwrap();
+    let pattern = dir.path().join("*.parquet");
+    let pattern = pattern.to_str().unwrap();
+    let whole = DFrame::read_parquet(pattern).unwrap();
+    assert_eq!(whole.npartitions(), 3);
+    // The row groups' uncompressed size, from the file's own metadata.
+    let group_bytes = {
+        let file = std::fs::File::open(dir.path().join("a.parquet")).unwrap();
+        let mut r = ParquetReader::new(file);
+        let m = r.get_metadata().unwrap();
+        assert_eq!(m.row_groups.len(), 10);
+        let sizes: Vec<u64> = m
+            .row_groups
+            .iter()
+            .map(|g| g.total_byte_size() as u64)
+            .collect();
+        let (least, most) = (*sizes.iter().min().unwrap(), *sizes.iter().max().unwrap());
+        assert!(3 * least > 2 * most, "{sizes:?}");
+        most
+    };
+    // A row group each in a.parquet (10), then two, then whole files; b.parquet (one
+    // row group) and c.parquet (no rows) whole every time.
+    for (bytes, parts) in [(1, 12), (2 * group_bytes, 7), (u64::MAX, 3)] {
+        let x = DFrame::read_parquet_split(pattern, bytes).unwrap();
+        assert_eq!(x.npartitions(), parts, "{bytes}");
+        assert!(x.compute().unwrap().equals_missing(&eager), "{bytes}");
+        // One column, a filter on others: the predicate's columns read, then dropped.
+        let q = x
+            .filter(col("g").eq(lit("b")).and(col("v").gt(lit(100.0))))
+            .unwrap()
+            .select([col("i")])
+            .unwrap();
+        let want = eager
+            .clone()
+            .lazy()
+            .filter(col("g").eq(lit("b")).and(col("v").gt(lit(100.0))))
+            .select([col("i")])
+            .collect()
+            .unwrap();
+        assert!(q.compute().unwrap().equals_missing(&want), "{bytes}");
+        let sum = x.column("v").unwrap().sum().compute().unwrap();
+        let want_sum = eager
+            .column("v")
+            .unwrap()
+            .as_materialized_series()
+            .sum::<f64>()
+            .unwrap();
+        assert_eq!(sum, want_sum);
+    }
+}
