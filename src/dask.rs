@@ -101,7 +101,9 @@
 //! | `dd.merge(a, b, left_index=True, right_on=k)` | `a.merge(&b, Merge::on(&["k"]))?` on an indexed `a`: `b` is moved onto `a`'s divisions |
 //! | `df.sort_values([a, b], ascending=[True, False])` | `df.sort_values(&["a", "b"], SortMultipleOptions::default().with_order_descending_multi([false, true]))?` |
 //! | `df.drop_duplicates(subset=[k], keep="first")` | `df.drop_duplicates(Some(&["k"]), UniqueKeepStrategy::First)?` |
-//! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` |
+//! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` (columns joined outer, nulls where missing) |
+//! | `dd.concat([a, b], join="inner")` | `concat_frames_join(&[a, b], ConcatJoin::Inner)?` |
+//! | `dd.read_parquet(path, split_row_groups=..., blocksize=...)` | `DFrame::read_parquet(glob)?` (a large file split by runs of row groups of about 64 MiB), `DFrame::read_parquet_split(glob, bytes)?` |
 //! | `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame) |
 //! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `df.describe()` | `df.describe()?` (exact percentiles, as pandas; the numeric columns gathered in one task) |

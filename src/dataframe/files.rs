@@ -52,9 +52,27 @@ struct Piece {
     row_groups: Option<(Range<usize>, FileMetadataRef)>,
 }
 
+/// Bytes a row of `schema` takes in memory, about: a string is its 16-byte view.
+fn row_width(schema: &Schema) -> u64 {
+    schema
+        .iter_values()
+        .map(|t| match t {
+            DataType::Boolean | DataType::Int8 | DataType::UInt8 => 1,
+            DataType::Int16 | DataType::UInt16 => 2,
+            DataType::Int32 | DataType::UInt32 | DataType::Float32 | DataType::Date => 4,
+            DataType::String | DataType::Binary => 16,
+            _ => 8,
+        })
+        .sum::<u64>()
+        .max(1)
+}
+
 /// The partitions of `paths`: one per file, but Parquet files whose row groups hold
-/// more than `bytes` (uncompressed) cut into runs of row groups of about `bytes`.
-fn pieces(paths: &[PathBuf], format: Format, bytes: u64) -> Result<Vec<Piece>> {
+/// more than `bytes` cut into runs of row groups of about `bytes`. A row group's size is
+/// the larger of its uncompressed bytes and its rows at the schema's width: dictionary
+/// encoding keeps repeated strings small in the file, not in memory.
+fn pieces(paths: &[PathBuf], format: Format, schema: &Schema, bytes: u64) -> Result<Vec<Piece>> {
+    let width = row_width(schema);
     let mut out = Vec::new();
     for (file, path) in paths.iter().enumerate() {
         let whole = Piece {
@@ -73,7 +91,7 @@ fn pieces(paths: &[PathBuf], format: Format, bytes: u64) -> Result<Vec<Piece>> {
         let sizes: Vec<u64> = meta
             .row_groups
             .iter()
-            .map(|g| g.total_byte_size() as u64)
+            .map(|g| (g.total_byte_size() as u64).max(g.num_rows() as u64 * width))
             .collect();
         let runs = runs_of(&sizes, bytes);
         if runs.len() <= 1 {
@@ -324,7 +342,7 @@ pub(crate) fn open(pattern: &str, format: Format, partition_bytes: u64) -> Resul
     }
     .map_err(|e| polars_error(path, None, None, e))?;
     let schema = first.schema().clone();
-    let pieces = pieces(&paths, format, partition_bytes.max(1))?;
+    let pieces = pieces(&paths, format, &schema, partition_bytes.max(1))?;
     Ok(scan(paths, pieces, format, schema, None))
 }
 

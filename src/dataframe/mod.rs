@@ -38,7 +38,7 @@ pub use groupby::{Agg, AggKind, GroupBy, Strategy};
 pub use merge::{How, Merge};
 pub use series::DSeries;
 use shuffle::Partitioning;
-pub use shuffle::concat_frames;
+pub use shuffle::{ConcatJoin, concat_frames, concat_frames_join};
 
 use crate::bag::Bag;
 use crate::io::Input;
@@ -249,8 +249,8 @@ impl DFrame {
     }
 
     /// Parquet files, reading only the needed columns: a partition per file, or per
-    /// run of row groups of about 64 MiB (uncompressed) in a larger file, so one large
-    /// file is read by several tasks with memory bounded (Dask's `split_row_groups`).
+    /// run of row groups of about 64 MiB in memory in a larger file, so one large file
+    /// is read by several tasks with memory bounded (Dask's `split_row_groups`).
     /// A filter right after the read is pushed into it: whole files skip the row groups
     /// whose statistics rule it out.
     pub fn read_parquet(pattern: &str) -> Result<DFrame> {
@@ -258,8 +258,9 @@ impl DFrame {
     }
 
     /// [`read_parquet`](Self::read_parquet) with partitions of about `bytes` of row
-    /// groups each (uncompressed; a row group is never split, so a row group larger
-    /// than `bytes` is a partition of its own).
+    /// groups each (a row group's size: the larger of its uncompressed bytes and its
+    /// rows at the schema's width; a row group is never split, so one larger than
+    /// `bytes` is a partition of its own).
     ///
     /// ```
     /// use chunkwise::dataframe::DFrame;

@@ -850,8 +850,11 @@ impl DFrame {
     }
 }
 
-/// The partitions of several frames one after another (as `dd.concat`); the frames
-/// must have the same column names and types, in the same order.
+/// The partitions of several frames one after another (as `dd.concat`, whose default
+/// is `join="outer"`): the columns of all frames in order of first appearance, a column
+/// a frame lacks filled with nulls, a column whose types differ cast to their common
+/// type (an error naming the column and both types where there is none). See
+/// [`concat_frames_join`] for the columns common to all.
 ///
 /// ```
 /// use chunkwise::bag::Bag;
@@ -865,20 +868,40 @@ impl DFrame {
 /// assert_eq!(both.compute().unwrap().height(), 8);
 /// ```
 pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
-    let Some(first) = frames.first() else {
+    concat_frames_join(frames, ConcatJoin::Outer)
+}
+
+/// Which columns [`concat_frames_join`] keeps (`dd.concat`'s `join=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConcatJoin {
+    /// Every frame's columns, nulls where a frame lacks one.
+    Outer,
+    /// The columns every frame has.
+    Inner,
+}
+
+/// [`concat_frames`] keeping the columns `join` says.
+///
+/// ```
+/// use chunkwise::dataframe::{ConcatJoin, DFrame, concat_frames_join};
+/// use polars::prelude::*;
+/// let a = DFrame::from_polars(df!("x" => [1i64, 2], "y" => ["a", "b"]).unwrap(), 1).unwrap();
+/// let b = DFrame::from_polars(df!("x" => [3.5], "z" => [true]).unwrap(), 1).unwrap();
+/// let outer = concat_frames_join(&[a.clone(), b.clone()], ConcatJoin::Outer).unwrap();
+/// let got = outer.compute().unwrap();
+/// assert_eq!(got.get_column_names(), ["x", "y", "z"]);
+/// assert_eq!(got.column("x").unwrap().dtype(), &DataType::Float64); // i64 and f64
+/// assert_eq!(got.column("z").unwrap().null_count(), 2);
+/// let inner = concat_frames_join(&[a, b], ConcatJoin::Inner).unwrap();
+/// assert_eq!(inner.compute().unwrap().get_column_names(), ["x"]);
+/// ```
+pub fn concat_frames_join(frames: &[DFrame], join: ConcatJoin) -> Result<DFrame> {
+    if frames.is_empty() {
         return Err(Error::invalid("concat: no frames"));
-    };
-    for (i, f) in frames.iter().enumerate().skip(1) {
-        if f.schema != first.schema {
-            return Err(Error::invalid(format!(
-                "concat: frame {i} ({}) has columns {:?}, frame 0 ({}) {:?}",
-                f.origin(),
-                f.schema,
-                first.origin(),
-                first.schema
-            )));
-        }
     }
+    let aligned = align_columns(frames, join)?;
+    let frames = &aligned[..];
+    let first = &frames[0];
     let token = Tokenizer::new("concat").sequenced().finish();
     // A token per frame: frames over one source would otherwise share keys.
     let mut nodes = Vec::new();
@@ -900,6 +923,74 @@ pub fn concat_frames(frames: &[DFrame]) -> Result<DFrame> {
         format!("Concat {} frames", frames.len()),
         &frames.iter().collect::<Vec<_>>(),
     ))
+}
+
+/// `frames` given the same columns, in the same order and of the same types: those
+/// `join` keeps, each cast to the common type of its types (polars' supertype), nulls
+/// where a frame lacks one. Frames that have them already are left as they are.
+fn align_columns(frames: &[DFrame], join: ConcatJoin) -> Result<Vec<DFrame>> {
+    let mut columns: Vec<(PlSmallStr, DataType)> = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        for (name, t) in f.schema.iter() {
+            match columns.iter_mut().find(|(n, _)| n == name) {
+                Some((_, have)) if have != t => {
+                    *have = supertype(name, have, t).ok_or_else(|| {
+                        Error::invalid(format!(
+                            "concat: column {name:?} is {have} in an earlier frame and {t} in \
+                             frame {i} ({}), and they have no common type",
+                            f.origin()
+                        ))
+                    })?;
+                }
+                Some(_) => {}
+                None => columns.push((name.clone(), t.clone())),
+            }
+        }
+    }
+    if join == ConcatJoin::Inner {
+        columns.retain(|(n, _)| frames.iter().all(|f| f.schema.contains(n)));
+        if columns.is_empty() {
+            return Err(Error::invalid(
+                "concat: the frames have no column in common",
+            ));
+        }
+    }
+    let want = Schema::from_iter(
+        columns
+            .iter()
+            .map(|(n, t)| Field::new(n.clone(), t.clone())),
+    );
+    frames
+        .iter()
+        .map(|f| {
+            if *f.schema == want {
+                return Ok(f.clone());
+            }
+            let exprs: Vec<Expr> = columns
+                .iter()
+                .map(|(n, t)| match f.schema.get(n) {
+                    Some(have) if have == t => col(n.clone()),
+                    Some(_) => col(n.clone()).cast(t.clone()),
+                    None => lit(NULL).cast(t.clone()).alias(n.clone()),
+                })
+                .collect();
+            f.select(exprs)
+        })
+        .collect()
+}
+
+/// The type that values of `a` and `b` both cast to, as polars' union finds it.
+fn supertype(name: &PlSmallStr, a: &DataType, b: &DataType) -> Option<DataType> {
+    let empty = |t: &DataType| {
+        DataFrame::empty_with_schema(&Schema::from_iter([Field::new(name.clone(), t.clone())]))
+            .lazy()
+    };
+    let args = UnionArgs {
+        to_supertypes: true,
+        ..Default::default()
+    };
+    let mut union = polars::prelude::concat([empty(a), empty(b)], args).ok()?;
+    union.collect_schema().ok()?.get(name).cloned()
 }
 
 #[cfg(test)]

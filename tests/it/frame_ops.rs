@@ -416,8 +416,59 @@ fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
     )
     .unwrap();
     assert!(both.compute().unwrap().equals_missing(&want));
-    let e = concat_frames(&[f.clone(), f.select([col("k")]).unwrap()]).unwrap_err();
-    assert!(e.to_string().contains("frame 1"), "{e}");
+    // Frames of other columns: every column, nulls where a frame lacks one (Dask's
+    // join="outer"), or the columns all have (join="inner").
+    let k_only = f.select([col("k")]).unwrap();
+    let outer = concat_frames(&[k_only.clone(), f.clone()]).unwrap();
+    let got = outer.compute().unwrap();
+    let names: Vec<&str> = got.get_column_names().iter().map(|n| n.as_str()).collect();
+    let mut want_names = vec!["k"];
+    want_names.extend(
+        all.get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .filter(|n| *n != "k"),
+    );
+    assert_eq!(names, want_names);
+    assert_eq!(got.height(), 2 * all.height());
+    for c in got.columns().iter().filter(|c| c.name() != "k") {
+        let nulls_in = |df: &DataFrame| df.column(c.name()).map_or(0, |c| c.null_count());
+        assert_eq!(
+            c.null_count(),
+            all.height() + nulls_in(&all),
+            "{}",
+            c.name()
+        );
+    }
+    let inner = chunkwise::dataframe::concat_frames_join(
+        &[k_only, f.clone()],
+        chunkwise::dataframe::ConcatJoin::Inner,
+    )
+    .unwrap();
+    let k = all.select(["k"]).unwrap();
+    assert!(
+        inner
+            .compute()
+            .unwrap()
+            .equals_missing(&k.vstack(&k).unwrap())
+    );
+    // A column of two types with no common one: an error naming it and both types.
+    let b = DFrame::from_polars(df!("when" => [true, false]).unwrap(), 1).unwrap();
+    let d = DFrame::from_polars(
+        df!("when" => [1i32, 2])
+            .unwrap()
+            .lazy()
+            .select([col("when").cast(DataType::Date)])
+            .collect()
+            .unwrap(),
+        1,
+    )
+    .unwrap();
+    let e = concat_frames(&[b, d]).unwrap_err().to_string();
+    assert!(
+        e.contains("when") && e.contains("bool") && e.contains("date"),
+        "{e}"
+    );
     // A function that fails on the empty frame is refused before anything runs.
     let e = f
         .map_partitions(|d| d.select(["nope"]))
@@ -1148,16 +1199,18 @@ fn parquet_row_groups_split_a_file_into_partitions() {
     let pattern = pattern.to_str().unwrap();
     let whole = DFrame::read_parquet(pattern).unwrap();
     assert_eq!(whole.npartitions(), 3);
-    // The row groups' uncompressed size, from the file's own metadata.
+    // The row groups' sizes as the reader weighs them, from the file's own metadata.
     let group_bytes = {
         let file = std::fs::File::open(dir.path().join("a.parquet")).unwrap();
         let mut r = ParquetReader::new(file);
         let m = r.get_metadata().unwrap();
         assert_eq!(m.row_groups.len(), 10);
+        // The larger of the uncompressed bytes and the rows at 8 + 16 + 8 bytes (i64,
+        // a string's view, f64).
         let sizes: Vec<u64> = m
             .row_groups
             .iter()
-            .map(|g| g.total_byte_size() as u64)
+            .map(|g| (g.total_byte_size() as u64).max(g.num_rows() as u64 * 32))
             .collect();
         let (least, most) = (*sizes.iter().min().unwrap(), *sizes.iter().max().unwrap());
         assert!(3 * least > 2 * most, "{sizes:?}");
