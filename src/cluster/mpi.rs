@@ -460,7 +460,9 @@ fn execute(
     options: &RunOptions,
     stats: &mut Stats,
 ) -> Result<Vec<Value>> {
-    let world = world()?;
+    // A communicator of chunkwise's own for this compute (every rank is here: a
+    // collective), so its messages never meet the program's own on the world's.
+    let world = world()?.duplicate();
     let (me, size) = (world.rank() as usize, world.size() as usize);
 
     // Every rank must have built the same graph.
