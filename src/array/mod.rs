@@ -452,18 +452,16 @@ pub(crate) fn chunk_value<T: Element>(a: ArrayD<T>) -> Value {
     let (shape, n) = (a.raw_dim(), a.len());
     let (v, off) = a.into_raw_vec_and_offset();
     let off = off.unwrap_or(0);
-    let whole = off == 0 && v.len() == n;
-    match (whole, v) {
-        (true, v) => Arc::new(
-            ArrayD::from_shape_vec(shape, v)
-                .unwrap_or_else(|e| unreachable!("a standard-layout array's own buffer: {e}")),
-        ),
-        (false, v) => Arc::new(
-            ndarray::ArrayViewD::from_shape(shape, &v[off..off + n])
-                .map(|x| x.to_owned())
-                .unwrap_or_else(|e| unreachable!("a standard-layout slice: {e}")),
-        ),
-    }
+    // A slice of a larger buffer is copied out, so a chunk holds no more than it counts.
+    let v = if off == 0 && v.len() == n {
+        v
+    } else {
+        v[off..off + n].to_vec()
+    };
+    Arc::new(
+        ArrayD::from_shape_vec(shape, v)
+            .unwrap_or_else(|e| unreachable!("a standard-layout array's elements: {e}")),
+    )
 }
 
 #[cfg(test)]
