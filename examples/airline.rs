@@ -5,6 +5,9 @@
 //!     (default data/airline/*.csv.bz2)
 //! ... -- GLOB --to-parquet DIR     convert once (one zstd Parquet file per year)
 //! ... -- 'DIR/*.parquet' --parquet  the same query on the converted copy
+//! ... -- GLOB --parquet --year Y    over the flights of year Y only (a filter straight
+//!                                   after the read: Parquet row groups of other years
+//!                                   are skipped by their statistics)
 use std::time::Instant;
 
 use chunkwise::dataframe::DFrame;
@@ -29,6 +32,16 @@ fn main() -> chunkwise::Result<()> {
         DFrame::read_csv(&pattern)
             .encoding(Encoding::Latin1)
             .open()?
+    };
+    let air = match flag("--year") {
+        Some(i) => {
+            let year: i64 = args
+                .get(i + 1)
+                .and_then(|y| y.parse().ok())
+                .expect("a year after --year");
+            air.filter(col("Year").eq(lit(year)))?
+        }
+        None => air,
     };
     if let Some(i) = flag("--to-parquet").or(flag("--to-ipc")) {
         let dir = args

@@ -2,7 +2,10 @@
 flights from SFO, in one compute, with Dask (read_parquet, whose default splits large
 files by row groups) or polars (lazy, collect_all).
 
-    python benches/compare/airline_parquet.py GLOB [WORKERS] [dask|polars]
+    python benches/compare/airline_parquet.py GLOB [WORKERS] [dask|polars] [YEAR]
+
+YEAR: over the flights of that year only (a filter straight after the read, as
+`examples/airline.rs --year`).
 """
 import os
 import resource
@@ -14,6 +17,7 @@ def main():
     pattern = sys.argv[1]
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     engine = sys.argv[3] if len(sys.argv) > 3 else "dask"
+    year = int(sys.argv[4]) if len(sys.argv) > 4 else None
     os.environ["POLARS_MAX_THREADS"] = str(workers)
     t0 = time.time()
     if engine == "dask":
@@ -22,6 +26,8 @@ def main():
 
         dask.config.set(scheduler="threads", num_workers=workers)
         air = ddf.read_parquet(pattern)
+        if year is not None:
+            air = air[air.Year == year]
         sub = air[(air.UniqueCarrier == "UA") & (air.Origin == "SFO")]
         mx, rows, by_dest = dask.compute(air.DepDelay.max(), air.shape[0], sub.groupby("Dest").DepDelay.mean())
         parts = air.npartitions
@@ -29,6 +35,8 @@ def main():
         import polars as pl
 
         air = pl.scan_parquet(pattern)
+        if year is not None:
+            air = air.filter(pl.col("Year") == year)
         sub = air.filter((pl.col("UniqueCarrier") == "UA") & (pl.col("Origin") == "SFO"))
         a, b, c = pl.collect_all([
             air.select(pl.col("DepDelay").max()),

@@ -11,6 +11,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use polars::io::parquet::metadata::FileMetadata;
 use polars::prelude::*;
 
 use super::{DFrame, concat, polars_error};
@@ -99,17 +100,63 @@ fn pieces(paths: &[PathBuf], format: Format, schema: &Schema, bytes: u64) -> Res
             continue;
         }
         for run in runs {
-            let mut m = (*meta).clone();
-            m.row_groups = meta.row_groups[run.clone()].to_vec();
-            m.num_rows = m.row_groups.iter().map(|g| g.num_rows()).sum();
-            m.max_row_group_height = m.row_groups.iter().map(|g| g.num_rows()).max().unwrap_or(0);
+            let m = trimmed(&meta, |i| run.contains(&i));
             out.push(Piece {
                 file,
-                row_groups: Some((run, Arc::new(m))),
+                row_groups: Some((run, m)),
             });
         }
     }
     Ok(out)
+}
+
+/// `meta` holding only the row groups whose index `keep` accepts, for a reader to read
+/// only those.
+fn trimmed(meta: &FileMetadata, keep: impl Fn(usize) -> bool) -> FileMetadataRef {
+    let mut m = meta.clone();
+    let mut i = 0;
+    m.row_groups.retain(|_| {
+        i += 1;
+        keep(i - 1)
+    });
+    m.num_rows = m.row_groups.iter().map(|g| g.num_rows()).sum();
+    m.max_row_group_height = m.row_groups.iter().map(|g| g.num_rows()).max().unwrap_or(0);
+    Arc::new(m)
+}
+
+/// `pieces` without the row groups whose statistics rule `predicate` out (pieces left
+/// with none are dropped, but one stays so the frame has a partition), with the number
+/// of row groups skipped and looked at. Whole files are left to polars' reader, which
+/// does the same as it reads.
+fn pruned(pieces: Vec<Piece>, schema: &Schema, predicate: &Expr) -> (Vec<Piece>, usize, usize) {
+    let (mut skipped, mut seen) = (0, 0);
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        let Some((run, meta)) = &piece.row_groups else {
+            out.push(piece);
+            continue;
+        };
+        let kept = super::prune::row_groups_kept(meta, schema, predicate);
+        let n = kept.iter().filter(|k| **k).count();
+        seen += kept.len();
+        skipped += kept.len() - n;
+        if n == kept.len() {
+            out.push(piece);
+        } else if n > 0 || out.is_empty() {
+            out.push(Piece {
+                file: piece.file,
+                row_groups: Some((run.clone(), trimmed(meta, |i| kept[i]))),
+            });
+        }
+    }
+    // The placeholder kept for an empty answer goes once a real piece follows it.
+    if out.len() > 1
+        && let Some((_, m)) = &out[0].row_groups
+        && m.row_groups.is_empty()
+    {
+        out.remove(0);
+    }
+    (out, skipped, seen)
 }
 
 /// Consecutive runs of `sizes` adding up to at most `limit` each (a size above it alone).
@@ -179,7 +226,7 @@ fn read(
 }
 
 /// The row groups `meta` holds of the Parquet file at `path`, filtered by `predicate`
-/// (in memory: the statistics of row groups are not consulted here), its columns read
+/// (groups its statistics rule out were trimmed from `meta` already), its columns read
 /// for the filter and then dropped unless asked for.
 fn read_row_groups(
     path: &Path,
@@ -368,6 +415,10 @@ fn scan(
         pieces: pieces.clone(),
         predicate: predicate.clone(),
     });
+    let (pieces, skipped, seen) = match &predicate {
+        Some(p) => pruned(pieces, &schema, p),
+        None => (pieces, 0, 0),
+    };
     let mut frame = DFrame::from_source(
         Box::new(FileSource {
             paths,
@@ -380,10 +431,13 @@ fn scan(
         schema,
     );
     if let Some(p) = &predicate {
-        let line = format!(
+        let mut line = format!(
             "{}, predicate pushed into the reader: {p}",
             frame.explain().trim_end()
         );
+        if seen > 0 {
+            line += &format!(" (statistics skip {skipped} of {seen} row groups)");
+        }
         frame.plan = Arc::new(super::Step {
             line,
             origin: frame.plan.origin.clone(),

@@ -22,6 +22,7 @@ mod from_bag;
 mod groupby;
 mod index;
 mod merge;
+mod prune;
 mod series;
 mod shuffle;
 
@@ -251,8 +252,8 @@ impl DFrame {
     /// Parquet files, reading only the needed columns: a partition per file, or per
     /// run of row groups of about 64 MiB in memory in a larger file, so one large file
     /// is read by several tasks with memory bounded (Dask's `split_row_groups`).
-    /// A filter right after the read is pushed into it: whole files skip the row groups
-    /// whose statistics rule it out.
+    /// A filter right after the read is pushed into it: row groups whose min/max
+    /// statistics rule it out are not read ([`DFrame::explain`] counts them).
     pub fn read_parquet(pattern: &str) -> Result<DFrame> {
         Self::read_parquet_split(pattern, files::PARQUET_PARTITION_BYTES)
     }
