@@ -78,6 +78,7 @@
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |
 //! | `b.map`, `b.filter`, `b.flatten`/`map` to lists | `b.map`, `b.filter`, `b.flat_map` |
 //! | `b.count()`, `b.frequencies()`, `b.foldby(...)`, `b.topk(k)` | the same names, each a [`Delayed`](crate::Delayed) |
+//! | `b.foldby(...)`, `b.frequencies()`, `b.distinct()` as bags, with many keys | `b.foldby_partitioned(.., Some(n))`, `b.frequencies_partitioned(Some(n))`, `b.distinct_partitioned(Some(n))`: `n` partitions cut by key, no task holding every key |
 //! | `b.groupby(key, npartitions=n)` (task shuffle) | `b.groupby(key, Some(n))` (a `Bag<(K, Vec<T>)>`; items are `serde` types) |
 //! | `b.shuffle(on=key)`-style repartition by key | `b.shuffle(key, Some(n))` |
 //! | a custom type in a bag that spills or crosses ranks (pickle) | `#[derive(Serialize, Deserialize)]`; `chunkwise::register_serde::<T>()` for results and `Delayed` values |
@@ -104,7 +105,7 @@
 //! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` (columns joined outer, nulls where missing) |
 //! | `dd.concat([a, b], join="inner")` | `concat_frames_join(&[a, b], ConcatJoin::Inner)?` |
 //! | `dd.read_parquet(path, split_row_groups=..., blocksize=...)` | `DFrame::read_parquet(glob)?` (a large file split by runs of row groups of about 64 MiB), `DFrame::read_parquet_split(glob, bytes)?` |
-//! | `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame) |
+//! | `df.map_partitions(f)`, `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame), `df.map_partitions_with_schema(f, schema)?` |
 //! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `df.describe()` | `df.describe()?` (exact percentiles, as pandas; the numeric columns gathered in one task) |
 //! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |

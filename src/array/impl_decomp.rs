@@ -18,7 +18,7 @@ use super::impl_blockwise::common_chunks;
 use super::impl_linalg::block_product;
 use super::{DArray, Element, Float, WHOLE, chunk_of, einsum};
 use crate::graph::{Key, Node, Tokenizer, Value};
-use crate::{Error, Result};
+use crate::{Delayed, Error, Result};
 
 /// The element types faer factorizes: `f32` and `f64`.
 pub trait Real: Float + LinalgScalar + faer::traits::RealField {}
@@ -373,24 +373,57 @@ impl<T: Real> DArray<T> {
         (u, s, vt)
     }
 
-    /// The least-squares solution of `self · x = b` for a tall-and-skinny array of
-    /// full column rank, by TSQR (`x = R⁻¹ Qᵀ b`, as Dask's `lstsq`): `(x, residuals)`,
-    /// the residuals being the sums of squares of `self · x - b` per column of `b`.
-    /// `b` is 1-d or 2-d with as many rows as this array.
-    pub fn lstsq(&self, b: &DArray<T>) -> (DArray<T>, DArray<T>) {
+    /// The least-squares solution of `self · x = b` for a tall-and-skinny array, as
+    /// `numpy.linalg.lstsq` and Dask's: `(x, residuals, rank, s)`. By TSQR, then the SVD
+    /// of the small R: `x = V S⁺ Uᵀ Qᵀ b`, singular values below `s_max · max(m, n) · ε`
+    /// (numpy's default `rcond`) taken as zero, so dependent columns give numpy's
+    /// minimum-norm solution (Dask solves R and gives infinities). `residuals`: the
+    /// sums of squares of `self · x - b` per column of `b`, always (numpy leaves them
+    /// out when the rank is short); `rank`: the singular values above that bound; `s`:
+    /// the singular values of `self`, non-increasing. `b` is 1-d or 2-d with as many
+    /// rows as this array.
+    ///
+    /// ```
+    /// use chunkwise::array::from_array;
+    /// use ndarray::{ArrayD, IxDyn};
+    /// // The third column is the sum of the first two: rank 2.
+    /// let a = ArrayD::from_shape_fn(IxDyn(&[100, 3]), |i| match i[1] {
+    ///     0 => i[0] as f64,
+    ///     1 => 1.0,
+    ///     _ => i[0] as f64 + 1.0,
+    /// });
+    /// let b = ArrayD::from_shape_fn(IxDyn(&[100]), |i| 2.0 * i[0] as f64 + 3.0);
+    /// let (x, res, rank, s) = from_array(a, [30, 3]).unwrap().lstsq(&from_array(b, [30]).unwrap());
+    /// assert_eq!(rank.compute().unwrap(), 2);
+    /// assert!(s.compute().unwrap()[2] < 1e-9);
+    /// assert!(res.compute().unwrap()[0] < 1e-9);
+    /// let x = x.compute().unwrap();
+    /// // The minimum-norm x of x0 + x2 = 2, x1 + x2 = 3: (1/3, 4/3, 5/3).
+    /// assert!((x[0] - 1.0 / 3.0).abs() < 1e-9 && (x[2] - 5.0 / 3.0).abs() < 1e-9);
+    /// ```
+    pub fn lstsq(&self, b: &DArray<T>) -> (DArray<T>, DArray<T>, Delayed<usize>, DArray<T>) {
         if let Err(e) = self
             .check_matrix("lstsq")
             .and_then(|_| rows_match(self, b, "lstsq"))
         {
             let e = Arc::new(e);
+            let e2 = Arc::clone(&e);
+            let rank = Delayed::from_fn(
+                "lstsq-rank",
+                Vec::new(),
+                Box::new(move |_| Err(Error::Shared(Arc::clone(&e2)))),
+            );
             return (
                 self.failed(Error::Shared(Arc::clone(&e))),
+                self.failed(Error::Shared(Arc::clone(&e))),
+                rank,
                 self.failed(Error::Shared(e)),
             );
         }
         let (q, r) = self.tsqr();
         let qtb = q.t().matmul(b);
-        let x = solve_with(&r, &qtb, "lstsq", Triangular::Upper);
+        let big = self.shape()[0].max(self.shape()[1]);
+        let x = solve_with(&r, &qtb, "lstsq", Method::MinNorm { big });
         let squares = self
             .matmul(&x)
             .zip_blocks(b, "lstsq-residuals", "", |p, q| {
@@ -403,7 +436,19 @@ impl<T: Real> DArray<T> {
         } else {
             einsum("ij->j", &[&squares])
         };
-        (x, res)
+        let (_, s, _) = r.svd();
+        let rank = s
+            .rechunk([WHOLE])
+            .to_delayed()
+            .into_iter()
+            .next()
+            .expect("one chunk")
+            .map(move |s| {
+                let s = s.as_slice_memory_order().unwrap_or(&[]);
+                let cut = cutoff(s.first().copied().unwrap_or_else(T::zero), big);
+                s.iter().filter(|&&x| x > cut).count()
+            });
+        (x, res, rank, s)
     }
 
     /// The Cholesky factor `l` (lower triangular, `l · lᵀ` equal to this symmetric
@@ -502,7 +547,7 @@ impl<T: Real> DArray<T> {
         {
             return self.failed(e);
         }
-        solve_with(self, b, "solve", Triangular::No)
+        solve_with(self, b, "solve", Method::Lu)
     }
 
     /// The inverse of a square array (numpy's `inv`), as `solve` of the identity.
@@ -555,11 +600,22 @@ fn less_products<T: Real>(a: ArrayView2<'_, T>, x: &[Value], y: &[Value]) -> Res
 }
 
 #[derive(Clone, Copy)]
-enum Triangular {
-    /// A general matrix (LU with partial pivoting).
-    No,
-    /// Upper triangular (back substitution).
-    Upper,
+enum Method {
+    /// A general square matrix (LU with partial pivoting).
+    Lu,
+    /// The minimum-norm least-squares solution by the SVD, singular values up to
+    /// [`cutoff`] for an `m x n` problem with `max(m, n) = big` taken as zero.
+    MinNorm { big: usize },
+}
+
+/// Singular values at most this, of a problem whose largest one is `smax` and larger
+/// side `big`, count as zero (numpy's `rcond` and `matrix_rank` default).
+fn cutoff<T: Real>(smax: T, big: usize) -> T {
+    let eps = match T::DTYPE {
+        super::DType::F32 => f32::EPSILON as f64,
+        _ => f64::EPSILON,
+    };
+    T::from_f64(smax.to_f64() * eps * big as f64)
 }
 
 /// `a⁻¹ b` with `a` gathered into one chunk, one task per column chunk of `b`.
@@ -567,7 +623,7 @@ fn solve_with<T: Real>(
     a: &DArray<T>,
     b: &DArray<T>,
     what: &'static str,
-    kind: Triangular,
+    kind: Method,
 ) -> DArray<T> {
     if let Some(e) = a.error.as_ref().or(b.error.as_ref()) {
         return a.failed(Error::Shared(Arc::clone(e)));
@@ -593,12 +649,30 @@ fn solve_with<T: Real>(
                 n * c,
                 move |v| {
                     let a = to_faer(matrix::<T>(&v[0])?);
-                    let mut x = to_faer(matrix::<T>(&v[1])?);
+                    let rhs = matrix::<T>(&v[1])?;
                     match kind {
-                        Triangular::No => x = a.partial_piv_lu().solve(x.as_ref()),
-                        Triangular::Upper => a.as_ref().solve_upper_triangular_in_place(x.as_mut()),
+                        Method::Lu => Ok(from_faer(
+                            a.partial_piv_lu().solve(to_faer(rhs).as_ref()).as_ref(),
+                        )),
+                        Method::MinNorm { big } => {
+                            let svd = a.thin_svd().map_err(|e| {
+                                Error::invalid(format!(
+                                    "{what}: the SVD of the R factor did not converge ({e:?})"
+                                ))
+                            })?;
+                            let s: Vec<T> = svd.S().column_vector().iter().copied().collect();
+                            let cut = cutoff(s.first().copied().unwrap_or_else(T::zero), big);
+                            let mut y = block_product(from_faer(svd.U()).t(), rhs);
+                            for (mut row, &si) in y.rows_mut().into_iter().zip(&s) {
+                                if si > cut {
+                                    row.mapv_inplace(|x| x / si);
+                                } else {
+                                    row.fill(T::zero());
+                                }
+                            }
+                            Ok(block_product(from_faer(svd.V()).view(), y.view()))
+                        }
                     }
-                    Ok(from_faer(x.as_ref()))
                 },
             )
         })

@@ -1,5 +1,6 @@
 //! Reductions of a bag: each one a consumer of the root's single scan, combined by a tree.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -70,44 +71,10 @@ impl<T: ?Sized + 'static> Bag<T> {
     }
 
     /// As `consume_needs` for partials split into `buckets` parts (`part` returns one
-    /// per bucket): each bucket is combined and finished in its own tree
-    /// (`finish_bucket`), and `gather` takes the finished buckets in order.
-    #[allow(clippy::too_many_arguments)]
-    #[cfg_attr(not(feature = "dataframe"), allow(dead_code))]
-    pub(crate) fn consume_buckets<P, A, R, O>(
-        &self,
-        label: &'static str,
-        needs: crate::scan::Needs,
-        buckets: usize,
-        init: impl Fn(usize) -> Result<P> + Send + Sync + 'static,
-        step: impl Fn(&mut P, &T) -> Result<bool> + Send + Sync + 'static,
-        part: impl Fn(P) -> Result<Vec<A>> + Send + Sync + 'static,
-        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
-        finish_bucket: impl Fn(A) -> Result<R> + Send + Sync + 'static,
-        gather: impl Fn(Vec<R>) -> Result<O> + Send + Sync + 'static,
-    ) -> Delayed<O>
-    where
-        P: 'static,
-        A: Clone + Send + Sync + 'static,
-        R: Clone + Send + Sync + 'static,
-        O: Send + Sync + 'static,
-    {
-        let (token, tops, consumer) = self.consume_bucket_nodes(
-            label,
-            needs,
-            buckets,
-            init,
-            step,
-            part,
-            combine,
-            finish_bucket,
-        );
-        Delayed::from_arc(gather_buckets(label, token, consumer, tops, gather))
-    }
-
-    /// As `consume_buckets`, each bucket's finished value (`finish_bucket`) left as a
-    /// task of its own: the partitions of a frame partitioned by the buckets. Returns
-    /// the reduction's token, the tasks and the consumer they keep alive.
+    /// per bucket): each bucket is combined in its own tree and finished
+    /// (`finish_bucket`) in a task of its own, the tasks left as the partitions of a
+    /// bag or frame partitioned by the buckets (or gathered by `gather_buckets`).
+    /// Returns the reduction's token, the tasks and the consumer they keep alive.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn consume_bucket_nodes<P, A, R>(
         &self,
@@ -215,7 +182,9 @@ impl<T: ?Sized + 'static> Bag<T> {
     }
 
     /// Per key, `step` folded from `init` over the items with that key, partials combined
-    /// with `combine`; sorted by key (as `Bag.foldby`).
+    /// with `combine`; sorted by key (as `Bag.foldby`). The answer is gathered in one
+    /// task: for many keys, [`foldby_partitioned`](Self::foldby_partitioned) leaves it
+    /// spread over a bag.
     pub fn foldby<K, A, KF, F, C>(
         &self,
         key: KF,
@@ -230,19 +199,100 @@ impl<T: ?Sized + 'static> Bag<T> {
         F: Fn(&mut A, &T) + Send + Sync + 'static,
         C: Fn(&mut A, &A) + Send + Sync + 'static,
     {
-        keyed_codecs::<K, A>();
-        let n = self.buckets();
-        self.consume_buckets(
+        let keyed = self.folded_by(key, init, step, combine, self.buckets());
+        gathered("foldby", keyed, |x, y| x.0.cmp(&y.0))
+    }
+
+    /// [`foldby`](Self::foldby) with the answer left as a bag of `npartitions`
+    /// partitions (default: as many as now), each holding the keys of one hash bucket in
+    /// no set order: each partition's partial map is cut by key and every bucket merged
+    /// in its own tree, so no task holds every key (the shuffle with a combine on each
+    /// side; Dask's `foldby` ends in one partition).
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// let b = Bag::from_iter(0..10_000u64, 8);
+    /// let sums = b.foldby_partitioned(|x| x % 1000, 0u64, |a, x| *a += x, |a, b| *a += b, Some(4));
+    /// assert_eq!(sums.npartitions(), 4);
+    /// let mut all = sums.compute().unwrap();
+    /// all.sort();
+    /// assert_eq!(all.len(), 1000);
+    /// assert_eq!(all[1], (1, (0..10).map(|i| 1 + 1000 * i).sum()));
+    /// ```
+    pub fn foldby_partitioned<K, A, KF, F, C>(
+        &self,
+        key: KF,
+        init: A,
+        step: F,
+        combine: C,
+        npartitions: Option<usize>,
+    ) -> Bag<(K, A)>
+    where
+        K: Hash + Eq + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        A: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        KF: Fn(&T) -> K + Send + Sync + 'static,
+        F: Fn(&mut A, &T) + Send + Sync + 'static,
+        C: Fn(&mut A, &A) + Send + Sync + 'static,
+    {
+        let n = npartitions.unwrap_or(self.npartitions()).max(1);
+        partitioned(self.folded_by(key, init, step, combine, n))
+    }
+
+    fn folded_by<K, A, KF, F, C>(
+        &self,
+        key: KF,
+        init: A,
+        step: F,
+        combine: C,
+        buckets: usize,
+    ) -> Keyed<(K, A)>
+    where
+        K: Hash + Eq + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        A: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        KF: Fn(&T) -> K + Send + Sync + 'static,
+        F: Fn(&mut A, &T) + Send + Sync + 'static,
+        C: Fn(&mut A, &A) + Send + Sync + 'static,
+    {
+        self.keyed(
             "foldby",
+            buckets,
+            move |m: &mut HashMap<K, A>, t| {
+                step(m.entry(key(t)).or_insert_with(|| init.clone()), t)
+            },
+            combine,
+            |m| m.into_iter().collect(),
+        )
+    }
+
+    /// The keyed reductions' common part: per partition a map from key to accumulator
+    /// (`step` adds an item), cut into `buckets` by a hash of the key; each bucket's
+    /// maps merged by key (`combine`) in a tree of its own and `finish`ed into its items.
+    fn keyed<K, A, U>(
+        &self,
+        label: &'static str,
+        buckets: usize,
+        step: impl Fn(&mut HashMap<K, A>, &T) + Send + Sync + 'static,
+        combine: impl Fn(&mut A, &A) + Send + Sync + 'static,
+        finish: impl Fn(HashMap<K, A>) -> Vec<U> + Send + Sync + 'static,
+    ) -> Keyed<U>
+    where
+        K: Hash + Eq + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        A: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+        U: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    {
+        keyed_codecs::<K, A>();
+        crate::encode::register_serde::<Vec<U>>();
+        let (token, nodes, consumer) = self.consume_bucket_nodes(
+            label,
             None,
-            n,
-            |_| Ok(HashMap::<K, A>::new()),
+            buckets,
+            |_| Ok(HashMap::new()),
             move |m, t| {
-                step(m.entry(key(t)).or_insert_with(|| init.clone()), t);
+                step(m, t);
                 Ok(true)
             },
-            move |m| Ok(split_by_key(m, n)),
-            move |a, b| {
+            move |m| Ok(split_by_key(m, buckets)),
+            move |a: &mut HashMap<K, A>, b| {
                 for (k, v) in b {
                     match a.get_mut(k) {
                         Some(x) => combine(x, v),
@@ -252,13 +302,15 @@ impl<T: ?Sized + 'static> Bag<T> {
                     }
                 }
             },
-            |m| Ok(m.into_iter().collect::<Vec<(K, A)>>()),
-            |buckets| {
-                let mut v = buckets.concat();
-                v.sort_by(|x, y| x.0.cmp(&y.0));
-                Ok(v)
-            },
-        )
+            move |m| Ok(finish(m)),
+        );
+        Keyed {
+            label,
+            token,
+            nodes,
+            consumer,
+            _type: std::marker::PhantomData,
+        }
     }
 
     /// Buckets of a keyed reduction: one per partition, up to 16, so that no task
@@ -266,6 +318,40 @@ impl<T: ?Sized + 'static> Bag<T> {
     fn buckets(&self) -> usize {
         self.npartitions().clamp(1, 16)
     }
+}
+
+/// A keyed reduction's buckets, each a task finishing a `Vec<U>`, and the consumer
+/// of the scan that feeds them.
+struct Keyed<U> {
+    label: &'static str,
+    token: u64,
+    nodes: Vec<Arc<crate::graph::Node>>,
+    consumer: Arc<crate::scan::Consumer>,
+    _type: std::marker::PhantomData<fn() -> U>,
+}
+
+/// The buckets gathered into one sorted `Vec` by one task.
+fn gathered<U: Clone + Send + Sync + 'static>(
+    label: &'static str,
+    k: Keyed<U>,
+    order: impl Fn(&U, &U) -> std::cmp::Ordering + Send + Sync + 'static,
+) -> Delayed<Vec<U>> {
+    Delayed::from_arc(gather_buckets(
+        label,
+        k.token,
+        k.consumer,
+        k.nodes,
+        move |buckets: Vec<Vec<U>>| {
+            let mut v = buckets.concat();
+            v.sort_by(&order);
+            Ok(v)
+        },
+    ))
+}
+
+/// The buckets as the partitions of a bag.
+fn partitioned<U: Send + Sync + 'static>(k: Keyed<U>) -> Bag<U> {
+    Bag::from_partition_nodes(k.nodes, k.label, k.token)
 }
 
 /// Codecs of a keyed reduction's partials (a map of each bucket, its finished pairs), so
@@ -352,67 +438,98 @@ where
     /// How often each distinct item occurs, most frequent first (ties by item).
     pub fn frequencies(&self) -> Delayed<Vec<(T::Owned, u64)>>
     where
-        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + std::borrow::Borrow<T>,
+        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + Borrow<T>,
         T: Hash + Eq,
     {
-        keyed_codecs::<T::Owned, u64>();
-        let n = self.buckets();
-        self.consume_buckets(
+        gathered("frequencies", self.counted(self.buckets()), |x, y| {
+            y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0))
+        })
+    }
+
+    /// [`frequencies`](Self::frequencies) left as a bag of `npartitions` partitions
+    /// (default: as many as now), each holding the items of one hash bucket with their
+    /// counts, in no set order, so no task holds every distinct item (see
+    /// [`foldby_partitioned`](Self::foldby_partitioned)).
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// let words = Bag::from_iter(["a", "b", "a", "c", "a"].map(String::from), 2);
+    /// let f = words.frequencies_partitioned(Some(3));
+    /// let mut all = f.compute().unwrap();
+    /// all.sort();
+    /// assert_eq!(all, [("a".into(), 3), ("b".into(), 1), ("c".into(), 1)]);
+    /// ```
+    pub fn frequencies_partitioned(&self, npartitions: Option<usize>) -> Bag<(T::Owned, u64)>
+    where
+        T::Owned: Hash + Eq + Clone + Serialize + DeserializeOwned + Borrow<T>,
+        T: Hash + Eq,
+    {
+        let n = npartitions.unwrap_or(self.npartitions()).max(1);
+        partitioned(self.counted(n))
+    }
+
+    fn counted(&self, buckets: usize) -> Keyed<(T::Owned, u64)>
+    where
+        T::Owned: Hash + Eq + Clone + Serialize + DeserializeOwned + Borrow<T>,
+        T: Hash + Eq,
+    {
+        self.keyed(
             "frequencies",
-            None,
-            n,
-            |_| Ok(HashMap::<T::Owned, u64>::new()),
-            |m, t| {
-                match m.get_mut(t) {
-                    Some(c) => *c += 1,
-                    None => {
-                        m.insert(t.to_owned(), 1);
-                    }
-                }
-                Ok(true)
-            },
-            move |m| Ok(split_by_key(m, n)),
-            |a, b| {
-                for (k, v) in b {
-                    *a.entry(k.clone()).or_insert(0) += v;
+            buckets,
+            |m: &mut HashMap<T::Owned, u64>, t| match m.get_mut(t) {
+                Some(c) => *c += 1,
+                None => {
+                    m.insert(t.to_owned(), 1);
                 }
             },
-            |m| Ok(m.into_iter().collect::<Vec<(T::Owned, u64)>>()),
-            |buckets| {
-                let mut v = buckets.concat();
-                v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
-                Ok(v)
-            },
+            |a, b| *a += b,
+            |m| m.into_iter().collect(),
         )
     }
 
     /// The distinct items, sorted.
     pub fn distinct(&self) -> Delayed<Vec<T::Owned>>
     where
-        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + std::borrow::Borrow<T>,
+        T::Owned: Hash + Eq + Ord + Clone + Serialize + DeserializeOwned + Borrow<T>,
         T: Hash + Eq,
     {
-        keyed_codecs::<T::Owned, ()>();
-        let n = self.buckets();
-        self.consume_buckets(
+        gathered("distinct", self.deduplicated(self.buckets()), Ord::cmp)
+    }
+
+    /// [`distinct`](Self::distinct) left as a bag of `npartitions` partitions (default:
+    /// as many as now), each holding the distinct items of one hash bucket in no set
+    /// order (Dask's `Bag.distinct`, without one task holding them all).
+    ///
+    /// ```
+    /// use chunkwise::bag::Bag;
+    /// let b = Bag::from_iter((0..1000u32).map(|x| x % 300), 4).distinct_partitioned(None);
+    /// assert_eq!(b.npartitions(), 4);
+    /// assert_eq!(b.count().compute().unwrap(), 300);
+    /// ```
+    pub fn distinct_partitioned(&self, npartitions: Option<usize>) -> Bag<T::Owned>
+    where
+        T::Owned: Hash + Eq + Clone + Serialize + DeserializeOwned + Borrow<T>,
+        T: Hash + Eq,
+    {
+        let n = npartitions.unwrap_or(self.npartitions()).max(1);
+        partitioned(self.deduplicated(n))
+    }
+
+    fn deduplicated(&self, buckets: usize) -> Keyed<T::Owned>
+    where
+        T::Owned: Hash + Eq + Clone + Serialize + DeserializeOwned + Borrow<T>,
+        T: Hash + Eq,
+    {
+        self.keyed(
             "distinct",
-            None,
-            n,
-            |_| Ok(HashMap::<T::Owned, ()>::new()),
-            |s, t| {
+            buckets,
+            |s: &mut HashMap<T::Owned, ()>, t| {
                 if !s.contains_key(t) {
                     s.insert(t.to_owned(), ());
                 }
-                Ok(true)
             },
-            move |m| Ok(split_by_key(m, n)),
-            |a, b| a.extend(b.keys().map(|k| (k.clone(), ()))),
-            |s| Ok(s.into_keys().collect::<Vec<T::Owned>>()),
-            |buckets| {
-                let mut v = buckets.concat();
-                v.sort();
-                Ok(v)
-            },
+            |_, _| {},
+            |s| s.into_keys().collect(),
         )
     }
 
@@ -454,13 +571,7 @@ where
         let token = Tokenizer::new("map_partitions").sequenced().finish();
         let (nodes, _) =
             self.collect_partitions("map_partitions", token, None, move |items| Ok(f(items)));
-        Bag::from_source(Box::new(crate::scan::Partitions::<U> {
-            nodes,
-            label: "map_partitions",
-            // Not `token`: the scan tasks of the new root need keys of their own.
-            token: Tokenizer::new("map_partitions-scan").param(&token).finish(),
-            _type: std::marker::PhantomData,
-        }))
+        Bag::from_partition_nodes(nodes, "map_partitions", token)
     }
 
     /// One task per partition: its items gathered (reading the `needs` columns of the

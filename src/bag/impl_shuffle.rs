@@ -16,7 +16,6 @@ use serde::de::DeserializeOwned;
 use super::Bag;
 use crate::encode::register_serde;
 use crate::graph::{Node, Tokenizer};
-use crate::scan::Partitions;
 use crate::scan::exchange::{Gather, bucket_of, exchange};
 
 impl<T> Bag<T>
@@ -141,11 +140,6 @@ where
                 )
             }),
         );
-        Bag::from_source(Box::new(Partitions::<U> {
-            nodes,
-            label: "map_partitions",
-            token: Tokenizer::new("shuffled-scan").param(&token).finish(),
-            _type: std::marker::PhantomData,
-        }))
+        Bag::from_partition_nodes(nodes, label, token)
     }
 }

@@ -86,6 +86,24 @@ impl<T: Send + Sync + 'static> Bag<T> {
     }
 
     /// A bag over a root source that hands out items of type `T`.
+    /// A bag whose partitions are the outputs of `nodes` (each a `Vec<T>`), made by
+    /// the step `label` (`token`: that step's; the new scan takes a token of its own,
+    /// since its tasks need keys apart from the nodes').
+    pub(crate) fn from_partition_nodes(
+        nodes: Vec<Arc<crate::graph::Node>>,
+        label: &'static str,
+        token: u64,
+    ) -> Bag<T> {
+        Bag::from_source(Box::new(scan::Partitions::<T> {
+            nodes,
+            label,
+            token: crate::graph::Tokenizer::new("partitions-scan")
+                .param(&token)
+                .finish(),
+            _type: PhantomData,
+        }))
+    }
+
     pub(crate) fn from_source(source: Box<dyn scan::Source>) -> Bag<T> {
         Bag {
             root: Arc::new(Root::new(source)),

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::shuffle::{
-    Partitioning, batches, exchange, only, per_partition, range_buckets, sampled, sort_each,
-    sorted_values, take_buckets,
+    Partitioning, batches, column_key, exchange, only, per_partition, range_buckets, sampled,
+    sort_each, sorted_values, take_buckets,
 };
 use super::{DFrame, plan_error};
 use crate::graph::Tokenizer;
@@ -98,7 +98,9 @@ impl DFrame {
             .sequenced()
             .finish();
         let (parts, _) = self.partition_nodes("divisions-input", token, only(&[column.into()]));
-        let node = sampled(&parts, token, column, &dtype, move |s| divisions_of(s, n));
+        let node = sampled(&parts, token, column_key(column), &dtype, move |s| {
+            divisions_of(s, n)
+        });
         let d: DataFrame = crate::compute(&Delayed::<DataFrame>::from_arc(Arc::new(node)))?;
         let d = d.columns()[0].as_materialized_series().clone();
         if d.is_empty() {

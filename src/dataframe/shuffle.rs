@@ -40,8 +40,9 @@ impl Partitioning {
     pub(crate) fn groups(&self, keys: &[String]) -> bool {
         match self {
             Partitioning::Hash { keys: k, .. } => k == keys,
-            // Equal values of the first sort column never straddle a boundary.
-            Partitioning::Sorted { by } => by.first().is_some_and(|b| keys == [b.clone()]),
+            // Equal values of all the sort columns never straddle a boundary (of the
+            // first alone they may: the ranges are of the rows of them all).
+            Partitioning::Sorted { by } => keys == by.as_slice(),
             Partitioning::Range { by, .. } => keys == [by.clone()],
             Partitioning::Unknown => false,
         }
@@ -338,12 +339,52 @@ pub(crate) fn range_buckets(
 /// Rows of a batch sampled for sort boundaries: at most this many per batch.
 const SAMPLES_PER_BATCH: usize = 256;
 
+/// How a sort finds its key in a batch: one column ([`column_key`]), or the rows of
+/// several encoded ([`rows_key`]).
+pub(crate) type KeyOf = Arc<dyn Fn(&DataFrame) -> Result<Series> + Send + Sync>;
+
+/// The sort key: the column `name`.
+pub(crate) fn column_key(name: &str) -> KeyOf {
+    let name = name.to_string();
+    Arc::new(move |df| {
+        Ok(df
+            .column(&name)
+            .map_err(plan_error)?
+            .as_materialized_series()
+            .clone())
+    })
+}
+
+/// The sort key of several columns: each row's values in polars' row encoding, whose
+/// byte order is the sort's order with its flags (polars sorts by several columns
+/// through it too), as one ascending binary column without nulls. Partitions are then
+/// ranges of every column, not of the first alone: a first column of few values does
+/// not put most rows in one partition.
+fn rows_key(by: Vec<String>, descending: Vec<bool>, nulls_last: Vec<bool>) -> KeyOf {
+    Arc::new(move |df| {
+        let columns = by
+            .iter()
+            .map(|c| df.column(c).cloned())
+            .collect::<PolarsResult<Vec<Column>>>()
+            .map_err(plan_error)?;
+        polars::chunked_array::ops::row_encode::_get_rows_encoded_ca(
+            "key".into(),
+            &columns,
+            &descending,
+            &nulls_last,
+            false,
+        )
+        .and_then(|rows| rows.into_series().cast(&DataType::Binary))
+        .map_err(plan_error)
+    })
+}
+
 /// Every `step`-th value of a batch's sort key, and its smallest and largest, for the
 /// boundaries (and exact divisions' ends).
-fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> {
-    let mut out = Series::new_empty(key.into(), dtype);
+fn sample(batches: &[DataFrame], key: &KeyOf, dtype: &DataType) -> Result<Series> {
+    let mut out = Series::new_empty("key".into(), dtype);
     for b in batches {
-        let s = b.column(key).map_err(plan_error)?.as_materialized_series();
+        let s = key(b)?;
         let step = (s.len() / SAMPLES_PER_BATCH).max(1);
         let ix: Vec<IdxSize> = (0..s.len()).step_by(step).map(|i| i as IdxSize).collect();
         let taken = s
@@ -351,7 +392,7 @@ fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> 
             .map_err(plan_error)?;
         out.append(&taken).map_err(plan_error)?;
         for end in [s.min_reduce(), s.max_reduce()] {
-            let end = end.map_err(plan_error)?.into_series(key.into());
+            let end = end.map_err(plan_error)?.into_series("key".into());
             out.append(&end.cast(dtype).map_err(plan_error)?)
                 .map_err(plan_error)?;
         }
@@ -359,12 +400,12 @@ fn sample(batches: &[DataFrame], key: &str, dtype: &DataType) -> Result<Series> 
     Ok(out)
 }
 
-/// A task per partition task of `parts` holding a sample of its column `key` (as a
+/// A task per partition task of `parts` holding a sample of its sort key (as a
 /// one-column frame), and a task holding `f` of all the samples stacked.
 pub(crate) fn sampled(
     parts: &[Arc<Node>],
     token: u64,
-    key: &str,
+    key: KeyOf,
     dtype: &DataType,
     f: impl Fn(Series) -> Result<Series> + Send + Sync + 'static,
 ) -> Node {
@@ -373,7 +414,7 @@ pub(crate) fn sampled(
         .iter()
         .enumerate()
         .map(|(p, part)| {
-            let (key, dtype) = (key.to_string(), dtype.clone());
+            let (key, dtype) = (Arc::clone(&key), dtype.clone());
             let mut node = Node::new(
                 Key::new("sort-sample", sample_token, p as u64),
                 vec![Arc::clone(part)],
@@ -389,7 +430,7 @@ pub(crate) fn sampled(
             Arc::new(node)
         })
         .collect();
-    let (key, dtype) = (key.to_string(), dtype.clone());
+    let dtype = dtype.clone();
     let mut node = Node::new(
         Key::new(
             "sort-boundaries",
@@ -398,7 +439,7 @@ pub(crate) fn sampled(
         ),
         samples,
         Box::new(move |v| {
-            let mut all = Series::new_empty(key.as_str().into(), &dtype);
+            let mut all = Series::new_empty("key".into(), &dtype);
             for x in v {
                 let df = x.downcast_ref::<DataFrame>().expect("samples are frames");
                 all.append(df.columns()[0].as_materialized_series())
@@ -612,8 +653,14 @@ impl DFrame {
             limit: None,
             ..options
         };
-        let descending = options.descending[0];
-        let nulls_last = options.nulls_last[0];
+        let flags = |f: &Vec<bool>| {
+            if f.len() == 1 {
+                vec![f[0]; by.len()]
+            } else {
+                f.clone()
+            }
+        };
+        let (descending, nulls_last) = (flags(&options.descending), flags(&options.nulls_last));
         // The sort itself fails on the empty frame when a column cannot be sorted.
         super::on_no_rows("sort_values", || {
             DataFrame::empty_with_schema(&self.schema).sort(by.clone(), options.clone())
@@ -625,36 +672,45 @@ impl DFrame {
             .sequenced()
             .finish();
         let (parts, link) = self.partition_nodes("sort-input", token, only(&by));
-        let dtype = self
-            .schema
-            .get(first.as_str())
-            .cloned()
-            .unwrap_or(DataType::Null);
-        let bounds = sampled(&parts, token, &first, &dtype, move |all| boundaries(all, n));
-        let first2 = first.clone();
+        // One column is ranged on its values; several on their rows encoded, one
+        // ascending binary key without nulls.
+        let (key, dtype, desc, nl, what) = if by.len() == 1 {
+            let dtype = self.schema.get(first.as_str()).cloned();
+            let what = format!("{first:?}");
+            let (d, n) = (descending[0], nulls_last[0]);
+            (
+                column_key(&first),
+                dtype.unwrap_or(DataType::Null),
+                d,
+                n,
+                what,
+            )
+        } else {
+            let key = rows_key(by.clone(), descending.clone(), nulls_last.clone());
+            let what = format!("the rows of {by:?} encoded");
+            (key, DataType::Binary, false, false, what)
+        };
+        let bounds = sampled(&parts, token, Arc::clone(&key), &dtype, move |all| {
+            boundaries(all, n)
+        });
         let nodes = exchange(
             &parts,
             n,
             token,
             vec![Arc::new(bounds)],
             &self.schema,
-            std::slice::from_ref(&first),
+            &by,
             Arc::new(move |df, extra| {
                 let b = extra[0].downcast_ref::<DataFrame>().expect("boundaries");
                 let b = b.columns()[0].as_materialized_series();
-                let key = df
-                    .column(&first2)
-                    .map_err(plan_error)?
-                    .as_materialized_series();
-                let idx = range_buckets(key, b, descending, nulls_last, false)?;
+                let idx = range_buckets(&key(df)?, b, desc, nl, false)?;
                 take_buckets(df, idx.into_iter(), n)
             }),
         );
         let sorted = sort_each("sort_values", token, nodes, &self.schema, &by, options);
         let link = link.needing(&by);
         let line = format!(
-            "Sort by {by:?} (descending {:?}, nulls last {:?}) into {n} range partitions of {first:?} sampled",
-            descending, nulls_last
+            "Sort by {by:?} (descending {descending:?}, nulls last {nulls_last:?}) into {n} range partitions of {what} sampled"
         );
         Ok(DFrame::from_partition_nodes(
             sorted,
@@ -736,7 +792,39 @@ impl DFrame {
             "map_partitions (the function, run on no rows for the schema)",
             || f(DataFrame::empty_with_schema(&self.schema)),
         )?;
-        let schema = out.schema().clone();
+        self.mapped(f, out.schema().clone(), "the empty frame")
+    }
+
+    /// [`map_partitions`](Self::map_partitions) with the result's schema given (Dask's
+    /// `meta=`), for a function that cannot run on no rows or whose types depend on
+    /// the data. A partition that comes out with other columns or types is an error
+    /// naming both.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let df = DFrame::from_polars(df!("x" => [1i64, 2, 3, 4]).unwrap(), 2).unwrap();
+    /// // The first row of each partition: no answer on no rows.
+    /// let first = |d: DataFrame| d.slice(0, 1).select(["x"]).and_then(|d| {
+    ///     polars_ensure!(d.height() == 1, ComputeError: "no rows"); Ok(d)
+    /// });
+    /// let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    /// let out = df.map_partitions_with_schema(first, schema).unwrap().compute().unwrap();
+    /// assert_eq!(out.column("x").unwrap().i64().unwrap().to_vec(), [Some(1), Some(3)]);
+    /// ```
+    pub fn map_partitions_with_schema<F>(&self, f: F, schema: Schema) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
+        self.mapped(f, Arc::new(schema), "the schema given")
+    }
+
+    /// `f` on each partition, each answer checked against `schema` (`from`: where that
+    /// schema came from, for the error).
+    fn mapped<F>(&self, f: F, schema: SchemaRef, from: &'static str) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
         let token = Tokenizer::new("map_partitions-frame").sequenced().finish();
         let (parts, _) = self.partition_nodes("map_partitions-input", token, None);
         let input = Arc::clone(&self.schema);
@@ -750,7 +838,7 @@ impl DFrame {
                 let out = f(df).map_err(|e| Error::external("map_partitions", e))?;
                 if out.schema() != &out_schema {
                     return Err(Error::invalid(format!(
-                        "map_partitions: a partition came out as {:?}, the empty frame as {:?}",
+                        "map_partitions: a partition came out as {:?}, {from} as {:?}",
                         out.schema(),
                         out_schema
                     )));

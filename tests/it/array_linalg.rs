@@ -380,8 +380,15 @@ fn solve_inv_and_lstsq() {
     let m = tall(80, 4);
     let xm = from_array(m.clone(), [30, 4]).unwrap();
     let rhs = ArrayD::from_shape_fn(IxDyn(&[80]), |i| (i[0] % 7) as f64 - 3.0);
-    let (sol, res) = xm.lstsq(&from_array(rhs.clone(), [25]).unwrap());
+    let (sol, res, rank, sv) = xm.lstsq(&from_array(rhs.clone(), [25]).unwrap());
     let (sol, res) = (sol.compute().unwrap(), res.compute().unwrap());
+    assert_eq!(rank.compute().unwrap(), 4);
+    let sv = sv.compute().unwrap();
+    assert_eq!(sv.shape(), &[4]);
+    assert!(
+        sv[[0]] >= sv[[1]] && sv[[1]] >= sv[[2]] && sv[[3]] > 1e-6,
+        "{sv}"
+    );
     let m2 = m.into_dimensionality::<Ix2>().unwrap();
     let r1 = rhs.clone().into_dimensionality::<ndarray::Ix1>().unwrap();
     // mᵀ(m x - b) = 0 at the least-squares solution.
@@ -454,4 +461,94 @@ fn cov_and_corrcoef_against_loops() {
             .compute()
             .is_err()
     );
+}
+
+/// Dask's `test_lstsq` (`dask/array/tests/test_linalg.py`), on integer matrices as there
+/// (1..20, here from a fixed formula): full rank, then a column copied onto another
+/// (rank one short: numpy's minimum-norm answer, where Dask's triangular solve gives
+/// infinities), then a 2-d right side; and a zero matrix.
+#[cfg(feature = "linalg")]
+#[test]
+fn lstsq_as_dask_and_numpy_full_and_short_rank() {
+    use ndarray::Array2;
+    let ints = |m: usize, n: usize, salt: usize| {
+        Array2::from_shape_fn((m, n), |(i, j)| {
+            (1 + (i * 7919 + j * 104_729 + salt * 31) % 19) as f64
+        })
+    };
+    // What must hold: Aᵀ(Ax - b) = 0, and for short rank x ⟂ the null space.
+    let check = |a: &Array2<f64>, b: &Array2<f64>, x: &Array2<f64>, tol: f64| {
+        let g = a.t().dot(&(a.dot(x) - b));
+        let scale = a.iter().map(|v| v.abs()).fold(0.0, f64::max).powi(2) * b.len() as f64;
+        assert!(g.iter().all(|v| v.abs() < tol * scale), "{g}");
+    };
+    for (nrow, ncol, chunk) in [(20, 10, 5), (100, 10, 10)] {
+        let mut a = ints(nrow, ncol, 1);
+        let b = ints(nrow, 1, 2).into_shape_with_order(nrow).unwrap();
+        let run = |a: &Array2<f64>| {
+            let da = from_array(a.clone().into_dyn(), [chunk, ncol]).unwrap();
+            let db = from_array(b.clone().into_dyn(), [chunk]).unwrap();
+            let (x, r, rank, s) = da.lstsq(&db);
+            let x = x
+                .compute()
+                .unwrap()
+                .into_dimensionality::<ndarray::Ix1>()
+                .unwrap();
+            let r = r.compute().unwrap();
+            (x, r, rank.compute().unwrap(), s.compute().unwrap())
+        };
+        let (x, r, rank, s) = run(&a);
+        assert_eq!(rank, ncol);
+        let b2 = b.clone().insert_axis(ndarray::Axis(1));
+        let x2 = x.clone().insert_axis(ndarray::Axis(1));
+        check(&a, &b2, &x2, 1e-12);
+        let want_r: f64 = (a.dot(&x) - &b).iter().map(|d| d * d).sum();
+        assert!((r[[0]] - want_r).abs() < 1e-9 * want_r.max(1.0));
+        // The singular values: sum of squares is the Frobenius norm's square.
+        let fro: f64 = a.iter().map(|v| v * v).sum();
+        let ss: f64 = s.iter().map(|v| v * v).sum();
+        assert!((fro - ss).abs() < 1e-9 * fro);
+        assert!(
+            s.iter()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .all(|w| w[0] >= w[1])
+        );
+        // Multicollinearity: rank one short, and the minimum-norm answer.
+        let c2 = a.column(2).to_owned();
+        a.column_mut(1).assign(&c2);
+        let (x, _, rank, s) = run(&a);
+        assert_eq!(rank, ncol - 1);
+        assert!(s[[ncol - 1]] < 1e-9 * s[[0]]);
+        assert!(x.iter().all(|v| v.is_finite()), "{x}");
+        check(&a, &b2, &x.clone().insert_axis(ndarray::Axis(1)), 1e-10);
+        // The null space is e1 - e2: a minimum-norm x has x1 == x2.
+        assert!((x[1] - x[2]).abs() < 1e-9 * (1.0 + x[1].abs()), "{x}");
+    }
+    // A 2-d right side, its columns in two chunks.
+    let a = ints(100, 10, 3);
+    let b = ints(100, 5, 4);
+    let da = from_array(a.clone().into_dyn(), [10, 10]).unwrap();
+    let db = from_array(b.clone().into_dyn(), [10, 3]).unwrap();
+    let (x, r, rank, _) = da.lstsq(&db);
+    let x = x.compute().unwrap().into_dimensionality::<Ix2>().unwrap();
+    assert_eq!(x.dim(), (10, 5));
+    assert_eq!(rank.compute().unwrap(), 10);
+    check(&a, &b, &x, 1e-12);
+    let r = r.compute().unwrap();
+    assert_eq!(r.shape(), &[5]);
+    for j in 0..5 {
+        let want: f64 = (a.dot(&x.column(j)) - b.column(j))
+            .iter()
+            .map(|d| d * d)
+            .sum();
+        assert!((r[[j]] - want).abs() < 1e-9 * want.max(1.0));
+    }
+    // A zero matrix: rank 0, x = 0 (numpy's), residuals the squares of b.
+    let z = from_array(ArrayD::zeros(IxDyn(&[12, 3])), [5, 3]).unwrap();
+    let bz = from_array(ArrayD::from_elem(IxDyn(&[12]), 2.0), [5]).unwrap();
+    let (x, r, rank, _) = z.lstsq(&bz);
+    assert_eq!(rank.compute().unwrap(), 0);
+    assert!(x.compute().unwrap().iter().all(|v| *v == 0.0));
+    assert_eq!(r.compute().unwrap()[[0]], 48.0);
 }

@@ -551,6 +551,96 @@ fn groupby_and_shuffle_of_a_serde_type_match_a_plain_loop() {
     }
 }
 
+/// The keyed reductions left as bags: each key in exactly one partition, answers as a
+/// plain loop, with a skewed key holding half the items, empty partitions, one
+/// partition and more buckets than partitions; a later step runs on the bag.
+#[test]
+fn keyed_reductions_as_bags_hold_each_key_in_one_partition() {
+    use std::collections::{BTreeMap, HashSet};
+    // Half the items have key 0; the rest spread over 4999 keys; negatives dropped by
+    // the filter empty the middle partitions.
+    let items: Vec<i64> = (0..20_000i64)
+        .map(|i| {
+            if (8_000..12_000).contains(&i) {
+                -1
+            } else if i % 2 == 0 {
+                0
+            } else {
+                (i * 7919) % 4999 + 1
+            }
+        })
+        .collect();
+    let kept: Vec<i64> = items.iter().copied().filter(|x| *x >= 0).collect();
+    let mut sums: BTreeMap<i64, (i64, u64)> = BTreeMap::new();
+    for &x in &kept {
+        let e = sums.entry(x % 1000).or_default();
+        e.0 += x;
+        e.1 += 1;
+    }
+    let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
+    for &x in &kept {
+        *counts.entry(x).or_default() += 1;
+    }
+    for (parts, n) in [(1, None), (5, Some(1)), (5, Some(3)), (10, Some(16))] {
+        let b = Bag::from_iter(items.clone(), parts).filter(|x| *x >= 0);
+        let folded = b.foldby_partitioned(
+            |x| x % 1000,
+            (0i64, 0u64),
+            |a, x| {
+                a.0 += x;
+                a.1 += 1;
+            },
+            |a, b| {
+                a.0 += b.0;
+                a.1 += b.1;
+            },
+            n,
+        );
+        let freq = b.frequencies_partitioned(n);
+        let dist = b.distinct_partitioned(n);
+        let want_n = n.unwrap_or(parts);
+        assert_eq!(folded.npartitions(), want_n);
+        assert_eq!(freq.npartitions(), want_n);
+        assert_eq!(dist.npartitions(), want_n);
+        let repeated = freq.filter(|(_, c)| *c > 1).count();
+        let (f, q, d, r) = compute((
+            &folded
+                .map_partitions(|p: Vec<(i64, (i64, u64))>| vec![p])
+                .collect(),
+            &freq.map_partitions(|p: Vec<(i64, u64)>| vec![p]).collect(),
+            &dist.map_partitions(|p: Vec<i64>| vec![p]).collect(),
+            &repeated,
+        ))
+        .unwrap();
+        // No key in two partitions.
+        let mut seen = HashSet::new();
+        for part in &f {
+            for (k, _) in part {
+                assert!(seen.insert(*k), "key {k} in two partitions");
+            }
+        }
+        let mut f: Vec<(i64, (i64, u64))> = f.concat();
+        f.sort();
+        assert_eq!(
+            f,
+            sums.clone().into_iter().collect::<Vec<_>>(),
+            "{parts} {n:?}"
+        );
+        let mut q: Vec<(i64, u64)> = q.concat();
+        q.sort();
+        assert_eq!(q, counts.clone().into_iter().collect::<Vec<_>>());
+        let mut d: Vec<i64> = d.concat();
+        d.sort();
+        assert_eq!(d, counts.keys().copied().collect::<Vec<_>>());
+        assert_eq!(r, counts.values().filter(|c| **c > 1).count() as u64);
+    }
+    // Strings, the empty one too.
+    let words = Bag::from_iter(["b", "a", "b", "", "b"].map(String::from), 3);
+    let mut f = words.frequencies_partitioned(Some(2)).compute().unwrap();
+    f.sort();
+    assert_eq!(f, [("".into(), 1), ("a".into(), 1), ("b".into(), 3)]);
+}
+
 #[test]
 fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
     let items = visits(100_000);
@@ -579,7 +669,17 @@ fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
             a.pages.extend_from_slice(&b.pages);
         },
     );
-    let (mut got, folded) = compute_with((&groups.collect(), &folded), &config).unwrap();
+    let spread = b
+        .foldby_partitioned(
+            |v: &Visit| v.user.clone(),
+            0u64,
+            |a, _| *a += 1,
+            |a, b| *a += b,
+            Some(4),
+        )
+        .collect();
+    let (mut got, folded, mut spread) =
+        compute_with((&groups.collect(), &folded, &spread), &config).unwrap();
     let s = last_stats().unwrap();
     assert!(s.spilled_results > 0, "nothing spilled: {s:?}");
     assert_eq!(
@@ -598,6 +698,9 @@ fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
         .map(|(u, a)| (u.clone(), a.n, a.pages.len()))
         .collect();
     assert_eq!(folded, want);
+    spread.sort();
+    let want: Vec<(String, u64)> = want.into_iter().map(|(u, n, _)| (u, n)).collect();
+    assert_eq!(spread, want);
 }
 
 #[test]

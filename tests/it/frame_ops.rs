@@ -344,6 +344,54 @@ fn sort_values_orders_across_partitions() {
     assert!(e.to_string().contains("zz"), "{e}");
 }
 
+/// A sort by several columns ranges the partitions on all of them: a first column of
+/// one value (with nulls and NaN in the second) still spreads the rows over the
+/// partitions, and the order is eager polars' with every flag.
+#[test]
+fn sort_by_several_columns_ranges_on_all_of_them() {
+    let n = 4000i64;
+    let df = df!(
+        "a" => vec![7i64; n as usize],
+        "b" => (0..n).map(|i| match i % 50 {
+            0 => None,
+            1 => Some(f64::NAN),
+            _ => Some(((i * 7919) % 1009) as f64),
+        }).collect::<Vec<_>>(),
+        "c" => (0..n).map(|i| format!("s{}", i % 13)).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let f = DFrame::from_polars(df.clone(), 8).unwrap();
+    for (desc, nulls_last) in [
+        (vec![false], vec![false]),
+        (vec![true], vec![true]),
+        (vec![false, true, false], vec![true, false, true]),
+    ] {
+        let o = SortMultipleOptions::default()
+            .with_order_descending_multi(desc.clone())
+            .with_nulls_last_multi(nulls_last.clone())
+            .with_maintain_order(true);
+        let sorted = f.sort_values(&["a", "b", "c"], o.clone()).unwrap();
+        let parts: Vec<usize> = sorted
+            .map_partitions(|d| df!("rows" => [d.height() as i64]))
+            .unwrap()
+            .compute()
+            .unwrap()
+            .column("rows")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .map(|r| r as usize)
+            .collect();
+        assert_eq!(parts.len(), 8);
+        assert!(
+            parts.iter().all(|&r| r < n as usize / 3),
+            "one partition holds most rows: {parts:?}"
+        );
+        check_sorted(&f, &["a", "b", "c"], o);
+    }
+}
+
 #[test]
 fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
     let dir = tempfile::tempdir().unwrap();
@@ -475,6 +523,45 @@ fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("map_partitions") && e.contains("nope"), "{e}");
+    // With the schema given (Dask's `meta=`), the function never sees an empty frame:
+    // here the last row of each partition, refused on no rows.
+    let last = |d: DataFrame| {
+        polars_ensure!(d.height() > 0, ComputeError: "an empty partition");
+        Ok(d.tail(Some(1)))
+    };
+    assert!(f.map_partitions(last).is_err());
+    let schema = (**f.schema()).clone();
+    let g = DFrame::from_polars(all.clone(), 4).unwrap();
+    let lasts = g
+        .map_partitions_with_schema(last, schema.clone())
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(lasts.height(), 4);
+    let by_hand = g.map_partitions(|d| Ok(d.tail(Some(1)))).unwrap();
+    assert!(by_hand.compute().unwrap().equals_missing(&lasts));
+    // On a frame with an empty partition the function's own error comes back, with
+    // the task.
+    let e = f
+        .map_partitions_with_schema(last, schema.clone())
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("an empty partition") && e.contains("map_partitions"),
+        "{e}"
+    );
+    // A partition that does not match the schema given is an error naming both.
+    let mut wrong = Schema::default();
+    wrong.insert("k".into(), DataType::Float32);
+    let e = f
+        .map_partitions_with_schema(|d| d.select(["k"]), wrong)
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Float32") && e.contains("schema given"), "{e}");
 }
 
 #[test]
