@@ -94,6 +94,34 @@ where
         .or_insert_with(Codec::serde::<T>);
 }
 
+/// As [`register_serde`] for a keyed reduction's partials, a map and a map per bucket,
+/// with the memory they hold counted as a hash table's: its slots (a key, a value and
+/// a control byte each, empty ones too) and what its items own besides, taken as their
+/// encoded size. A map of small items holds four or five times its encoded size; the
+/// budget would not see most of it.
+pub(crate) fn register_serde_maps<K, V>()
+where
+    K: Serialize + DeserializeOwned + Eq + std::hash::Hash + Send + Sync + 'static,
+    V: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    fn held<K: Serialize, V: Serialize>(m: &HashMap<K, V>) -> u64 {
+        let mut n = Count(0);
+        let _ = postcard::to_io(m, &mut n);
+        (m.capacity() * (size_of::<(K, V)>() + 1)) as u64 + n.0
+    }
+    let mut one = Codec::serde::<HashMap<K, V>>();
+    one.held_bytes = |v| downcast::<HashMap<K, V>>(v).map_or(0, held);
+    let mut per_bucket = Codec::serde::<Vec<HashMap<K, V>>>();
+    per_bucket.held_bytes = |v| {
+        downcast::<Vec<HashMap<K, V>>>(v).map_or(0, |ms| {
+            ms.iter().map(held).sum::<u64>() + (ms.len() * size_of::<HashMap<K, V>>()) as u64
+        })
+    };
+    let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    registered.insert(TypeId::of::<HashMap<K, V>>(), one);
+    registered.insert(TypeId::of::<Vec<HashMap<K, V>>>(), per_bucket);
+}
+
 fn known<T: Any>() -> Option<Codec> {
     static REGISTRY: OnceLock<HashMap<TypeId, Codec>> = OnceLock::new();
     REGISTRY

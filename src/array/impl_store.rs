@@ -36,6 +36,15 @@ pub struct PendingWrite {
     /// Where a file output is written before it is moved into place; `None` for a
     /// target written in place (an array in memory, an existing Zarr array).
     staged: Option<StagedDir>,
+    /// A target written in place: told before the first block and after the last
+    /// ([`Target::begin`](super::Target::begin)).
+    marks: Option<Marks>,
+}
+
+/// A target's calls around a write in place.
+pub(crate) struct Marks {
+    pub(crate) begin: Box<dyn Fn() -> Result<()> + Send + Sync>,
+    pub(crate) finished: Box<dyn Fn() -> Result<()> + Send + Sync>,
 }
 
 impl std::fmt::Debug for PendingWrite {
@@ -120,7 +129,14 @@ impl PendingWrite {
             writes,
             token,
             staged: None,
+            marks: None,
         })
+    }
+
+    /// This write with `marks` called around it by [`store`].
+    pub(crate) fn marked(mut self, marks: Marks) -> PendingWrite {
+        self.marks = Some(marks);
+        self
     }
 
     /// The write tasks, one per chunk.
@@ -148,8 +164,16 @@ pub fn store(writes: Vec<PendingWrite>) -> Result<()> {
 
 /// As [`store`], with an explicit configuration (scheduler, memory budget).
 pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
+    let marks = || writes.iter().filter_map(|w| w.marks.as_ref());
+    for m in marks() {
+        (m.begin)()?;
+    }
     let all: Vec<Delayed<()>> = writes.iter().map(|w| w.done.clone()).collect();
+    // On failure, targets written in place keep their marks: some blocks may be new.
     crate::compute_with(&all, config)?;
+    for m in marks() {
+        (m.finished)()?;
+    }
     for w in writes {
         if let Some(staged) = w.staged {
             staged.commit()?;

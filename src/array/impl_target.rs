@@ -40,6 +40,20 @@ pub trait Target<T: Element>: Send + Sync {
     fn grid(&self) -> Option<Vec<usize>> {
         None
     }
+
+    /// Called by [`store`](super::store) before any block of a write is written, and
+    /// [`finished`](Self::finished) after the last one was: a target that outlives the
+    /// process (a store on disk) marks itself as being written in between, so a write
+    /// cut short (the process killed, a task failed) is found out when it is read
+    /// rather than read as a mix of old and new blocks.
+    fn begin(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called by [`store`](super::store) once every block of a write is written.
+    fn finished(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// `Some((start, step))` where the positions are `start, start + step, ...` with a
@@ -328,10 +342,16 @@ impl<T: Element> DArray<T> {
         let (x, region) = self.for_target(target.as_ref(), region)?;
         let region = Arc::new(region);
         let r = Arc::clone(&region);
+        let (t1, t2) = (Arc::clone(&target), Arc::clone(&target));
+        let marks = super::impl_store::Marks {
+            begin: Box::new(move || t1.begin()),
+            finished: Box::new(move || t2.finished()),
+        };
         let write = PendingWrite::in_place(&x, "store", move |offset, shape, chunk| {
             let at = r.block(offset, shape);
             target.write(&at, r.expand(chunk.view()))
-        })?;
+        })?
+        .marked(marks);
         Ok((x, region, write))
     }
 

@@ -55,6 +55,10 @@ fn options() -> CodecOptions {
     CodecOptions::default().with_concurrent_target(1)
 }
 
+/// The file an in-place write keeps in the array's directory while it runs
+/// ([`Target::begin`]): found by a read, it means the write did not finish.
+const WRITING: &str = ".chunkwise-writing";
+
 /// Opens the store at `path` for reading as an array of `T`: its shape and chunk
 /// grid (regular grids only), checked against `T`.
 fn open<T: ZarrElement>(path: &Path) -> Result<Array<FilesystemStore>> {
@@ -107,6 +111,17 @@ fn open<T: ZarrElement>(path: &Path) -> Result<Array<FilesystemStore>> {
 /// ```
 pub fn from_zarr<T: ZarrElement>(path: impl AsRef<Path>) -> Result<DArray<T>> {
     let path = path.as_ref().to_path_buf();
+    if path.join(WRITING).exists() {
+        return Err(zarr_error(
+            &path,
+            "reading",
+            format!(
+                "a write into it in place did not finish ({WRITING} is there): some chunks \
+                 may be new and some old; write it again (or remove {WRITING} if it is \
+                 known to be whole)"
+            ),
+        ));
+    }
     let array = open::<T>(&path)?;
     let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
     let grid_shape = array.chunk_grid_shape().to_vec();
@@ -368,8 +383,11 @@ impl<T: ZarrElement> DArray<T> {
 /// An existing Zarr array opened to be written in place, a [`Target`] of
 /// [`DArray::store_into`] (Dask's `to_zarr(z, region=...)` into an array it did not
 /// create). Blocks are cut at the array's chunks (its shards, if sharded) so no two
-/// tasks write one file. A write in place changes the array chunk by chunk: killed
-/// midway, some chunks are new and some old (each chunk file is whole).
+/// tasks write one file. A write in place changes the array chunk by chunk, so while
+/// [`store`](super::store) writes, a file `.chunkwise-writing` in the array's directory
+/// says so: killed midway (some chunks new, some old, one perhaps cut short: zarrs
+/// writes a chunk file where it lies), the store is refused by [`from_zarr`] with an
+/// error saying why, until written again.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -457,6 +475,27 @@ impl<T: ZarrElement> Target<T> for ZarrArray<T> {
         self.array
             .retrieve_array_subset_opt(&subset, &options())
             .map_err(|e| zarr_error(&self.path, &format!("reading region {subset:?}"), e))
+    }
+
+    fn begin(&self) -> Result<()> {
+        let mark = self.path.join(WRITING);
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let text = format!(
+            "an in-place write by chunkwise (process {}) began at {since} s past the epoch \
+             and has not finished\n",
+            std::process::id()
+        );
+        std::fs::write(&mark, text).map_err(|e| Error::io(&mark, e))
+    }
+
+    fn finished(&self) -> Result<()> {
+        let mark = self.path.join(WRITING);
+        match std::fs::remove_file(&mark) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&mark, e)),
+            _ => Ok(()),
+        }
     }
 
     fn grid(&self) -> Option<Vec<usize>> {

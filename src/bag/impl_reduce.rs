@@ -361,7 +361,7 @@ where
     K: Hash + Eq + Serialize + DeserializeOwned + Send + Sync + 'static,
     A: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    crate::encode::register_serde::<HashMap<K, A>>();
+    crate::encode::register_serde_maps::<K, A>();
     crate::encode::register_serde::<Vec<(K, A)>>();
     crate::encode::register_serde::<Vec<K>>();
 }

@@ -260,6 +260,71 @@ fn out_of_core_pipeline_under_a_budget() {
     );
 }
 
+/// Version `v` of the killed writers' array: 64 x 64, every element `v`.
+fn version(v: u32) -> DArray<f64> {
+    from_fn(&[64, 64], [8, 8], move |r| {
+        ArrayD::from_elem(IxDyn(&[r[0].len(), r[1].len()]), v as f64)
+    })
+    .unwrap()
+}
+
+/// After a kill: the store at `dest` reads as one whole version (counted in `whole`) or
+/// fails with an error naming it and saying `why` (counted in `errors`); never a mix.
+fn whole_or_error(dest: &Path, why: &str, whole: &mut usize, errors: &mut usize) {
+    match from_zarr::<f64>(dest).and_then(|x| x.compute()) {
+        Ok(a) => {
+            let first = a[[0, 0]];
+            assert!(
+                a.iter().all(|&v| v == first),
+                "a mix of versions: {first} and others"
+            );
+            *whole += 1;
+        }
+        Err(e) => {
+            let e = e.to_string();
+            assert!(e.contains("x.zarr") && e.contains(why), "{e}");
+            *errors += 1;
+        }
+    }
+}
+
+/// A process writing into a store in place (`store_into` an opened Zarr array) is
+/// killed at random points: the store then reads as one whole version, or fails with
+/// an error saying the write did not finish; never a mix. Writing it again in place
+/// makes it readable.
+#[test]
+fn killed_writes_in_place_are_found_out() {
+    use chunkwise::array::{Idx, VIdx, ZarrArray};
+    const CHILD: &str = "CHUNKWISE_TEST_ZARR_IN_PLACE";
+    let write = |dest: &str, v: u32| {
+        let z = std::sync::Arc::new(ZarrArray::<f64>::open(dest).unwrap());
+        let all = [
+            VIdx::Basic(Idx::range(0, 64, 1)),
+            VIdx::Basic(Idx::range(0, 64, 1)),
+        ];
+        store(vec![version(v).store_into(z, &all).unwrap()]).unwrap();
+    };
+    if let Ok(dest) = std::env::var(CHILD) {
+        for v in 1.. {
+            write(&dest, v);
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("x.zarr");
+    version(0).to_zarr(&dest).unwrap();
+    let (mut whole, mut cut) = (0, 0);
+    let test = "it::array_zarr::killed_writes_in_place_are_found_out";
+    let dest_str = dest.display().to_string();
+    super::kill_at_random_points(test, (CHILD, &dest_str), 10, 777, || {
+        whole_or_error(&dest, "did not finish", &mut whole, &mut cut)
+    });
+    assert!(cut > 0, "no kill fell inside a write ({whole} whole reads)");
+    write(&dest_str, 99);
+    let back = from_zarr::<f64>(&dest).unwrap().compute().unwrap();
+    assert!(back.iter().all(|&v| v == 99.0));
+}
+
 fn store_with(x: &DArray<f64>, path: &Path, config: &chunkwise::Config) {
     let w = x.to_zarr_lazy(path).unwrap();
     chunkwise::array::store_with(vec![w], config).unwrap();
@@ -270,12 +335,6 @@ fn store_with(x: &DArray<f64>, path: &Path, config: &chunkwise::Config) {
 #[test]
 fn killed_writers_leave_a_whole_store_or_an_error() {
     const CHILD: &str = "CHUNKWISE_TEST_ZARR_WRITER";
-    let version = |v: u32| {
-        from_fn(&[64, 64], [8, 8], move |r| {
-            ArrayD::from_elem(IxDyn(&[r[0].len(), r[1].len()]), v as f64)
-        })
-        .unwrap()
-    };
     if let Ok(dest) = std::env::var(CHILD) {
         // The child: write versions 1, 2, 3, ... until killed.
         for v in 1.. {
@@ -290,20 +349,7 @@ fn killed_writers_leave_a_whole_store_or_an_error() {
     let test = "it::array_zarr::killed_writers_leave_a_whole_store_or_an_error";
     let dest_str = dest.display().to_string();
     super::kill_at_random_points(test, (CHILD, &dest_str), 12, 12345, || {
-        match from_zarr::<f64>(&dest).and_then(|x| x.compute()) {
-            Ok(a) => {
-                let first = a[[0, 0]];
-                assert!(
-                    a.iter().all(|&v| v == first),
-                    "a mix of versions: {first} and others"
-                );
-                whole += 1;
-            }
-            Err(e) => {
-                assert!(e.to_string().contains("x.zarr"), "{e}");
-                errors += 1;
-            }
-        }
+        whole_or_error(&dest, "", &mut whole, &mut errors)
     });
     // Writing again recovers: whole, with nothing left beside it.
     version(99).to_zarr(&dest).unwrap();
