@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::graph::Value;
 
+mod held;
+
 /// A value that can be written out and read back exactly.
 ///
 /// ```
@@ -92,34 +94,6 @@ where
         .unwrap_or_else(|e| e.into_inner())
         .entry(TypeId::of::<T>())
         .or_insert_with(Codec::serde::<T>);
-}
-
-/// As [`register_serde`] for a keyed reduction's partials, a map and a map per bucket,
-/// with the memory they hold counted as a hash table's: its slots (a key, a value and
-/// a control byte each, empty ones too) and what its items own besides, taken as their
-/// encoded size. A map of small items holds four or five times its encoded size; the
-/// budget would not see most of it.
-pub(crate) fn register_serde_maps<K, V>()
-where
-    K: Serialize + DeserializeOwned + Eq + std::hash::Hash + Send + Sync + 'static,
-    V: Serialize + DeserializeOwned + Send + Sync + 'static,
-{
-    fn held<K: Serialize, V: Serialize>(m: &HashMap<K, V>) -> u64 {
-        let mut n = Count(0);
-        let _ = postcard::to_io(m, &mut n);
-        (m.capacity() * (size_of::<(K, V)>() + 1)) as u64 + n.0
-    }
-    let mut one = Codec::serde::<HashMap<K, V>>();
-    one.held_bytes = |v| downcast::<HashMap<K, V>>(v).map_or(0, held);
-    let mut per_bucket = Codec::serde::<Vec<HashMap<K, V>>>();
-    per_bucket.held_bytes = |v| {
-        downcast::<Vec<HashMap<K, V>>>(v).map_or(0, |ms| {
-            ms.iter().map(held).sum::<u64>() + (ms.len() * size_of::<HashMap<K, V>>()) as u64
-        })
-    };
-    let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
-    registered.insert(TypeId::of::<HashMap<K, V>>(), one);
-    registered.insert(TypeId::of::<Vec<HashMap<K, V>>>(), per_bucket);
 }
 
 fn known<T: Any>() -> Option<Codec> {
@@ -267,20 +241,15 @@ impl Codec {
 }
 
 impl Codec {
-    /// Postcard bytes after their length; the memory a value holds is taken as its
-    /// encoded size plus its inline size (a lower bound for maps, which is what the
-    /// budget can know without walking the value).
+    /// Postcard bytes after their length; the memory a value holds is estimated by
+    /// walking it ([`held::held_bytes`]: strings, vectors and maps counted as the owned
+    /// types that hold them, where an encoded size misses most of a map).
     pub(crate) fn serde<T: Serialize + DeserializeOwned + Send + Sync + 'static>() -> Codec {
         fn invalid(e: postcard::Error) -> io::Error {
             io::Error::new(io::ErrorKind::InvalidData, e)
         }
         Codec {
-            held_bytes: |v| {
-                let Ok(t) = downcast::<T>(v) else { return 0 };
-                let mut n = Count(0);
-                let _ = postcard::to_io(t, &mut n);
-                n.0 + size_of::<T>() as u64
-            },
+            held_bytes: |v| downcast::<T>(v).map_or(0, held::held_bytes),
             encode: |v, w| {
                 let bytes = postcard::to_allocvec(downcast::<T>(v)?).map_err(invalid)?;
                 w.write_all(&(bytes.len() as u64).to_le_bytes())?;
@@ -293,19 +262,6 @@ impl Codec {
             },
             spill_level: SPILL_LEVEL,
         }
-    }
-}
-
-/// A writer that only counts.
-struct Count(u64);
-
-impl Write for Count {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

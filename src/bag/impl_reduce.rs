@@ -361,7 +361,9 @@ where
     K: Hash + Eq + Serialize + DeserializeOwned + Send + Sync + 'static,
     A: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    crate::encode::register_serde_maps::<K, A>();
+    crate::encode::register_serde::<HashMap<K, A>>();
+    // A partition's partial: its maps by bucket.
+    crate::encode::register_serde::<Vec<HashMap<K, A>>>();
     crate::encode::register_serde::<Vec<(K, A)>>();
     crate::encode::register_serde::<Vec<K>>();
 }

@@ -645,9 +645,11 @@ fn keyed_reductions_as_bags_hold_each_key_in_one_partition() {
 fn shuffles_and_keyed_folds_of_serde_types_spill_under_a_budget() {
     let items = visits(100_000);
     let dir = tempfile::tempdir().unwrap();
+    // An output partition's pieces hold about 2.6 MB (strings counted as `String`s):
+    // the budget must admit one task's inputs, and is still well under the data's.
     let config = Config::new()
         .scheduler(Scheduler::threads(2))
-        .memory_limit(1 << 20)
+        .memory_limit(4 << 20)
         .spill_dir(dir.path());
     let b = Bag::from_iter(items.clone(), 8);
     let groups = b.groupby(|v: &Visit| v.user.clone(), Some(4));
