@@ -3,12 +3,13 @@
 # checksum; ranks that build different graphs, and a failing task, must end in errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example wiki --example airline --example join --example gen_join
+cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example bag_keys --example wiki --example airline --example join --example gen_join
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
 fail() { echo "mpi-test: $*" >&2; exit 1; }
 
-for ex in "array_mean 600 150" "array_mean 1000 333" "array_types 600 300 64" "tsqr 20000 12 3000" "mpi_sweep"; do
+for ex in "array_mean 600 150" "array_mean 1000 333" "array_types 600 300 64" "tsqr 20000 12 3000" "mpi_sweep" \
+  "bag_keys 200000 50000 6 partitioned" "bag_keys 200000 50000 6 gathered"; do
   base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/$ex | sum)
   [ -n "$base" ] || fail "$ex printed no checksum"
   for np in 1 2 3; do

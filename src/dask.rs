@@ -73,6 +73,7 @@
 //! | `da.einsum("aab,bc...->ac...", a, b)` (diagonals, `...`, labels of length 1 broadcast), `da.tensordot(x, x, 27)` | `einsum("aab,bc...->ac...", &[&a, &b])`, `x.tensordot(&x, &axes, &axes)` (any number of axes) |
 //! | `da.blockwise(np.dot, 'ik', x, 'ij', y, 'jk', concatenate=True, new_axes={...})` | `blockwise("ik", &[(&x, "ij"), (&y, "jk")], &[], \|v\| ...)` (blocks along labels absent from the output concatenated; new axes as `(label, length)`) |
 //! | `x % y`, `x // y`, `np.modf(x)`, `np.round(x, 2)`, `np.sinc(x)` | `x.rem(&y)`, `x.floor_div(&y)`, `x.modf()`, `x.round_to(2)`, `x.sinc()` |
+//! | `x, res, rank, s = da.linalg.lstsq(a, b)`, `q, r = da.linalg.tsqr(a)`, `u, s, v = da.linalg.svd(a)` | `let (x, res, rank, s) = a.lstsq(&b);` (`rank` a `Delayed<usize>`; dependent columns give numpy's minimum-norm `x`), `a.tsqr()`, `a.svd()` |
 //! | `x.persist()` | `x.persist()?` (past `memory_limit`, chunks wait in the spill directory) |
 //! | `db.read_text(pattern)` | `Bag::read_text(pattern).encoding(..).open()?` (lines without `\n`) |
 //! | `db.from_sequence(seq, npartitions=n)` | `Bag::from_iter(seq, n)` |

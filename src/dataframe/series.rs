@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use polars::prelude::*;
 
 use super::{DFrame, GroupBy, plan_error};
-use crate::{Delayed, Result};
+use crate::{Delayed, Error, Result};
 
 /// One column of a [`DFrame`], for reductions (as `df.DepDelay` in Dask).
 #[derive(Clone, Debug)]
@@ -165,6 +165,7 @@ impl DSeries {
     /// Number of distinct values, nulls not counted (as Dask's `nunique()`).
     pub fn n_unique(&self) -> Delayed<u64> {
         let name = self.name.clone();
+        let name2 = self.name.clone();
         self.frame.consume(
             "n_unique",
             Some(BTreeSet::from([self.name.clone()])),
@@ -186,19 +187,25 @@ impl DSeries {
                 });
                 Ok(true)
             },
-            Ok,
+            // A merge that fails is kept and reported, not dropped from the count.
+            |p| Ok(Ok::<_, String>(p)),
             |a, b| {
-                if let Some(b) = b {
-                    *a = Some(match a.take() {
-                        None => b.clone(),
-                        Some(mut x) => {
-                            let _ = x.append(b);
-                            x.unique().unwrap_or(x)
-                        }
-                    });
-                }
+                *a = match (std::mem::replace(a, Ok(None)), b) {
+                    (Err(e), _) => Err(e),
+                    (_, Err(e)) => Err(e.clone()),
+                    (x, Ok(None)) => x,
+                    (Ok(None), Ok(y)) => Ok(y.clone()),
+                    (Ok(Some(mut x)), Ok(Some(y))) => x
+                        .append(y)
+                        .and_then(|x| x.unique())
+                        .map(Some)
+                        .map_err(|e| e.to_string()),
+                };
             },
-            |a| Ok(a.map_or(0, |s| s.len() as u64)),
+            move |a| match a {
+                Ok(s) => Ok(s.map_or(0, |s| s.len() as u64)),
+                Err(e) => Err(Error::invalid(format!("n_unique of {name2:?}: {e}"))),
+            },
         )
     }
 
