@@ -131,6 +131,8 @@ fn trimmed(meta: &FileMetadata, keep: impl Fn(usize) -> bool) -> FileMetadataRef
 fn pruned(pieces: Vec<Piece>, schema: &Schema, predicate: &Expr) -> (Vec<Piece>, usize, usize) {
     let (mut skipped, mut seen) = (0, 0);
     let mut out = Vec::with_capacity(pieces.len());
+    // A run left with no row group, kept only if nothing else is.
+    let mut empty = None;
     for piece in pieces {
         let Some((run, meta)) = &piece.row_groups else {
             out.push(piece);
@@ -142,19 +144,20 @@ fn pruned(pieces: Vec<Piece>, schema: &Schema, predicate: &Expr) -> (Vec<Piece>,
         skipped += kept.len() - n;
         if n == kept.len() {
             out.push(piece);
-        } else if n > 0 || out.is_empty() {
-            out.push(Piece {
-                file: piece.file,
-                row_groups: Some((run.clone(), trimmed(meta, |i| kept[i]))),
-            });
+            continue;
+        }
+        let trimmed = Piece {
+            file: piece.file,
+            row_groups: Some((run.clone(), trimmed(meta, |i| kept[i]))),
+        };
+        if n > 0 {
+            out.push(trimmed);
+        } else if empty.is_none() {
+            empty = Some(trimmed);
         }
     }
-    // The placeholder kept for an empty answer goes once a real piece follows it.
-    if out.len() > 1
-        && let Some((_, m)) = &out[0].row_groups
-        && m.row_groups.is_empty()
-    {
-        out.remove(0);
+    if out.is_empty() {
+        out.extend(empty);
     }
     (out, skipped, seen)
 }
