@@ -27,6 +27,7 @@ fn main() -> Result<()> {
     let files = sorted.to_parquet(out)?.compute()?;
     let secs = t0.elapsed().as_secs_f64();
     let peak = chunkwise::peak_rss_mb();
+    let stats = chunkwise::last_stats().unwrap_or_default();
 
     // Check: the files in name order hold every row in order.
     let back = DFrame::read_parquet(&format!("{out}/*.parquet"))?
@@ -76,9 +77,11 @@ fn main() -> Result<()> {
         )));
     }
     println!(
-        "rows={} files={} out_of_order={out_of_order} range_v1={in_range:.6} range_pushed_secs={pushed_secs:.3} range_on_batches_secs={batches_secs:.3} secs={secs:.3} peak_rss_mb={peak:.1} checksum={hash:016x}",
+        "rows={} files={} out_of_order={out_of_order} range_v1={in_range:.6} range_pushed_secs={pushed_secs:.3} range_on_batches_secs={batches_secs:.3} spilled_mb={:.1} remade={} secs={secs:.3} peak_rss_mb={peak:.1} checksum={hash:016x}",
         back.height(),
-        files.len()
+        files.len(),
+        stats.bytes_spilled as f64 / 1e6,
+        stats.sources_remade
     );
     if out_of_order > 0 {
         return Err(chunkwise::Error::invalid(format!(

@@ -42,6 +42,7 @@
 //! | `x - x.mean(axis=0, keepdims=True)`, `da.broadcast_to(x, shape, chunks)` | `&x - &x.reduce(&Reduction::mean().axes(0).keepdims(true))`, `x.broadcast_to(&shape, chunks)` (numpy's rules) |
 //! | `x.map_blocks(f)` | `x.map_blocks(f)` (shape-preserving) |
 //! | `da.map_blocks(f, x, y, chunks=(2,), drop_axis=1, new_axis=0)` with `block_info` | `x.map_blocks_opts(&[&y], &BlockMap::new().chunks(vec![vec![2]]).drop_axis(&[1]).new_axis(&[0]), \|blocks, info\| ..)` (`info: &BlockInfo`: `output`, `inputs`, `chunk_shape`) |
+//! | `x.map_overlap(f, depth=(1, 1), boundary={0: 'periodic', 1: 'none'})`, `da.map_overlap(f, x, y, depth=1, boundary='nearest')` | `x.map_overlap(&[1, 1], [Boundary::Periodic, Boundary::None], f)`, `x.map_overlap_with(&[&y], &[1], Boundary::Nearest, \|c\| f(c[0], c[1]))` (`y` rechunked to `x`'s chunks) |
 //! | `da.apply_along_axis(f, 1, x)` | `x.apply_along_axis(1, \|lane\| ..)` (the result's shape found on a lane of ones, as Dask) |
 //! | `x.rechunk(c)`, `x[1:5, :]`, `x.T` | `x.rechunk(c)`, `x.slice(&[1..5])`, `x.t()` |
 //! | `x.blocks[0, :3]` | `x.blocks(&[Idx::At(0), Idx::range(0, 3, 1)])` (integers keep the axis; the blocks' tasks are shared) |
@@ -106,6 +107,7 @@
 //! | `df.repartition(npartitions=n)`, `df.repartition(partition_size="100MB")`, `dd.concat([a, b])` | `df.repartition(n)?`, `df.repartition_size(100 << 20)?` (sizes computed now, as Dask), `concat_frames(&[a, b])?` (columns joined outer, nulls where missing) |
 //! | `dd.concat([a, b], join="inner")` | `concat_frames_join(&[a, b], ConcatJoin::Inner)?` |
 //! | `dd.read_parquet(path, split_row_groups=..., blocksize=...)` | `DFrame::read_parquet(glob)?` (a large file split by runs of row groups of about 64 MiB), `DFrame::read_parquet_split(glob, bytes)?` |
+//! | `dd.read_parquet(path, filters=[('k', 'in', [1, 5]), ('v', '>=', 3)])`, `df[df.k.isin([1, 5])]`, `df[df.v.between(2, 4)]`, `df[df.v.isna()]` | `DFrame::read_parquet(glob)?.filter(col("k").is_in(lit(Series::new("".into(), [1, 5])), false).and(col("v").gt_eq(lit(3))))?`, `col("v").is_between(lit(2), lit(4), ClosedInterval::Both)`, `col("v").is_null()`: row groups whose statistics (min, max, null count) rule the filter out are never read |
 //! | `df.map_partitions(f)`, `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame), `df.map_partitions_with_schema(f, schema)?` |
 //! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `df.describe()` | `df.describe()?` (exact percentiles, as pandas; the numeric columns gathered in one task) |

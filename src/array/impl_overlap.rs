@@ -28,16 +28,68 @@ pub enum Boundary<T> {
     Nearest,
 }
 
+/// The boundary rule of each axis for [`DArray::map_overlap`]: one rule for every
+/// axis (from a [`Boundary`]), or one per axis in order (from a `Vec` or an array of
+/// them; axes past the list take [`Boundary::None`]), as Dask's `boundary` given as a
+/// single mode or a dict by axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boundaries<T>(Rule<T>);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Rule<T> {
+    All(Boundary<T>),
+    PerAxis(Vec<Boundary<T>>),
+}
+
+impl<T> From<Boundary<T>> for Boundaries<T> {
+    fn from(b: Boundary<T>) -> Self {
+        Boundaries(Rule::All(b))
+    }
+}
+
+impl<T> From<Vec<Boundary<T>>> for Boundaries<T> {
+    fn from(b: Vec<Boundary<T>>) -> Self {
+        Boundaries(Rule::PerAxis(b))
+    }
+}
+
+impl<T, const N: usize> From<[Boundary<T>; N]> for Boundaries<T> {
+    fn from(b: [Boundary<T>; N]) -> Self {
+        Boundaries(Rule::PerAxis(b.into()))
+    }
+}
+
+impl<T: Copy> Boundaries<T> {
+    /// The rule of each of `ndim` axes.
+    fn per_axis(&self, ndim: usize) -> Result<Vec<Boundary<T>>> {
+        match &self.0 {
+            Rule::All(b) => Ok(vec![*b; ndim]),
+            Rule::PerAxis(v) if v.len() <= ndim => {
+                let mut v = v.clone();
+                v.resize(ndim, Boundary::None);
+                Ok(v)
+            }
+            Rule::PerAxis(v) => Err(Error::invalid(format!(
+                "{} boundary rules for an array of {ndim} dimensions",
+                v.len()
+            ))),
+        }
+    }
+}
+
+/// A function of the extended chunks of one or several arrays, as `map_overlap` runs it.
+type OverlapFn<T, U> = dyn Fn(&[&ArrayD<T>]) -> ArrayD<U> + Send + Sync;
+
 impl<T: Element> DArray<T> {
     /// `f` of each chunk extended by `depth[d]` elements on both sides along each axis
     /// (missing axes: 0), from the neighbouring chunks and, past the array's edges, by
-    /// `boundary`; `f` must return an array of the extended shape, which is trimmed
-    /// back to the chunk (as `map_overlap` with `trim=True`). Depth may exceed a chunk:
-    /// the extension is gathered from as many chunks as it spans.
+    /// `boundary` (one rule, or one per axis); `f` must return an array of the extended
+    /// shape, which is trimmed back to the chunk (as `map_overlap` with `trim=True`).
+    /// Depth may exceed a chunk: the extension is gathered from as many chunks as it
+    /// spans.
     ///
     /// ```
     /// use chunkwise::array::{Boundary, arange};
-    /// use ndarray::s;
     /// // A moving sum of three, each chunk seeing one element of its neighbours.
     /// let x = arange(0.0, 8.0, 1.0, [3]).unwrap();
     /// let sums = x.map_overlap(&[1], Boundary::Constant(0.0), |c| {
@@ -50,30 +102,93 @@ impl<T: Element> DArray<T> {
     /// });
     /// assert_eq!(sums.compute().unwrap().into_raw_vec_and_offset().0,
     ///            vec![1.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 13.0]);
+    /// // Periodic along rows, nothing past the ends of columns (Dask's dict by axis).
+    /// let y = arange(0.0, 12.0, 1.0, [12]).unwrap().reshape(&[3, 4]).rechunk([1, 2]);
+    /// let z = y.map_overlap(&[1, 1], [Boundary::Periodic, Boundary::None], |c| c.clone());
+    /// assert_eq!(z.compute().unwrap(), y.compute().unwrap());
     /// ```
-    pub fn map_overlap<U, F>(&self, depth: &[usize], boundary: Boundary<T>, f: F) -> DArray<U>
+    pub fn map_overlap<U, F>(
+        &self,
+        depth: &[usize],
+        boundary: impl Into<Boundaries<T>>,
+        f: F,
+    ) -> DArray<U>
     where
         U: Element,
         F: Fn(&ArrayD<T>) -> ArrayD<U> + Send + Sync + 'static,
     {
-        match self.try_map_overlap(depth, boundary, f) {
+        let f: Arc<OverlapFn<T, U>> = Arc::new(move |c: &[&ArrayD<T>]| f(c[0]));
+        self.map_overlap_each(&[], depth, boundary.into(), f)
+    }
+
+    /// `f` of the extended chunks of this array and of `others` (same shape, chunked
+    /// as this one is, after a rechunk where they are not), each extended as
+    /// [`map_overlap`](Self::map_overlap) extends one; `f` gets them in order, this
+    /// array's first, and returns an array of their extended shape (Dask's
+    /// `map_overlap(func, *arrays)`).
+    ///
+    /// ```
+    /// use chunkwise::array::{Boundary, arange};
+    /// // A difference of neighbours of x, weighted by y at the same place.
+    /// let x = arange(0.0, 6.0, 1.0, [2]).unwrap();
+    /// let y = arange(1.0, 7.0, 1.0, [3]).unwrap();
+    /// let z = x.map_overlap_with(&[&y], &[1], Boundary::Nearest, |c| {
+    ///     let (x, y) = (c[0], c[1]);
+    ///     let mut out = x.clone();
+    ///     for i in 1..x.len() - 1 {
+    ///         out[i] = (x[i + 1] - x[i - 1]) * y[i];
+    ///     }
+    ///     out
+    /// });
+    /// assert_eq!(z.compute().unwrap().into_raw_vec_and_offset().0,
+    ///            vec![1.0, 4.0, 6.0, 8.0, 10.0, 6.0]);
+    /// ```
+    pub fn map_overlap_with<U, F>(
+        &self,
+        others: &[&DArray<T>],
+        depth: &[usize],
+        boundary: impl Into<Boundaries<T>>,
+        f: F,
+    ) -> DArray<U>
+    where
+        U: Element,
+        F: Fn(&[&ArrayD<T>]) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        self.map_overlap_each(others, depth, boundary.into(), Arc::new(f))
+    }
+
+    fn map_overlap_each<U: Element>(
+        &self,
+        others: &[&DArray<T>],
+        depth: &[usize],
+        boundary: Boundaries<T>,
+        f: Arc<OverlapFn<T, U>>,
+    ) -> DArray<U> {
+        match self.try_map_overlap(others, depth, &boundary, f) {
             Ok(x) => x,
             Err(e) => DArray::errored(Arc::clone(&self.grid), e),
         }
     }
 
-    fn try_map_overlap<U, F>(
+    fn try_map_overlap<U: Element>(
         &self,
+        others: &[&DArray<T>],
         depth: &[usize],
-        boundary: Boundary<T>,
-        f: F,
-    ) -> Result<DArray<U>>
-    where
-        U: Element,
-        F: Fn(&ArrayD<T>) -> ArrayD<U> + Send + Sync + 'static,
-    {
-        if let Some(e) = &self.error {
-            return Err(Error::Shared(Arc::clone(e)));
+        boundary: &Boundaries<T>,
+        f: Arc<OverlapFn<T, U>>,
+    ) -> Result<DArray<U>> {
+        for x in std::iter::once(self).chain(others.iter().copied()) {
+            if let Some(e) = &x.error {
+                return Err(Error::Shared(Arc::clone(e)));
+            }
+            if x.shape() != self.shape() {
+                return Err(Error::invalid(format!(
+                    "map_overlap: an array of shape {:?} with one of shape {:?} (arrays \
+                     extended together must have one shape)",
+                    self.shape(),
+                    x.shape()
+                )));
+            }
         }
         if depth.len() > self.ndim() {
             return Err(Error::invalid(format!(
@@ -84,35 +199,34 @@ impl<T: Element> DArray<T> {
         }
         let mut depth = depth.to_vec();
         depth.resize(self.ndim(), 0);
-        // The array with its edges extended (or not, for Boundary::None).
-        let padded = match boundary {
-            Boundary::None => self.clone(),
-            _ => {
-                let mut p = self.clone();
-                for (d, &w) in depth.iter().enumerate() {
-                    if w > 0 {
-                        p = p.extend_edges(d, w, boundary)?;
-                    }
+        let rules = boundary.per_axis(self.ndim())?;
+        let pad: Vec<bool> = rules.iter().map(|b| !matches!(b, Boundary::None)).collect();
+        // Each array chunked as this one, its edges extended (or not, under None).
+        let mut padded = Vec::new();
+        for x in std::iter::once(self).chain(others.iter().copied()) {
+            let mut p = x.rechunk_exact(self.grid.chunks().to_vec());
+            for (d, (&w, rule)) in depth.iter().zip(&rules).enumerate() {
+                if w > 0 && pad[d] {
+                    p = p.extend_edges(d, w, *rule)?;
                 }
-                p
             }
-        };
-        let pad = !matches!(boundary, Boundary::None);
-        let input = padded.chunk_nodes();
-        let t = Tokenizer::new("map_overlap")
-            .param(&self.token())
-            .param(&depth)
-            .sequenced()
-            .finish();
+            padded.push(p);
+        }
+        let inputs: Vec<_> = padded.iter().map(DArray::chunk_nodes).collect();
+        let mut t = Tokenizer::new("map_overlap");
+        for p in &padded {
+            t = t.param(&p.token());
+        }
+        let t = t.param(&depth).sequenced().finish();
         let t_region = Tokenizer::new("overlap").param(&t).finish();
-        let f = Arc::new(f);
         let nodes = (0..self.n_chunks())
             .map(|c| {
                 let (off, shape) = self.grid.chunk(c);
-                // The extended region in `padded`'s coordinates, and what to trim after.
+                // The extended region in the padded arrays' coordinates, and what to
+                // trim after.
                 let (mut lo, mut ext, mut before) = (Vec::new(), Vec::new(), Vec::new());
                 for d in 0..self.ndim() {
-                    let (a, b) = if pad {
+                    let (a, b) = if pad[d] {
                         (off[d], off[d] + shape[d] + 2 * depth[d])
                     } else {
                         (
@@ -122,17 +236,26 @@ impl<T: Element> DArray<T> {
                     };
                     lo.push(a);
                     ext.push(b - a);
-                    before.push(if pad { depth[d] } else { off[d] - a });
+                    before.push(if pad[d] { depth[d] } else { off[d] - a });
                 }
-                let region =
-                    padded.region_node(&input, Key::new("overlap", t_region, c as u64), lo, ext.clone());
+                let n = padded.len() as u64;
+                let regions = padded
+                    .iter()
+                    .zip(&inputs)
+                    .enumerate()
+                    .map(|(i, (p, input))| {
+                        let key = Key::new("overlap", t_region, c as u64 * n + i as u64);
+                        p.region_node(input, key, lo.clone(), ext.clone())
+                    })
+                    .collect();
                 let f = Arc::clone(&f);
                 let elements: usize = shape.iter().product();
                 let mut node = Node::new(
                     Key::new("map_overlap", t, c as u64),
-                    vec![region],
+                    regions,
                     Box::new(move |v| {
-                        let out = f(chunk_of::<T>(&v[0]));
+                        let chunks: Vec<&ArrayD<T>> = v.iter().map(|x| chunk_of::<T>(x)).collect();
+                        let out = f(&chunks);
                         if out.shape() != ext.as_slice() {
                             return Err(Error::invalid(format!(
                                 "map_overlap's function returned shape {:?} for an extended chunk of shape {ext:?}",

@@ -70,7 +70,7 @@ pub use impl_labelled::blockwise;
 pub use impl_linalg::{Cov, einsum};
 pub use impl_map_blocks::{Block, BlockInfo, BlockMap};
 pub use impl_ops::Logical;
-pub use impl_overlap::Boundary;
+pub use impl_overlap::{Boundaries, Boundary};
 pub use impl_quantile::{Qs, Quantile, QuantileMethod};
 pub use impl_reduce::{Axes, Reduction};
 pub use impl_routines::{

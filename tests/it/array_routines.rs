@@ -225,6 +225,24 @@ fn box_sum(c: &ArrayD<f64>) -> ArrayD<f64> {
     out
 }
 
+/// The 3 x 3 box sum of `a` computed eagerly, `at(p, q)` giving the value at any
+/// position, inside or past the edges; where it gives none (a neighbour missing under
+/// a rule of "none"), the element stays as it was, as `box_sum` leaves it.
+fn padded_box_sum(a: &ArrayD<f64>, at: impl Fn(isize, isize) -> Option<f64>) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(a.raw_dim(), |i| {
+        let mut s = 0.0;
+        for di in -1..=1isize {
+            for dj in -1..=1isize {
+                match at(i[0] as isize + di, i[1] as isize + dj) {
+                    Some(v) => s += v,
+                    None => return a[[i[0], i[1]]],
+                }
+            }
+        }
+        s
+    })
+}
+
 #[test]
 fn map_overlap_matches_a_padded_stencil() {
     use chunkwise::array::Boundary;
@@ -263,15 +281,7 @@ fn map_overlap_matches_a_padded_stencil() {
                     .map_overlap(&[depth, depth], b, box_sum)
                     .compute()
                     .unwrap();
-                let want = ArrayD::from_shape_fn(IxDyn(&[r, k]), |i| {
-                    let mut s = 0.0;
-                    for di in -1..=1isize {
-                        for dj in -1..=1isize {
-                            s += at(mode, i[0] as isize + di, i[1] as isize + dj);
-                        }
-                    }
-                    s
-                });
+                let want = padded_box_sum(&a, |p, q| Some(at(mode, p, q)));
                 assert_eq!(got, want, "{mode} depth {depth} chunks {chunks:?}");
             }
         }
@@ -297,6 +307,93 @@ fn map_overlap_matches_a_padded_stencil() {
             .compute()
             .is_err()
     );
+}
+
+/// Boundary rules by axis (Dask's `boundary={0: "periodic", 1: ...}`), and several
+/// arrays extended together, against the padded stencil computed eagerly.
+#[test]
+fn map_overlap_rules_by_axis_and_several_arrays() {
+    use chunkwise::array::Boundary;
+    let (r, k) = (6usize, 7usize);
+    let a = ArrayD::from_shape_fn(IxDyn(&[r, k]), |i| ((i[0] * 5 + i[1] * 3) % 11) as f64);
+    // The value at (p, q) under one rule per axis; `None` where a rule of "none" leaves
+    // the position outside.
+    let fix = |mode: &str, p: isize, n: isize| -> Option<isize> {
+        match mode {
+            "periodic" => Some(p.rem_euclid(n)),
+            "reflect" if p < 0 => Some(-p - 1),
+            "reflect" if p >= n => Some(2 * n - p - 1),
+            "nearest" => Some(p.clamp(0, n - 1)),
+            _ => (0..n).contains(&p).then_some(p),
+        }
+    };
+    let at = |modes: [&str; 2], p: isize, q: isize| -> Option<f64> {
+        let outside =
+            |m: &str, p: isize, n: usize| m == "constant" && !(0..n as isize).contains(&p);
+        if outside(modes[0], p, r) || outside(modes[1], q, k) {
+            return Some(-1.0);
+        }
+        Some(
+            a[[
+                fix(modes[0], p, r as isize)? as usize,
+                fix(modes[1], q, k as isize)? as usize,
+            ]],
+        )
+    };
+    let rule = |m: &str| match m {
+        "periodic" => Boundary::Periodic,
+        "reflect" => Boundary::Reflect,
+        "nearest" => Boundary::Nearest,
+        "constant" => Boundary::Constant(-1.0),
+        _ => Boundary::None,
+    };
+    let pairs = [
+        ["periodic", "none"],
+        ["none", "reflect"],
+        ["constant", "periodic"],
+        ["nearest", "constant"],
+        ["reflect", "periodic"],
+    ];
+    for chunks in [[2, 3], [6, 7], [1, 4]] {
+        let x = from_array(a.clone(), chunks).unwrap();
+        for modes in pairs {
+            let got = x
+                .map_overlap(&[1, 1], [rule(modes[0]), rule(modes[1])], box_sum)
+                .compute()
+                .unwrap();
+            let want = padded_box_sum(&a, |p, q| at(modes, p, q));
+            assert_eq!(got, want, "{modes:?} chunks {chunks:?}");
+        }
+    }
+    // Two arrays chunked differently, extended together: the stencil of their sum.
+    let b = a.mapv(|v| v * 10.0 + 1.0);
+    let x = from_array(a.clone(), [2, 3]).unwrap();
+    let y = from_array(b.clone(), [3, 7]).unwrap();
+    let got = x
+        .map_overlap_with(&[&y], &[1, 1], Boundary::Periodic, |c| {
+            box_sum(&(c[0] + c[1]))
+        })
+        .compute()
+        .unwrap();
+    assert_eq!(got.shape(), &[r, k]);
+    let sum = from_array(&a + &b, [3, 3]).unwrap();
+    let want = sum
+        .map_overlap(&[1, 1], Boundary::Periodic, box_sum)
+        .compute()
+        .unwrap();
+    assert_eq!(got, want);
+    // Mismatched shapes, too many rules: errors, not panics.
+    let short = from_array(a.slice(ndarray::s![1.., ..]).to_owned().into_dyn(), [2, 3]).unwrap();
+    let e = x
+        .map_overlap_with(&[&short], &[1, 1], Boundary::None, |c| c[0].clone())
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("one shape"), "{e}");
+    let e = x
+        .map_overlap(&[1], vec![Boundary::None; 3], |c| c.clone())
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("3 boundary rules"), "{e}");
 }
 
 #[test]

@@ -1366,8 +1366,53 @@ fn parquet_statistics_skip_row_groups_of_split_files() {
         // NaN > 450 holds in polars: a float's maximum rules nothing out.
         (col("x").gt(lit(450.0)), None),
         (col("x").lt(lit(10.0)), None),
-        (col("m").lt(lit(350)), None),
+        (col("m").lt(lit(350)), Some(7)),
+        (col("m").gt(lit(-1)), Some(1)),
         (col("i").neq(lit(3)), Some(0)),
+        // Lists of values (tested one by one, or by their range past 64), intervals
+        // and null counts.
+        (
+            col("i").is_in(lit(Series::new("".into(), [905i64, 5])), false),
+            Some(8),
+        ),
+        (
+            col("i").is_in(
+                lit(Series::new("".into(), (300i64..400).collect::<Vec<_>>())),
+                false,
+            ),
+            Some(9),
+        ),
+        (
+            col("s").is_in(lit(Series::new("".into(), ["k07", "k04", "zz"])), false),
+            Some(8),
+        ),
+        (
+            col("i").is_in(lit(Series::new_empty("".into(), &DataType::Int64)), false),
+            Some(10),
+        ),
+        (
+            col("m").is_in(lit(Series::new("".into(), [Some(5i64), None])), true),
+            Some(8),
+        ),
+        (
+            col("m").is_in(lit(Series::new("".into(), [Some(5i64), None])), false),
+            Some(9),
+        ),
+        (
+            col("i").is_between(lit(250), lit(449), ClosedInterval::Both),
+            Some(7),
+        ),
+        (
+            col("i").is_between(lit(250), lit(400), ClosedInterval::Left),
+            Some(8),
+        ),
+        (col("m").is_null(), Some(9)),
+        (col("m").is_not_null(), Some(1)),
+        (col("m").is_null().or(col("i").lt(lit(100))), Some(8)),
+        (
+            col("x").is_in(lit(Series::new("".into(), [f64::NAN])), false),
+            None,
+        ),
     ];
     for (bytes, parts) in [(1, 10), (3 * 100 * 40, 4)] {
         let x = DFrame::read_parquet_split(path, bytes).unwrap();
@@ -1378,7 +1423,7 @@ fn parquet_statistics_skip_row_groups_of_split_files() {
             if let Some(k) = skipped {
                 assert!(
                     plan.contains(&format!("statistics skip {k} of 10 row groups")),
-                    "{pred}: {plan}"
+                    "{pred:?} ({bytes} bytes a partition): {plan}"
                 );
             }
             let want = eager.clone().lazy().filter(pred.clone()).collect().unwrap();
@@ -1419,6 +1464,9 @@ fn parquet_statistics_skip_row_groups_of_split_files() {
         col("x").gt(lit(450.0)),
         col("x").gt_eq(lit(450.0)),
         col("x").eq(lit(f64::NAN)),
+        col("x").eq(lit(1.0)),
+        col("x").is_in(lit(Series::new("".into(), [1.0, 500.0])), false),
+        col("x").is_in(lit(Series::new("".into(), [f64::NAN])), false),
         col("x").lt(lit(2.0)),
         lit(2.0).lt(col("x")),
     ] {
