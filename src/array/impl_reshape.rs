@@ -123,13 +123,18 @@ impl<T: Element> DArray<T> {
     }
 
     /// The sub-array of the given ranges, one per leading axis (missing ones are whole),
-    /// as `x[a:b, c:d]`. Chunk boundaries inside the ranges are kept.
+    /// as `x[a:b, c:d]`. Chunk boundaries inside the ranges are kept. Bounds past the end
+    /// are clamped to it and a range that ends before it starts is empty, as Python's
+    /// slices are (`x[3:11]` of ten elements is `x[3:10]`, `x[7:3]` is empty).
     ///
     /// ```
     /// let x = chunkwise::array::arange(0.0, 10.0, 1.0, [4]).unwrap();
     /// let y = x.slice(&[3..7]);
     /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0, 6.0]);
-    /// assert!(x.slice(&[3..11]).compute().is_err());
+    /// assert_eq!(x.slice(&[8..11]).compute().unwrap().len(), 2);
+    /// #[allow(clippy::reversed_empty_ranges)]
+    /// let empty = x.slice(&[7..3]);
+    /// assert_eq!(empty.shape(), &[0]);
     /// ```
     pub fn slice(&self, ranges: &[Range<usize>]) -> DArray<T> {
         if ranges.len() > self.ndim() {
@@ -139,15 +144,15 @@ impl<T: Element> DArray<T> {
                 self.ndim()
             )));
         }
-        let mut full: Vec<Range<usize>> = ranges.to_vec();
+        let mut full: Vec<Range<usize>> = ranges
+            .iter()
+            .zip(self.shape())
+            .map(|(r, &n)| {
+                let start = r.start.min(n);
+                start..r.end.clamp(start, n)
+            })
+            .collect();
         full.extend(self.shape()[ranges.len()..].iter().map(|&n| 0..n));
-        for (d, (r, &n)) in full.iter().zip(self.shape()).enumerate() {
-            if r.start > r.end || r.end > n {
-                return self.failed(Error::invalid(format!(
-                    "range {r:?} is out of bounds for axis {d} of length {n}"
-                )));
-            }
-        }
         let chunks = full
             .iter()
             .zip(self.grid.chunks())

@@ -146,6 +146,36 @@ impl DFrame {
         DFrame::from_record_batches(batches)
     }
 
+    /// A frame over the batches of a record batch reader larger than memory: the reader
+    /// is read through now into Arrow IPC files (LZ4) in `dir`, a part of about 64 MiB
+    /// each, and the frame reads its partitions from them, so memory holds one part's
+    /// batches at a time rather than the stream. `dir` is replaced whole once every
+    /// batch is written (as [`to_ipc`](Self::to_ipc) replaces its output); a reader's
+    /// error, naming the batch, leaves `dir` as it was.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{Int64Array, RecordBatch, RecordBatchIterator};
+    /// use arrow_schema::{DataType, Field, Schema};
+    /// use chunkwise::dataframe::DFrame;
+    /// let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
+    /// let batches: Vec<_> = (0..4)
+    ///     .map(|i| RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Int64Array::from(vec![i; 10]))]))
+    ///     .collect();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let reader = RecordBatchIterator::new(batches, schema);
+    /// let df = DFrame::from_record_batch_reader_to(reader, dir.path().join("staged")).unwrap();
+    /// assert_eq!(df.len().compute().unwrap(), 40);
+    /// ```
+    pub fn from_record_batch_reader_to(
+        reader: impl RecordBatchReader,
+        dir: impl AsRef<std::path::Path>,
+    ) -> Result<DFrame> {
+        let dir = dir.as_ref();
+        let paths = spool(reader, dir, super::files::PARQUET_PARTITION_BYTES as usize)?;
+        super::files::open_paths(paths, super::files::Format::Ipc, u64::MAX)
+    }
+
     /// A frame over an Arrow C stream (`ArrowArrayStream`, as pyarrow's
     /// `RecordBatchReader._export_to_c`, DuckDB's or any C Data Interface producer
     /// hands out), read through as [`from_record_batch_reader`](Self::from_record_batch_reader).
@@ -298,5 +328,145 @@ impl Iterator for FrameReader {
 impl RecordBatchReader for FrameReader {
     fn schema(&self) -> arrow_schema::SchemaRef {
         Arc::clone(&self.arrow_schema)
+    }
+}
+
+/// Writes `reader`'s batches into `dir` as IPC files of about `part_bytes` of frames
+/// each (at least one file, empty if the reader is, so the frame has its columns), and
+/// returns their paths in order once `dir` holds all of them.
+fn spool(
+    reader: impl RecordBatchReader,
+    dir: &std::path::Path,
+    part_bytes: usize,
+) -> Result<Vec<std::path::PathBuf>> {
+    use crate::io::{Replaces, StagedDir};
+    let staged = StagedDir::new(dir, Replaces::DirOf(&["part-"]))?;
+    let tmp = staged.path().to_path_buf();
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let empty = from_record_batch(&RecordBatch::new_empty(reader.schema()))?;
+    let mut written = Vec::new();
+    let write = |parts: Vec<DataFrame>, written: &mut Vec<std::path::PathBuf>| -> Result<()> {
+        let path = tmp.join(format!("part-{:06}.arrow", written.len()));
+        let mut df = empty.clone();
+        for p in &parts {
+            df.vstack_mut(p)
+                .map_err(|e| arrow_error(&format!("{}", path.display()), e))?;
+        }
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        IpcWriter::new(file)
+            .with_compression(Some(IpcCompression::LZ4))
+            .finish(&mut df)
+            .map_err(|e| arrow_error(&format!("{}", path.display()), e))?;
+        written.push(path);
+        Ok(())
+    };
+    let (mut pending, mut bytes) = (Vec::new(), 0);
+    for (i, batch) in reader.enumerate() {
+        let batch =
+            batch.map_err(|e| arrow_error(&format!("record batch {i} of the reader"), e))?;
+        let df = from_record_batch(&batch)?;
+        bytes += df.estimated_size();
+        pending.push(df);
+        if bytes >= part_bytes {
+            write(std::mem::take(&mut pending), &mut written)?;
+            bytes = 0;
+        }
+    }
+    if !pending.is_empty() || written.is_empty() {
+        write(pending, &mut written)?;
+    }
+    staged.commit_parts(&written)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Int64Array, RecordBatch, RecordBatchIterator, StringArray};
+    use arrow_schema::{ArrowError, DataType, Field, Schema};
+
+    use super::*;
+
+    fn batches(
+        n: i64,
+    ) -> (
+        Arc<Schema>,
+        Vec<std::result::Result<RecordBatch, ArrowError>>,
+    ) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("x", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let out = (0..n)
+            .map(|i| {
+                let x: Vec<Option<i64>> = (0..i)
+                    .map(|j| (j % 3 != 0).then_some(i * 100 + j))
+                    .collect();
+                let s: Vec<String> = (0..i).map(|j| format!("{i}-{j}")).collect();
+                RecordBatch::try_new(
+                    Arc::clone(&schema),
+                    vec![
+                        Arc::new(Int64Array::from(x)),
+                        Arc::new(StringArray::from(s)),
+                    ],
+                )
+            })
+            .collect();
+        (schema, out)
+    }
+
+    fn read(paths: Vec<std::path::PathBuf>) -> DataFrame {
+        let ipc = crate::dataframe::files::Format::Ipc;
+        crate::dataframe::files::open_paths(paths, ipc, u64::MAX)
+            .unwrap()
+            .compute()
+            .unwrap()
+    }
+
+    #[test]
+    fn spooled_parts_hold_every_batch_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("staged");
+        let (schema, all) = batches(9);
+        let want = DFrame::from_record_batches(all.iter().map(|b| b.as_ref().unwrap().clone()))
+            .unwrap()
+            .compute()
+            .unwrap();
+        // Parts of a few hundred bytes: several batches each, the last part short.
+        let paths = spool(
+            RecordBatchIterator::new(all, Arc::clone(&schema)),
+            &out,
+            300,
+        )
+        .unwrap();
+        assert!(paths.len() > 1 && paths.len() < 9, "{paths:?}");
+        let got = read(paths);
+        assert!(got.equals_missing(&want), "{got} {want}");
+        // An empty stream is one empty part with the columns.
+        let paths = spool(
+            RecordBatchIterator::new(vec![], Arc::clone(&schema)),
+            &out,
+            300,
+        )
+        .unwrap();
+        assert_eq!(paths.len(), 1);
+        let got = read(paths);
+        assert_eq!((got.height(), got.width()), (0, 2));
+    }
+
+    #[test]
+    fn a_failing_reader_leaves_the_old_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("staged");
+        let (schema, all) = batches(4);
+        spool(RecordBatchIterator::new(all, Arc::clone(&schema)), &out, 1).unwrap();
+        let before = std::fs::read_dir(&out).unwrap().count();
+        let (_, mut all) = batches(6);
+        all[4] = Err(ArrowError::ComputeError("the producer failed".into()));
+        let e = spool(RecordBatchIterator::new(all, Arc::clone(&schema)), &out, 1).unwrap_err();
+        assert!(e.to_string().contains("record batch 4"), "{e}");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), before);
+        // Nothing staged is left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -381,7 +381,15 @@ fn same_schema(
 /// A scan of the files `pattern` matches, Parquet files cut into partitions of
 /// about `partition_bytes` of row groups.
 pub(crate) fn open(pattern: &str, format: Format, partition_bytes: u64) -> Result<DFrame> {
-    let paths = expand(pattern)?;
+    open_paths(expand(pattern)?, format, partition_bytes)
+}
+
+/// [`open`] of the files at `paths` (at least one), in that order.
+pub(crate) fn open_paths(
+    paths: Vec<PathBuf>,
+    format: Format,
+    partition_bytes: u64,
+) -> Result<DFrame> {
     // The schema of the first file (no rows read); every file must have the same.
     let path = &paths[0];
     let file = File::open(path).map_err(|e| Error::io(path, e))?;

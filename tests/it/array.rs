@@ -349,6 +349,17 @@ fn rechunk_slice_transpose_match_ndarray() {
     );
     let empty = x.slice(&[2..2]);
     assert_eq!(empty.compute().unwrap().shape(), &[0, 4, 3]);
+    // Bounds past the end clamp and reversed ranges are empty, as Python's slices.
+    let n = a.shape()[0];
+    close(
+        &x.slice(&[2..n + 7, 1..40]).compute().unwrap(),
+        &a.slice(ndarray::s![2.., 1.., ..]).to_owned().into_dyn(),
+        "slice past the end",
+    );
+    #[allow(clippy::reversed_empty_ranges)]
+    let reversed = x.slice(&[3..1, n + 5..n + 9]);
+    assert_eq!(reversed.shape(), &[0, 0, 3]);
+    assert_eq!(reversed.compute().unwrap().shape(), &[0, 0, 3]);
     close(&x.t().compute().unwrap(), &a.t().to_owned(), "transpose");
     let p = x.permute_axes(&[1, 2, 0]);
     close(
@@ -529,7 +540,7 @@ fn bad_input_is_a_clear_error() {
         &x + &zeros(&[5, 4], [2, 2]).unwrap(),
         x.reduce(&Reduction::sum().split_every(1)),
         x.reduce(&Reduction::argmin().axes([0, 1])),
-        x.slice(&[0..9]),
+        x.slice(&[0..1, 0..1, 0..1]),
         x.permute_axes(&[0, 0]),
         zeros(&[0, 3], [1, 1]).unwrap().min(0),
         x.rechunk([0, 1]),
