@@ -91,6 +91,7 @@
 //! | `dd.read_csv(..., dtype=...)` | `DFrame::read_csv(..).dtype("col", DataType::Float64).open()?` (feature `dataframe`) |
 //! | `dd.read_csv(..., on_bad_lines='skip')` | `DFrame::read_csv(..).on_bad_lines(OnBadLines::Skip)` (default: an error naming file and line; `last_stats()` counts skipped rows) |
 //! | `df[cond]`, `df[['a', 'b']]`, `df.assign(c=...)` | `df.filter(expr)?`, `df.select([col("a"), col("b")])?`, `df.with_columns([expr.alias("c")])?` |
+//! | `df.assign(d=df.x - df.x.mean())`, `df[df.x > df.x.mean()]` | two steps: `let m = df.column("x")?.mean().compute()?;` then `df.with_columns([(col("x") - lit(m)).alias("d")])?` (an expression that aggregates, sorts, shifts, ranks or accumulates in `with_columns`, `select` or `filter` is an error, not a per-partition answer) |
 //! | `df.x.max()`, `df.x.std()`, `df.x.nunique()` | `df.column("x")?.max()`, `.std()`, `.n_unique()` |
 //! | `df.groupby(k).agg({...})` | `df.groupby(&["k"])?.agg([col("x").mean(), col("y").count(), col("x").median()])?` (polars expressions; `Agg::mean("x").into()` for Dask's `x_mean` names) |
 //! | `df.groupby(k, sort=False).agg(..., split_out=8)` | `df.groupby(&["k"])?.sort(false).split_out(8).agg(..)?` |

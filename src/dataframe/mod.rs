@@ -489,10 +489,16 @@ impl DFrame {
     /// Rows where `predicate` holds. On a frame read from Parquet with nothing but
     /// filters before, the predicate goes into the reader, which skips row groups whose
     /// statistics rule it out ([`DFrame::explain`] says so).
+    ///
+    /// Expressions must be computed row by row: one that aggregates, sorts, shifts,
+    /// ranks, accumulates or windows (`col("x") - col("x").mean()`) would give each
+    /// partition its own answer, so it is an error naming it. Compute the value first
+    /// and use it as a literal, or use [`map_partitions`](Self::map_partitions).
     pub fn filter(&self, predicate: Expr) -> Result<DFrame> {
         let line = format!("{predicate}");
         let used = roots(std::slice::from_ref(&predicate));
         self.check_columns(&used, "filter")?;
+        row_by_row(std::slice::from_ref(&predicate), "filter", &self.schema)?;
         if let Some(p) = &self.pushdown {
             // The predicate must hold on the schema: polars says so on an empty frame.
             self.schema_after(&|lf| lf.filter(predicate.clone()))?;
@@ -508,11 +514,17 @@ impl DFrame {
     }
 
     /// Only these expressions (columns or computed ones).
+    ///
+    /// Expressions must be computed row by row: one that aggregates, sorts, shifts,
+    /// ranks, accumulates or windows (`col("x") - col("x").mean()`) would give each
+    /// partition its own answer, so it is an error naming it. Compute the value first
+    /// and use it as a literal, or use [`map_partitions`](Self::map_partitions).
     pub fn select<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
         let exprs = exprs.as_ref().to_vec();
         let line = format!("Select {}", show(&exprs));
         let used = roots(&exprs);
         self.check_columns(&used, "select")?;
+        row_by_row(&exprs, "select", &self.schema)?;
         let parent = Arc::clone(&self.needs);
         // Partition columns survive when selected as they are.
         let kept: BTreeSet<String> = exprs
@@ -532,11 +544,27 @@ impl DFrame {
     }
 
     /// Adds or replaces columns computed by expressions.
+    ///
+    /// Expressions must be computed row by row: one that aggregates, sorts, shifts,
+    /// ranks, accumulates or windows (`col("x") - col("x").mean()`) would give each
+    /// partition its own answer, so it is an error naming it. Compute the value first
+    /// and use it as a literal, or use [`map_partitions`](Self::map_partitions).
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let f = DFrame::from_polars(df!("x" => [1.0, 2.0, 6.0]).unwrap(), 2).unwrap();
+    /// assert!(f.with_columns([col("x") - col("x").mean()]).is_err());
+    /// let mean = f.column("x").unwrap().mean().compute().unwrap();
+    /// let d = f.with_columns([(col("x") - lit(mean)).abs()]).unwrap().compute().unwrap();
+    /// assert_eq!(d.column("x").unwrap().f64().unwrap().sum(), Some(6.0));
+    /// ```
     pub fn with_columns<E: AsRef<[Expr]>>(&self, exprs: E) -> Result<DFrame> {
         let exprs = exprs.as_ref().to_vec();
         let line = format!("WithColumns {}", show(&exprs));
         let used = roots(&exprs);
         self.check_columns(&used, "with_columns")?;
+        row_by_row(&exprs, "with_columns", &self.schema)?;
         let before: BTreeSet<String> = self.schema.iter_names().map(|n| n.to_string()).collect();
         let parent = Arc::clone(&self.needs);
         // A multi-output expression (`all()`, `cols([..])`) has no one name: it may
@@ -929,4 +957,29 @@ pub(crate) fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, 
                 (na.to_string(), ta.to_string(), tb.to_string())
             }
         })
+}
+
+/// An error naming the first of `exprs` that is not computed row by row (an
+/// aggregation, a sort, a shift, a window, a cumulative function): run on each
+/// partition, it would give each partition's answer, not the frame's (Dask gives the
+/// frame's, so a silent per-partition answer would be wrong). What polars cannot
+/// resolve against `schema` is left to polars to report when the frame is built.
+fn row_by_row(exprs: &[Expr], what: &str, schema: &Schema) -> Result<()> {
+    use polars_plan::prelude::{Arena, ExprToIRContext, is_elementwise_rec, to_expr_ir};
+    for e in exprs {
+        let mut arena = Arena::new();
+        let mut ctx = ExprToIRContext::new(&mut arena, schema);
+        let Ok(ir) = to_expr_ir(e.clone(), &mut ctx) else {
+            continue;
+        };
+        if !is_elementwise_rec(ir.node(), &arena) {
+            return Err(Error::invalid(format!(
+                "{what}: {e} is not computed row by row (an aggregation, sort, shift, \
+                 window or cumulative function), so each partition would get its own \
+                 answer; compute the value first (`frame.column(..)?.mean()`) and use it \
+                 as a literal, or use map_partitions for a function of each partition"
+            )));
+        }
+    }
+    Ok(())
 }

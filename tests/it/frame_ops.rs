@@ -1477,3 +1477,79 @@ fn parquet_statistics_skip_row_groups_of_split_files() {
     let q = x.filter(col("x").lt(lit(2.0))).unwrap();
     assert!(q.explain().contains("skip 1 of 2"), "{}", q.explain());
 }
+
+/// Expressions that are not computed row by row (aggregations, sorts, shifts, windows,
+/// cumulative functions) are refused by `with_columns`, `select` and `filter`: run on
+/// each partition they would give each partition's answer where Dask gives the
+/// frame's. Row-wise ones run, and a scalar computed first then used as a literal
+/// gives the frame's answer.
+#[test]
+fn frame_wide_expressions_are_refused_not_run_per_partition() {
+    let df = df!("x" => [1.0, 2.0, 3.0, 4.0, 5.0], "k" => ["a", "b", "a", "b", "c"]).unwrap();
+    let f = DFrame::from_polars(df.clone(), 2).unwrap();
+    for e in [
+        col("x") - col("x").mean(),
+        col("x").sum(),
+        col("x").shift(lit(1)),
+        col("x").sort(Default::default()),
+        col("x").sum().over([col("k")]).unwrap(),
+        col("x").first(),
+        col("x").rank(Default::default(), None),
+        col("x").cum_sum(false),
+        col("x").diff(lit(1), Default::default()),
+    ] {
+        let err = f
+            .with_columns([e.clone().alias("y")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row by row") && err.contains("with_columns"),
+            "{e}: {err}"
+        );
+        let err = f.select([e.clone().alias("y")]).unwrap_err().to_string();
+        assert!(err.contains("row by row"), "{e}: {err}");
+    }
+    let err = f
+        .filter(col("x").gt(col("x").mean()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("row by row") && err.contains("filter"),
+        "{err}"
+    );
+    // Row-wise expressions: arithmetic with literals, conditions, casts, lists of
+    // values, string functions.
+    let exprs = [
+        (col("x") * lit(2.0) + lit(1.0)).alias("y"),
+        when(col("x").gt(lit(2.0)))
+            .then(lit(1))
+            .otherwise(lit(0))
+            .alias("z"),
+        col("x")
+            .is_in(lit(Series::new("".into(), [1.0, 4.0])), false)
+            .alias("w"),
+        col("x").cast(DataType::Int64).alias("i"),
+        (lit(3.0) - col("x")).abs().alias("a"),
+        col("k").str().to_uppercase().alias("u"),
+    ];
+    let got = f.with_columns(exprs.clone()).unwrap().compute().unwrap();
+    let want = df.clone().lazy().with_columns(exprs).collect().unwrap();
+    assert!(got.equals(&want), "{got} {want}");
+    let got = f
+        .filter(col("x").is_between(lit(2.0), lit(4.0), ClosedInterval::Both))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(got.height(), 3);
+    // The frame's mean, computed first, then subtracted row by row.
+    let m = f.column("x").unwrap().mean().compute().unwrap();
+    let got = f
+        .with_columns([(col("x") - lit(m)).alias("d")])
+        .unwrap()
+        .column("d")
+        .unwrap()
+        .sum()
+        .compute()
+        .unwrap();
+    assert!(got.abs() < 1e-12, "{got}");
+}
