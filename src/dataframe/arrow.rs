@@ -344,9 +344,15 @@ fn spool(
     let tmp = staged.path().to_path_buf();
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let empty = from_record_batch(&RecordBatch::new_empty(reader.schema()))?;
+    // Each call's parts have names of their own, so a frame over an earlier call's
+    // parts never shares task keys with this one, nor reads its files as its own.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ u64::from(std::process::id()).rotate_left(32);
     let mut written = Vec::new();
     let write = |parts: Vec<DataFrame>, written: &mut Vec<std::path::PathBuf>| -> Result<()> {
-        let path = tmp.join(format!("part-{:06}.arrow", written.len()));
+        let path = tmp.join(format!("part-{nonce:016x}-{:06}.arrow", written.len()));
         let mut df = empty.clone();
         for p in &parts {
             df.vstack_mut(p)
@@ -452,6 +458,20 @@ mod tests {
         assert_eq!(paths.len(), 1);
         let got = read(paths);
         assert_eq!((got.height(), got.width()), (0, 2));
+    }
+
+    #[test]
+    fn a_frame_over_replaced_parts_fails_rather_than_read_the_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("staged");
+        let (schema, all) = batches(4);
+        let first = spool(RecordBatchIterator::new(all, Arc::clone(&schema)), &out, 1).unwrap();
+        let ipc = crate::dataframe::files::Format::Ipc;
+        let old = crate::dataframe::files::open_paths(first, ipc, u64::MAX).unwrap();
+        let (_, all) = batches(6);
+        let second = spool(RecordBatchIterator::new(all, Arc::clone(&schema)), &out, 1).unwrap();
+        assert!(old.compute().is_err());
+        assert_eq!(read(second).height(), (0..6).sum::<usize>());
     }
 
     #[test]

@@ -960,25 +960,68 @@ pub(crate) fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, 
 }
 
 /// An error naming the first of `exprs` that is not computed row by row (an
-/// aggregation, a sort, a shift, a window, a cumulative function): run on each
-/// partition, it would give each partition's answer, not the frame's (Dask gives the
-/// frame's, so a silent per-partition answer would be wrong). What polars cannot
-/// resolve against `schema` is left to polars to report when the frame is built.
+/// aggregation, a sort, a shift, a window, a cumulative function, `is_in` a column):
+/// run on each partition, it would give each partition's answer, not the frame's
+/// (Dask gives the frame's, so a silent per-partition answer would be wrong).
+/// Selectors (`all()`, `cols`, regexes) are expanded against `schema` first. `select`
+/// may also keep or drop rows of each partition (`explode`, `drop_nulls`). What polars
+/// cannot resolve is left to polars to report when the frame is built.
 fn row_by_row(exprs: &[Expr], what: &str, schema: &Schema) -> Result<()> {
-    use polars_plan::prelude::{Arena, ExprToIRContext, is_elementwise_rec, to_expr_ir};
+    use polars_plan::frame::OptFlags;
+    use polars_plan::prelude::{
+        Arena, ExprToIRContext, expand_expression, is_elementwise_rec, is_row_separable_rec,
+        to_expr_ir,
+    };
+    let refused = |e: &Expr| {
+        Error::invalid(format!(
+            "{what}: {e} is not computed row by row (an aggregation, sort, shift, window, \
+             cumulative function or `is_in` a column), so each partition would get its own \
+             answer; compute the value first (`frame.column(..)?.mean()`) and use it as a \
+             literal, or use map_partitions for a function of each partition"
+        ))
+    };
     for e in exprs {
-        let mut arena = Arena::new();
-        let mut ctx = ExprToIRContext::new(&mut arena, schema);
-        let Ok(ir) = to_expr_ir(e.clone(), &mut ctx) else {
+        let mut expanded = Vec::new();
+        let flags = &mut OptFlags::default();
+        if expand_expression(e, &Default::default(), schema, &mut expanded, flags).is_err() {
             continue;
-        };
-        if !is_elementwise_rec(ir.node(), &arena) {
-            return Err(Error::invalid(format!(
-                "{what}: {e} is not computed row by row (an aggregation, sort, shift, \
-                 window or cumulative function), so each partition would get its own \
-                 answer; compute the value first (`frame.column(..)?.mean()`) and use it \
-                 as a literal, or use map_partitions for a function of each partition"
-            )));
+        }
+        for e in expanded {
+            // `is_in` a list of values is row by row; `is_in` a column is membership in
+            // the whole column, which a partition does not have. The values are made
+            // one scalar for the check, since polars' IR calls an imploded list an
+            // aggregation.
+            let mut in_column = false;
+            let checked = e.clone().map_expr(|x| match x {
+                Expr::Function {
+                    mut input,
+                    function: function @ FunctionExpr::Boolean(BooleanFunction::IsIn { .. }),
+                } if input.len() == 2 => {
+                    if input[1].clone().meta().root_names().is_empty() {
+                        input[1] = lit(NULL);
+                    } else {
+                        in_column = true;
+                    }
+                    Expr::Function { input, function }
+                }
+                x => x,
+            });
+            if in_column {
+                return Err(refused(&e));
+            }
+            let mut arena = Arena::new();
+            let mut ctx = ExprToIRContext::new(&mut arena, schema);
+            let Ok(ir) = to_expr_ir(checked, &mut ctx) else {
+                continue;
+            };
+            let row_wise = if what == "select" {
+                is_row_separable_rec(ir.node(), &arena)
+            } else {
+                is_elementwise_rec(ir.node(), &arena)
+            };
+            if !row_wise {
+                return Err(refused(&e));
+            }
         }
     }
     Ok(())

@@ -116,7 +116,15 @@ fn may_hold_boolean(f: &BooleanFunction, input: &[Expr], schema: &Schema) -> Opt
         BooleanFunction::IsIn { nulls_equal } => {
             let name = column()?;
             let values = constant(input.get(1)?)?;
-            let float = schema.get(name)?.is_float();
+            let dtype = schema.get(name)?;
+            // polars casts the list to the column's type, lossily for a decimal (1.001
+            // is 1.00 there): only values of the column's type, or plain numbers on
+            // both sides, compare as the statistics do.
+            let numbers = values.dtype().is_primitive_numeric() && dtype.is_primitive_numeric();
+            if values.dtype() != dtype && !numbers {
+                return None;
+            }
+            let float = dtype.is_float();
             let present = values.drop_nulls();
             if float && present.is_nan().ok()?.any() {
                 return None;
@@ -347,5 +355,10 @@ mod tests {
         let nan = Series::new("".into(), [f64::NAN]);
         assert_eq!(shown(&col("x").is_in(lit(nan), false)), None);
         assert_eq!(shown(&col("nope").is_null()), None);
+        // A list of another kind than the column is cast by polars, not compared.
+        let text = lit(Series::new("".into(), ["1", "2"]));
+        assert_eq!(may_hold(&col("i").is_in(text, false), &schema()), None);
+        let ints = lit(Series::new("".into(), [1i32, 2]));
+        assert!(may_hold(&col("i").is_in(ints, false), &schema()).is_some());
     }
 }

@@ -1517,6 +1517,34 @@ fn frame_wide_expressions_are_refused_not_run_per_partition() {
         err.contains("row by row") && err.contains("filter"),
         "{err}"
     );
+    // Selectors are expanded first; `is_in` a column is membership in all of it.
+    for e in [
+        all().as_expr().sum(),
+        cols(["x"]).as_expr().cum_sum(false),
+        col("^x$").rank(Default::default(), None),
+    ] {
+        let err = f.select([e.clone()]).unwrap_err().to_string();
+        assert!(err.contains("row by row"), "{e}: {err}");
+    }
+    let err = f
+        .filter(col("x").is_in(col("x"), false))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("row by row"), "{err}");
+    // Rows kept or dropped per partition are fine in a select.
+    let got = f
+        .select([col("x").drop_nulls()])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(got.height(), 5);
+    let imploded = lit(Series::new("".into(), [1.0, 4.0])).implode(false);
+    let got = f
+        .filter(col("x").is_in(imploded, false))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(got.height(), 2);
     // Row-wise expressions: arithmetic with literals, conditions, casts, lists of
     // values, string functions.
     let exprs = [
