@@ -685,6 +685,18 @@ impl<'p> Run<'p> {
 
     fn fail_locked(&self, sh: &mut Shared, e: Error) {
         if sh.error.is_none() {
+            // Past the timeout, a task that stops because it was asked to (or fails
+            // then for any reason) reports the timeout first: the cause, whichever
+            // worker noticed the deadline first.
+            let timeout = self.timed_out();
+            let e = if self.context.past_deadline() && e.to_string() != timeout.to_string() {
+                Error::Cancelled(format!(
+                    "{}; then {e}",
+                    timeout.to_string().trim_start_matches("cancelled: ")
+                ))
+            } else {
+                e
+            };
             sh.error = Some(e);
         }
         self.failed.store(true, Release);

@@ -295,3 +295,25 @@ fn observer_sees_spills_under_a_budget() {
     );
     assert!(stats.spilled_results > 0);
 }
+
+/// A task that stops because the run passed its timeout reports the timeout, whichever
+/// worker notices the deadline first: with one worker, the task itself.
+#[test]
+fn a_task_stopped_by_the_timeout_reports_the_timeout() {
+    for workers in [1, 2] {
+        let slow = chunkwise::try_delayed_with(|ctx| {
+            while !ctx.is_cancelled() {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err::<u8, _>(chunkwise::Error::Cancelled("stopped when asked".into()))
+        });
+        let config = chunkwise::Config::new()
+            .scheduler(chunkwise::Scheduler::Threads(workers))
+            .timeout(std::time::Duration::from_millis(30));
+        let err = slow.compute_with(&config).unwrap_err().to_string();
+        assert!(err.contains("past its timeout"), "{workers}: {err}");
+        if workers == 1 {
+            assert!(err.contains("stopped when asked"), "{err}");
+        }
+    }
+}
