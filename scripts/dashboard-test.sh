@@ -19,8 +19,16 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Chromium's helpers (renderer, crash handler) can outlive its main process for a
+  # moment, still writing into the profile: stop them too (by pid, found by the
+  # profile's path), then remove the directory once nothing writes into it.
+  for p in $(pgrep -f -- "--user-data-dir=$work/" || true); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  for _ in $(seq 40); do
+    rm -rf "$work" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  echo "dashboard-test: could not remove $work" >&2
 }
 trap cleanup EXIT
 fail() { echo "dashboard-test: FAILED: $*" >&2; exit 1; }
