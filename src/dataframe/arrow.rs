@@ -353,11 +353,7 @@ fn spool(
     let mut written = Vec::new();
     let write = |parts: Vec<DataFrame>, written: &mut Vec<std::path::PathBuf>| -> Result<()> {
         let path = tmp.join(format!("part-{nonce:016x}-{:06}.arrow", written.len()));
-        let mut df = empty.clone();
-        for p in &parts {
-            df.vstack_mut(p)
-                .map_err(|e| arrow_error(&format!("{}", path.display()), e))?;
-        }
+        let mut df = super::chunks(parts, empty.schema())?;
         let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
         IpcWriter::new(file)
             .with_compression(Some(IpcCompression::LZ4))
