@@ -99,10 +99,11 @@ fn main() -> Result<()> {
     }
     let stats = chunkwise::last_stats().unwrap_or_default();
     println!(
-        "questions={} files_read={} workers={} spilled_mb={:.1} secs={secs:.3} peak_rss_mb={:.1} checksum={checksum:016x}",
+        "questions={} files_read={} workers={} held_mb={:.1} spilled_mb={:.1} secs={secs:.3} peak_rss_mb={:.1} checksum={checksum:016x}",
         answers.len(),
         stats.files_read,
         stats.workers,
+        stats.peak_held_bytes as f64 / 1e6,
         stats.bytes_spilled as f64 / 1e6,
         chunkwise::peak_rss_mb()
     );

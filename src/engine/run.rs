@@ -37,6 +37,10 @@ struct Shared {
     ready: BinaryHeap<Reverse<u32>>,
     /// Ready tasks without inputs: they only add memory, so the budget gates them.
     sources: BinaryHeap<Reverse<u32>>,
+    /// Sources that a task waits on while its other inputs are held (see
+    /// [`Run::want_sources`]): started before the other sources, the latest wanted
+    /// first (depth-first). Each is also still in `sources`, skipped there once claimed.
+    wanted: Vec<u32>,
     /// Spillable held results, by the id of their first reader (latest needed first out).
     spillable: BTreeSet<(u32, u32)>,
     idle: usize,
@@ -47,6 +51,10 @@ pub(crate) struct Run<'p> {
     plan: &'p Plan,
     workers: usize,
     missing: Vec<AtomicU32>,
+    /// Tasks started (or given to a worker to start).
+    claimed: Vec<AtomicBool>,
+    /// Sources put in `wanted` (each at most once).
+    boosted: Vec<AtomicBool>,
     readers: Vec<AtomicU32>,
     slots: Vec<Mutex<Slot>>,
     sizes: Vec<AtomicU64>,
@@ -82,6 +90,15 @@ pub(crate) struct Run<'p> {
     reservation: Vec<AtomicU64>,
     spill: Spill,
 }
+
+/// Inputs or readers of a task that [`Run::want_sources`] counts as few.
+const FEW: usize = 4;
+
+/// Queued sources from which they are taken in batches (see [`Run::take`]).
+const MANY_SOURCES: usize = 1024;
+
+/// The missing-input count of a task outside a partial run: never reaches 0.
+const NOT_IN_RUN: u32 = u32::MAX / 2;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -127,7 +144,7 @@ impl<'p> Run<'p> {
                 let m = match part {
                     None => deps.len() as u32,
                     // Never made ready: not part of this run.
-                    Some(_) if !is_active(i) => return AtomicU32::new(u32::MAX),
+                    Some(_) if !is_active(i) => return AtomicU32::new(NOT_IN_RUN),
                     Some(_) => deps.iter().filter(|&&d| !given(d)).count() as u32,
                 };
                 if m == 0 {
@@ -176,6 +193,8 @@ impl<'p> Run<'p> {
             plan,
             workers: workers.max(1),
             missing,
+            claimed: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            boosted: (0..n).map(|_| AtomicBool::new(false)).collect(),
             readers,
             slots,
             sizes: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -268,16 +287,29 @@ impl<'p> Run<'p> {
             }
             let queued = sh.ready.len() + sh.sources.len();
             let want = (queued / (2 * self.workers)).clamp(1, 64);
+            // Ready tasks in a batch; a source alone, chosen when it is to start (a source
+            // wanted meanwhile goes before it), unless sources are so many that they are
+            // likely small tasks, whose batching saves a lock each.
+            let many = sh.sources.len() >= MANY_SOURCES;
             while batch.len() < want {
-                match self.choose(&mut sh) {
-                    Some(id) => self.claim(id, batch),
-                    None => break,
+                if let Some(r) = sh.ready.pop() {
+                    self.claim(r.0, batch);
+                    continue;
                 }
+                if (many || batch.is_empty())
+                    && let Some(s) = self.choose(&mut sh)
+                {
+                    self.claim(s, batch);
+                    if many {
+                        continue;
+                    }
+                }
+                break;
             }
             if !batch.is_empty() {
                 return true;
             }
-            if let Some(&Reverse(id)) = sh.sources.peek()
+            if let Some(id) = self.next_source(&mut sh)
                 && self.running.load(Acquire) == 0
             {
                 // Blocked by the budget with nothing running to free memory: make room
@@ -288,7 +320,6 @@ impl<'p> Run<'p> {
                     self.fail_locked(&mut sh, e);
                     return false;
                 }
-                sh.sources.pop();
                 self.claim(id, batch);
                 return true;
             }
@@ -314,6 +345,7 @@ impl<'p> Run<'p> {
     }
 
     fn claim(&self, id: u32, batch: &mut Vec<u32>) {
+        self.claimed[id as usize].store(true, Relaxed);
         self.running.fetch_add(1, AcqRel);
         self.reserve(id);
         batch.push(id);
@@ -363,14 +395,67 @@ impl<'p> Run<'p> {
         }
     }
 
+    /// The next task to start: a ready task with inputs before any source, so what is
+    /// already held is consumed (and released) before more is read. By id alone, a
+    /// source read by several outputs would be read whole before the second output's
+    /// first task ran: ids are a post-order from the first output.
     fn choose(&self, sh: &mut Shared) -> Option<u32> {
-        let r = sh.ready.peek().map(|r| r.0);
-        let s = sh.sources.peek().map(|s| s.0);
-        match (r, s) {
-            (Some(r), Some(s)) if s < r && self.fits(s) => sh.sources.pop().map(|s| s.0),
-            (Some(_), _) => sh.ready.pop().map(|r| r.0),
-            (None, Some(s)) if self.fits(s) => sh.sources.pop().map(|s| s.0),
-            _ => None,
+        if let Some(r) = sh.ready.pop() {
+            return Some(r.0);
+        }
+        self.next_source(sh).filter(|&s| self.fits(s))
+    }
+
+    /// The source to start next, not yet taken from its queue: the latest wanted, else
+    /// the lowest id. Entries already claimed (through the other queue) are dropped.
+    fn next_source(&self, sh: &mut Shared) -> Option<u32> {
+        let claimed = |s: u32| self.claimed[s as usize].load(Relaxed);
+        while let Some(&s) = sh.wanted.last() {
+            if !claimed(s) {
+                return Some(s);
+            }
+            sh.wanted.pop();
+        }
+        while let Some(&Reverse(s)) = sh.sources.peek() {
+            if !claimed(s) {
+                return Some(s);
+            }
+            sh.sources.pop();
+        }
+        None
+    }
+
+    /// Sources that `waiting` (a task missing inputs) needs, walked down through inputs
+    /// not yet started, for a task with few inputs (a join of a partition with a
+    /// broadcast table, a chain): they are to start before other sources, so that the
+    /// inputs it already holds are consumed and released soon. A task with many inputs
+    /// (a gather) is not walked: its sources come in their own order.
+    fn want_sources(&self, waiting: u32, found: &mut Vec<u32>) {
+        const VISITS: usize = 16;
+        if self.plan.deps.row(waiting).len() > FEW {
+            return;
+        }
+        let (mut stack, mut visits) = (vec![waiting], 0);
+        while let Some(t) = stack.pop() {
+            for &d in self.plan.deps.row(t) {
+                visits += 1;
+                if visits > VISITS {
+                    return;
+                }
+                let deps = self.plan.deps.row(d);
+                if self.claimed[d as usize].load(Relaxed) {
+                    continue;
+                }
+                match self.missing[d as usize].load(Acquire) {
+                    // A source, wanted once.
+                    0 if deps.is_empty() && !self.boosted[d as usize].swap(true, Relaxed) => {
+                        found.push(d)
+                    }
+                    0 => {} // wanted already, or ready: runs before any source
+                    m if m < NOT_IN_RUN && deps.len() <= FEW => stack.push(d),
+                    _ => {}
+                }
+            }
         }
     }
 
@@ -556,26 +641,33 @@ impl<'p> Run<'p> {
         }
         let mut next = None;
         let mut more = Vec::new();
+        let mut wanted = Vec::new();
+        // A value read by many (a broadcast table) is not released by any one of them
+        // running soon: what its readers wait on comes in its own order.
+        let few_readers = self.plan.dependents.row(id).len() <= FEW;
         for &t in self.plan.dependents.row(id) {
-            if self.missing[t as usize].fetch_sub(1, AcqRel) == 1 {
-                if next.is_none() {
+            match self.missing[t as usize].fetch_sub(1, AcqRel) {
+                1 if next.is_none() => {
                     next = Some(t);
                     // Claimed here as `claim` does for queued tasks: `finish` releases both.
+                    self.claimed[t as usize].store(true, Relaxed);
                     self.running.fetch_add(1, AcqRel);
                     self.reserve(t);
-                } else {
-                    more.push(t);
                 }
+                1 => more.push(t),
+                m if m < NOT_IN_RUN && few_readers => self.want_sources(t, &mut wanted),
+                _ => {}
             }
         }
         let running = self.running.fetch_sub(1, AcqRel) - 1;
         let done = self.remaining.fetch_sub(1, AcqRel) == 1;
         let budgeted = self.budget.is_some();
-        if more.is_empty() && !done && !budgeted {
+        if more.is_empty() && wanted.is_empty() && !done && !budgeted {
             return next; // the fast path: no lock
         }
         let mut sh = lock(&self.shared);
         sh.ready.extend(more.iter().map(|&t| Reverse(t)));
+        sh.wanted.extend(wanted.iter().rev()); // one finish's wants in id order
         if let Some(b) = self.budget {
             for d in freed {
                 let first = self.first_reader(d);

@@ -186,6 +186,44 @@ fn synchronous_order_is_deterministic_and_depth_first() {
     assert_eq!(&a[..5], ["load0", "load1", "load2", "load3", "sum0"]);
 }
 
+/// Eight parts each read by two outputs: one joins each part with `a`, the other with
+/// `b`, a source behind a map. Ids follow the first output's walk, so by id alone every
+/// part is read (and held) before `b`; a source that a task holding its other inputs
+/// waits on is read first instead.
+#[test]
+fn a_source_waited_on_is_read_before_the_other_sources() {
+    for scheduler in [Scheduler::Synchronous, Scheduler::threads(2)] {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let source = |name: String, v: u32| {
+            let log = Arc::clone(&log);
+            delayed(move || {
+                log.lock().unwrap().push(name.clone());
+                v
+            })
+        };
+        let parts: Vec<Delayed<u32>> = (0..8).map(|i| source(format!("part{i}"), i)).collect();
+        let a = source("a".into(), 1);
+        let b = source("b".into(), 2).map(|v| v * 10);
+        let first: Vec<Delayed<u32>> = parts
+            .iter()
+            .map(|p| chunkwise::delayed::apply2(p, &a, |p, a| p + a))
+            .collect();
+        let second: Vec<Delayed<u32>> = parts
+            .iter()
+            .map(|p| chunkwise::delayed::apply2(p, &b, |p, b| p * b))
+            .collect();
+        let first = collect(&first).map(|v| v.iter().sum::<u32>());
+        let second = collect(&second).map(|v| v.iter().sum::<u32>());
+        let config = Config::new().scheduler(scheduler);
+        assert_eq!(compute_with((&first, &second), &config).unwrap(), (36, 560));
+        let log = log.lock().unwrap().clone();
+        let at = |name: &str| log.iter().position(|n| n == name).unwrap();
+        assert_eq!(log.len(), 10, "each source read once: {log:?}");
+        // Two workers may each have started a part before `b` is wanted.
+        assert!(at("b") < at("part2"), "b read late: {log:?}");
+    }
+}
+
 #[test]
 fn stats_count_tasks() {
     let x = delayed(|| 1).map(|v| v + 1).map(|v| v * 3);
