@@ -26,7 +26,7 @@ got=$(timeout 300 "${MPIRUN[@]}" -np 3 target/debug/examples/mpi_sweep --uneven 
 echo "mpi-test: mpi_sweep --uneven on 3 ranks: $got"
 
 # S3 and S2: the same answers (every printed line but the timings) on 1, 2 and 3 ranks.
-answers() { sed -E 's/ (files_read|workers|spilled_mb|secs|peak_rss_mb)=[^ ]*//g'; }
+answers() { sed -E 's/ (files_read|workers|held_mb|spilled_mb|secs|peak_rss_mb)=[^ ]*//g'; }
 for ex in wiki airline; do
   base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/$ex | answers)
   for np in 1 2 3; do

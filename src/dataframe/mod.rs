@@ -966,6 +966,19 @@ pub(crate) fn schema_difference(want: &Schema, got: &Schema) -> Option<(String, 
 /// Selectors (`all()`, `cols`, regexes) are expanded against `schema` first. `select`
 /// may also keep or drop rows of each partition (`explode`, `drop_nulls`). What polars
 /// cannot resolve is left to polars to report when the frame is built.
+/// Whether `e` gives a list per row in a frame of `schema`: `is_in` it is each row's
+/// membership in its own list, row by row (an imploded column is a list too, but an
+/// aggregation, which the IR check then refuses).
+fn gives_lists(e: &Expr, schema: &Schema) -> bool {
+    DataFrame::empty_with_schema(schema)
+        .lazy()
+        .select([e.clone()])
+        .collect_schema()
+        .ok()
+        .and_then(|s| s.get_at_index(0).map(|(_, t)| t.is_list()))
+        .unwrap_or(false)
+}
+
 fn row_by_row(exprs: &[Expr], what: &str, schema: &Schema) -> Result<()> {
     use polars_plan::frame::OptFlags;
     use polars_plan::prelude::{
@@ -999,7 +1012,7 @@ fn row_by_row(exprs: &[Expr], what: &str, schema: &Schema) -> Result<()> {
                 } if input.len() == 2 => {
                     if input[1].clone().meta().root_names().is_empty() {
                         input[1] = lit(NULL);
-                    } else {
+                    } else if !gives_lists(&input[1], schema) {
                         in_column = true;
                     }
                     Expr::Function { input, function }

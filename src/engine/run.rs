@@ -100,6 +100,12 @@ const MANY_SOURCES: usize = 1024;
 /// The missing-input count of a task outside a partial run: never reaches 0.
 const NOT_IN_RUN: u32 = u32::MAX / 2;
 
+/// Whether a missing-input count is a task's in this run: outside one, decrements from
+/// [`NOT_IN_RUN`] leave it far above any task's number of inputs.
+fn in_run(missing: u32) -> bool {
+    missing < NOT_IN_RUN / 2
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -300,7 +306,9 @@ impl<'p> Run<'p> {
                     && let Some(s) = self.choose(&mut sh)
                 {
                     self.claim(s, batch);
-                    if many {
+                    // A partial run's task whose inputs are all given is queued as a
+                    // source but adds no read: batched too.
+                    if many || !self.plan.deps.row(s).is_empty() {
                         continue;
                     }
                 }
@@ -451,8 +459,10 @@ impl<'p> Run<'p> {
                     0 if deps.is_empty() && !self.boosted[d as usize].swap(true, Relaxed) => {
                         found.push(d)
                     }
-                    0 => {} // wanted already, or ready: runs before any source
-                    m if m < NOT_IN_RUN && deps.len() <= FEW => stack.push(d),
+                    // Wanted already, ready (runs before any source), or a task of a
+                    // partial run whose inputs are all given.
+                    0 => {}
+                    m if in_run(m) && deps.len() <= FEW => stack.push(d),
                     _ => {}
                 }
             }
@@ -655,7 +665,7 @@ impl<'p> Run<'p> {
                     self.reserve(t);
                 }
                 1 => more.push(t),
-                m if m < NOT_IN_RUN && few_readers => self.want_sources(t, &mut wanted),
+                m if in_run(m) && few_readers => self.want_sources(t, &mut wanted),
                 _ => {}
             }
         }
@@ -667,7 +677,9 @@ impl<'p> Run<'p> {
         }
         let mut sh = lock(&self.shared);
         sh.ready.extend(more.iter().map(|&t| Reverse(t)));
-        sh.wanted.extend(wanted.iter().rev()); // one finish's wants in id order
+        // One finish's wants taken in id order.
+        wanted.sort_unstable();
+        sh.wanted.extend(wanted.iter().rev());
         if let Some(b) = self.budget {
             for d in freed {
                 let first = self.first_reader(d);

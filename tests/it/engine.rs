@@ -219,8 +219,9 @@ fn a_source_waited_on_is_read_before_the_other_sources() {
         let log = log.lock().unwrap().clone();
         let at = |name: &str| log.iter().position(|n| n == name).unwrap();
         assert_eq!(log.len(), 10, "each source read once: {log:?}");
-        // Two workers may each have started a part before `b` is wanted.
-        assert!(at("b") < at("part2"), "b read late: {log:?}");
+        // Two workers may each have started a part before `b` is wanted, and log in
+        // either order the sources they start together.
+        assert!(at("b") < at("part3"), "b read late: {log:?}");
     }
 }
 

@@ -1538,6 +1538,30 @@ fn frame_wide_expressions_are_refused_not_run_per_partition() {
         .compute()
         .unwrap();
     assert_eq!(got.height(), 5);
+    // `is_in` a list column: each row's membership in its own list, row by row; the
+    // same column imploded is membership in the whole column, refused.
+    let lists = Series::new(
+        "l".into(),
+        [
+            Series::new("".into(), [1.0, 9.0]),
+            Series::new("".into(), [1.0]),
+            Series::new("".into(), Vec::<f64>::new()),
+            Series::new("".into(), [4.0, 3.0]),
+            Series::new("".into(), [5.0]),
+        ],
+    );
+    let with_lists = df.hstack(&[lists.into()]).unwrap();
+    let g = DFrame::from_polars(with_lists.clone(), 2).unwrap();
+    let member = col("x").is_in(col("l"), false);
+    let got = g.filter(member.clone()).unwrap().compute().unwrap();
+    let want = with_lists.lazy().filter(member).collect().unwrap();
+    assert_eq!(got.column("x").unwrap(), want.column("x").unwrap());
+    assert_eq!(got.height(), 3); // rows 0, 3, 4
+    let err = g
+        .filter(col("x").is_in(col("x").implode(false), false))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("row by row"), "{err}");
     let imploded = lit(Series::new("".into(), [1.0, 4.0])).implode(false);
     let got = f
         .filter(col("x").is_in(imploded, false))
