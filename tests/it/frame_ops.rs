@@ -1176,6 +1176,58 @@ fn a_skewed_key_past_the_budget_is_named_before_its_pieces_are_read_back() {
     );
 }
 
+/// Under a budget, a sort's partitions wait for its sampled boundaries. Of plain CSV
+/// files they are let go and read again, not spilled; of gzip files (costly to read
+/// again) they spill. Either way the rows come out sorted as polars sorts them.
+#[test]
+fn a_sort_under_a_budget_reads_plain_files_again_and_spills_compressed_ones() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = Vec::new();
+    for f in 0..6 {
+        let mut csv = String::from("k,v\n");
+        for i in 0..20_000u64 {
+            let k = (i * 7919 + f * 104_729) % 50_021;
+            csv.push_str(&format!("{k},{}.5\n", i + f * 20_000));
+        }
+        std::fs::write(dir.path().join(format!("p{f}.csv")), &csv).unwrap();
+        let gz = std::fs::File::create(dir.path().join(format!("z{f}.csv.gz"))).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(gz, flate2::Compression::fast());
+        enc.write_all(csv.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        text.push(csv);
+    }
+    let all = CsvReadOptions::default()
+        .into_reader_with_file_handle(std::io::Cursor::new(
+            text.iter()
+                .enumerate()
+                .map(|(i, t)| if i == 0 { t.as_str() } else { &t[4..] })
+                .collect::<String>(),
+        ))
+        .finish()
+        .unwrap();
+    let want = all.sort(["k", "v"], Default::default()).unwrap();
+    let spill = tempfile::tempdir().unwrap();
+    let config = chunkwise::Config::new()
+        .scheduler(chunkwise::Scheduler::threads(2))
+        .memory_limit(1 << 20)
+        .spill_dir(spill.path());
+    for (glob, plain) in [("p*.csv", true), ("z*.csv.gz", false)] {
+        let path = dir.path().join(glob);
+        let f = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
+        let sorted = f.sort_values(&["k", "v"], Default::default()).unwrap();
+        let got = chunkwise::compute_with(&sorted.collect(), &config).unwrap();
+        assert_eq!(got, want, "{glob}");
+        let s = chunkwise::last_stats().unwrap();
+        if plain {
+            assert!(s.sources_remade > 0 && s.bytes_dropped > 0, "{glob}: {s:?}");
+        } else {
+            assert_eq!((s.sources_remade, s.bytes_dropped), (0, 0), "{glob}: {s:?}");
+            assert!(s.bytes_spilled > 0, "{glob}: {s:?}");
+        }
+    }
+}
+
 /// Writing over an earlier output replaces it whole: 3 parts where 12 were leaves no
 /// stale part (issue 16's 1,230 rows, 1,200 stale); a directory holding files this
 /// writer did not write is refused; a failed write leaves the old parts.
