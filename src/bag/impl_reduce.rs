@@ -808,9 +808,6 @@ impl<T: ?Sized + 'static> Bag<T> {
                     }),
                 );
                 node.codec = crate::encode::codec_for::<Vec<U>>();
-                // Under a budget, let go and made again from its scan when the scan is
-                // cheap to run again (`Source::cheap_to_read_again`).
-                node.remake = true;
                 Arc::new(node)
             })
             .collect();

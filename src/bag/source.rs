@@ -79,9 +79,6 @@ impl Source for TextFiles {
     fn origin(&self) -> String {
         crate::scan::files_origin(self.label(), self.splits.iter().map(|s| s.path.as_path()))
     }
-    fn cheap_to_read_again(&self) -> bool {
-        crate::io::all_plain(&self.splits)
-    }
     fn scan(
         &self,
         p: usize,

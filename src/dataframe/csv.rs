@@ -620,9 +620,6 @@ impl Source for CsvSource {
     fn bytes(&self) -> Option<u64> {
         crate::scan::files_bytes(self.splits.iter().map(|s| s.path.as_path()))
     }
-    fn cheap_to_read_again(&self) -> bool {
-        crate::io::all_plain(&self.splits)
-    }
     fn scan(
         &self,
         p: usize,

@@ -303,9 +303,6 @@ impl Source for FileSource {
     fn bytes(&self) -> Option<u64> {
         crate::scan::files_bytes(self.paths.iter().map(PathBuf::as_path))
     }
-    fn cheap_to_read_again(&self) -> bool {
-        true // columnar, only the columns needed, and compressed with fast codecs
-    }
     fn scan(
         &self,
         p: usize,

@@ -71,8 +71,7 @@ pub struct Node {
     /// ([`Error::may_pass`](crate::Error::may_pass)).
     pub(crate) retries: u8,
     /// A source (no inputs) whose value is made again by running it, more cheaply
-    /// than it is spilled and read back (a chunk read from a store, a partition of
-    /// plain CSV or of Parquet files): under a memory
+    /// than it is spilled and read back (a chunk read from a store): under a memory
     /// budget it is dropped rather than spilled, and run again for each task that
     /// needs it later. On a task whose inputs are all such sources (a chunk's
     /// transpose), the same: run again on its inputs, themselves made again if gone.

@@ -148,11 +148,6 @@ pub(crate) struct Split {
     pub(crate) range: Option<(u64, u64)>,
 }
 
-/// Whether every split is of a file not compressed (read again at disk speed).
-pub(crate) fn all_plain(splits: &[Split]) -> bool {
-    splits.iter().all(|s| s.compression == Compression::None)
-}
-
 impl Split {
     /// Line `n` of the split as a line of the file: known only when the split starts
     /// the file (a later split counts its lines from its own start).

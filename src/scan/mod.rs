@@ -130,13 +130,6 @@ pub(crate) trait Source: Send + Sync {
     fn deps(&self, _p: usize) -> Vec<Arc<Node>> {
         Vec::new()
     }
-    /// Whether a partition read again costs less than its rows spilled and read back
-    /// (files not compressed, Parquet, IPC): under a memory budget a partition waiting
-    /// for a later task (a sort's boundaries) is then let go and read again
-    /// ([`Node::remake`](crate::graph::Node)), not spilled.
-    fn cheap_to_read_again(&self) -> bool {
-        false
-    }
     /// Streams partition `p` into `sink`; errors name the file and line. What it reads
     /// and what it warns of go to `ctx`.
     fn scan(
@@ -369,7 +362,6 @@ impl Root {
         node.bytes = 1 << 20;
         node.working = self.partition_working();
         node.measure = Some(|v| v.downcast_ref::<ScanOutput>().map_or(0, |o| o.1));
-        node.remake = self.source.cheap_to_read_again() && node.deps.is_empty();
         node
     }
 
