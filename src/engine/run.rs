@@ -293,9 +293,13 @@ impl<'p> Run<'p> {
             }
             let queued = sh.ready.len() + sh.sources.len();
             let want = (queued / (2 * self.workers)).clamp(1, 64);
-            // Ready tasks in a batch; a source alone, chosen when it is to start (a source
-            // wanted meanwhile goes before it), unless sources are so many that they are
-            // likely small tasks, whose batching saves a lock each.
+            // Ready tasks with inputs first, so what is held is consumed (and released)
+            // before more is read: by id alone, a source read by several outputs would
+            // be read whole before the second output's first task ran (ids are a
+            // post-order from the first output). Ready tasks in a batch; a source alone,
+            // chosen when it is to start (a source wanted meanwhile goes before it),
+            // unless sources are so many that they are likely small tasks, whose
+            // batching saves a lock each.
             let many = sh.sources.len() >= MANY_SOURCES;
             while batch.len() < want {
                 if let Some(r) = sh.ready.pop() {
@@ -303,7 +307,7 @@ impl<'p> Run<'p> {
                     continue;
                 }
                 if (many || batch.is_empty())
-                    && let Some(s) = self.choose(&mut sh)
+                    && let Some(s) = self.next_source(&mut sh).filter(|&s| self.fits(s))
                 {
                     self.claim(s, batch);
                     // A partial run's task whose inputs are all given is queued as a
@@ -401,17 +405,6 @@ impl<'p> Run<'p> {
                 self.held.load(Relaxed) + self.reserved.load(Relaxed) + need <= b
             }
         }
-    }
-
-    /// The next task to start: a ready task with inputs before any source, so what is
-    /// already held is consumed (and released) before more is read. By id alone, a
-    /// source read by several outputs would be read whole before the second output's
-    /// first task ran: ids are a post-order from the first output.
-    fn choose(&self, sh: &mut Shared) -> Option<u32> {
-        if let Some(r) = sh.ready.pop() {
-            return Some(r.0);
-        }
-        self.next_source(sh).filter(|&s| self.fits(s))
     }
 
     /// The source to start next, not yet taken from its queue: the latest wanted, else
