@@ -1287,11 +1287,29 @@ fn partitions_larger_than_a_grouping_match_eager_whether_groups_repeat_or_not() 
         .unwrap();
     let f = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
     assert_eq!(f.npartitions(), 1);
-    for key in ["u", "m", "s"] {
+    // Aggregations that merge, and those over list partials (median, quantile,
+    // n_unique), alone and together.
+    let merging = [col("v").sum(), col("v").count().alias("c")];
+    let listed = [
+        col("v").median().alias("med"),
+        col("v").n_unique().alias("nu"),
+        col("v")
+            .quantile(lit(0.25), QuantileMethod::Nearest)
+            .alias("q25"),
+    ];
+    let both: Vec<Expr> = merging.iter().chain(&listed).cloned().collect();
+    for (key, exprs) in [
+        ("u", &merging[..]),
+        ("m", &merging[..]),
+        ("s", &merging[..]),
+        ("u", &both[..]),
+        ("m", &listed[..]),
+        ("s", &both[..]),
+    ] {
         let got = f
             .groupby(&[key])
             .unwrap()
-            .agg([col("v").sum(), col("v").count().alias("c")])
+            .agg(exprs)
             .unwrap()
             .compute()
             .unwrap();
@@ -1299,7 +1317,7 @@ fn partitions_larger_than_a_grouping_match_eager_whether_groups_repeat_or_not() 
             .clone()
             .lazy()
             .group_by([col(key)])
-            .agg([col("v").sum(), col("v").count().alias("c")])
+            .agg(exprs)
             .collect()
             .unwrap();
         assert_eq!(got.height(), want.height(), "{key}");
