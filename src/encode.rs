@@ -430,7 +430,7 @@ mod frames {
     impl Encode for DataFrame {
         const COMPRESSIBLE: bool = false;
         fn held_bytes(&self) -> u64 {
-            self.estimated_size() as u64
+            crate::dataframe::frame_bytes(self) as u64
         }
         fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
             let mut buf = Vec::new();

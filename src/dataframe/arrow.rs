@@ -367,7 +367,7 @@ fn spool(
         let batch =
             batch.map_err(|e| arrow_error(&format!("record batch {i} of the reader"), e))?;
         let df = from_record_batch(&batch)?;
-        bytes += df.estimated_size();
+        bytes += super::frame_bytes(&df);
         pending.push(df);
         if bytes >= part_bytes {
             write(std::mem::take(&mut pending), &mut written)?;

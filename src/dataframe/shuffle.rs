@@ -860,7 +860,7 @@ impl DFrame {
             return Err(Error::invalid("repartition_size: zero bytes"));
         }
         let total = self
-            .total("estimated_size", None, |df| df.estimated_size() as u64)
+            .total("frame_bytes", None, |df| super::frame_bytes(df) as u64)
             .compute()?;
         self.repartition(total.div_ceil(bytes).max(1) as usize)
     }

@@ -439,7 +439,7 @@ fn drop_duplicates_shuffle_repartition_concat_and_map_partitions() {
         assert!(r.compute().unwrap().equals_missing(&all), "{n}");
     }
     assert!(f.repartition(0).is_err());
-    let size = all.estimated_size() as u64;
+    let size = chunkwise::dataframe::frame_bytes(&all) as u64;
     let by_size = f.repartition_size(size / 3).unwrap();
     assert!(
         (3..=8).contains(&by_size.npartitions()),
