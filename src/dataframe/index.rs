@@ -69,8 +69,8 @@ impl DFrame {
     /// Rows in range partitions of `column` with known boundaries, each partition
     /// sorted by it (as Dask's `set_index`). The boundaries (divisions) are computed
     /// now, by a pass that reads only that column: its exact smallest and largest value
-    /// and sampled quantiles, for as many partitions as this frame has (fewer when values
-    /// repeat). The column stays a column (polars frames have no index); the frame
+    /// and sampled quantiles, for as many partitions as this frame has, or one per 24 MiB
+    /// of the files it reads if that is more (fewer when values repeat). The column stays a column (polars frames have no index); the frame
     /// remembers its divisions, so [`DFrame::loc`] reads only the partitions a range
     /// touches and a join or group-by on the column moves no rows.
     ///
@@ -92,7 +92,7 @@ impl DFrame {
         if self.divisions_on(column).is_some() {
             return Ok(self.clone());
         }
-        let n = self.npartitions().max(1);
+        let n = super::shuffle::partitions_by_size(&[self]);
         let token = Tokenizer::new("divisions")
             .param(column)
             .sequenced()

@@ -58,12 +58,6 @@ pub struct Merge {
 /// Size on disk under which a side is broadcast, by default.
 const BROADCAST_LIMIT: u64 = 64 << 20;
 
-/// Bytes on disk of both sides together per partition of a shuffled join, by default.
-/// Smaller buckets make each partition's hash join fit in cache and hold less while it
-/// runs: db-benchmark's q5 (two 1e7-row tables, 0.9 GB of CSV) in 8 partitions (one
-/// per file) took 6.0 s and 1.5 GB, in 32 4.5 s and 1.1 GB, in 64 4.9 s and 1.0 GB.
-const JOIN_PARTITION_BYTES: u64 = 24 << 20;
-
 impl Merge {
     /// Join on columns of the same names on both sides (an inner join unless
     /// [`Merge::how`] says otherwise); the key columns appear once in the answer.
@@ -453,17 +447,7 @@ impl DFrame {
                     (_, _, Some(n)) => n,
                     (Partitioning::Hash { keys, n }, _, _) if *keys == m.left_on => *n,
                     (_, Partitioning::Hash { keys, n }, _) if *keys == m.right_on => *n,
-                    _ => {
-                        let bytes = [self, right]
-                            .iter()
-                            .map(|f| f.batches.source_bytes().unwrap_or(0))
-                            .sum::<u64>();
-                        let by_size = bytes.div_ceil(JOIN_PARTITION_BYTES) as usize;
-                        self.npartitions()
-                            .max(right.npartitions())
-                            .max(by_size)
-                            .max(1)
-                    }
+                    _ => super::shuffle::partitions_by_size(&[self, right]),
                 };
                 let keys = m.left_on.clone();
                 (
