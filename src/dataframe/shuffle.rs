@@ -706,7 +706,14 @@ impl DFrame {
     /// in range partitions by boundaries of the first column sampled from every
     /// partition, then each partition is sorted: partition `i` holds rows before those
     /// of partition `i + 1`. There are as many as the frame has, or one per 24 MiB of
-    /// the files it reads if that is more (each sorted alone: less held at once). Rows with equal first-column values share a partition, so a
+    /// the files it reads if that is more (each sorted alone: less held at once).
+    ///
+    /// Where the frame reads files, the boundaries are found now, by a pass that reads
+    /// only the sort columns (as Dask's `sort_values` does): the sort itself then cuts
+    /// each partition as soon as it is read and never holds its whole input, which
+    /// under a memory budget would be spilled. A frame computed by a join, a group-by or a
+    /// shuffle is sampled in the same run instead, its partitions held until the
+    /// boundaries are known. Rows with equal first-column values share a partition, so a
     /// value holding most rows makes one large partition.
     ///
     /// ```
@@ -759,7 +766,6 @@ impl DFrame {
             .param(&format!("{options:?}"))
             .sequenced()
             .finish();
-        let (parts, link) = self.partition_nodes("sort-input", token, only(&by));
         // One column is ranged on its values; several on their rows encoded, one
         // ascending binary key without nulls.
         let (key, dtype, desc, nl, what) = if by.len() == 1 {
@@ -778,19 +784,42 @@ impl DFrame {
             let what = format!("the rows of {by:?} encoded");
             (key, DataType::Binary, false, false, what)
         };
-        let bounds = sampled(&parts, token, Arc::clone(&key), &dtype, move |all| {
-            boundaries(all, n)
-        });
+        // The boundaries: from a pass now over the sort columns alone where the frame
+        // reads files (as Dask's sort_values), so that each partition is cut as soon as
+        // it is read and the input is never held whole; otherwise, a computed frame,
+        // from its partitions in the same run (held until every sample is in).
+        let sample = |parts: &[Arc<Node>]| {
+            let key = Arc::clone(&key);
+            sampled(parts, token, key, &dtype, move |all| boundaries(all, n))
+        };
+        let (parts, link) = self.partition_nodes("sort-input", token, only(&by));
+        let two_pass = self.batches.source_bytes().is_some();
+        let (extra, known) = if two_pass {
+            let (keys_only, _) = self.partition_nodes("sort-keys", token, only(&by));
+            let node = Arc::new(sample(&keys_only));
+            let d: DataFrame = crate::compute(&crate::Delayed::<DataFrame>::from_arc(node))?;
+            (
+                Vec::new(),
+                Some(d.columns()[0].as_materialized_series().clone()),
+            )
+        } else {
+            (vec![Arc::new(sample(&parts))], None)
+        };
         let nodes = exchange(
             &parts,
             n,
             token,
-            vec![Arc::new(bounds)],
+            extra,
             &self.schema,
             &by,
             Arc::new(move |df, extra| {
-                let b = extra[0].downcast_ref::<DataFrame>().expect("boundaries");
-                let b = b.columns()[0].as_materialized_series();
+                let b = match &known {
+                    Some(b) => b,
+                    None => {
+                        let b = extra[0].downcast_ref::<DataFrame>().expect("boundaries");
+                        b.columns()[0].as_materialized_series()
+                    }
+                };
                 let idx = range_buckets(&key(df)?, b, desc, nl, false)?;
                 take_buckets(df, idx.into_iter(), n)
             }),
@@ -798,7 +827,12 @@ impl DFrame {
         let sorted = sort_each("sort_values", token, nodes, &self.schema, &by, options);
         let link = link.needing(&by);
         let line = format!(
-            "Sort by {by:?} (descending {descending:?}, nulls last {nulls_last:?}) into {n} range partitions of {what} sampled"
+            "Sort by {by:?} (descending {descending:?}, nulls last {nulls_last:?}) into {n} range partitions of {what} sampled{}",
+            if two_pass {
+                " by a pass over them before"
+            } else {
+                ""
+            }
         );
         Ok(DFrame::from_partition_nodes(
             sorted,

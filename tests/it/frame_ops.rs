@@ -1176,9 +1176,10 @@ fn a_skewed_key_past_the_budget_is_named_before_its_pieces_are_read_back() {
     );
 }
 
-/// A sort of many CSV files under a budget far below the data: partitions waiting for
-/// the sampled boundaries spill, plain or gzip, and the rows come out sorted as polars
-/// sorts them.
+/// A sort of many CSV files under a budget far below the data, plain or gzip: pieces
+/// waiting for every partition to be cut spill (the boundaries found by a pass before),
+/// and the rows come out sorted as polars sorts them; so do they for a computed frame
+/// (a shuffle's), whose partitions wait for their samples in the same run.
 #[test]
 fn a_sort_under_a_budget_spills_and_sorts_as_polars() {
     use std::io::Write;
@@ -1212,10 +1213,15 @@ fn a_sort_under_a_budget_spills_and_sorts_as_polars() {
         .scheduler(chunkwise::Scheduler::threads(2))
         .memory_limit(1 << 20)
         .spill_dir(spill.path());
-    for glob in ["p*.csv", "z*.csv.gz"] {
+    for (glob, computed) in [("p*.csv", false), ("z*.csv.gz", false), ("p*.csv", true)] {
         let path = dir.path().join(glob);
-        let f = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
+        let mut f = DFrame::read_csv(path.to_str().unwrap()).open().unwrap();
+        if computed {
+            f = f.shuffle(&["v"], Some(5)).unwrap();
+        }
         let sorted = f.sort_values(&["k", "v"], Default::default()).unwrap();
+        let plan = sorted.explain();
+        assert_eq!(plan.contains("by a pass over them before"), !computed, "{plan}");
         let got = chunkwise::compute_with(&sorted.collect(), &config).unwrap();
         assert_eq!(got, want, "{glob}");
         let s = chunkwise::last_stats().unwrap();
