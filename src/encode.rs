@@ -152,6 +152,12 @@ fn known<T: Any>() -> Option<Codec> {
                 Vec<polars::prelude::DataFrame>,
                 Vec<Vec<polars::prelude::DataFrame>>,
             );
+            // What the writers (`to_parquet`, `to_textfiles`, ...) answer: the files
+            // written, which cross ranks under MPI.
+            m.insert(
+                TypeId::of::<Vec<std::path::PathBuf>>(),
+                Codec::serde::<Vec<std::path::PathBuf>>(),
+            );
             m
         })
         .get(&TypeId::of::<T>())
@@ -507,5 +513,16 @@ mod tests {
         (codec_for::<Vec<f64>>().unwrap().encode)(&(Arc::new(vec![1.0f64]) as Value), &mut raw)
             .unwrap();
         assert_eq!(raw.len(), 16);
+    }
+
+    /// The files a writer answers cross MPI ranks without a registration.
+    #[test]
+    fn written_paths_have_a_codec() {
+        let codec = codec_for::<Vec<std::path::PathBuf>>().expect("built in");
+        let paths = vec![std::path::PathBuf::from("out/part-0.parquet"), "é/b".into()];
+        let mut buf = Vec::new();
+        (codec.encode)(&(Arc::new(paths.clone()) as Value), &mut buf).unwrap();
+        let back = (codec.decode)(&mut buf.as_slice()).unwrap();
+        assert_eq!(back.downcast_ref::<Vec<std::path::PathBuf>>(), Some(&paths));
     }
 }

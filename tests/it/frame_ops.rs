@@ -1221,7 +1221,11 @@ fn a_sort_under_a_budget_spills_and_sorts_as_polars() {
         }
         let sorted = f.sort_values(&["k", "v"], Default::default()).unwrap();
         let plan = sorted.explain();
-        assert_eq!(plan.contains("by a pass over them before"), !computed, "{plan}");
+        assert_eq!(
+            plan.contains("by a pass over them before"),
+            !computed,
+            "{plan}"
+        );
         let got = chunkwise::compute_with(&sorted.collect(), &config).unwrap();
         assert_eq!(got, want, "{glob}");
         let s = chunkwise::last_stats().unwrap();
