@@ -3,7 +3,7 @@
 # checksum; ranks that build different graphs, and a failing task, must end in errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example bag_keys --example wiki --example airline --example join --example gen_join --example sort
+cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example bag_keys --example wiki --example airline --example join --example gen_join --example sort --example mpi_writes
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
 fail() { echo "mpi-test: $*" >&2; exit 1; }
@@ -56,6 +56,20 @@ for np in 1 2 3; do
   [ "$got" = "$base" ] || fail "sort on $np ranks: '$got' != threads '$base'"
   echo "mpi-test: sort on $np ranks: $got"
 done
+
+# Every writer (Zarr, .npy stack and file, Parquet, text), its parts written on any
+# rank and committed by one: read back whole, the same line as on threads.
+wdir=$(mktemp -d)
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/mpi_writes "$wdir/threads")
+case "$base" in *zarr=true\ stack=true\ npy=true*) ;; *) fail "mpi_writes on threads: $base" ;; esac
+for np in 1 2 3; do
+  got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/mpi_writes "$wdir/np$np")
+  [ "$got" = "$base" ] || fail "writers on $np ranks: '$got' != threads '$base'"
+  left=$(find "$wdir/np$np" -name '.*' | head -3)
+  [ -z "$left" ] || fail "writers on $np ranks left staging paths: $left"
+  echo "mpi-test: writers on $np ranks: $got"
+done
+rm -rf "$wdir"
 
 # A bag of serde records grouped by key (the shuffle) and folded per key: the same
 # answers on 1, 2 and 3 ranks as on threads.

@@ -143,6 +143,17 @@ fn known<T: Any>() -> Option<Codec> {
                 ndarray::ArrayD<u32>,
                 ndarray::ArrayD<u8>,
                 ndarray::ArrayD<bool>,
+                ndarray::Array1<f64>,
+                ndarray::Array1<f32>,
+                ndarray::Array1<i64>,
+                ndarray::Array1<i32>,
+                ndarray::Array1<u64>,
+                ndarray::Array1<u32>,
+                ndarray::Array1<u8>,
+                ndarray::Array1<bool>,
+                usize,
+                bool,
+                (),
                 crate::CmdOutput,
             );
             #[cfg(feature = "dataframe")]
@@ -325,6 +336,50 @@ macro_rules! encode_number {
 
 encode_number!(f64, f32, i64, i32, u64, u32, u16, i16);
 
+impl Encode for usize {
+    fn held_bytes(&self) -> u64 {
+        8
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        (*self as u64).encode(w)
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        usize::try_from(read_u64(r)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+impl Encode for bool {
+    fn held_bytes(&self) -> u64 {
+        1
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&[u8::from(*self)])
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        match u8::decode(r)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{b} is not a boolean"),
+            )),
+        }
+    }
+}
+
+/// What a task that only does something answers (a store's write).
+impl Encode for () {
+    fn held_bytes(&self) -> u64 {
+        0
+    }
+    fn encode(&self, _: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn decode(_: &mut dyn Read) -> io::Result<Self> {
+        Ok(())
+    }
+}
+
 impl Encode for u8 {
     fn held_bytes(&self) -> u64 {
         1
@@ -369,26 +424,49 @@ impl Encode for String {
     }
 }
 
+/// An array's shape, its element count, then the elements' little-endian bytes (for
+/// `f64` the layout of `Vec<f64>`): the encoding of `ArrayD` and `Array1` alike.
+fn encode_array<T: crate::array::Element>(
+    a: ndarray::ArrayViewD<'_, T>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let shape: Vec<u64> = a.shape().iter().map(|&n| n as u64).collect();
+    shape.encode(w)?;
+    w.write_all(&(a.len() as u64).to_le_bytes())?;
+    let mut buf = Vec::with_capacity(a.len().min(8192) * T::DTYPE.size());
+    let standard = a.as_standard_layout();
+    let data = standard.as_slice().expect("standard layout is contiguous");
+    for part in data.chunks(8192) {
+        buf.clear();
+        T::write_le(part, &mut buf);
+        w.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+/// A one-dimensional array (`unique`, `bincount`, ...), encoded as an `ArrayD`.
+impl<T: crate::array::Element> Encode for ndarray::Array1<T> {
+    const COMPRESSIBLE: bool = !T::DTYPE.is_float();
+    fn held_bytes(&self) -> u64 {
+        (self.len() * T::DTYPE.size()) as u64
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        encode_array(self.view().into_dyn(), w)
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        ndarray::ArrayD::<T>::decode(r)?
+            .into_dimensionality()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
 impl<T: crate::array::Element> Encode for ndarray::ArrayD<T> {
     const COMPRESSIBLE: bool = !T::DTYPE.is_float();
     fn held_bytes(&self) -> u64 {
         (self.len() * T::DTYPE.size()) as u64
     }
-    /// The shape, the element count, then the elements' little-endian bytes (for
-    /// `f64` the layout of `Vec<f64>`).
     fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
-        let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
-        shape.encode(w)?;
-        w.write_all(&(self.len() as u64).to_le_bytes())?;
-        let mut buf = Vec::with_capacity(self.len().min(8192) * T::DTYPE.size());
-        let standard = self.as_standard_layout();
-        let data = standard.as_slice().expect("standard layout is contiguous");
-        for part in data.chunks(8192) {
-            buf.clear();
-            T::write_le(part, &mut buf);
-            w.write_all(&buf)?;
-        }
-        Ok(())
+        encode_array(self.view(), w)
     }
     fn decode(r: &mut dyn Read) -> io::Result<Self> {
         let shape: Vec<usize> = Vec::<u64>::decode(r)?
@@ -513,6 +591,35 @@ mod tests {
         (codec_for::<Vec<f64>>().unwrap().encode)(&(Arc::new(vec![1.0f64]) as Value), &mut raw)
             .unwrap();
         assert_eq!(raw.len(), 16);
+    }
+
+    /// Answers that cross MPI ranks as results: one-dimensional arrays (`unique`),
+    /// counts (`usize`), flags and the unit a write answers round-trip; a cut array is
+    /// an error.
+    #[test]
+    fn result_types_round_trip() {
+        fn trip<T: Any + Send + Sync + Clone + PartialEq + std::fmt::Debug>(v: T) -> Vec<u8> {
+            let codec = codec_for::<T>().expect("built in");
+            let mut buf = Vec::new();
+            (codec.encode)(&(Arc::new(v.clone()) as Value), &mut buf).unwrap();
+            let back = (codec.decode)(&mut buf.as_slice()).unwrap();
+            assert_eq!(back.downcast_ref::<T>(), Some(&v));
+            buf
+        }
+        let bytes = trip(ndarray::Array1::from(vec![1.5f64, -2.0, 3.25]));
+        trip(ndarray::Array1::from(vec![true, false]));
+        trip(ndarray::Array1::<i64>::from(vec![]));
+        trip(7usize);
+        trip(true);
+        trip(());
+        let codec = codec_for::<ndarray::Array1<f64>>().unwrap();
+        assert!((codec.decode)(&mut &bytes[..bytes.len() - 3]).is_err());
+        // A two-dimensional array is not read as a one-dimensional one.
+        let mut two = Vec::new();
+        ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&[2, 2]))
+            .encode(&mut two)
+            .unwrap();
+        assert!((codec.decode)(&mut two.as_slice()).is_err());
     }
 
     /// The files a writer answers cross MPI ranks without a registration.

@@ -67,7 +67,8 @@ impl PendingWrite {
     ) -> Result<PendingWrite> {
         let at = staged.path().to_path_buf();
         let grid = Arc::clone(&x.grid);
-        let token = staged.path().to_string_lossy().into_owned();
+        // The destination, not the staging path: the graph is the same on every rank.
+        let token = staged.dest().to_string_lossy().into_owned();
         let mut w = Self::tasks(x, label, &token, move |c, chunk| {
             write(&grid.position(c), chunk, &at)
         })?;
@@ -109,14 +110,17 @@ impl PendingWrite {
         let writes: Vec<Arc<Node>> = (0..x.grid.n_chunks())
             .map(|c| {
                 let write = Arc::clone(&write);
-                Arc::new(Node::new(
+                let mut node = Node::new(
                     Key::new(label, token, c as u64),
                     vec![Arc::clone(&input[c])],
                     Box::new(move |v| {
                         write(c, chunk_of::<T>(&v[0]))?;
                         Ok(Arc::new(()) as Value)
                     }),
-                ))
+                );
+                // Under MPI a write's `()` goes to the rank that commits.
+                node.codec = crate::encode::codec_for::<()>();
+                Arc::new(node)
             })
             .collect();
         let done = Delayed::<()>::from_fn(
@@ -168,16 +172,26 @@ pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
     for m in marks() {
         (m.begin)()?;
     }
-    let all: Vec<Delayed<()>> = writes.iter().map(|w| w.done.clone()).collect();
+    // The outputs are moved into place by the run's last task, once every chunk of
+    // every output is written: under MPI on one rank, before any rank's compute
+    // returns (and drops, so removes, its handle on the staging path).
+    let dones: Vec<Arc<Node>> = writes.iter().map(|w| Arc::clone(&w.done.node)).collect();
+    let (staged, marks): (Vec<_>, Vec<_>) = writes.into_iter().map(|w| (w.staged, w.marks)).unzip();
+    let staged: Vec<StagedDir> = staged.into_iter().flatten().collect();
+    let commit = Delayed::<()>::from_fn(
+        "store-commit",
+        dones,
+        Box::new(move |_| {
+            for s in &staged {
+                s.commit()?;
+            }
+            Ok(Arc::new(()) as Value)
+        }),
+    );
     // On failure, targets written in place keep their marks: some blocks may be new.
-    crate::compute_with(&all, config)?;
-    for m in marks() {
+    crate::compute_with(&commit, config)?;
+    for m in marks.iter().flatten() {
         (m.finished)()?;
-    }
-    for w in writes {
-        if let Some(staged) = w.staged {
-            staged.commit()?;
-        }
     }
     Ok(())
 }

@@ -41,6 +41,22 @@ pub(crate) fn owner() -> String {
     format!("{}-{}", host(), std::process::id())
 }
 
+/// This process's rank where the MPI scheduler runs the work on two ranks or more (all
+/// of them writing parts of one output); `None` otherwise.
+fn mpi_rank() -> Option<usize> {
+    #[cfg(feature = "mpi")]
+    if crate::cluster::launched_under_mpi()
+        && crate::Config::current()
+            .is_ok_and(|c| matches!(c.get_scheduler(), crate::Scheduler::Mpi(_)))
+    {
+        return crate::cluster::mpi::rank_and_size()
+            .ok()
+            .filter(|&(_, size)| size > 1)
+            .map(|(rank, _)| rank);
+    }
+    None
+}
+
 /// Whether `HOST-PID` names a process of this machine that no longer runs (known only
 /// where `/proc` is; elsewhere nothing is taken for gone).
 pub(crate) fn owner_gone(tag: &str) -> bool {
@@ -194,9 +210,23 @@ impl StagedDir {
     /// A fresh temporary directory beside `dest` (its parents made), after
     /// cleaning up what killed writers left there ([`recover`]); an existing `dest`
     /// must be what `replaces` allows.
+    ///
+    /// Under the MPI scheduler with several ranks, every rank writes parts of the
+    /// output, so all stage it in one directory of one name, the same on every rank
+    /// (`.NAME.writing-mpi`), which rank 0 empties of what an earlier, killed job left;
+    /// the write's last task, on one rank, commits it.
     pub(crate) fn new(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
         let s = Self::file(dest, replaces)?;
-        std::fs::create_dir(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
+        match mpi_rank() {
+            None => std::fs::create_dir(&s.tmp),
+            Some(rank) => {
+                if rank == 0 && s.tmp.exists() {
+                    std::fs::remove_dir_all(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
+                }
+                std::fs::create_dir_all(&s.tmp)
+            }
+        }
+        .map_err(|e| Error::io(&s.tmp, e))?;
         Ok(s)
     }
 
@@ -208,8 +238,15 @@ impl StagedDir {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         recover(dest)?;
+        let tmp = match mpi_rank() {
+            None => hidden(dest, "writing")?,
+            Some(_) => {
+                let name = dest.file_name().unwrap_or_default().to_string_lossy();
+                dest.with_file_name(format!(".{name}.writing-mpi"))
+            }
+        };
         Ok(StagedDir {
-            tmp: hidden(dest, "writing")?,
+            tmp,
             dest: dest.to_path_buf(),
         })
     }
@@ -217,6 +254,11 @@ impl StagedDir {
     /// Where to write.
     pub(crate) fn path(&self) -> &Path {
         &self.tmp
+    }
+
+    /// Where the output goes once committed.
+    pub(crate) fn dest(&self) -> &Path {
+        &self.dest
     }
 
     /// Commits a directory of parts written at `parts` (paths in [`path`](Self::path))
