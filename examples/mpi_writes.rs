@@ -1,5 +1,6 @@
-//! Every writer on every rank: an array to Zarr, to a `.npy` stack and to one `.npy`
-//! file, a frame to Parquet and a bag to text files, under `DIR`, each read back. Run
+//! Every writer on every rank: an array to Zarr (twice: a write built while another to
+//! the same place is pending), to a `.npy` stack and to one `.npy` file, a frame to
+//! Parquet and a bag to text files, under `DIR`, each read back. Run
 //! on threads or on any number of MPI ranks, it prints the same line: what was read
 //! back is what was written, whichever rank wrote each part.
 //!
@@ -19,6 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     x.to_zarr(dir.join("x.zarr"))?;
     x.to_npy_stack(dir.join("stack"), 0)?;
     x.to_npy(dir.join("x.npy"))?;
+    // Written again over itself, a write built while the first is still pending: the
+    // second replaces the first whole.
+    let first = (&x * 2.0).to_zarr_lazy(dir.join("x.zarr"))?;
+    let second = x.to_zarr_lazy(dir.join("x.zarr"))?;
+    drop(first);
+    second.commit()?;
     let zarr = from_zarr::<f64>(dir.join("x.zarr"))?.sum(None).compute()?;
     let stack = from_npy_stack::<f64>(dir.join("stack"))?
         .sum(None)

@@ -167,7 +167,7 @@ fn known<T: Any>() -> Option<Codec> {
             // written, which cross ranks under MPI.
             m.insert(
                 TypeId::of::<Vec<std::path::PathBuf>>(),
-                Codec::serde::<Vec<std::path::PathBuf>>(),
+                Codec::of::<Vec<std::path::PathBuf>>(),
             );
             m
         })
@@ -364,6 +364,28 @@ impl Encode for bool {
                 format!("{b} is not a boolean"),
             )),
         }
+    }
+}
+
+/// Paths as their bytes, whatever they hold (not only UTF-8): the files a writer wrote.
+impl Encode for Vec<std::path::PathBuf> {
+    fn held_bytes(&self) -> u64 {
+        self.iter().map(|p| 24 + p.as_os_str().len() as u64).sum()
+    }
+    fn encode(&self, w: &mut dyn Write) -> io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        w.write_all(&(self.len() as u64).to_le_bytes())?;
+        for p in self {
+            p.as_os_str().as_bytes().to_vec().encode(w)?;
+        }
+        Ok(())
+    }
+    fn decode(r: &mut dyn Read) -> io::Result<Self> {
+        use std::os::unix::ffi::OsStringExt;
+        let n = read_u64(r)?;
+        (0..n)
+            .map(|_| Ok(std::ffi::OsString::from_vec(Vec::<u8>::decode(r)?).into()))
+            .collect()
     }
 }
 
@@ -626,7 +648,13 @@ mod tests {
     #[test]
     fn written_paths_have_a_codec() {
         let codec = codec_for::<Vec<std::path::PathBuf>>().expect("built in");
-        let paths = vec![std::path::PathBuf::from("out/part-0.parquet"), "é/b".into()];
+        use std::os::unix::ffi::OsStringExt;
+        let paths = vec![
+            std::path::PathBuf::from("out/part-0.parquet"),
+            "é/b".into(),
+            // Not UTF-8: a path still.
+            std::ffi::OsString::from_vec(vec![b'x', 0xff, b'/', 0xfe]).into(),
+        ];
         let mut buf = Vec::new();
         (codec.encode)(&(Arc::new(paths.clone()) as Value), &mut buf).unwrap();
         let back = (codec.decode)(&mut buf.as_slice()).unwrap();

@@ -67,8 +67,9 @@ impl PendingWrite {
     ) -> Result<PendingWrite> {
         let at = staged.path().to_path_buf();
         let grid = Arc::clone(&x.grid);
-        // The destination, not the staging path: the graph is the same on every rank.
-        let token = staged.dest().to_string_lossy().into_owned();
+        // The staging path: each write's own (two writes of one array to one place are
+        // two outputs), and under MPI the same on every rank.
+        let token = staged.path().to_string_lossy().into_owned();
         let mut w = Self::tasks(x, label, &token, move |c, chunk| {
             write(&grid.position(c), chunk, &at)
         })?;

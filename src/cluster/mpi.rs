@@ -91,6 +91,20 @@ pub(crate) fn world() -> Result<SimpleCommunicator> {
     }
 }
 
+/// Rank 0's `bytes` on every rank (a collective: every rank calls it at the same point
+/// of the program, as it builds the same graph). For a value every rank must agree on
+/// that only one can choose, such as a fresh name.
+pub(crate) fn broadcast_from_root(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let world = world()?;
+    let root = world.process_at_rank(0);
+    let mut bytes = if world.rank() == 0 { bytes } else { Vec::new() };
+    let mut len = bytes.len() as u64;
+    root.broadcast_into(&mut len);
+    bytes.resize(len as usize, 0);
+    root.broadcast_into(&mut bytes[..]);
+    Ok(bytes)
+}
+
 /// This process's rank and the number of ranks.
 pub fn rank_and_size() -> Result<(usize, usize)> {
     let w = world()?;

@@ -889,7 +889,8 @@ fn lower_listed(
     finish: impl FnOnce(Expr) -> Expr,
     parts: &mut Parts,
 ) -> Option<Expr> {
-    if !row_wise(x) {
+    // A literal alone is one value per group, not a list of them.
+    if !row_wise(x) || x.clone().meta().root_names().is_empty() {
         return None;
     }
     let reduce = move |v: Expr| if distinct { v.unique() } else { v };
@@ -1160,6 +1161,8 @@ mod tests {
             // A quantile or k that is not a literal.
             col("a").quantile(lit(0.1) + lit(0.2), QuantileMethod::Linear),
             col("a").top_k(lit(1) + lit(1)),
+            // A literal's "values" are one per partial, not one per row.
+            lit(1).top_k(lit(2)),
         ] {
             assert!(!lowers(std::slice::from_ref(&e)), "{e:?}");
         }

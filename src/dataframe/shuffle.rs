@@ -326,7 +326,8 @@ pub(crate) fn range_buckets(
 
 /// Each key's bucket by a binary search of the ascending `boundaries` (the count of
 /// those it is past), for keys of a plain order: numbers, text, bytes, booleans, and
-/// types stored as numbers (dates, times). `None` for other types.
+/// types stored as numbers (dates, times, enums). `None` for other types (categoricals
+/// among them: ordered by their text).
 fn searched(
     key: &Series,
     boundaries: &Series,
@@ -350,6 +351,10 @@ fn searched(
             },
         })
         .collect()
+    }
+    if matches!(key.dtype(), DataType::Categorical(..)) {
+        // Ordered by its text, not by its codes (an Enum's codes are its order).
+        return Ok(None);
     }
     let k = key.to_physical_repr();
     let b = boundaries.cast(key.dtype()).map_err(plan_error)?;
@@ -1247,6 +1252,24 @@ mod tests {
                 Series::new("k".into(), [false]),
             ),
         ];
+        // Categoricals are ordered by their text, not their codes: compared, and placed
+        // as the text is.
+        let text_key = Series::new("k".into(), &text);
+        let text_bounds = Series::new("k".into(), ["k1", "k30", "k5"]);
+        let cat = DataType::from_categories(Categories::global());
+        let (cat_key, cat_bounds) = (
+            text_key.cast(&cat).unwrap(),
+            text_bounds.cast(&cat).unwrap(),
+        );
+        assert!(
+            searched(&cat_key, &cat_bounds, false, false)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            range_buckets(&cat_key, &cat_bounds, false, true, false).unwrap(),
+            range_buckets(&text_key, &text_bounds, false, true, false).unwrap()
+        );
         for (key, bounds) in cases {
             for descending in [false, true] {
                 for ties_up in [false, true] {

@@ -41,20 +41,29 @@ pub(crate) fn owner() -> String {
     format!("{}-{}", host(), std::process::id())
 }
 
-/// This process's rank where the MPI scheduler runs the work on two ranks or more (all
-/// of them writing parts of one output); `None` otherwise.
-fn mpi_rank() -> Option<usize> {
-    #[cfg(feature = "mpi")]
-    if crate::cluster::launched_under_mpi()
+/// Whether the MPI scheduler runs the work on two ranks or more, all of them writing
+/// parts of one output (decided from the default configuration, when the write is
+/// built).
+#[cfg(feature = "mpi")]
+fn shared_by_ranks() -> bool {
+    crate::cluster::launched_under_mpi()
         && crate::Config::current()
             .is_ok_and(|c| matches!(c.get_scheduler(), crate::Scheduler::Mpi(_)))
-    {
-        return crate::cluster::mpi::rank_and_size()
-            .ok()
-            .filter(|&(_, size)| size > 1)
-            .map(|(rank, _)| rank);
+        && crate::cluster::mpi::rank_and_size().is_ok_and(|(_, size)| size > 1)
+}
+
+/// The staging name for `dest`: this process's own ([`hidden`]), or where several MPI
+/// ranks write parts of one output, rank 0's, given to every rank (a collective, at
+/// the same point of every rank's program).
+fn staging_name(dest: &Path) -> Result<PathBuf> {
+    let mine = hidden(dest, "writing")?;
+    #[cfg(feature = "mpi")]
+    if shared_by_ranks() {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let bytes = crate::cluster::mpi::broadcast_from_root(mine.as_os_str().as_bytes().to_vec())?;
+        return Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)));
     }
-    None
+    Ok(mine)
 }
 
 /// Whether `HOST-PID` names a process of this machine that no longer runs (known only
@@ -212,21 +221,23 @@ impl StagedDir {
     /// must be what `replaces` allows.
     ///
     /// Under the MPI scheduler with several ranks, every rank writes parts of the
-    /// output, so all stage it in one directory of one name, the same on every rank
-    /// (`.NAME.writing-mpi`), which rank 0 empties of what an earlier, killed job left;
-    /// the write's last task, on one rank, commits it.
+    /// output, so all stage it in one directory: rank 0's fresh name, given to every
+    /// rank when the write is built; the write's last task, on one rank, commits it.
     pub(crate) fn new(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
         let s = Self::file(dest, replaces)?;
-        match mpi_rank() {
-            None => std::fs::create_dir(&s.tmp),
-            Some(rank) => {
-                if rank == 0 && s.tmp.exists() {
-                    std::fs::remove_dir_all(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
-                }
-                std::fs::create_dir_all(&s.tmp)
-            }
-        }
-        .map_err(|e| Error::io(&s.tmp, e))?;
+        // Every rank may make the shared one; a fresh name holds nothing yet.
+        std::fs::create_dir_all(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
+        Ok(s)
+    }
+
+    /// As [`new`](Self::new), this process's own whatever the scheduler: for what one
+    /// process writes and commits by itself as the graph is built (a stream spooled to
+    /// files).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    pub(crate) fn local(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
+        replaces.check(dest)?;
+        let s = Self::at(dest, hidden(dest, "writing")?)?;
+        std::fs::create_dir(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
         Ok(s)
     }
 
@@ -234,17 +245,16 @@ impl StagedDir {
     /// [`path`](Self::path).
     pub(crate) fn file(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
         replaces.check(dest)?;
+        Self::at(dest, staging_name(dest)?)
+    }
+
+    /// Staged at `tmp`, after the parents are made and killed writers' leftovers
+    /// cleaned up.
+    fn at(dest: &Path, tmp: PathBuf) -> Result<StagedDir> {
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         recover(dest)?;
-        let tmp = match mpi_rank() {
-            None => hidden(dest, "writing")?,
-            Some(_) => {
-                let name = dest.file_name().unwrap_or_default().to_string_lossy();
-                dest.with_file_name(format!(".{name}.writing-mpi"))
-            }
-        };
         Ok(StagedDir {
             tmp,
             dest: dest.to_path_buf(),
@@ -256,14 +266,22 @@ impl StagedDir {
         &self.tmp
     }
 
-    /// Where the output goes once committed.
-    pub(crate) fn dest(&self) -> &Path {
-        &self.dest
-    }
-
     /// Commits a directory of parts written at `parts` (paths in [`path`](Self::path))
     /// and returns where they are now.
     pub(crate) fn commit_parts(&self, parts: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        // A part written anywhere else (another rank's staging) is not committed as
+        // if it were here.
+        if let Some(gone) = parts
+            .iter()
+            .find(|p| p.parent() != Some(self.tmp.as_path()) || !p.is_file())
+        {
+            return Err(Error::invalid(format!(
+                "{}: part {} is not in the staged output {}; nothing committed",
+                self.dest.display(),
+                gone.display(),
+                self.tmp.display()
+            )));
+        }
         self.commit()?;
         Ok(parts
             .iter()
@@ -340,6 +358,34 @@ mod tests {
         assert!(remote.exists());
         assert_eq!(std::fs::read_to_string(dest.join("a")).unwrap(), "previous");
         assert!(!half.exists() && !old.exists() && other.exists());
+    }
+
+    /// Parts reported written but not in the staged directory (another rank's, say)
+    /// stop the commit: nothing is moved, the old output stays.
+    #[test]
+    fn parts_missing_from_the_staged_directory_commit_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out");
+        std::fs::create_dir(&dest).unwrap();
+        std::fs::write(dest.join("part-0"), "old").unwrap();
+        let s = StagedDir::new(&dest, Replaces::DirOf(&["part-"])).unwrap();
+        let here = s.path().join("part-0");
+        std::fs::write(&here, "new").unwrap();
+        let elsewhere = dir.path().join("other").join("part-1");
+        let e = s
+            .commit_parts(&[here.clone(), elsewhere])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("part-1") && e.contains("nothing committed"),
+            "{e}"
+        );
+        let never = s.path().join("part-2");
+        assert!(s.commit_parts(&[here.clone(), never]).is_err());
+        assert_eq!(std::fs::read_to_string(dest.join("part-0")).unwrap(), "old");
+        let got = s.commit_parts(std::slice::from_ref(&here)).unwrap();
+        assert_eq!(got, vec![dest.join("part-0")]);
+        assert_eq!(std::fs::read_to_string(dest.join("part-0")).unwrap(), "new");
     }
 
     #[test]
