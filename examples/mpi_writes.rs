@@ -1,6 +1,7 @@
 //! Every writer on every rank: an array to Zarr (twice: a write built while another to
 //! the same place is pending), to a `.npy` stack and to one `.npy` file, a frame to
-//! Parquet and a bag to text files, under `DIR`, each read back. Run
+//! Parquet (and refused into a directory holding a file it did not write) and a bag to
+//! text files, under `DIR`, each read back. Run
 //! on threads or on any number of MPI ranks, it prints the same line: what was read
 //! back is what was written, whichever rank wrote each part.
 //!
@@ -46,6 +47,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let back = DFrame::read_parquet(&format!("{}/*.parquet", dir.join("frame").display()))?;
     let v_sum = back.column("v")?.sum().compute()?;
 
+    // A directory holding a file no writer made is refused, alike on every rank.
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign)?;
+    std::fs::write(foreign.join("notes.txt"), "mine")?;
+    let refused = frame.to_parquet(&foreign).is_err();
+
     let lines = Bag::from_iter((0..5000u64).map(|i| format!("line {i}")), 5);
     let texts = lines
         .to_textfiles(&format!("{}/part-*.txt", dir.join("text").display()))?
@@ -58,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let same = |a: &ndarray::ArrayD<f64>| *a == want;
     if chunkwise::cluster::rank() == 0 {
         println!(
-            "zarr={} stack={} npy={} parquet_files={} v_sum={v_sum} text_files={} lines={read} checksum={:016x}",
+            "zarr={} stack={} npy={} parquet_files={} v_sum={v_sum} refused={refused} text_files={} lines={read} checksum={:016x}",
             same(&zarr),
             same(&stack),
             same(&npy),

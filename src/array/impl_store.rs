@@ -169,6 +169,29 @@ pub fn store(writes: Vec<PendingWrite>) -> Result<()> {
 
 /// As [`store`], with an explicit configuration (scheduler, memory budget).
 pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
+    // Staged for the ranks of one MPI run, or for this process alone: run as built, or
+    // parts would land where the commit does not look.
+    let shared = crate::io::shared_run(config);
+    if let Some(w) = writes
+        .iter()
+        .filter_map(|w| w.staged.as_ref())
+        .find(|s| s.shared() != shared)
+    {
+        return Err(Error::invalid(format!(
+            "{}: the write was built for {} and is run {}; compute it with the scheduler it was built under",
+            w.path().display(),
+            if w.shared() {
+                "every rank of the MPI run"
+            } else {
+                "this process alone"
+            },
+            if shared {
+                "on several MPI ranks"
+            } else {
+                "by this process alone"
+            },
+        )));
+    }
     let marks = || writes.iter().filter_map(|w| w.marks.as_ref());
     for m in marks() {
         (m.begin)()?;

@@ -643,45 +643,74 @@ impl<T: ?Sized + std::fmt::Display + 'static> Bag<T> {
         let tmp = staged.path().to_path_buf();
         let width = self.npartitions().saturating_sub(1).to_string().len();
         let (prefix, suffix) = (prefix.to_string(), suffix.to_string());
-        type Out = (PathBuf, Box<dyn Write>);
+        type Out = (PathBuf, TextPart);
         Ok(self.consume(
             "to_textfiles",
             move |p| -> Result<Out> {
                 // Made again if a second compute of this write runs after a commit.
                 std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
                 let path = tmp.join(format!("{prefix}{p:0width$}{suffix}"));
-                let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-                let w = std::io::BufWriter::new(file);
-                let w: Box<dyn Write> = match Compression::from_path(&path) {
-                    Compression::None => Box::new(w),
-                    Compression::Gzip => Box::new(flate2::write::GzEncoder::new(
-                        w,
-                        flate2::Compression::default(),
-                    )),
-                    Compression::Bzip2 => Box::new(bzip2::write::BzEncoder::new(
-                        w,
-                        bzip2::Compression::default(),
-                    )),
-                    Compression::Zstd => Box::new(
-                        zstd::Encoder::new(w, 3)
-                            .map_err(|e| Error::io(&path, e))?
-                            .auto_finish(),
-                    ),
-                };
-                Ok((path, w))
+                let part = TextPart::create(&path).map_err(|e| Error::io(&path, e))?;
+                Ok((path, part))
             },
-            |(path, w): &mut Out, t| {
-                writeln!(w, "{t}").map_err(|e| Error::io(path.clone(), e))?;
+            |(path, part): &mut Out, t| {
+                writeln!(part.writer(), "{t}").map_err(|e| Error::io(path.clone(), e))?;
                 Ok(true)
             },
-            |(path, mut w): Out| {
-                w.flush().map_err(|e| Error::io(&path, e))?;
-                drop(w); // finishes the compressed stream
+            |(path, part): Out| {
+                part.finish().map_err(|e| Error::io(&path, e))?;
                 Ok(vec![path])
             },
             |a: &mut Vec<PathBuf>, b| a.extend(b.iter().cloned()),
             move |paths: Vec<PathBuf>| staged.commit_parts(&paths),
         ))
+    }
+}
+
+/// A text part being written, compressed as its extension says. `finish` ends the
+/// compressed stream, flushes and syncs the file, and returns what fails on the way (a
+/// full disk at the last block): a part cut short is an error, never committed.
+enum TextPart {
+    Plain(std::io::BufWriter<std::fs::File>),
+    Gzip(flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>>),
+    Bzip2(bzip2::write::BzEncoder<std::io::BufWriter<std::fs::File>>),
+    Zstd(zstd::Encoder<'static, std::io::BufWriter<std::fs::File>>),
+}
+
+impl TextPart {
+    fn create(path: &Path) -> std::io::Result<TextPart> {
+        let w = std::io::BufWriter::new(std::fs::File::create(path)?);
+        Ok(match Compression::from_path(path) {
+            Compression::None => TextPart::Plain(w),
+            Compression::Gzip => TextPart::Gzip(flate2::write::GzEncoder::new(
+                w,
+                flate2::Compression::default(),
+            )),
+            Compression::Bzip2 => TextPart::Bzip2(bzip2::write::BzEncoder::new(
+                w,
+                bzip2::Compression::default(),
+            )),
+            Compression::Zstd => TextPart::Zstd(zstd::Encoder::new(w, 3)?),
+        })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            TextPart::Plain(w) => w,
+            TextPart::Gzip(w) => w,
+            TextPart::Bzip2(w) => w,
+            TextPart::Zstd(w) => w,
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        let w = match self {
+            TextPart::Plain(w) => w,
+            TextPart::Gzip(w) => w.finish()?,
+            TextPart::Bzip2(w) => w.finish()?,
+            TextPart::Zstd(w) => w.finish()?,
+        };
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 }
 

@@ -889,8 +889,7 @@ fn lower_listed(
     finish: impl FnOnce(Expr) -> Expr,
     parts: &mut Parts,
 ) -> Option<Expr> {
-    // A literal alone is one value per group, not a list of them.
-    if !row_wise(x) || x.clone().meta().root_names().is_empty() {
+    if !row_wise(x) || !of_rows(x) {
         return None;
     }
     let reduce = move |v: Expr| if distinct { v.unique() } else { v };
@@ -912,7 +911,7 @@ fn lower_listed(
 /// means, co-moment and (for a correlation) each side's M2; partials merge as Chan et
 /// al. merge them, so no group's rows are ever held together.
 fn lower_comoments(x: &Expr, y: &Expr, ddof: Option<u8>, parts: &mut Parts) -> Option<Expr> {
-    if !row_wise(x) || !row_wise(y) {
+    if !row_wise(x) || !row_wise(y) || !of_rows(x) || !of_rows(y) {
         return None;
     }
     // The pairs: each side null where the other is.
@@ -981,6 +980,12 @@ fn lower_comoments(x: &Expr, y: &Expr, ddof: Option<u8>, parts: &mut Parts) -> O
     })
 }
 
+/// Whether `e` reads a column: a literal alone is one value per group (however many
+/// rows), so a partial of it would count once per partial.
+fn of_rows(e: &Expr) -> bool {
+    !e.clone().meta().root_names().is_empty()
+}
+
 /// Row-wise expressions only: what a partial may aggregate.
 fn row_wise(e: &Expr) -> bool {
     match e {
@@ -1017,7 +1022,7 @@ fn input_mut(a: &mut AggExpr) -> Option<&mut Arc<Expr>> {
 
 fn lower_agg(a: &AggExpr, parts: &mut Parts) -> Option<Expr> {
     let input = input_mut(&mut a.clone())?.clone();
-    if !row_wise(&input) {
+    if !row_wise(&input) || !of_rows(&input) {
         return None;
     }
     let f64 = || input.as_ref().clone().cast(DataType::Float64);
@@ -1163,6 +1168,8 @@ mod tests {
             col("a").top_k(lit(1) + lit(1)),
             // A literal's "values" are one per partial, not one per row.
             lit(1).top_k(lit(2)),
+            lit(1).sum(),
+            pearson_corr(lit(1.0), col("b")),
         ] {
             assert!(!lowers(std::slice::from_ref(&e)), "{e:?}");
         }

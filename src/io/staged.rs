@@ -12,6 +12,8 @@ use crate::{Error, Result};
 pub(crate) struct StagedDir {
     tmp: PathBuf,
     dest: PathBuf,
+    /// Staged by every MPI rank together (rank 0's name).
+    shared: bool,
 }
 
 fn hidden(dest: &Path, what: &str) -> Result<PathBuf> {
@@ -21,8 +23,11 @@ fn hidden(dest: &Path, what: &str) -> Result<PathBuf> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
+    // A clock can repeat: the count makes two names of one process differ anyway.
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(dest.with_file_name(format!(
-        ".{}.{what}-{}-{nanos}",
+        ".{}.{what}-{}-{nanos}_{n}",
         name.to_string_lossy(),
         owner()
     )))
@@ -41,29 +46,68 @@ pub(crate) fn owner() -> String {
     format!("{}-{}", host(), std::process::id())
 }
 
-/// Whether the MPI scheduler runs the work on two ranks or more, all of them writing
-/// parts of one output (decided from the default configuration, when the write is
-/// built).
-#[cfg(feature = "mpi")]
-fn shared_by_ranks() -> bool {
-    crate::cluster::launched_under_mpi()
-        && crate::Config::current()
-            .is_ok_and(|c| matches!(c.get_scheduler(), crate::Scheduler::Mpi(_)))
-        && crate::cluster::mpi::rank_and_size().is_ok_and(|(_, size)| size > 1)
+/// Whether `config` runs the work on two MPI ranks or more, all of them writing parts
+/// of one output.
+pub(crate) fn shared_run(config: &crate::Config) -> bool {
+    #[cfg(feature = "mpi")]
+    if crate::cluster::launched_under_mpi()
+        && matches!(config.get_scheduler(), crate::Scheduler::Mpi(_))
+    {
+        return crate::cluster::mpi::rank_and_size().is_ok_and(|(_, size)| size > 1);
+    }
+    let _ = config;
+    false
 }
 
-/// The staging name for `dest`: this process's own ([`hidden`]), or where several MPI
-/// ranks write parts of one output, rank 0's, given to every rank (a collective, at
-/// the same point of every rank's program).
-fn staging_name(dest: &Path) -> Result<PathBuf> {
-    let mine = hidden(dest, "writing")?;
+/// Whether the default configuration runs writes on several MPI ranks (decided when a
+/// write is built).
+#[cfg(any(feature = "mpi", feature = "arrow"))]
+pub(crate) fn shared_by_ranks() -> bool {
+    crate::Config::current().is_ok_and(|c| shared_run(&c))
+}
+
+/// Makes `dest`'s parents, cleans up what killed writers left beside it, checks that
+/// an existing `dest` may be replaced, and names a fresh staging path.
+fn prepare(dest: &Path, replaces: &Replaces) -> Result<PathBuf> {
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    // Before the check: an output put back is checked like any other.
+    recover(dest)?;
+    replaces.check(dest)?;
+    hidden(dest, "writing")
+}
+
+/// [`prepare`] in this process, or where several MPI ranks write parts of one output,
+/// in rank 0 alone, its answer (the name, or the error) given to every rank: a
+/// collective at the same point of every rank's program, so that every rank stages in
+/// one place or every rank fails alike.
+fn staging_name(dest: &Path, replaces: &Replaces) -> Result<(PathBuf, bool)> {
     #[cfg(feature = "mpi")]
     if shared_by_ranks() {
         use std::os::unix::ffi::{OsStrExt, OsStringExt};
-        let bytes = crate::cluster::mpi::broadcast_from_root(mine.as_os_str().as_bytes().to_vec())?;
-        return Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)));
+        let (rank, _) = crate::cluster::mpi::rank_and_size()?;
+        let mine = (rank == 0).then(|| prepare(dest, replaces));
+        let said = match &mine {
+            Some(Ok(p)) => [&[0u8][..], p.as_os_str().as_bytes()].concat(),
+            Some(Err(e)) => [&[1u8][..], e.to_string().as_bytes()].concat(),
+            None => Vec::new(),
+        };
+        let heard = crate::cluster::mpi::broadcast_from_root(said)?;
+        return match (mine, heard.split_first()) {
+            (Some(r), _) => r.map(|p| (p, true)),
+            (None, Some((0, name))) => Ok((
+                PathBuf::from(std::ffi::OsString::from_vec(name.to_vec())),
+                true,
+            )),
+            (None, Some((_, why))) => Err(Error::invalid(format!(
+                "{} (on rank 0)",
+                String::from_utf8_lossy(why)
+            ))),
+            (None, None) => Err(Error::Internal("rank 0 sent no staging name".into())),
+        };
     }
-    Ok(mine)
+    Ok((prepare(dest, replaces)?, false))
 }
 
 /// Whether `HOST-PID` names a process of this machine that no longer runs (known only
@@ -135,12 +179,17 @@ pub(crate) fn interrupted(dest: &Path) -> Option<PathBuf> {
 /// put back when nothing took its place (else removed).
 pub(crate) fn recover(dest: &Path) -> Result<()> {
     for (path, kind) in leftovers(dest) {
-        if kind == "old" && !dest.exists() {
-            std::fs::rename(&path, dest).map_err(|e| Error::io(&path, e))?;
+        let done = if kind == "old" && !dest.exists() {
+            std::fs::rename(&path, dest)
         } else if path.is_dir() {
-            std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            std::fs::remove_dir_all(&path)
         } else {
-            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            std::fs::remove_file(&path)
+        };
+        match done {
+            // Another process cleaning up the same leftovers got there first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            r => r.map_err(|e| Error::io(&path, e))?,
         }
     }
     Ok(())
@@ -225,8 +274,13 @@ impl StagedDir {
     /// rank when the write is built; the write's last task, on one rank, commits it.
     pub(crate) fn new(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
         let s = Self::file(dest, replaces)?;
-        // Every rank may make the shared one; a fresh name holds nothing yet.
-        std::fs::create_dir_all(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
+        if s.shared {
+            // Every rank makes the one directory; a fresh name holds nothing yet.
+            std::fs::create_dir_all(&s.tmp)
+        } else {
+            std::fs::create_dir(&s.tmp)
+        }
+        .map_err(|e| Error::io(&s.tmp, e))?;
         Ok(s)
     }
 
@@ -235,8 +289,11 @@ impl StagedDir {
     /// files).
     #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub(crate) fn local(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
-        replaces.check(dest)?;
-        let s = Self::at(dest, hidden(dest, "writing")?)?;
+        let s = StagedDir {
+            tmp: prepare(dest, &replaces)?,
+            dest: dest.to_path_buf(),
+            shared: false,
+        };
         std::fs::create_dir(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
         Ok(s)
     }
@@ -244,21 +301,17 @@ impl StagedDir {
     /// As [`new`](Self::new) for a single file: the writer creates it at
     /// [`path`](Self::path).
     pub(crate) fn file(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
-        replaces.check(dest)?;
-        Self::at(dest, staging_name(dest)?)
-    }
-
-    /// Staged at `tmp`, after the parents are made and killed writers' leftovers
-    /// cleaned up.
-    fn at(dest: &Path, tmp: PathBuf) -> Result<StagedDir> {
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        recover(dest)?;
+        let (tmp, shared) = staging_name(dest, &replaces)?;
         Ok(StagedDir {
             tmp,
             dest: dest.to_path_buf(),
+            shared,
         })
+    }
+
+    /// Whether every MPI rank stages this output together.
+    pub(crate) fn shared(&self) -> bool {
+        self.shared
     }
 
     /// Where to write.
