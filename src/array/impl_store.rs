@@ -171,7 +171,7 @@ pub fn store(writes: Vec<PendingWrite>) -> Result<()> {
 pub fn store_with(writes: Vec<PendingWrite>, config: &Config) -> Result<()> {
     // Staged for the ranks of one MPI run, or for this process alone: run as built, or
     // parts would land where the commit does not look.
-    let shared = crate::io::shared_run(config);
+    let shared = crate::cluster::shared_run(config);
     if let Some(w) = writes
         .iter()
         .filter_map(|w| w.staged.as_ref())
@@ -583,7 +583,7 @@ impl<T: Element> DArray<T> {
     pub fn to_npy_lazy(&self, path: impl AsRef<Path>) -> Result<PendingWrite> {
         let dest = path.as_ref();
         let x = self.slabs(0)?;
-        let staged = StagedDir::file(dest, Replaces::File)?;
+        let staged = crate::cluster::staged_file(dest, Replaces::File)?;
         let head = npy::header(descr(T::DTYPE), x.shape());
         let total = head.len() + x.len() * T::DTYPE.size();
         let file = File::create(staged.path()).map_err(|e| Error::io(dest, e))?;
@@ -618,7 +618,7 @@ impl<T: Element> DArray<T> {
         let axis = self.grid.axis(axis)?;
         let dest = dir.as_ref().to_path_buf();
         let x = self.slabs(axis)?;
-        let staged = StagedDir::new(
+        let staged = crate::cluster::staged_dir(
             &dest,
             Replaces::DirOf(&[
                 "info",

@@ -25,7 +25,7 @@ use super::impl_reshape::region;
 use super::impl_store::{PendingWrite, file_token};
 use super::{Chunks, DArray, DType, Element, Target};
 use crate::graph::Tokenizer;
-use crate::io::{Replaces, StagedDir};
+use crate::io::Replaces;
 use crate::{Error, Result};
 
 /// The element types Zarr stores hold: every [`Element`] (zarrs reads and writes them).
@@ -337,7 +337,7 @@ impl<T: ZarrElement> DArray<T> {
         } else {
             self.rechunk(sizes.clone())
         };
-        let staged = StagedDir::new(
+        let staged = crate::cluster::staged_dir(
             &dest,
             Replaces::DirWith(&["zarr.json", ".zarray", ".zgroup"]),
         )?;

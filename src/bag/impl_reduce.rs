@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Bag, Sink};
 use crate::graph::{Tokenizer, Value};
-use crate::io::{Compression, Replaces, StagedDir};
+use crate::io::{Compression, Replaces};
 use crate::scan::{Start, bucket_nodes, gather_buckets, reduce_tree};
 use crate::{Delayed, Error, Result};
 
@@ -636,7 +636,7 @@ impl<T: ?Sized + std::fmt::Display + 'static> Bag<T> {
                  give one, as in \"out/{prefix}*{suffix}\" (not {pattern:?})"
                 ))
             })?;
-        let staged = Arc::new(StagedDir::new(
+        let staged = Arc::new(crate::cluster::staged_dir(
             dir,
             Replaces::DirMatching(prefix.to_string(), suffix.to_string()),
         )?);

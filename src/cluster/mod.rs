@@ -20,3 +20,46 @@ pub fn rank() -> usize {
     0
 }
 pub use jobs::{ArraySpec, BatchSystem, JobScript, Launcher, jobs_for};
+
+use std::path::Path;
+
+use crate::io::{Replaces, StagedDir};
+use crate::{Config, Result};
+
+/// Whether `config` runs work on two MPI ranks or more, all of them writing parts of
+/// one output.
+pub(crate) fn shared_run(config: &Config) -> bool {
+    #[cfg(feature = "mpi")]
+    if mpi::launched_under_mpi() && matches!(config.get_scheduler(), crate::Scheduler::Mpi(_)) {
+        return mpi::rank_and_size().is_ok_and(|(_, size)| size > 1);
+    }
+    let _ = config;
+    false
+}
+
+/// Whether the default configuration runs work on several MPI ranks (decided when a
+/// write is built).
+#[cfg(any(feature = "mpi", feature = "arrow"))]
+pub(crate) fn shared_by_ranks() -> bool {
+    Config::current().is_ok_and(|c| shared_run(&c))
+}
+
+/// A staging directory for an output written by the default configuration's
+/// processes: this one alone, or every MPI rank in one directory that rank 0 prepares
+/// and names (a collective: every rank builds the write at the same point).
+pub(crate) fn staged_dir(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
+    #[cfg(feature = "mpi")]
+    if shared_by_ranks() {
+        return StagedDir::new_with(dest, replaces, Some(&mpi::agree_on_root));
+    }
+    StagedDir::new(dest, replaces)
+}
+
+/// As [`staged_dir`], for a single file.
+pub(crate) fn staged_file(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
+    #[cfg(feature = "mpi")]
+    if shared_by_ranks() {
+        return StagedDir::file_with(dest, replaces, Some(&mpi::agree_on_root));
+    }
+    StagedDir::file(dest, replaces)
+}

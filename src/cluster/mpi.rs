@@ -105,6 +105,34 @@ pub(crate) fn broadcast_from_root(bytes: Vec<u8>) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Runs `prepare` on rank 0 alone and gives every rank its answer (the path, or the
+/// error, named as rank 0's): a collective, so that every rank stages an output in one
+/// place or every rank fails alike (see `io::Agree`).
+pub(crate) fn agree_on_root(
+    prepare: &dyn Fn() -> Result<std::path::PathBuf>,
+) -> Result<std::path::PathBuf> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let (rank, _) = rank_and_size()?;
+    let mine = (rank == 0).then(prepare);
+    let said = match &mine {
+        Some(Ok(p)) => [&[0u8][..], p.as_os_str().as_bytes()].concat(),
+        Some(Err(e)) => [&[1u8][..], e.to_string().as_bytes()].concat(),
+        None => Vec::new(),
+    };
+    let heard = broadcast_from_root(said)?;
+    match (mine, heard.split_first()) {
+        (Some(r), _) => r,
+        (None, Some((0, name))) => Ok(std::path::PathBuf::from(std::ffi::OsString::from_vec(
+            name.to_vec(),
+        ))),
+        (None, Some((_, why))) => Err(Error::invalid(format!(
+            "{} (on rank 0)",
+            String::from_utf8_lossy(why)
+        ))),
+        (None, None) => Err(Error::Internal("rank 0 sent no staging name".into())),
+    }
+}
+
 /// This process's rank and the number of ranks.
 pub fn rank_and_size() -> Result<(usize, usize)> {
     let w = world()?;

@@ -340,7 +340,7 @@ fn spool(
     part_bytes: usize,
 ) -> Result<Vec<std::path::PathBuf>> {
     use crate::io::{Replaces, StagedDir};
-    if crate::io::shared_by_ranks() {
+    if crate::cluster::shared_by_ranks() {
         // Every rank would spool its own copy and replace the others'.
         return Err(Error::invalid(format!(
             "{}: a stream is spooled by one process; under the MPI scheduler on several ranks, \
@@ -348,7 +348,7 @@ fn spool(
             dir.display()
         )));
     }
-    let staged = StagedDir::local(dir, Replaces::DirOf(&["part-"]))?;
+    let staged = StagedDir::new(dir, Replaces::DirOf(&["part-"]))?;
     let tmp = staged.path().to_path_buf();
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let empty = from_record_batch(&RecordBatch::new_empty(reader.schema()))?;

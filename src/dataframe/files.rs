@@ -18,8 +18,8 @@ use super::{DFrame, concat, polars_error};
 use crate::engine::TaskContext;
 use crate::graph::{Tokenizer, Value};
 use crate::io::ReadMetrics;
+use crate::io::Replaces;
 use crate::io::expand;
-use crate::io::{Replaces, StagedDir};
 use crate::scan::RootItem;
 use crate::scan::{Needs, Source};
 use crate::{Delayed, Error, Result};
@@ -478,7 +478,10 @@ pub(crate) fn write(frame: &DFrame, dir: &Path, format: Format) -> Result<Delaye
     // Written under a hidden name beside `dir`, moved into place by the last task once
     // every part is written: `dir` holds the old parts or all the new ones, never a
     // mix (and never stale parts of an earlier, larger write).
-    let staged = Arc::new(StagedDir::new(dir, Replaces::DirOf(&["part-"]))?);
+    let staged = Arc::new(crate::cluster::staged_dir(
+        dir,
+        Replaces::DirOf(&["part-"]),
+    )?);
     let tmp = staged.path().to_path_buf();
     let width = frame.npartitions().saturating_sub(1).to_string().len();
     let schema = Arc::clone(frame.schema());

@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 pub(crate) use lines::{DEFAULT_MAX_LINE, Framing, for_each_block};
 #[cfg(feature = "zarr")]
 pub(crate) use staged::interrupted;
-#[cfg(feature = "arrow")]
-pub(crate) use staged::shared_by_ranks;
-pub(crate) use staged::{Replaces, StagedDir, owner, owner_gone, shared_run};
+pub(crate) use staged::{Replaces, StagedDir, owner, owner_gone};
 
 use crate::{Error, Result};
 

@@ -12,7 +12,7 @@ use crate::{Error, Result};
 pub(crate) struct StagedDir {
     tmp: PathBuf,
     dest: PathBuf,
-    /// Staged by every MPI rank together (rank 0's name).
+    /// Staged by several processes together (one name agreed by all).
     shared: bool,
 }
 
@@ -46,25 +46,11 @@ pub(crate) fn owner() -> String {
     format!("{}-{}", host(), std::process::id())
 }
 
-/// Whether `config` runs the work on two MPI ranks or more, all of them writing parts
-/// of one output.
-pub(crate) fn shared_run(config: &crate::Config) -> bool {
-    #[cfg(feature = "mpi")]
-    if crate::cluster::launched_under_mpi()
-        && matches!(config.get_scheduler(), crate::Scheduler::Mpi(_))
-    {
-        return crate::cluster::mpi::rank_and_size().is_ok_and(|(_, size)| size > 1);
-    }
-    let _ = config;
-    false
-}
-
-/// Whether the default configuration runs writes on several MPI ranks (decided when a
-/// write is built).
-#[cfg(any(feature = "mpi", feature = "arrow"))]
-pub(crate) fn shared_by_ranks() -> bool {
-    crate::Config::current().is_ok_and(|c| shared_run(&c))
-}
+/// How the processes that write parts of one output agree on where it is staged: one
+/// of them runs `prepare` and every one gets its answer (the staging path, or the
+/// error), at the same point of each one's program. Given by the caller, which knows
+/// who writes (the cluster); `None` where this process writes alone.
+pub(crate) type Agree<'a> = &'a dyn Fn(&dyn Fn() -> Result<PathBuf>) -> Result<PathBuf>;
 
 /// Makes `dest`'s parents, cleans up what killed writers left beside it, checks that
 /// an existing `dest` may be replaced, and names a fresh staging path.
@@ -78,36 +64,12 @@ fn prepare(dest: &Path, replaces: &Replaces) -> Result<PathBuf> {
     hidden(dest, "writing")
 }
 
-/// [`prepare`] in this process, or where several MPI ranks write parts of one output,
-/// in rank 0 alone, its answer (the name, or the error) given to every rank: a
-/// collective at the same point of every rank's program, so that every rank stages in
-/// one place or every rank fails alike.
-fn staging_name(dest: &Path, replaces: &Replaces) -> Result<(PathBuf, bool)> {
-    #[cfg(feature = "mpi")]
-    if shared_by_ranks() {
-        use std::os::unix::ffi::{OsStrExt, OsStringExt};
-        let (rank, _) = crate::cluster::mpi::rank_and_size()?;
-        let mine = (rank == 0).then(|| prepare(dest, replaces));
-        let said = match &mine {
-            Some(Ok(p)) => [&[0u8][..], p.as_os_str().as_bytes()].concat(),
-            Some(Err(e)) => [&[1u8][..], e.to_string().as_bytes()].concat(),
-            None => Vec::new(),
-        };
-        let heard = crate::cluster::mpi::broadcast_from_root(said)?;
-        return match (mine, heard.split_first()) {
-            (Some(r), _) => r.map(|p| (p, true)),
-            (None, Some((0, name))) => Ok((
-                PathBuf::from(std::ffi::OsString::from_vec(name.to_vec())),
-                true,
-            )),
-            (None, Some((_, why))) => Err(Error::invalid(format!(
-                "{} (on rank 0)",
-                String::from_utf8_lossy(why)
-            ))),
-            (None, None) => Err(Error::Internal("rank 0 sent no staging name".into())),
-        };
+/// [`prepare`] in this process, or through `agree` by the processes writing together.
+fn staging_name(dest: &Path, replaces: &Replaces, agree: Option<Agree>) -> Result<PathBuf> {
+    match agree {
+        Some(agree) => agree(&|| prepare(dest, replaces)),
+        None => prepare(dest, replaces),
     }
-    Ok((prepare(dest, replaces)?, false))
 }
 
 /// Whether `HOST-PID` names a process of this machine that no longer runs (known only
@@ -268,14 +230,22 @@ impl StagedDir {
     /// A fresh temporary directory beside `dest` (its parents made), after
     /// cleaning up what killed writers left there ([`recover`]); an existing `dest`
     /// must be what `replaces` allows.
-    ///
-    /// Under the MPI scheduler with several ranks, every rank writes parts of the
-    /// output, so all stage it in one directory: rank 0's fresh name, given to every
-    /// rank when the write is built; the write's last task, on one rank, commits it.
     pub(crate) fn new(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
-        let s = Self::file(dest, replaces)?;
+        Self::new_with(dest, replaces, None)
+    }
+
+    /// As [`new`](Self::new), staged by several processes together where `agree` is
+    /// given (every MPI rank writing parts of the output): all stage it in one
+    /// directory, the name one of them chose; the write's last task, in one process,
+    /// commits it.
+    pub(crate) fn new_with(
+        dest: &Path,
+        replaces: Replaces,
+        agree: Option<Agree>,
+    ) -> Result<StagedDir> {
+        let s = Self::file_with(dest, replaces, agree)?;
         if s.shared {
-            // Every rank makes the one directory; a fresh name holds nothing yet.
+            // Every writer makes the one directory; a fresh name holds nothing yet.
             std::fs::create_dir_all(&s.tmp)
         } else {
             std::fs::create_dir(&s.tmp)
@@ -284,32 +254,26 @@ impl StagedDir {
         Ok(s)
     }
 
-    /// As [`new`](Self::new), this process's own whatever the scheduler: for what one
-    /// process writes and commits by itself as the graph is built (a stream spooled to
-    /// files).
-    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
-    pub(crate) fn local(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
-        let s = StagedDir {
-            tmp: prepare(dest, &replaces)?,
-            dest: dest.to_path_buf(),
-            shared: false,
-        };
-        std::fs::create_dir(&s.tmp).map_err(|e| Error::io(&s.tmp, e))?;
-        Ok(s)
-    }
-
     /// As [`new`](Self::new) for a single file: the writer creates it at
     /// [`path`](Self::path).
     pub(crate) fn file(dest: &Path, replaces: Replaces) -> Result<StagedDir> {
-        let (tmp, shared) = staging_name(dest, &replaces)?;
+        Self::file_with(dest, replaces, None)
+    }
+
+    /// As [`new_with`](Self::new_with) for a single file.
+    pub(crate) fn file_with(
+        dest: &Path,
+        replaces: Replaces,
+        agree: Option<Agree>,
+    ) -> Result<StagedDir> {
         Ok(StagedDir {
-            tmp,
+            tmp: staging_name(dest, &replaces, agree)?,
             dest: dest.to_path_buf(),
-            shared,
+            shared: agree.is_some(),
         })
     }
 
-    /// Whether every MPI rank stages this output together.
+    /// Whether several processes stage this output together.
     pub(crate) fn shared(&self) -> bool {
         self.shared
     }
