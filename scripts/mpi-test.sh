@@ -3,7 +3,7 @@
 # checksum; ranks that build different graphs, and a failing task, must end in errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example bag_keys --example wiki --example airline --example join --example gen_join --example sort --example mpi_writes
+cargo build --features dataframe,mpi --example array_mean --example array_types --example tsqr --example mpi_sweep --example bag_keys --example wiki --example airline --example join --example gen_join --example sort --example mpi_writes --example gen_groupby --example window
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 sum() { grep -o 'checksum=[0-9a-f]*' | sort -u; }
 fail() { echo "mpi-test: $*" >&2; exit 1; }
@@ -55,6 +55,17 @@ for np in 1 2 3; do
   got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/sort "$jdir/x_part*.csv" "$jdir/sorted" | sum)
   [ "$got" = "$base" ] || fail "sort on $np ranks: '$got' != threads '$base'"
   echo "mpi-test: sort on $np ranks: $got"
+done
+
+# Window functions per group (rows shuffled by key and back): the same values in the
+# same rows on 1, 2 and 3 ranks.
+target/debug/examples/gen_groupby "$jdir/g" 30000 100 4 108 >/dev/null
+base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/window "$jdir/g/*.csv" | sum)
+[ -n "$base" ] || fail "window printed no checksum"
+for np in 1 2 3; do
+  got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/window "$jdir/g/*.csv" | sum)
+  [ "$got" = "$base" ] || fail "window on $np ranks: '$got' != threads '$base'"
+  echo "mpi-test: window on $np ranks: $got"
 done
 
 # Every writer (Zarr, .npy stack and file, Parquet, text), its parts written on any

@@ -176,11 +176,14 @@ struct Plan {
 /// A frame grouped by key columns (as `df.groupby(keys)`).
 #[derive(Clone, Debug)]
 pub struct GroupBy {
-    frame: DFrame,
-    keys: Vec<String>,
+    pub(super) frame: DFrame,
+    pub(super) keys: Vec<String>,
     split_out: Option<usize>,
     sort: bool,
     strategy: Strategy,
+    /// Before [`GroupBy::dropna`] left out rows with a missing key: the frame, and
+    /// which rows have every key (a transform keeps every row).
+    pub(super) unfiltered: Option<(DFrame, Expr)>,
 }
 
 impl GroupBy {
@@ -191,6 +194,7 @@ impl GroupBy {
             split_out: None,
             sort: true,
             strategy: Strategy::Auto,
+            unfiltered: None,
         }
     }
 
@@ -318,7 +322,9 @@ impl GroupBy {
                 })
                 .reduce(|a, b| a.and(b))
                 .unwrap_or(lit(true));
-            self.frame = self.frame.filter(present)?;
+            let kept = self.frame.filter(present.clone())?;
+            let all = std::mem::replace(&mut self.frame, kept);
+            self.unfiltered.get_or_insert((all, present));
         }
         Ok(self)
     }

@@ -25,6 +25,7 @@ mod merge;
 mod prune;
 mod series;
 mod shuffle;
+mod window;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

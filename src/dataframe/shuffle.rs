@@ -254,6 +254,27 @@ fn heavy_keys(keys: Vec<String>) -> crate::graph::Diagnose {
     })
 }
 
+/// `out` if it has `schema` (which came `from` somewhere), else an error naming both.
+pub(crate) fn schema_checked(
+    out: DataFrame,
+    schema: &Schema,
+    what: &str,
+    from: &str,
+) -> Result<DataFrame> {
+    if out.schema().as_ref() != schema {
+        return Err(Error::invalid(format!(
+            "{what}: a partition came out as {:?}, {from} as {:?}",
+            out.schema(),
+            schema
+        )));
+    }
+    Ok(out)
+}
+
+/// A [`PartitionFn`] told the partition's number.
+pub(crate) type PartitionAtFn =
+    Arc<dyn Fn(usize, &[Value]) -> Result<Vec<DataFrame>> + Send + Sync>;
+
 /// One task per element of `inputs` (each a tuple of task values) mapped by `f` into a
 /// partition's batches. Keys: `label` and the operation's `token` (a layer of its own).
 pub(crate) fn per_partition(
@@ -261,6 +282,16 @@ pub(crate) fn per_partition(
     token: u64,
     inputs: Vec<Vec<Arc<Node>>>,
     f: PartitionFn,
+) -> Vec<Arc<Node>> {
+    per_partition_at(label, token, inputs, Arc::new(move |_, v| f(v)))
+}
+
+/// [`per_partition`], `f` told the partition's number.
+pub(crate) fn per_partition_at(
+    label: &'static str,
+    token: u64,
+    inputs: Vec<Vec<Arc<Node>>>,
+    f: PartitionAtFn,
 ) -> Vec<Arc<Node>> {
     let token = Tokenizer::new(label).param(&token).finish();
     inputs
@@ -271,7 +302,7 @@ pub(crate) fn per_partition(
             let mut node = Node::new(
                 Key::new(label, token, p as u64),
                 deps,
-                Box::new(move |v| Ok(Arc::new(f(v)?) as Value)),
+                Box::new(move |v| Ok(Arc::new(f(p, v)?) as Value)),
             );
             node.codec = crate::encode::codec_for::<Vec<DataFrame>>();
             Arc::new(node)
@@ -963,14 +994,12 @@ impl DFrame {
             Arc::new(move |v| {
                 let df = whole(&v[0], &input)?;
                 let out = f(df).map_err(|e| Error::external("map_partitions", e))?;
-                if out.schema() != &out_schema {
-                    return Err(Error::invalid(format!(
-                        "map_partitions: a partition came out as {:?}, {from} as {:?}",
-                        out.schema(),
-                        out_schema
-                    )));
-                }
-                Ok(vec![out])
+                Ok(vec![schema_checked(
+                    out,
+                    &out_schema,
+                    "map_partitions",
+                    from,
+                )?])
             }),
         );
         Ok(

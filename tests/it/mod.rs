@@ -55,6 +55,8 @@ mod frame_dask_port;
 mod frame_groupby_dask_port;
 #[cfg(feature = "dataframe")]
 mod frame_ops;
+#[cfg(feature = "dataframe")]
+mod frame_transform;
 mod keys;
 mod reliability;
 
