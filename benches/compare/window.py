@@ -27,7 +27,8 @@ def main():
         # Not `df.v3 - g.v3.transform("mean")`: on a frame from read_csv, whose index
         # starts again in every partition, that gave another sum (250464028.407 on
         # G1 1e7, against 248304089.391 from polars and chunkwise); the group means
-        # merged back on the key give polars' answer.
+        # merged back on the key give polars' answer (G1 has no missing id3, which the
+        # merge would drop).
         means = g.v3.mean().rename("m").to_frame()
         joined = df.merge(means, left_on="id3", right_index=True)
         centered = (joined.v3 - joined.m).abs()

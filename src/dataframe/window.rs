@@ -1,6 +1,7 @@
-//! Window functions per group ([`GroupBy::transform`]): pandas' and Dask's
-//! `groupby(keys).transform`, `cumsum`, `cumcount`, `shift`, `rank`, `diff`: each row's
-//! answer from the rows of its group, added to the frame's rows in their order.
+//! Functions of whole groups: window functions ([`GroupBy::transform`], pandas' and
+//! Dask's `groupby(keys).transform`, `cumsum`, `shift`, `rank`, `diff`: each
+//! row's answer from the rows of its group, added to the frame's rows in their order)
+//! and a user's function of each group's rows ([`GroupBy::apply`]).
 //!
 //! A group's rows must meet in one task, so unless the frame is already partitioned by
 //! the keys, rows are tagged with their partition and row number, shuffled by a hash of
@@ -36,10 +37,16 @@ impl GroupBy {
     /// group's rows in the frame's order (`col("v").cum_sum(false)`,
     /// `col("v").shift(lit(1))`, `col("v").rank(..)`, `col("v").diff(..)`).
     ///
-    /// Unless the frame is already partitioned by the keys (a [`DFrame::shuffle`] on
-    /// them, or [`DFrame::set_index`] on the one key), this is two shuffles: by the
-    /// keys there, by the rows' partitions back. After [`GroupBy::dropna`], every row is
-    /// kept and a row with a missing key gets nulls, as in pandas.
+    /// polars' `cum_count` counts a column's non-null values from 1; pandas' `cumcount`
+    /// (0, 1, ... within a group, every row counted) is
+    /// `col(c).is_null().cum_count(false) - lit(1u32)` for any column `c`.
+    ///
+    /// Unless the frame has one partition or is already partitioned by the keys (a
+    /// [`DFrame::shuffle`] or [`DFrame::sort_values`] on them, or [`DFrame::set_index`]
+    /// on the one key), this is two shuffles: by the keys there, by the rows'
+    /// partitions back; [`GroupBy::split_out`] and [`GroupBy::sort`] do not apply.
+    /// After [`GroupBy::dropna`], every row is kept and a row with a missing key gets
+    /// nulls, as in pandas.
     ///
     /// ```
     /// use chunkwise::dataframe::DFrame;
@@ -95,6 +102,11 @@ impl GroupBy {
             run(DataFrame::empty_with_schema(&schema))
         })?;
         let out_schema = out.schema().clone();
+        if let Some(name) = [PART, ROW].into_iter().find(|n| out_schema.contains(n)) {
+            return Err(Error::invalid(format!(
+                "transform: an expression writes {name:?}, a name transform uses for itself"
+            )));
+        }
         // Every expression has a name (checked above), so this is all it writes.
         let written: BTreeSet<String> = windowed
             .iter()
@@ -106,9 +118,20 @@ impl GroupBy {
             .param(&self.keys)
             .sequenced()
             .finish();
-        let line = format!("GroupByTransform by {:?} {}", self.keys, show(&exprs));
         let (parts, _) = frame.partition_nodes("transform-input", token, None);
         let n = parts.len();
+        // Every group whole in one partition already: no rows move.
+        let in_place = n <= 1 || frame.partitioning.groups(&self.keys);
+        let line = format!(
+            "GroupByTransform by {:?} {} {}",
+            self.keys,
+            show(&exprs),
+            if in_place {
+                "in place (each group in one partition)"
+            } else {
+                "shuffled by the keys and back"
+            }
+        );
         let checked = {
             let out_schema = Arc::clone(&out_schema);
             move |df: DataFrame| -> Result<DataFrame> {
@@ -116,8 +139,7 @@ impl GroupBy {
                 schema_checked(df, &out_schema, "transform", "on no rows")
             }
         };
-        let nodes = if frame.partitioning.groups(&self.keys) {
-            // Every group whole in one partition already: no rows move.
+        let nodes = if in_place {
             let input = Arc::clone(&frame.schema);
             per_partition(
                 "transform",
@@ -134,16 +156,15 @@ impl GroupBy {
                 parts.into_iter().map(|p| vec![p]).collect(),
                 Arc::new(move |p, v| Ok(vec![tag(whole(&v[0], &input)?, p)?])),
             );
-            let m = n.max(1);
             let key_names = self.keys.clone();
             let there = exchange(
                 &tagged,
-                m,
+                n,
                 token,
                 Vec::new(),
                 &tagged_schema,
                 &self.keys,
-                Arc::new(move |df, _| hash_split(df, &key_names, m)),
+                Arc::new(move |df, _| hash_split(df, &key_names, n)),
             );
             let windowed_schema = tagged_schema_of(&out_schema);
             let ran = per_partition(
@@ -194,6 +215,103 @@ impl GroupBy {
     }
 }
 
+impl GroupBy {
+    /// `f` applied to each group's rows (key columns included), its answers stacked
+    /// (pandas' and Dask's `groupby(keys).apply(f)`): the top rows of each group, a
+    /// group normalised by its own sum, a model fitted per group. Rows move to their
+    /// groups' partitions by a hash of the keys (nothing moves in a frame partitioned by
+    /// them), and each partition's groups are taken in the order they first appear.
+    /// The schema of the answer is `f` of an empty group of this schema, so `f` must
+    /// accept one ([`GroupBy::apply_with_schema`] otherwise). The groups' order in the
+    /// answer is not the frame's: sort after if it matters.
+    ///
+    /// ```
+    /// use chunkwise::dataframe::DFrame;
+    /// use polars::prelude::*;
+    /// let df = df!("k" => ["a", "b", "a", "b", "a"], "v" => [1i64, 5, 3, 4, 2]).unwrap();
+    /// let f = DFrame::from_polars(df, 2).unwrap();
+    /// // The largest v of each group, with its share of the group's total.
+    /// let top = |g: DataFrame| {
+    ///     g.lazy()
+    ///         .with_columns([(col("v").cast(DataType::Float64) / col("v").sum()).alias("share")])
+    ///         .sort(["v"], SortMultipleOptions::default().with_order_descending(true))
+    ///         .limit(1)
+    ///         .collect()
+    /// };
+    /// let out = f.groupby(&["k"]).unwrap().apply(top).unwrap().compute().unwrap();
+    /// let out = out.sort(["k"], Default::default()).unwrap();
+    /// assert_eq!(out.column("v").unwrap().i64().unwrap().to_vec(), [Some(3), Some(5)]);
+    /// assert_eq!(out.column("share").unwrap().f64().unwrap().get(0), Some(0.5));
+    /// ```
+    pub fn apply<F>(&self, f: F) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
+        let out = on_no_rows(
+            "apply (the function, run on an empty group for the schema)",
+            || f(DataFrame::empty_with_schema(&self.frame.schema)),
+        )?;
+        self.applied(f, out.schema().clone(), "on an empty group")
+    }
+
+    /// [`GroupBy::apply`] with the answer's schema given (Dask's `meta=`), for a
+    /// function that cannot run on no rows. A group that comes out with other columns
+    /// or types is an error naming both.
+    pub fn apply_with_schema<F>(&self, f: F, schema: Schema) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
+        self.applied(f, Arc::new(schema), "the schema given")
+    }
+
+    fn applied<F>(&self, f: F, schema: SchemaRef, from: &'static str) -> Result<DFrame>
+    where
+        F: Fn(DataFrame) -> PolarsResult<DataFrame> + Send + Sync + 'static,
+    {
+        let grouped = self
+            .frame
+            .hash_partitioned(&self.keys, self.frame.npartitions().max(1));
+        let token = Tokenizer::new("groupby-apply")
+            .param(&self.keys)
+            .sequenced()
+            .finish();
+        let (parts, _) = grouped.partition_nodes("apply-input", token, None);
+        let (input, out_schema, keys) = (
+            Arc::clone(&grouped.schema),
+            Arc::clone(&schema),
+            self.keys.clone(),
+        );
+        let nodes = per_partition(
+            "apply",
+            token,
+            parts.into_iter().map(|p| vec![p]).collect(),
+            Arc::new(move |v| {
+                let df = whole(&v[0], &input)?;
+                if df.height() == 0 {
+                    return Ok(vec![DataFrame::empty_with_schema(&out_schema)]);
+                }
+                let failed = |e| Error::external("apply", e);
+                let out = df
+                    .group_by_stable(keys.iter().map(|k| k.as_str()))
+                    .map_err(failed)?
+                    .apply(|g| {
+                        let out = f(g)?;
+                        // Checked group by group, so the error names what came out.
+                        schema_checked(out, &out_schema, "apply", from)
+                            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))
+                    })
+                    .map_err(failed)?;
+                Ok(vec![out])
+            }),
+        );
+        let line = format!("GroupByApply by {:?}", self.keys);
+        Ok(
+            DFrame::from_partition_nodes(nodes, token, schema, Default::default(), Vec::new())
+                .described(line, &[&grouped]),
+        )
+    }
+}
+
 /// `schema` with the columns [`tag`] adds.
 fn tagged_schema_of(schema: &Schema) -> SchemaRef {
     let mut s = schema.clone();
@@ -205,7 +323,13 @@ fn tagged_schema_of(schema: &Schema) -> SchemaRef {
 /// `df` with its partition's number `p` and each row's place.
 fn tag(df: DataFrame, p: usize) -> Result<DataFrame> {
     let h = df.height();
-    let part = Column::new_scalar(PART.into(), Scalar::from(p as IdxSize), h);
-    let row = IdxCa::from_vec(ROW.into(), (0..h as IdxSize).collect()).into_column();
+    let (Ok(p_idx), Ok(h_idx)) = (IdxSize::try_from(p), IdxSize::try_from(h)) else {
+        return Err(Error::invalid(format!(
+            "transform: partition {p} has {h} rows, more than polars' row index holds; \
+             repartition into smaller partitions"
+        )));
+    };
+    let part = Column::new_scalar(PART.into(), Scalar::from(p_idx), h);
+    let row = IdxCa::from_vec(ROW.into(), (0..h_idx).collect()).into_column();
     df.hstack(&[part, row]).map_err(plan_error)
 }

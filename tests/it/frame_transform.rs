@@ -157,10 +157,16 @@ fn transform_of_a_frame_partitioned_by_its_keys_moves_no_rows() {
         .unwrap()
         .transform(exprs())
         .unwrap();
+    assert!(t.explain().contains("in place"), "{}", t.explain());
+    let moved = cut(&df, &[100, 0, 300])
+        .groupby(&["k"])
+        .unwrap()
+        .transform(exprs())
+        .unwrap();
     assert!(
-        !t.explain().contains("transform-tag") && t.explain().starts_with("GroupByTransform"),
+        moved.explain().contains("shuffled by the keys and back"),
         "{}",
-        t.explain()
+        moved.explain()
     );
     // The answer is eager polars' over the frame as the shuffle placed it.
     let placed = shuffled.compute().unwrap();
@@ -169,16 +175,46 @@ fn transform_of_a_frame_partitioned_by_its_keys_moves_no_rows() {
         &eager(&placed, &["k"], &exprs()),
         "partitioned",
     );
-    // The partitioning stays (the keys are not written): a group-by after it needs no
-    // shuffle, and its answer is right.
-    let sums = t
-        .groupby(&["k"])
-        .unwrap()
+    // The partitioning stays (the keys are not written): a group-by after it moves
+    // nothing; one that writes a key forgets it, and a group-by after it shuffles.
+    let after = t.groupby(&["k"]).unwrap();
+    assert!(
+        after.explain().contains("already partitioned"),
+        "{}",
+        after.explain()
+    );
+    let k_rows = |d: &DataFrame| d.column("k").unwrap().n_unique().unwrap();
+    let sums = after
         .agg([col("w_total").first()])
         .unwrap()
         .compute()
         .unwrap();
-    assert_eq!(sums.height(), 19);
+    assert_eq!(sums.height(), k_rows(&placed));
+    let rewritten = shuffled
+        .groupby(&["k"])
+        .unwrap()
+        .transform([col("k").first().alias("k"), col("n").max().alias("k_max_n")])
+        .unwrap();
+    let again = rewritten.groupby(&["k"]).unwrap();
+    assert!(
+        !again.explain().contains("already partitioned"),
+        "{}",
+        again.explain()
+    );
+    let counts = again.agg([len()]).unwrap().compute().unwrap();
+    assert_eq!(counts.height(), k_rows(&placed));
+    // Sorted by the key: in place too, and eager polars' answer on the sorted rows.
+    let sorted = cut(&df, &[100, 0, 300])
+        .sort_values(&["k"], SortMultipleOptions::default())
+        .unwrap();
+    let t = sorted.groupby(&["k"]).unwrap().transform(exprs()).unwrap();
+    assert!(t.explain().contains("in place"), "{}", t.explain());
+    let placed = sorted.compute().unwrap();
+    assert_same(
+        &t.compute().unwrap(),
+        &eager(&placed, &["k"], &exprs()),
+        "sorted",
+    );
 }
 
 #[test]
@@ -262,8 +298,8 @@ fn cumulative_functions_give_pandas_answers() {
         .unwrap()
         .transform([
             col("b").cum_sum(false),
-            // pandas' cumcount: 0, 1, ... per group (b has no nulls).
-            (col("b").cum_count(false) - lit(1u32)).alias("cumcount"),
+            // pandas' cumcount: 0, 1, ... per group.
+            (col("c").is_null().cum_count(false) - lit(1u32)).alias("cumcount"),
         ])
         .unwrap()
         .compute()
@@ -297,6 +333,11 @@ fn transform_errors_name_what_is_wrong() {
     assert!(e.contains("nope") && e.contains("transform"), "{e}");
     let e = g.transform(Vec::<Expr>::new()).unwrap_err().to_string();
     assert!(e.contains("no expressions"), "{e}");
+    let e = g
+        .transform([col("v").alias("__chunkwise_part")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("__chunkwise_part"), "{e}");
     let tagged = f
         .with_columns([lit(1i64).alias("__chunkwise_row")])
         .unwrap();
@@ -307,4 +348,121 @@ fn transform_errors_name_what_is_wrong() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("__chunkwise_row"), "{e}");
+}
+
+/// A function of each group's rows: the two largest `w` with their share of the
+/// group's total and the group's size.
+fn top_two(g: DataFrame) -> PolarsResult<DataFrame> {
+    g.lazy()
+        .with_columns([
+            (col("w") / col("w").sum()).alias("share"),
+            len().alias("size"),
+        ])
+        .sort(
+            ["w"],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .limit(2)
+        .collect()
+}
+
+#[test]
+fn apply_matches_eager_polars_per_group() {
+    use crate::it::frame_ops::rows;
+    let df = data(500, 9);
+    for keys in [vec!["k"], vec!["k", "n"]] {
+        let want = df
+            .group_by_stable(keys.iter().copied())
+            .unwrap()
+            .apply(top_two)
+            .unwrap();
+        for sizes in [
+            vec![500],
+            vec![0, 200, 0, 300],
+            [vec![1; 30], vec![470]].concat(),
+        ] {
+            let got = cut(&df, &sizes)
+                .groupby(&keys)
+                .unwrap()
+                .apply(top_two)
+                .unwrap()
+                .compute()
+                .unwrap();
+            assert_eq!(got.schema(), want.schema());
+            assert_eq!(
+                rows(&got),
+                rows(&want),
+                "keys {keys:?}, {} partitions",
+                sizes.len()
+            );
+        }
+    }
+    // After dropna, groups with a missing key are left out, as in pandas.
+    let got = cut(&df, &[250, 250])
+        .groupby(&["k"])
+        .unwrap()
+        .dropna(true)
+        .unwrap()
+        .apply(top_two)
+        .unwrap()
+        .compute()
+        .unwrap();
+    let want = df
+        .clone()
+        .lazy()
+        .filter(col("k").is_not_null())
+        .collect()
+        .unwrap()
+        .group_by_stable(["k"])
+        .unwrap()
+        .apply(top_two)
+        .unwrap();
+    assert_eq!(rows(&got), rows(&want));
+}
+
+#[test]
+fn apply_errors_name_the_schemas() {
+    let df = data(100, 2);
+    let f = cut(&df, &[40, 60]);
+    // An answer whose type depends on the data: the schema given must match.
+    let varying = |g: DataFrame| {
+        if g.height() > 3 {
+            df!("x" => [1i64])
+        } else {
+            df!("x" => [1.5f64])
+        }
+    };
+    let schema = Schema::from_iter([Field::new("x".into(), DataType::Int64)]);
+    let e = f
+        .groupby(&["k"])
+        .unwrap()
+        .apply_with_schema(varying, schema)
+        .unwrap()
+        .compute()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("apply") && e.contains("Float64") && e.contains("Int64"),
+        "{e}"
+    );
+    // A function that cannot run on an empty group: the schema is asked for.
+    let first = |g: DataFrame| {
+        polars_ensure!(g.height() > 0, ComputeError: "no rows");
+        Ok(g.head(Some(1)))
+    };
+    let e = f
+        .groupby(&["k"])
+        .unwrap()
+        .apply(first)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("empty group") && e.contains("no rows"), "{e}");
+    let ok = f
+        .groupby(&["k"])
+        .unwrap()
+        .apply_with_schema(first, (**f.schema()).clone())
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(ok.height(), df.column("k").unwrap().n_unique().unwrap());
 }
