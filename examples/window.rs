@@ -6,7 +6,12 @@
 //! the answer is summarised where it is made (the sums, and a hash of its values in row
 //! order, so a row out of place changes the checksum), and nothing holds the whole answer.
 //!
-//! cargo run --release --features dataframe --example window -- 'DIR/*.csv'
+//! cargo run --release --features dataframe --example window -- 'DIR/*.csv' [groups|frame]
+//!
+//! `frame` asks instead for a running sum of `v1` over the whole frame and a moving
+//! mean of `v3` over three rows (Dask's `df.v1.cumsum()` and `df.v3.rolling(3).mean()`):
+//! running values carried from partition to partition (`DFrame::cum_sum`), and the
+//! two rows before each partition lent to it (`DFrame::map_overlap`); no rows move.
 //!
 //! Prints `rows=... v1_cumsum=... v3_centered_abs=... secs=... peak_rss_mb=...
 //! checksum=...`; the checksum is the same on threads and on any number of MPI ranks.
@@ -25,18 +30,46 @@ fn main() -> Result<()> {
     let glob = std::env::args().nth(1).ok_or_else(|| {
         chunkwise::Error::invalid("usage: window 'DIR/*.csv' (gen_groupby writes the files)")
     })?;
+    let frame_wide = match std::env::args().nth(2).as_deref() {
+        None | Some("groups") => false,
+        Some("frame") => true,
+        Some(other) => {
+            return Err(chunkwise::Error::invalid(format!(
+                "{other:?}: the second argument is groups (the default) or frame"
+            )));
+        }
+    };
     let t0 = Instant::now();
     let f = DFrame::read_csv(&glob).open()?;
-    let answer = f
-        .select([col("id3"), col("v1"), col("v3")])?
-        .groupby(&["id3"])?
-        .transform([
-            col("v1").cum_sum(false).alias("v1_cumsum"),
-            (col("v3") - col("v3").mean()).alias("v3_centered"),
-        ])?;
+    // The second answer column, summed as absolute values.
+    let (answer, second) = if frame_wide {
+        // Over the whole frame: Dask's `df.v1.cumsum()` and `df.v3.rolling(3).mean()`.
+        let mean3 = |d: DataFrame| {
+            d.lazy()
+                .with_columns([
+                    ((col("v3") + col("v3").shift(lit(1)) + col("v3").shift(lit(2))) / lit(3.0))
+                        .alias("v3_mean3"),
+                ])
+                .collect()
+        };
+        let x = f.select([col("v1"), col("v3")])?;
+        let run = x
+            .with_columns([col("v1").alias("v1_cumsum")])?
+            .cum_sum(&["v1_cumsum"])?;
+        (run.map_overlap(mean3, 2, 0)?, "v3_mean3")
+    } else {
+        let by_group = f
+            .select([col("id3"), col("v1"), col("v3")])?
+            .groupby(&["id3"])?
+            .transform([
+                col("v1").cum_sum(false).alias("v1_cumsum"),
+                (col("v3") - col("v3").mean()).alias("v3_centered"),
+            ])?;
+        (by_group, "v3_centered")
+    };
     // Per partition: its rows, the sums, and a hash of the running sums in row order.
     let summary = answer
-        .map_partitions(|d| {
+        .map_partitions(move |d| {
             let run = d
                 .column("v1_cumsum")?
                 .as_materialized_series()
@@ -46,7 +79,7 @@ fn main() -> Result<()> {
                 h.rotate_left(7) ^ xxh3_64(&v.unwrap_or(i64::MIN).to_le_bytes())
             });
             let centered: f64 = d
-                .column("v3_centered")?
+                .column(second)?
                 .as_materialized_series()
                 .f64()?
                 .iter()
@@ -94,7 +127,7 @@ fn main() -> Result<()> {
     let stats = chunkwise::last_stats().unwrap_or_default();
     if chunkwise::cluster::rank() == 0 {
         println!(
-            "rows={rows} v1_cumsum={run} v3_centered_abs={centered:.3} partitions={} held_mb={:.1} spilled_mb={:.1} secs={secs:.3} peak_rss_mb={:.1} checksum={checksum:016x}",
+            "rows={rows} v1_cumsum={run} {second}_abs={centered:.3} partitions={} held_mb={:.1} spilled_mb={:.1} secs={secs:.3} peak_rss_mb={:.1} checksum={checksum:016x}",
             summary.height(),
             stats.peak_held_bytes as f64 / 1e6,
             stats.bytes_spilled as f64 / 1e6,

@@ -57,15 +57,18 @@ for np in 1 2 3; do
   echo "mpi-test: sort on $np ranks: $got"
 done
 
-# Window functions per group (rows shuffled by key and back): the same values in the
-# same rows on 1, 2 and 3 ranks.
+# Window functions per group (rows shuffled by key and back), and over the frame
+# (running sums carried between partitions, rows lent by neighbours): the same values
+# in the same rows on 1, 2 and 3 ranks.
 target/debug/examples/gen_groupby "$jdir/g" 30000 100 4 108 >/dev/null
-base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/window "$jdir/g/*.csv" | sum)
-[ -n "$base" ] || fail "window printed no checksum"
-for np in 1 2 3; do
-  got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/window "$jdir/g/*.csv" | sum)
-  [ "$got" = "$base" ] || fail "window on $np ranks: '$got' != threads '$base'"
-  echo "mpi-test: window on $np ranks: $got"
+for mode in groups frame; do
+  base=$(CHUNKWISE_SCHEDULER=threads target/debug/examples/window "$jdir/g/*.csv" $mode | sum)
+  [ -n "$base" ] || fail "window $mode printed no checksum"
+  for np in 1 2 3; do
+    got=$(timeout 300 "${MPIRUN[@]}" -np $np target/debug/examples/window "$jdir/g/*.csv" $mode | sum)
+    [ "$got" = "$base" ] || fail "window $mode on $np ranks: '$got' != threads '$base'"
+    echo "mpi-test: window $mode on $np ranks: $got"
+  done
 done
 
 # Every writer (Zarr, .npy stack and file, Parquet, text), its parts written on any

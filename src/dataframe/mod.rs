@@ -16,12 +16,14 @@
 #[cfg(feature = "arrow")]
 mod arrow;
 mod csv;
+mod cumulative;
 mod estimate;
 mod files;
 mod from_bag;
 mod groupby;
 mod index;
 mod merge;
+mod overlap;
 mod prune;
 mod series;
 mod shuffle;

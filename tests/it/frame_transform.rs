@@ -35,7 +35,7 @@ fn data(rows: usize, seed: u64) -> DataFrame {
 }
 
 /// Cuts `df` into partitions of these sizes (0 for an empty one).
-fn cut(df: &DataFrame, sizes: &[usize]) -> DFrame {
+pub(crate) fn cut(df: &DataFrame, sizes: &[usize]) -> DFrame {
     let mut at = 0;
     let parts: Vec<DataFrame> = sizes
         .iter()

@@ -56,6 +56,8 @@ mod frame_groupby_dask_port;
 #[cfg(feature = "dataframe")]
 mod frame_ops;
 #[cfg(feature = "dataframe")]
+mod frame_overlap;
+#[cfg(feature = "dataframe")]
 mod frame_transform;
 mod keys;
 mod reliability;
