@@ -42,12 +42,21 @@ impl Running {
     }
 
     /// A partition's running values `e` after `carried`, what the partitions before it
-    /// ran up to.
-    fn after(self, e: Expr, carried: Expr) -> Expr {
+    /// ran up to (`float`: the column is a float, whose NaN polars' running minima and
+    /// maxima skip, while its comparisons take NaN above every number).
+    fn after(self, e: Expr, carried: Expr, float: bool) -> Expr {
         match self {
             Running::Sum | Running::Count => e + carried,
-            // A null row stays null: `null > x` is null, so the row keeps its value.
+            // A null row stays null: `null > x` is null, so the row keeps its value. A
+            // NaN, above every number, is never kept over a number on either side.
             Running::Min => when(e.clone().gt(carried.clone()))
+                .then(carried)
+                .otherwise(e),
+            Running::Max if float => when(e.clone().is_nan())
+                .then(carried.clone())
+                .when(carried.clone().is_nan())
+                .then(e.clone())
+                .when(e.clone().lt(carried.clone()))
                 .then(carried)
                 .otherwise(e),
             Running::Max => when(e.clone().lt(carried.clone()))
@@ -69,6 +78,8 @@ impl Running {
 impl DFrame {
     /// Running sums of `columns` over the whole frame in its row order, in place of
     /// the columns (pandas' `df[columns].cumsum()`); a null stays null and is skipped.
+    /// Each partition's sums are its own plus the total before it, so a `Float32`
+    /// column's last bits may differ from one running sum over the whole frame.
     ///
     /// ```
     /// use chunkwise::dataframe::DFrame;
@@ -195,7 +206,7 @@ impl DFrame {
                         .unwrap_or(DataType::Null);
                     let carried = lit(value.as_materialized_series().clone()).first();
                     adjust.push(
-                        kind.after(col(c.as_str()), carried)
+                        kind.after(col(c.as_str()), carried, dtype.is_float())
                             .cast(dtype)
                             .alias(c.as_str()),
                     );

@@ -7,7 +7,11 @@
 //! The rows before partition `i` are a chain of small tasks: the last `before` rows
 //! of (the rows before `i - 1`, then the tail of `i - 1`), so a partition shorter than
 //! the overlap, or empty, passes on rows from further back; the rows after run the
-//! same chain backwards. No task holds more than a partition and its overlaps.
+//! same chain backwards. No task holds more than a partition and its overlaps, but
+//! a partition waits, held, until the rows it lends and is lent are known: with rows
+//! before only, until the partitions before it are read (in order, a few at a time);
+//! with rows after, until every partition after it is read, so the whole frame is held
+//! (or spilled under a memory budget) before the first answer.
 
 use std::sync::Arc;
 
@@ -43,7 +47,9 @@ impl DFrame {
     /// rows: so a shift, a difference or a rolling window over the frame's order gives
     /// across partition boundaries what it gives on the whole frame, as long as it looks
     /// no further than the overlap. `f` must keep its input's rows (one answer row per
-    /// input row, in order); the schema of the answer is `f` of an empty frame.
+    /// input row, in order); the schema of the answer is `f` of an empty frame. With
+    /// `after > 0` the whole frame is read before the first answer (see the module's
+    /// notes): rows before are the cheap direction.
     ///
     /// ```
     /// use chunkwise::dataframe::DFrame;

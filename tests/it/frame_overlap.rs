@@ -152,3 +152,72 @@ fn running_aggregations_match_eager_polars() {
     let e = cut(&df, &[30, 30]).cum_sum(&["s"]).unwrap_err().to_string();
     assert!(e.contains("cum_sum"), "{e}");
 }
+
+/// NaN in floats (polars' running minima and maxima skip it), 32-bit integers and
+/// booleans, and partitions that start with NaN or hold only NaN.
+#[test]
+fn running_aggregations_of_nan_ints_and_booleans_match_eager_polars() {
+    let nan = f64::NAN;
+    let df = df!(
+        "f" => [nan, nan, nan, 1.0, nan, -2.0, nan, 5.0, nan, nan, 3.0, nan],
+        "i" => [3i32, -7, 2, 9, 0, -1, 4, 4, -9, 8, 1, 2],
+        "u" => [1u32, 200, 3, 250, 0, 7, 9, 1, 2, 3, 4, 5],
+        "b" => [true, false, true, true, false, false, true, true, false, true, false, true],
+    )
+    .unwrap();
+    let cols = ["f", "i", "u", "b"];
+    for sizes in [vec![3, 3, 3, 3], vec![1, 2, 0, 1, 8], vec![12]] {
+        let f = cut(&df, &sizes);
+        for (name, got, want) in [
+            (
+                "cum_sum",
+                f.cum_sum(&cols),
+                cols.iter()
+                    .map(|c| col(*c).cum_sum(false))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "cum_min",
+                f.cum_min(&["f", "i", "u"]),
+                ["f", "i", "u"]
+                    .iter()
+                    .map(|c| col(*c).cum_min(false))
+                    .collect(),
+            ),
+            (
+                "cum_max",
+                f.cum_max(&["f", "i", "u"]),
+                ["f", "i", "u"]
+                    .iter()
+                    .map(|c| col(*c).cum_max(false))
+                    .collect(),
+            ),
+        ] {
+            let got = got.unwrap().compute().unwrap();
+            let want = df.clone().lazy().with_columns(want).collect().unwrap();
+            assert_eq!(got.schema(), want.schema(), "{name} {sizes:?}");
+            // NaN equals NaN here: compare as text.
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "{name} {sizes:?}");
+        }
+    }
+}
+
+/// A running sum of a column that is not a key keeps the frame's partitioning: a
+/// group-by on the key after it moves nothing; one of the key forgets it.
+#[test]
+fn running_aggregations_keep_the_partitioning_of_other_columns() {
+    let df = df!("k" => [1i64, 2, 3, 1, 2, 3, 1, 2], "v" => [1i64, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+    let shuffled = cut(&df, &[4, 4]).shuffle(&["k"], Some(2)).unwrap();
+    let kept = shuffled.cum_sum(&["v"]).unwrap().groupby(&["k"]).unwrap();
+    assert!(
+        kept.explain().contains("already partitioned"),
+        "{}",
+        kept.explain()
+    );
+    let forgot = shuffled.cum_sum(&["k"]).unwrap().groupby(&["k"]).unwrap();
+    assert!(
+        !forgot.explain().contains("already partitioned"),
+        "{}",
+        forgot.explain()
+    );
+}
