@@ -110,6 +110,10 @@
 //! | `dd.read_parquet(path, split_row_groups=..., blocksize=...)` | `DFrame::read_parquet(glob)?` (a large file split by runs of row groups of about 64 MiB), `DFrame::read_parquet_split(glob, bytes)?` |
 //! | `dd.read_parquet(path, filters=[('k', 'in', [1, 5]), ('v', '>=', 3)])`, `df[df.k.isin([1, 5])]`, `df[df.v.between(2, 4)]`, `df[df.v.isna()]` | `DFrame::read_parquet(glob)?.filter(col("k").is_in(lit(Series::new("".into(), [1, 5])), false).and(col("v").gt_eq(lit(3))))?`, `col("v").is_between(lit(2), lit(4), ClosedInterval::Both)`, `col("v").is_null()`: row groups whose statistics (min, max, null count) rule the filter out are never read |
 //! | `df.map_partitions(f)`, `df.map_partitions(f, meta=...)` | `df.map_partitions(\|d\| ...)?` (the schema: `f` on an empty frame), `df.map_partitions_with_schema(f, schema)?` |
+//! | `df.groupby(k).v.cumsum()`, `.transform("mean")`, `.shift(1)`, `.rank()` | `df.groupby(&["k"])?.transform([col("v").cum_sum(false), col("v").mean().alias("m")])?` (polars expressions `over` the keys, in the frame's rows and order) |
+//! | `df.groupby(k).apply(f, meta=...)` | `df.groupby(&["k"])?.apply(\|g\| ...)?`, `.apply_with_schema(f, schema)?` |
+//! | `df.v.cumsum()`, `cummin`, `cummax` | `df.cum_sum(&["v"])?`, `cum_min`, `cum_max`, `cum_count` (in place of the columns) |
+//! | `df.map_overlap(f, before, after)`, `df.v.rolling(3).mean()` | `df.map_overlap(f, before, after)?` with `f` a polars window (`(col("v") + col("v").shift(lit(1)) + col("v").shift(lit(2))) / lit(3.0)`) |
 //! | `df.nlargest(n, cols)`, `df.nsmallest(..)`, `df.tail(n)` | `df.nlargest(n, &["x"])?`, `df.nsmallest(..)?`, `df.tail(n)?` (computes now, as Dask) |
 //! | `df.describe()` | `df.describe()?` (exact percentiles, as pandas; the numeric columns gathered in one task) |
 //! | `SLURMCluster(...)`, `cluster.job_script()` | `JobScript::slurm()...job_script()` ([`cluster`](crate::cluster)) |

@@ -518,6 +518,9 @@ fn execute(
             hashes[r]
         )));
     }
+    // Every rank is past building what it built before this compute: writes it
+    // dropped uncommitted may go now.
+    crate::io::remove_abandoned();
 
     // Rank 0's watchers may want every rank's tasks (the dashboard, a profiler).
     let mut want = u8::from(options.observers.want_tasks());

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub(crate) use lines::{DEFAULT_MAX_LINE, Framing, for_each_block};
 #[cfg(feature = "zarr")]
 pub(crate) use staged::interrupted;
+#[cfg(feature = "mpi")]
+pub(crate) use staged::remove_abandoned;
 pub(crate) use staged::{Replaces, StagedDir, owner, owner_gone};
 
 use crate::{Error, Result};

@@ -340,12 +340,42 @@ impl StagedDir {
 
 impl Drop for StagedDir {
     fn drop(&mut self) {
-        // Whatever was written and not committed.
-        let _ = if self.tmp.is_dir() {
-            std::fs::remove_dir_all(&self.tmp)
-        } else {
-            std::fs::remove_file(&self.tmp)
-        };
+        if self.shared {
+            // Another writer may still be building into it (writing a store's
+            // metadata): removed once every writer is known to be past that point.
+            if self.tmp.exists() {
+                ABANDONED
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(self.tmp.clone());
+            }
+            return;
+        }
+        remove(&self.tmp);
+    }
+}
+
+/// Shared staging paths dropped uncommitted, for [`remove_abandoned`].
+static ABANDONED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Whatever was written and not committed (nothing if it is gone already).
+fn remove(tmp: &Path) {
+    let _ = if tmp.is_dir() {
+        std::fs::remove_dir_all(tmp)
+    } else {
+        std::fs::remove_file(tmp)
+    };
+}
+
+/// Removes the shared staging paths this process dropped uncommitted. The caller
+/// knows that every process sharing them is past building them (under MPI: at the
+/// collective that starts the next compute, which every rank reaches only after
+/// building, and dropping, the same writes).
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) fn remove_abandoned() {
+    let gone = std::mem::take(&mut *ABANDONED.lock().unwrap_or_else(|e| e.into_inner()));
+    for tmp in gone {
+        remove(&tmp);
     }
 }
 
@@ -379,6 +409,30 @@ mod tests {
 
     /// Parts reported written but not in the staged directory (another rank's, say)
     /// stop the commit: nothing is moved, the old output stays.
+    #[test]
+    fn a_shared_output_dropped_uncommitted_waits_for_every_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out");
+        // Writers that agree by running the preparation here (as rank 0 does).
+        let agree: Agree = &|prepare| prepare();
+        let alone = StagedDir::new(&dest, Replaces::DirOf(&["part-"])).unwrap();
+        let alone_tmp = alone.path().to_path_buf();
+        drop(alone);
+        assert!(
+            !alone_tmp.exists(),
+            "this process's own is removed when dropped"
+        );
+        let shared = StagedDir::new_with(&dest, Replaces::DirOf(&["part-"]), Some(agree)).unwrap();
+        let tmp = shared.path().to_path_buf();
+        std::fs::write(tmp.join("part-0"), b"x").unwrap();
+        drop(shared);
+        // Another writer may still be writing into it.
+        assert!(tmp.join("part-0").exists());
+        remove_abandoned();
+        assert!(!tmp.exists());
+        assert!(!dest.exists());
+    }
+
     #[test]
     fn parts_missing_from_the_staged_directory_commit_nothing() {
         let dir = tempfile::tempdir().unwrap();
