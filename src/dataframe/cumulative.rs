@@ -8,7 +8,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::overlap::chain;
-use super::shuffle::{per_partition, per_partition_at, schema_checked, whole};
+use super::shuffle::{per_partition_at, per_whole_partition, schema_checked, whole};
 use super::{DFrame, concat, on_no_rows, plan_error};
 use crate::graph::Tokenizer;
 use crate::{Error, Result};
@@ -127,20 +127,17 @@ impl DFrame {
         .clone();
         let token = Tokenizer::new(what).param(&names).sequenced().finish();
         let (parts, _) = self.partition_nodes("cumulative-input", token, None);
-        let input = Arc::clone(&self.schema);
-        let local = per_partition(
+        let local = per_whole_partition(
             "cumulative-local",
             token,
-            parts.into_iter().map(|p| vec![p]).collect(),
-            Arc::new(move |v| {
-                let df = whole(&v[0], &input)?;
-                Ok(vec![
-                    df.lazy()
-                        .with_columns(exprs.clone())
-                        .collect()
-                        .map_err(plan_error)?,
-                ])
-            }),
+            parts,
+            Arc::clone(&self.schema),
+            move |df| {
+                df.lazy()
+                    .with_columns(exprs.clone())
+                    .collect()
+                    .map_err(plan_error)
+            },
         );
         // One row: each column's last running value (null where it has none).
         let last = |kind: Option<Running>, names: &[String]| -> Vec<Expr> {

@@ -286,6 +286,23 @@ pub(crate) fn per_partition(
     per_partition_at(label, token, inputs, Arc::new(move |_, v| f(v)))
 }
 
+/// One task per partition task of `parts`: `f` of its whole frame (batches stacked, of
+/// `schema`) as the new partition, the usual shape of [`per_partition`].
+pub(crate) fn per_whole_partition(
+    label: &'static str,
+    token: u64,
+    parts: Vec<Arc<Node>>,
+    schema: SchemaRef,
+    f: impl Fn(DataFrame) -> Result<DataFrame> + Send + Sync + 'static,
+) -> Vec<Arc<Node>> {
+    per_partition(
+        label,
+        token,
+        parts.into_iter().map(|p| vec![p]).collect(),
+        Arc::new(move |v| Ok(vec![f(whole(&v[0], &schema)?)?])),
+    )
+}
+
 /// [`per_partition`], `f` told the partition's number.
 pub(crate) fn per_partition_at(
     label: &'static str,
@@ -907,18 +924,15 @@ impl DFrame {
         let line = format!("DropDuplicates {subset:?} keep {keep:?}");
         let (parts, link) = moved.partition_nodes("drop_duplicates-input", token, only(&subset));
         let link = link.needing(&subset);
-        let schema = Arc::clone(&self.schema);
-        let nodes = per_partition(
+        let nodes = per_whole_partition(
             "drop_duplicates",
             token,
-            parts.into_iter().map(|p| vec![p]).collect(),
-            Arc::new(move |v| {
-                let df = whole(&v[0], &schema)?;
-                let out = df
-                    .unique_stable(Some(&subset), keep, None)
-                    .map_err(|e| Error::external("polars unique", e))?;
-                Ok(vec![out])
-            }),
+            parts,
+            Arc::clone(&self.schema),
+            move |df| {
+                df.unique_stable(Some(&subset), keep, None)
+                    .map_err(|e| Error::external("polars unique", e))
+            },
         );
         Ok(DFrame::from_partition_nodes(
             nodes,
@@ -985,22 +999,16 @@ impl DFrame {
     {
         let token = Tokenizer::new("map_partitions-frame").sequenced().finish();
         let (parts, _) = self.partition_nodes("map_partitions-input", token, None);
-        let input = Arc::clone(&self.schema);
         let out_schema = Arc::clone(&schema);
-        let nodes = per_partition(
+        let nodes = per_whole_partition(
             "map_partitions",
             token,
-            parts.into_iter().map(|p| vec![p]).collect(),
-            Arc::new(move |v| {
-                let df = whole(&v[0], &input)?;
+            parts,
+            Arc::clone(&self.schema),
+            move |df| {
                 let out = f(df).map_err(|e| Error::external("map_partitions", e))?;
-                Ok(vec![schema_checked(
-                    out,
-                    &out_schema,
-                    "map_partitions",
-                    from,
-                )?])
-            }),
+                schema_checked(out, &out_schema, "map_partitions", from)
+            },
         );
         Ok(
             DFrame::from_partition_nodes(nodes, token, schema, Partitioning::Unknown, Vec::new())

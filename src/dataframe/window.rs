@@ -17,7 +17,8 @@ use polars::prelude::*;
 
 use super::groupby::GroupBy;
 use super::shuffle::{
-    exchange, hash_split, per_partition, per_partition_at, schema_checked, take_buckets, whole,
+    exchange, hash_split, per_partition_at, per_whole_partition, schema_checked, take_buckets,
+    whole,
 };
 use super::{DFrame, on_no_rows, plan_error, roots, show};
 use crate::graph::Tokenizer;
@@ -140,12 +141,12 @@ impl GroupBy {
             }
         };
         let nodes = if in_place {
-            let input = Arc::clone(&frame.schema);
-            per_partition(
+            per_whole_partition(
                 "transform",
                 token,
-                parts.into_iter().map(|p| vec![p]).collect(),
-                Arc::new(move |v| Ok(vec![checked(whole(&v[0], &input)?)?])),
+                parts,
+                Arc::clone(&frame.schema),
+                checked,
             )
         } else {
             let input = Arc::clone(&frame.schema);
@@ -167,17 +168,11 @@ impl GroupBy {
                 Arc::new(move |df, _| hash_split(df, &key_names, n)),
             );
             let windowed_schema = tagged_schema_of(&out_schema);
-            let ran = per_partition(
-                "transform",
-                token,
-                there.into_iter().map(|p| vec![p]).collect(),
-                Arc::new(move |v| {
-                    let df = whole(&v[0], &tagged_schema)?;
-                    let tags = df.select([PART, ROW]).map_err(plan_error)?;
-                    let df = checked(df.drop_many([PART, ROW]))?;
-                    Ok(vec![df.hstack(tags.columns()).map_err(plan_error)?])
-                }),
-            );
+            let ran = per_whole_partition("transform", token, there, tagged_schema, move |df| {
+                let tags = df.select([PART, ROW]).map_err(plan_error)?;
+                let df = checked(df.drop_many([PART, ROW]))?;
+                df.hstack(tags.columns()).map_err(plan_error)
+            });
             let back_token = Tokenizer::new("transform-back").param(&token).finish();
             let back = exchange(
                 &ran,
@@ -195,18 +190,12 @@ impl GroupBy {
                     take_buckets(df, part.into_no_null_iter().map(|p| p as usize), n)
                 }),
             );
-            per_partition(
-                "transform-order",
-                token,
-                back.into_iter().map(|p| vec![p]).collect(),
-                Arc::new(move |v| {
-                    let df = whole(&v[0], &windowed_schema)?;
-                    let df = df
-                        .sort([ROW], SortMultipleOptions::default())
-                        .map_err(plan_error)?;
-                    Ok(vec![df.drop_many([PART, ROW])])
-                }),
-            )
+            per_whole_partition("transform-order", token, back, windowed_schema, |df| {
+                let df = df
+                    .sort([ROW], SortMultipleOptions::default())
+                    .map_err(plan_error)?;
+                Ok(df.drop_many([PART, ROW]))
+            })
         };
         Ok(
             DFrame::from_partition_nodes(nodes, token, out_schema, partitioning, Vec::new())
@@ -281,29 +270,23 @@ impl GroupBy {
             Arc::clone(&schema),
             self.keys.clone(),
         );
-        let nodes = per_partition(
-            "apply",
-            token,
-            parts.into_iter().map(|p| vec![p]).collect(),
-            Arc::new(move |v| {
-                let df = whole(&v[0], &input)?;
-                if df.height() == 0 {
-                    return Ok(vec![DataFrame::empty_with_schema(&out_schema)]);
-                }
-                let failed = |e| Error::external("apply", e);
-                let out = df
-                    .group_by_stable(keys.iter().map(|k| k.as_str()))
-                    .map_err(failed)?
-                    .apply(|g| {
-                        let out = f(g)?;
-                        // Checked group by group, so the error names what came out.
-                        schema_checked(out, &out_schema, "apply", from)
-                            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))
-                    })
-                    .map_err(failed)?;
-                Ok(vec![out])
-            }),
-        );
+        let nodes = per_whole_partition("apply", token, parts, input, move |df| {
+            if df.height() == 0 {
+                return Ok(DataFrame::empty_with_schema(&out_schema));
+            }
+            let failed = |e| Error::external("apply", e);
+            let out = df
+                .group_by_stable(keys.iter().map(|k| k.as_str()))
+                .map_err(failed)?
+                .apply(|g| {
+                    let out = f(g)?;
+                    // Checked group by group, so the error names what came out.
+                    schema_checked(out, &out_schema, "apply", from)
+                        .map_err(|e| PolarsError::ComputeError(e.to_string().into()))
+                })
+                .map_err(failed)?;
+            Ok(out)
+        });
         let line = format!("GroupByApply by {:?}", self.keys);
         Ok(
             DFrame::from_partition_nodes(nodes, token, schema, Default::default(), Vec::new())
